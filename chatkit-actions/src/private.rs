@@ -1,0 +1,181 @@
+//! Support for the code the macros generate. Not a public API: nothing here follows semver.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::ser::{SerializeStruct, Serializer};
+
+use crate::action::Action;
+
+pub use serde;
+pub use serde_json;
+
+/// `Serialize` for an action union: `{"type": …, "payload": …}`, without `payload` for an
+/// action that has none.
+///
+/// # Errors
+///
+/// The serializer's errors.
+pub fn serialize_action<A: Action, S: Serializer>(action: &A, serializer: S) -> Result<S::Ok, S::Error> {
+    let has_payload = action.has_payload();
+    let mut state = serializer.serialize_struct("Action", 1 + usize::from(has_payload))?;
+    state.serialize_field("type", action.action_type())?;
+    if has_payload {
+        state.serialize_field("payload", &PayloadRef(action))?;
+    }
+    state.end()
+}
+
+struct PayloadRef<'a, A>(&'a A);
+
+impl<A: Action> serde::Serialize for PayloadRef<'_, A> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize_payload(serializer)
+    }
+}
+
+/// `Deserialize` for an action union. Accepts `type` and `payload` in either order, ignores
+/// unknown keys as the SDK does, treats an absent payload as `null`, and rejects duplicate
+/// keys. When `type` comes first the payload is parsed straight into its type; when
+/// `payload` comes first it is buffered as a JSON value.
+///
+/// # Errors
+///
+/// Unknown type strings (listing the known ones), missing `type`, duplicate keys and payload
+/// errors, as the deserializer's error type.
+pub fn deserialize_action<'de, A: Action, D: Deserializer<'de>>(deserializer: D) -> Result<A, D::Error> {
+    deserializer.deserialize_struct("Action", &["type", "payload"], ActionVisitor(PhantomData))
+}
+
+struct ActionVisitor<A>(PhantomData<A>);
+
+enum Key {
+    Type,
+    Payload,
+    Other,
+}
+
+impl<'de> de::Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = Key;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("`type` or `payload`")
+            }
+            fn visit_str<E: de::Error>(self, key: &str) -> Result<Key, E> {
+                Ok(match key {
+                    "type" => Key::Type,
+                    "payload" => Key::Payload,
+                    _ => Key::Other,
+                })
+            }
+        }
+        deserializer.deserialize_identifier(KeyVisitor)
+    }
+}
+
+/// The type string, borrowed from the input when it can be.
+struct TypeName<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> de::Deserialize<'de> for TypeName<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TypeVisitor;
+        impl<'de> Visitor<'de> for TypeVisitor {
+            type Value = TypeName<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an action type string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(TypeName(std::borrow::Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(TypeName(std::borrow::Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(TypeName(std::borrow::Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(TypeVisitor)
+    }
+}
+
+struct PayloadSeed<'t, A> {
+    action_type: &'t str,
+    marker: PhantomData<A>,
+}
+
+impl<'de, A: Action> DeserializeSeed<'de> for PayloadSeed<'_, A> {
+    type Value = A;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<A, D::Error> {
+        match A::deserialize_payload(self.action_type, deserializer)? {
+            Some(action) => Ok(action),
+            None => Err(de::Error::unknown_variant(self.action_type, A::TYPES)),
+        }
+    }
+}
+
+fn check_type<A: Action, E: de::Error>(action_type: &str) -> Result<(), E> {
+    if A::spec_for(action_type).is_some() {
+        Ok(())
+    } else {
+        Err(E::unknown_variant(action_type, A::TYPES))
+    }
+}
+
+impl<'de, A: Action> Visitor<'de> for ActionVisitor<A> {
+    type Value = A;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an action object with `type` and `payload`")
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<A, M::Error> {
+        let mut action_type: Option<TypeName<'de>> = None;
+        let mut buffered: Option<serde_json::Value> = None;
+        let mut parsed: Option<A> = None;
+        while let Some(key) = map.next_key::<Key>()? {
+            match key {
+                Key::Type => {
+                    if action_type.is_some() {
+                        return Err(de::Error::duplicate_field("type"));
+                    }
+                    let name: TypeName<'de> = map.next_value()?;
+                    check_type::<A, M::Error>(&name.0)?;
+                    action_type = Some(name);
+                }
+                Key::Payload => {
+                    if parsed.is_some() || buffered.is_some() {
+                        return Err(de::Error::duplicate_field("payload"));
+                    }
+                    match &action_type {
+                        Some(name) => {
+                            parsed = Some(map.next_value_seed(PayloadSeed {
+                                action_type: &name.0,
+                                marker: PhantomData,
+                            })?);
+                        }
+                        None => buffered = Some(map.next_value()?),
+                    }
+                }
+                Key::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let Some(name) = action_type else {
+            return Err(de::Error::missing_field("type"));
+        };
+        if let Some(action) = parsed {
+            return Ok(action);
+        }
+        let payload = buffered.unwrap_or(serde_json::Value::Null);
+        PayloadSeed::<A> {
+            action_type: &name.0,
+            marker: PhantomData,
+        }
+        .deserialize(payload)
+        .map_err(de::Error::custom)
+    }
+}

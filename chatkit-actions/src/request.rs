@@ -1,0 +1,1 @@
+//! ChatKit requests. (Being filled in.)

@@ -1,0 +1,1 @@
+//! ChatKit threads, items and stream events. (Being filled in.)
