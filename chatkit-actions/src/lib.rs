@@ -15,7 +15,9 @@ extern crate self as chatkit_actions;
 
 pub mod action;
 pub mod config;
+pub mod handler;
 pub mod request;
+pub mod store;
 pub mod thread;
 pub mod widget;
 
@@ -33,3 +35,10 @@ pub use config::{ActionConfig, Handler, LoadingBehavior};
 /// See the crate's README for the attributes; every misuse is a compile error that points at
 /// the offending token.
 pub use chatkit_actions_derive::Action;
+
+/// Implements an action enum's handler trait for the type of an impl block, with an
+/// exhaustive dispatch: a server action without its method is a compile error.
+pub use chatkit_actions_derive::action_handler;
+
+/// The `async_trait` attribute, for implementing [`store::Store`].
+pub use async_trait::async_trait;

@@ -179,3 +179,90 @@ impl<'de, A: Action> Visitor<'de> for ActionVisitor<A> {
         .map_err(de::Error::custom)
     }
 }
+
+/// One row of the table `#[derive(Action)]` emits for `#[action_handler]`'s check.
+#[derive(Debug, Clone, Copy)]
+pub struct HandlerEntry {
+    /// The handler method's name.
+    pub method: &'static str,
+    /// Whether the action is handled on the server, so that its method must exist.
+    pub required: bool,
+    /// The compile error shown when the method is missing.
+    pub missing: &'static str,
+}
+
+/// `str` equality usable in constants.
+#[must_use]
+pub const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The compile-time check of `#[action_handler]`: every required handler method is among
+/// `implemented`. Evaluated in a constant, so a missing method fails the build with the
+/// entry's message.
+///
+/// # Panics
+///
+/// At compile time, with the message of the first missing handler.
+pub const fn check_handlers(table: &[HandlerEntry], implemented: &[&str]) {
+    let mut i = 0;
+    while i < table.len() {
+        let entry = table[i];
+        if entry.required {
+            let mut found = false;
+            let mut j = 0;
+            while j < implemented.len() {
+                if str_eq(entry.method, implemented[j]) {
+                    found = true;
+                }
+                j += 1;
+            }
+            if !found {
+                panic!("{}", entry.missing);
+            }
+        }
+        i += 1;
+    }
+}
+
+/// The compile-time check that no two variants of an action enum share a type string (the
+/// derive checks literal names itself; this catches `#[action(typed)]` variants).
+///
+/// # Panics
+///
+/// At compile time, when two type strings are equal.
+pub const fn assert_unique_types(types: &[&str]) {
+    let mut i = 0;
+    while i < types.len() {
+        let mut j = i + 1;
+        while j < types.len() {
+            if str_eq(types[i], types[j]) {
+                panic!(
+                    "two variants of this action enum have the same action type string\nhelp: give one of them another type string with `#[action(rename = \"…\")]`"
+                );
+            }
+            j += 1;
+        }
+        i += 1;
+    }
+}
+
+/// Whether a `typed` variant's declared dispatch options agree with its payload type's.
+#[must_use]
+pub const fn same_dispatch(variant: &crate::ActionSpec, payload: &crate::ActionSpec) -> bool {
+    matches!(
+        (variant.handler, payload.handler),
+        (crate::Handler::Server, crate::Handler::Server) | (crate::Handler::Client, crate::Handler::Client)
+    ) && variant.streaming == payload.streaming
+}

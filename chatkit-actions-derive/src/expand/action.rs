@@ -1,0 +1,349 @@
+//! `#[derive(Action)]`: the `Action` impl, the wire (de)serialization, the handler trait
+//! `<Enum>Handler` and the exhaustive dispatch it is called through.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use crate::ast::{EnumInput, Options, Shape, StructInput, TypeName, Variant};
+use crate::attr::{HandlerKind, LoadingKind};
+use crate::expand::pretty;
+
+fn handler_tokens(krate: &syn::Path, kind: Option<HandlerKind>) -> TokenStream {
+    match kind {
+        None | Some(HandlerKind::Server) => quote!(#krate::Handler::Server),
+        Some(HandlerKind::Client) => quote!(#krate::Handler::Client),
+    }
+}
+
+fn loading_tokens(krate: &syn::Path, kind: Option<LoadingKind>) -> TokenStream {
+    match kind {
+        None | Some(LoadingKind::Auto) => quote!(#krate::LoadingBehavior::Auto),
+        Some(LoadingKind::None) => quote!(#krate::LoadingBehavior::None),
+        Some(LoadingKind::SelfNode) => quote!(#krate::LoadingBehavior::SelfNode),
+        Some(LoadingKind::Container) => quote!(#krate::LoadingBehavior::Container),
+    }
+}
+
+/// The `ActionSpec` literal of one action type.
+fn spec_tokens(krate: &syn::Path, type_name: &TokenStream, variant: &str, options: &Options) -> TokenStream {
+    let handler = handler_tokens(krate, options.handler);
+    let loading = loading_tokens(krate, options.loading);
+    let streaming = options.streaming.unwrap_or(true);
+    let client_payload = options.client_payload;
+    quote! {
+        #krate::ActionSpec {
+            action_type: #type_name,
+            variant: #variant,
+            handler: #handler,
+            loading_behavior: #loading,
+            streaming: #streaming,
+            client_payload: #client_payload,
+        }
+    }
+}
+
+fn serde_crate(krate: &syn::Path) -> String {
+    pretty(&quote!(#krate::__private::serde))
+}
+
+/// Copies the `#[serde(…)]` attributes of a field, so that struct-variant payload fields
+/// support `rename`, `default`, `skip_serializing_if` and friends.
+fn serde_attrs(field: &syn::Field) -> Vec<&syn::Attribute> {
+    field.attrs.iter().filter(|attr| attr.path().is_ident("serde")).collect()
+}
+
+pub(crate) fn expand_struct(input: &StructInput<'_>) -> TokenStream {
+    let ident = input.ident;
+    let krate = &input.crate_path;
+    let type_name = &input.type_name;
+    let spec = spec_tokens(krate, &quote!(#type_name), &ident.to_string(), &input.options);
+    let serde = quote!(#krate::__private::serde);
+    quote! {
+        #[automatically_derived]
+        impl #krate::SingleAction for #ident {
+            const SPEC: #krate::ActionSpec = #spec;
+        }
+
+        #[automatically_derived]
+        impl #krate::Action for #ident {
+            const SPECS: &'static [#krate::ActionSpec] = &[<Self as #krate::SingleAction>::SPEC];
+            const TYPES: &'static [&'static str] = &[#type_name];
+
+            fn spec(&self) -> &'static #krate::ActionSpec {
+                &Self::SPECS[0]
+            }
+
+            fn deserialize_payload<'de, __D: #serde::Deserializer<'de>>(
+                action_type: &str,
+                payload: __D,
+            ) -> ::core::result::Result<::core::option::Option<Self>, __D::Error> {
+                if action_type == #type_name {
+                    <Self as #serde::Deserialize<'de>>::deserialize(payload).map(::core::option::Option::Some)
+                } else {
+                    ::core::result::Result::Ok(::core::option::Option::None)
+                }
+            }
+
+            fn has_payload(&self) -> bool {
+                true
+            }
+
+            fn serialize_payload<__S: #serde::Serializer>(
+                &self,
+                serializer: __S,
+            ) -> ::core::result::Result<__S::Ok, __S::Error> {
+                <Self as #serde::Serialize>::serialize(self, serializer)
+            }
+        }
+    }
+}
+
+/// A hidden helper name for a variant, such as `__chatkit_de_UpdateTodo`.
+fn helper_ident(prefix: &str, variant: &Variant<'_>) -> syn::Ident {
+    format_ident!("__chatkit_{}_{}", prefix, variant.ident)
+}
+
+fn spec_const(variant: &Variant<'_>) -> syn::Ident {
+    format_ident!("__CHATKIT_SPEC_{}", variant.ident)
+}
+
+fn type_const(variant: &Variant<'_>) -> syn::Ident {
+    format_ident!("__CHATKIT_TYPE_{}", variant.ident)
+}
+
+pub(crate) fn expand_enum(input: &EnumInput<'_>) -> TokenStream {
+    let ident = input.ident;
+    let krate = &input.crate_path;
+    let serde = quote!(#krate::__private::serde);
+    let serde_path = serde_crate(krate);
+
+    let mut consts = Vec::new();
+    let mut mirrors = Vec::new();
+    let mut spec_arms = Vec::new();
+    let mut de_arms = Vec::new();
+    let mut ser_arms = Vec::new();
+    let mut unit_patterns = Vec::new();
+
+    for variant in &input.variants {
+        let name = variant.ident;
+        let spec_ident = spec_const(variant);
+        let type_ident = type_const(variant);
+        let variant_name = name.to_string();
+        match &variant.type_name {
+            TypeName::Literal(text) => {
+                let spec = spec_tokens(krate, &quote!(#text), &variant_name, &variant.options);
+                consts.push(quote! {
+                    #[allow(non_upper_case_globals)]
+                    const #type_ident: &str = #text;
+                    #[allow(non_upper_case_globals)]
+                    const #spec_ident: #krate::ActionSpec = #spec;
+                });
+            }
+            TypeName::FromPayload(ty) => {
+                let spec = spec_tokens(
+                    krate,
+                    &quote!(<#ty as #krate::SingleAction>::SPEC.action_type),
+                    &variant_name,
+                    &variant.options,
+                );
+                let loading = if variant.options.loading.is_some() {
+                    quote!(#spec.loading_behavior)
+                } else {
+                    quote!(<#ty as #krate::SingleAction>::SPEC.loading_behavior)
+                };
+                let message = format!(
+                    "the variant `{ident}::{name}` is `typed`, so its handler and streaming options must agree with those its payload type declares\nhelp: repeat the payload type's `handler` and `streaming` options in `#[action(typed, …)]` on the variant"
+                );
+                consts.push(quote_spanned! {ty.span()=>
+                    #[allow(non_upper_case_globals)]
+                    const #type_ident: &str = <#ty as #krate::SingleAction>::SPEC.action_type;
+                    #[allow(non_upper_case_globals)]
+                    const #spec_ident: #krate::ActionSpec = #krate::ActionSpec {
+                        loading_behavior: #loading,
+                        ..#spec
+                    };
+                    const _: () = ::core::assert!(
+                        #krate::__private::same_dispatch(&#spec_ident, &<#ty as #krate::SingleAction>::SPEC),
+                        #message
+                    );
+                });
+            }
+        }
+        match &variant.shape {
+            Shape::Unit => {
+                spec_arms.push(quote!(Self::#name => &#spec_ident));
+                de_arms.push(quote! {
+                    #type_ident => <() as #serde::Deserialize<'de>>::deserialize(payload)
+                        .map(|()| ::core::option::Option::Some(Self::#name))
+                });
+                ser_arms.push(quote!(Self::#name => #serde::Serializer::serialize_unit(serializer)));
+                unit_patterns.push(quote!(Self::#name));
+            }
+            Shape::Newtype(ty) => {
+                spec_arms.push(quote!(Self::#name(..) => &#spec_ident));
+                de_arms.push(quote! {
+                    #type_ident => <#ty as #serde::Deserialize<'de>>::deserialize(payload)
+                        .map(|inner| ::core::option::Option::Some(Self::#name(inner)))
+                });
+                ser_arms.push(quote! {
+                    Self::#name(inner) => <#ty as #serde::Serialize>::serialize(inner, serializer)
+                });
+            }
+            Shape::Struct(fields) => {
+                let de_ident = helper_ident("de", variant);
+                let ser_ident = helper_ident("ser", variant);
+                let names: Vec<_> = fields.iter().filter_map(|f| f.ident.as_ref()).collect();
+                let types: Vec<_> = fields.iter().map(|f| &f.ty).collect();
+                let attrs: Vec<_> = fields.iter().map(|f| serde_attrs(f)).collect();
+                let expecting = format!("the payload of action `{variant_name}`");
+                let ser_mirror = if names.is_empty() {
+                    quote!()
+                } else {
+                    quote! {
+                        #[derive(#serde::Serialize)]
+                        #[serde(crate = #serde_path)]
+                        #[allow(non_camel_case_types)]
+                        struct #ser_ident<'__a> {
+                            #( #(#attrs)* #names: &'__a #types, )*
+                        }
+                    }
+                };
+                mirrors.push(quote! {
+                    #[derive(#serde::Deserialize)]
+                    #[serde(crate = #serde_path, expecting = #expecting)]
+                    #[allow(non_camel_case_types)]
+                    struct #de_ident {
+                        #( #(#attrs)* #names: #types, )*
+                    }
+
+                    #ser_mirror
+                });
+                spec_arms.push(quote!(Self::#name { .. } => &#spec_ident));
+                de_arms.push(quote! {
+                    #type_ident => <#de_ident as #serde::Deserialize<'de>>::deserialize(payload)
+                        .map(|fields| ::core::option::Option::Some(Self::#name { #( #names: fields.#names, )* }))
+                });
+                if names.is_empty() {
+                    ser_arms.push(quote! {
+                        Self::#name {} => #serde::ser::SerializeStruct::end(
+                            #serde::Serializer::serialize_struct(serializer, #variant_name, 0)?,
+                        )
+                    });
+                } else {
+                    ser_arms.push(quote! {
+                        Self::#name { #( #names, )* } => <#ser_ident<'_> as #serde::Serialize>::serialize(
+                            &#ser_ident { #( #names, )* },
+                            serializer,
+                        )
+                    });
+                }
+            }
+        }
+    }
+
+    let spec_idents: Vec<_> = input.variants.iter().map(spec_const).collect();
+    let type_idents: Vec<_> = input.variants.iter().map(type_const).collect();
+    let has_payload = if unit_patterns.is_empty() {
+        quote!(true)
+    } else {
+        quote!(!::core::matches!(self, #( #unit_patterns )|*))
+    };
+    let handler = crate::expand::handler::expand_handler_trait(input);
+
+    quote! {
+        const _: () = {
+            #( #consts )*
+            const _: () = #krate::__private::assert_unique_types(&[#( #type_idents ),*]);
+            #( #mirrors )*
+
+            #[automatically_derived]
+            impl #krate::Action for #ident {
+                const SPECS: &'static [#krate::ActionSpec] = &[#( #spec_idents ),*];
+                const TYPES: &'static [&'static str] = &[#( #type_idents ),*];
+
+                fn spec(&self) -> &'static #krate::ActionSpec {
+                    match self {
+                        #( #spec_arms, )*
+                    }
+                }
+
+                #[allow(unreachable_patterns)]
+                fn deserialize_payload<'de, __D: #serde::Deserializer<'de>>(
+                    action_type: &str,
+                    payload: __D,
+                ) -> ::core::result::Result<::core::option::Option<Self>, __D::Error> {
+                    match action_type {
+                        #( #de_arms, )*
+                        _ => ::core::result::Result::Ok(::core::option::Option::None),
+                    }
+                }
+
+                fn has_payload(&self) -> bool {
+                    #has_payload
+                }
+
+                fn serialize_payload<__S: #serde::Serializer>(
+                    &self,
+                    serializer: __S,
+                ) -> ::core::result::Result<__S::Ok, __S::Error> {
+                    match self {
+                        #( #ser_arms, )*
+                    }
+                }
+            }
+
+            #[automatically_derived]
+            impl #serde::Serialize for #ident {
+                fn serialize<__S: #serde::Serializer>(
+                    &self,
+                    serializer: __S,
+                ) -> ::core::result::Result<__S::Ok, __S::Error> {
+                    #krate::__private::serialize_action(self, serializer)
+                }
+            }
+
+            #[automatically_derived]
+            impl<'de> #serde::Deserialize<'de> for #ident {
+                fn deserialize<__D: #serde::Deserializer<'de>>(
+                    deserializer: __D,
+                ) -> ::core::result::Result<Self, __D::Error> {
+                    #krate::__private::deserialize_action(deserializer)
+                }
+            }
+        };
+
+        #handler
+    }
+}
+
+/// What stands in place of the real impls when the input has errors, so that uses of the
+/// type elsewhere do not add errors of their own.
+pub(crate) fn fallback(ident: &syn::Ident, krate: &syn::Path) -> TokenStream {
+    let serde = quote!(#krate::__private::serde);
+    quote! {
+        #[automatically_derived]
+        impl #krate::Action for #ident {
+            const SPECS: &'static [#krate::ActionSpec] = &[];
+            const TYPES: &'static [&'static str] = &[];
+            fn spec(&self) -> &'static #krate::ActionSpec {
+                ::core::unimplemented!()
+            }
+            fn deserialize_payload<'de, __D: #serde::Deserializer<'de>>(
+                _: &str,
+                _: __D,
+            ) -> ::core::result::Result<::core::option::Option<Self>, __D::Error> {
+                ::core::unimplemented!()
+            }
+            fn has_payload(&self) -> bool {
+                ::core::unimplemented!()
+            }
+            fn serialize_payload<__S: #serde::Serializer>(
+                &self,
+                _: __S,
+            ) -> ::core::result::Result<__S::Ok, __S::Error> {
+                ::core::unimplemented!()
+            }
+        }
+    }
+}

@@ -1,0 +1,204 @@
+//! Persistence: the [`Store`] trait a ChatKit server keeps its threads, items and attachments
+//! in, and the stores this crate ships.
+//!
+//! The trait mirrors the Python SDK's `Store` method for method, so a store written against
+//! one reads like the other. Every method receives the request context `C`; the built-in
+//! stores use its [`StoreScope`] to keep each user's threads apart.
+
+use std::fmt;
+
+use crate::thread::{Attachment, Page, SortOrder, ThreadItem, ThreadMetadata};
+
+/// The kinds of ids a store generates, each with its prefix (`thr_`, `msg_`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StoreItemType {
+    /// A thread: `thr_`.
+    Thread,
+    /// A message, and every widget item streamed by the server: `msg_`.
+    Message,
+    /// A client tool call: `tc_`.
+    ToolCall,
+    /// A task: `tsk_`.
+    Task,
+    /// A workflow: `wf_`.
+    Workflow,
+    /// An attachment: `atc_`.
+    Attachment,
+    /// An SDK-internal hidden context item, such as the cancellation note: `shcx_`.
+    SdkHiddenContext,
+}
+
+impl StoreItemType {
+    /// The id prefix, without the underscore.
+    #[must_use]
+    pub const fn prefix(self) -> &'static str {
+        match self {
+            StoreItemType::Thread => "thr",
+            StoreItemType::Message => "msg",
+            StoreItemType::ToolCall => "tc",
+            StoreItemType::Task => "tsk",
+            StoreItemType::Workflow => "wf",
+            StoreItemType::Attachment => "atc",
+            StoreItemType::SdkHiddenContext => "shcx",
+        }
+    }
+}
+
+/// A new id for `kind`: its prefix, an underscore and 8 random hex digits, as the SDK makes
+/// them (`thr_1a2b3c4d`).
+#[must_use]
+pub fn default_id(kind: StoreItemType) -> String {
+    let uuid = uuid::Uuid::new_v4().simple().to_string();
+    format!("{}_{}", kind.prefix(), &uuid[..8])
+}
+
+/// The part of a request context that scopes stored data.
+///
+/// The built-in stores save every thread with the scope of the context that created it and
+/// show it only to contexts of the same scope: another user's thread is "not found". `None`
+/// means one shared space, which is what `()` gives.
+pub trait StoreScope {
+    /// The owner of the data this request may see, such as a user id.
+    fn scope(&self) -> Option<&str>;
+}
+
+impl StoreScope for () {
+    fn scope(&self) -> Option<&str> {
+        None
+    }
+}
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The thread, item or attachment does not exist, or is not visible to this context.
+    #[error("{kind} `{id}` not found")]
+    NotFound {
+        /// What was looked for: `"thread"`, `"item"` or `"attachment"`.
+        kind: &'static str,
+        /// Its id.
+        id: String,
+    },
+    /// An item with this id already exists in the thread (`add_thread_item` inserts only).
+    #[error("item `{0}` already exists")]
+    Conflict(String),
+    /// The backend failed (I/O, database, serialization).
+    #[error("store backend error: {0}")]
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl StoreError {
+    /// A not-found error for a thread.
+    #[must_use]
+    pub fn thread_not_found(id: &str) -> Self {
+        StoreError::NotFound { kind: "thread", id: id.to_owned() }
+    }
+
+    /// A not-found error for an item.
+    #[must_use]
+    pub fn item_not_found(id: &str) -> Self {
+        StoreError::NotFound { kind: "item", id: id.to_owned() }
+    }
+
+    /// A not-found error for an attachment.
+    #[must_use]
+    pub fn attachment_not_found(id: &str) -> Self {
+        StoreError::NotFound { kind: "attachment", id: id.to_owned() }
+    }
+
+    /// A backend error.
+    pub fn backend(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        StoreError::Backend(error.into())
+    }
+
+    /// Whether this is a not-found error.
+    #[must_use]
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, StoreError::NotFound { .. })
+    }
+}
+
+/// Where a ChatKit server keeps its threads, items and attachments.
+///
+/// The methods and their contracts are the Python SDK's:
+/// - `load_*` of something missing, or not visible to the context, is
+///   [`StoreError::NotFound`]; `load_thread_items` of another user's thread is an empty page;
+/// - pages are sorted by `created_at` in the requested order (ties broken by insertion
+///   order); `after` is an exclusive cursor (an id), and a page's `after` is the id of its
+///   last element when `has_more`, else absent;
+/// - `save_thread`, `save_item` and `save_attachment` are upserts; `add_thread_item` inserts;
+/// - `delete_thread` deletes the thread and its items.
+///
+/// The trait is object safe (`Arc<dyn Store<C>>`); implement it with
+/// [`async_trait`](crate::async_trait).
+#[async_trait::async_trait]
+pub trait Store<C: Send + Sync + 'static>: Send + Sync + 'static {
+    /// A new thread id; `thr_` and 8 hex digits by default.
+    fn generate_thread_id(&self, context: &C) -> String {
+        let _ = context;
+        default_id(StoreItemType::Thread)
+    }
+
+    /// A new id for an item of `kind` in `thread`; `<prefix>_` and 8 hex digits by default.
+    fn generate_item_id(&self, kind: StoreItemType, thread: &ThreadMetadata, context: &C) -> String {
+        let _ = (thread, context);
+        default_id(kind)
+    }
+
+    /// Loads a thread's metadata.
+    async fn load_thread(&self, thread_id: &str, context: &C) -> Result<ThreadMetadata, StoreError>;
+
+    /// Inserts or updates a thread's metadata.
+    async fn save_thread(&self, thread: &ThreadMetadata, context: &C) -> Result<(), StoreError>;
+
+    /// A page of a thread's items.
+    async fn load_thread_items(
+        &self,
+        thread_id: &str,
+        after: Option<&str>,
+        limit: usize,
+        order: SortOrder,
+        context: &C,
+    ) -> Result<Page<ThreadItem>, StoreError>;
+
+    /// A page of the threads visible to the context.
+    async fn load_threads(
+        &self,
+        limit: usize,
+        after: Option<&str>,
+        order: SortOrder,
+        context: &C,
+    ) -> Result<Page<ThreadMetadata>, StoreError>;
+
+    /// Inserts a new item into a thread.
+    async fn add_thread_item(&self, thread_id: &str, item: &ThreadItem, context: &C) -> Result<(), StoreError>;
+
+    /// Inserts or replaces (by id, in place) an item of a thread.
+    async fn save_item(&self, thread_id: &str, item: &ThreadItem, context: &C) -> Result<(), StoreError>;
+
+    /// Loads one item of a thread.
+    async fn load_item(&self, thread_id: &str, item_id: &str, context: &C) -> Result<ThreadItem, StoreError>;
+
+    /// Deletes a thread and its items.
+    async fn delete_thread(&self, thread_id: &str, context: &C) -> Result<(), StoreError>;
+
+    /// Deletes one item of a thread.
+    async fn delete_thread_item(&self, thread_id: &str, item_id: &str, context: &C) -> Result<(), StoreError>;
+
+    /// Inserts or updates an attachment's metadata.
+    async fn save_attachment(&self, attachment: &Attachment, context: &C) -> Result<(), StoreError>;
+
+    /// Loads an attachment's metadata.
+    async fn load_attachment(&self, attachment_id: &str, context: &C) -> Result<Attachment, StoreError>;
+
+    /// Deletes an attachment's metadata.
+    async fn delete_attachment(&self, attachment_id: &str, context: &C) -> Result<(), StoreError>;
+}
+
+impl fmt::Display for StoreItemType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.prefix())
+    }
+}
