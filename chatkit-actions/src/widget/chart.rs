@@ -1,0 +1,402 @@
+//! [`Chart`] (Python SDK only) and its [`Series`].
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::style::{Color, FloatOrString, IntOrString, tokens};
+
+/// One value of a chart data row: a category (string) or a number.
+///
+/// Integers and floats are kept apart, so `5` stays `5` and `4.5` stays `4.5`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ChartValue {
+    /// An integer.
+    Int(i64),
+    /// A float.
+    Float(f64),
+    /// A category or label.
+    Text(String),
+}
+
+impl From<i64> for ChartValue {
+    fn from(value: i64) -> Self {
+        ChartValue::Int(value)
+    }
+}
+
+impl From<i32> for ChartValue {
+    fn from(value: i32) -> Self {
+        ChartValue::Int(i64::from(value))
+    }
+}
+
+impl From<f64> for ChartValue {
+    fn from(value: f64) -> Self {
+        ChartValue::Float(value)
+    }
+}
+
+impl From<&str> for ChartValue {
+    fn from(value: &str) -> Self {
+        ChartValue::Text(value.to_owned())
+    }
+}
+
+impl From<String> for ChartValue {
+    fn from(value: String) -> Self {
+        ChartValue::Text(value)
+    }
+}
+
+/// The x axis of a [`Chart`]: the data key it reads, or a full [`XAxisConfig`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum XAxis {
+    /// The data key of the x values.
+    Key(String),
+    /// The data key and display options.
+    Config(XAxisConfig),
+}
+
+impl From<&str> for XAxis {
+    fn from(key: &str) -> Self {
+        XAxis::Key(key.to_owned())
+    }
+}
+
+impl From<String> for XAxis {
+    fn from(key: String) -> Self {
+        XAxis::Key(key)
+    }
+}
+
+impl From<XAxisConfig> for XAxis {
+    fn from(config: XAxisConfig) -> Self {
+        XAxis::Config(config)
+    }
+}
+
+/// The x axis options: `{dataKey, hide?, labels?}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct XAxisConfig {
+    /// The data key of the x values.
+    pub data_key: String,
+    /// Hides the axis.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hide: Option<bool>,
+    /// Display labels by x value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<BTreeMap<String, String>>,
+}
+
+impl XAxisConfig {
+    /// An axis reading `data_key`.
+    #[must_use]
+    pub fn new(data_key: impl Into<String>) -> Self {
+        XAxisConfig {
+            data_key: data_key.into(),
+            hide: None,
+            labels: None,
+        }
+    }
+
+    setters!(plain hide: bool);
+
+    /// Sets the display label of one x value.
+    #[must_use]
+    pub fn label(mut self, value: impl Into<String>, label: impl Into<String>) -> Self {
+        self.labels
+            .get_or_insert_with(BTreeMap::new)
+            .insert(value.into(), label.into());
+        self
+    }
+}
+
+tokens! {
+    /// The interpolation of an area or line series.
+    CurveType {
+        Basis = "basis", BasisClosed = "basisClosed", BasisOpen = "basisOpen", BumpX = "bumpX",
+        BumpY = "bumpY", Bump = "bump", Linear = "linear", LinearClosed = "linearClosed",
+        Natural = "natural", MonotoneX = "monotoneX", MonotoneY = "monotoneY",
+        Monotone = "monotone", Step = "step", StepBefore = "stepBefore", StepAfter = "stepAfter",
+    }
+}
+
+/// A bar series.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BarSeries {
+    /// Legend label. The SDK requires the key but allows `null`, and then omits it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// The data key of the values.
+    pub data_key: String,
+    /// Stack id: series with the same id stack.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack: Option<String>,
+    /// Color (chart tokens `blue`, `purple`, `orange`, `green`, `red`, `yellow`, `pink`, or CSS).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<Color>,
+}
+
+/// An area series.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AreaSeries {
+    /// Legend label. The SDK requires the key but allows `null`, and then omits it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// The data key of the values.
+    pub data_key: String,
+    /// Stack id: series with the same id stack.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack: Option<String>,
+    /// Color (chart tokens or CSS).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<Color>,
+    /// Interpolation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub curve_type: Option<CurveType>,
+}
+
+/// A line series.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LineSeries {
+    /// Legend label. The SDK requires the key but allows `null`, and then omits it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// The data key of the values.
+    pub data_key: String,
+    /// Color (chart tokens or CSS).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<Color>,
+    /// Interpolation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub curve_type: Option<CurveType>,
+}
+
+/// One series of a [`Chart`], tagged by `type` (`bar`, `area`, `line`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Series {
+    /// Bars.
+    Bar(BarSeries),
+    /// A filled area.
+    Area(AreaSeries),
+    /// A line.
+    Line(LineSeries),
+}
+
+impl Series {
+    /// A bar series reading `data_key`, labelled `label` in the legend.
+    #[must_use]
+    pub fn bar(label: impl Into<String>, data_key: impl Into<String>) -> Self {
+        Series::Bar(BarSeries {
+            label: Some(label.into()),
+            data_key: data_key.into(),
+            stack: None,
+            color: None,
+        })
+    }
+
+    /// An area series reading `data_key`, labelled `label` in the legend.
+    #[must_use]
+    pub fn area(label: impl Into<String>, data_key: impl Into<String>) -> Self {
+        Series::Area(AreaSeries {
+            label: Some(label.into()),
+            data_key: data_key.into(),
+            stack: None,
+            color: None,
+            curve_type: None,
+        })
+    }
+
+    /// A line series reading `data_key`, labelled `label` in the legend.
+    #[must_use]
+    pub fn line(label: impl Into<String>, data_key: impl Into<String>) -> Self {
+        Series::Line(LineSeries {
+            label: Some(label.into()),
+            data_key: data_key.into(),
+            color: None,
+            curve_type: None,
+        })
+    }
+
+    /// Sets the series color.
+    #[must_use]
+    pub fn color(mut self, color: impl Into<Color>) -> Self {
+        let color = Some(color.into());
+        match &mut self {
+            Series::Bar(series) => series.color = color,
+            Series::Area(series) => series.color = color,
+            Series::Line(series) => series.color = color,
+        }
+        self
+    }
+}
+
+/// A chart of bar, area and line series over rows of data (`Chart`, Python SDK only).
+///
+/// ```
+/// use chatkit_actions::widget::{Chart, CurveType, Series, LineSeries};
+/// use serde_json::json;
+///
+/// let chart = Chart::new("month")
+///     .row([("month", "Jan".into()), ("sales", 10.into())])
+///     .row([("month", "Feb".into()), ("sales", 12.into())])
+///     .series(Series::bar("Sales", "sales").color("blue"))
+///     .series(Series::Line(LineSeries {
+///         label: None,
+///         data_key: "sales".into(),
+///         color: None,
+///         curve_type: Some(CurveType::Monotone),
+///     }))
+///     .height(200);
+/// assert_eq!(
+///     serde_json::to_value(&chart)?,
+///     json!({
+///         "type": "Chart",
+///         "data": [{"month": "Jan", "sales": 10}, {"month": "Feb", "sales": 12}],
+///         "series": [
+///             {"type": "bar", "label": "Sales", "dataKey": "sales", "color": "blue"},
+///             {"type": "line", "dataKey": "sales", "curveType": "monotone"},
+///         ],
+///         "xAxis": "month",
+///         "height": 200,
+///     })
+/// );
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename = "Chart", rename_all = "camelCase")]
+pub struct Chart {
+    /// Stable identity among siblings, used by the client to diff updates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// Identifier that streaming updates target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The rows: one map of data key to value per x value (always written).
+    pub data: Vec<BTreeMap<String, ChartValue>>,
+    /// The series drawn (always written).
+    pub series: Vec<Series>,
+    /// The x axis.
+    pub x_axis: XAxis,
+    /// Shows the y axis.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub show_y_axis: Option<bool>,
+    /// Shows the legend.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub show_legend: Option<bool>,
+    /// Shows a tooltip on hover.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub show_tooltip: Option<bool>,
+    /// Gap between bars of one category, in pixels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bar_gap: Option<i64>,
+    /// Gap between categories, in pixels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bar_category_gap: Option<i64>,
+    /// Flex growth factor, or a CSS `flex` value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flex: Option<IntOrString>,
+    /// Height in pixels or CSS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<IntOrString>,
+    /// Width in pixels or CSS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<IntOrString>,
+    /// Width and height in pixels or CSS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<IntOrString>,
+    /// Minimum height in pixels or CSS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_height: Option<IntOrString>,
+    /// Minimum width in pixels or CSS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_width: Option<IntOrString>,
+    /// Minimum width and height in pixels or CSS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_size: Option<IntOrString>,
+    /// Maximum height in pixels or CSS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_height: Option<IntOrString>,
+    /// Maximum width in pixels or CSS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_width: Option<IntOrString>,
+    /// Maximum width and height in pixels or CSS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_size: Option<IntOrString>,
+    /// Aspect ratio as a number or CSS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aspect_ratio: Option<FloatOrString>,
+}
+
+impl Chart {
+    /// A chart with no data or series, reading x values from `x_axis`.
+    #[must_use]
+    pub fn new(x_axis: impl Into<XAxis>) -> Self {
+        Chart {
+            key: None,
+            id: None,
+            data: Vec::new(),
+            series: Vec::new(),
+            x_axis: x_axis.into(),
+            show_y_axis: None,
+            show_legend: None,
+            show_tooltip: None,
+            bar_gap: None,
+            bar_category_gap: None,
+            flex: None,
+            height: None,
+            width: None,
+            size: None,
+            min_height: None,
+            min_width: None,
+            min_size: None,
+            max_height: None,
+            max_width: None,
+            max_size: None,
+            aspect_ratio: None,
+        }
+    }
+
+    /// Appends one data row.
+    #[must_use]
+    pub fn row(mut self, row: impl IntoIterator<Item = (impl Into<String>, ChartValue)>) -> Self {
+        self.data.push(
+            row.into_iter()
+                .map(|(key, value)| (key.into(), value))
+                .collect(),
+        );
+        self
+    }
+
+    /// Appends one series.
+    #[must_use]
+    pub fn series(mut self, series: Series) -> Self {
+        self.series.push(series);
+        self
+    }
+
+    setters!(
+        key: String,
+        id: String,
+        flex: IntOrString,
+        height: IntOrString,
+        width: IntOrString,
+        size: IntOrString,
+        min_height: IntOrString,
+        min_width: IntOrString,
+        min_size: IntOrString,
+        max_height: IntOrString,
+        max_width: IntOrString,
+        max_size: IntOrString,
+        aspect_ratio: FloatOrString,
+    );
+    setters!(plain show_y_axis: bool, show_legend: bool, show_tooltip: bool, bar_gap: i64, bar_category_gap: i64);
+}

@@ -1,0 +1,500 @@
+//! Value types shared by several components: colors, lengths, spacing, borders and the closed
+//! token sets (alignment, sizes, variants).
+//!
+//! Numbers follow the SDK's field types: a field the SDK types `float | str` uses
+//! [`FloatOrString`] (serialized `4.0`), a field typed `int | str` uses [`IntOrString`]
+//! (serialized `4`).
+
+use serde::{Deserialize, Serialize};
+
+/// A number or a CSS string, for fields the SDK types `float | str` (`padding`, `height`,
+/// `width`, `size`, `aspectRatio`, `Text.width`, [`Spacing`] sides…).
+///
+/// Integers convert into it, so `.height(200)` works; the number is written as a float
+/// (`200.0`), as the SDK writes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum FloatOrString {
+    /// A number: spacing units for spacing fields, pixels for sizes.
+    Number(f64),
+    /// A CSS value such as `"8px"` or `"50%"`.
+    Css(String),
+}
+
+/// A number or a CSS string, for fields the SDK types `int | str` (`gap`, `flex`, `minHeight`,
+/// Image sizes, `Divider.size`…).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum IntOrString {
+    /// A number: spacing units for `gap`, a flex factor for `flex`, pixels for sizes.
+    Number(i64),
+    /// A CSS value such as `"8px"` or `"1 1 auto"`.
+    Css(String),
+}
+
+impl From<f64> for FloatOrString {
+    fn from(value: f64) -> Self {
+        FloatOrString::Number(value)
+    }
+}
+
+impl From<i32> for FloatOrString {
+    fn from(value: i32) -> Self {
+        FloatOrString::Number(f64::from(value))
+    }
+}
+
+impl From<&str> for FloatOrString {
+    fn from(value: &str) -> Self {
+        FloatOrString::Css(value.to_owned())
+    }
+}
+
+impl From<String> for FloatOrString {
+    fn from(value: String) -> Self {
+        FloatOrString::Css(value)
+    }
+}
+
+impl From<i64> for IntOrString {
+    fn from(value: i64) -> Self {
+        IntOrString::Number(value)
+    }
+}
+
+impl From<i32> for IntOrString {
+    fn from(value: i32) -> Self {
+        IntOrString::Number(i64::from(value))
+    }
+}
+
+impl From<&str> for IntOrString {
+    fn from(value: &str) -> Self {
+        IntOrString::Css(value.to_owned())
+    }
+}
+
+impl From<String> for IntOrString {
+    fn from(value: String) -> Self {
+        IntOrString::Css(value)
+    }
+}
+
+/// A color for the light and the dark theme: `{"light": …, "dark": …}`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ThemeColor {
+    /// The color used when the theme is light.
+    pub light: String,
+    /// The color used when the theme is dark.
+    pub dark: String,
+}
+
+impl ThemeColor {
+    /// A color with one value per theme.
+    #[must_use]
+    pub fn new(light: impl Into<String>, dark: impl Into<String>) -> Self {
+        ThemeColor {
+            light: light.into(),
+            dark: dark.into(),
+        }
+    }
+}
+
+/// A color: a token, a primitive token (`"red-100"`, `"gray-500"`), any CSS color, or a
+/// [`ThemeColor`].
+///
+/// The accepted tokens depend on the field (text tokens such as `"secondary"`, background
+/// tokens such as `"surface-elevated"`, border tokens such as `"subtle"`, chart tokens such as
+/// `"blue"`). The set is open (any CSS color is valid), so tokens stay strings.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Color {
+    /// A token or CSS color.
+    Token(String),
+    /// One color per theme.
+    Theme(ThemeColor),
+}
+
+impl From<&str> for Color {
+    fn from(value: &str) -> Self {
+        Color::Token(value.to_owned())
+    }
+}
+
+impl From<String> for Color {
+    fn from(value: String) -> Self {
+        Color::Token(value)
+    }
+}
+
+impl From<ThemeColor> for Color {
+    fn from(value: ThemeColor) -> Self {
+        Color::Theme(value)
+    }
+}
+
+/// Per-side spacing: `{top?, right?, bottom?, left?, x?, y?}`, each a spacing unit or a CSS
+/// string.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Spacing {
+    /// Top spacing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top: Option<FloatOrString>,
+    /// Right spacing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub right: Option<FloatOrString>,
+    /// Bottom spacing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bottom: Option<FloatOrString>,
+    /// Left spacing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub left: Option<FloatOrString>,
+    /// Horizontal (left and right) spacing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x: Option<FloatOrString>,
+    /// Vertical (top and bottom) spacing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub y: Option<FloatOrString>,
+}
+
+impl Spacing {
+    /// No spacing set on any side.
+    #[must_use]
+    pub fn new() -> Self {
+        Spacing::default()
+    }
+
+    setters!(top: FloatOrString, right: FloatOrString, bottom: FloatOrString, left: FloatOrString, x: FloatOrString, y: FloatOrString);
+}
+
+/// A `padding` or `margin` value: a number, a CSS string, or per-side [`Spacing`].
+///
+/// `N` is the number type the SDK uses for the field: `f64` almost everywhere, `i64` for
+/// `Image.margin`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum SpacingValue<N = f64> {
+    /// The same spacing on every side, in spacing units.
+    Number(N),
+    /// A CSS value such as `"8px 12px"`.
+    Css(String),
+    /// Per-side spacing.
+    Sides(Spacing),
+}
+
+impl From<f64> for SpacingValue<f64> {
+    fn from(value: f64) -> Self {
+        SpacingValue::Number(value)
+    }
+}
+
+impl From<i32> for SpacingValue<f64> {
+    fn from(value: i32) -> Self {
+        SpacingValue::Number(f64::from(value))
+    }
+}
+
+impl From<i64> for SpacingValue<i64> {
+    fn from(value: i64) -> Self {
+        SpacingValue::Number(value)
+    }
+}
+
+impl From<i32> for SpacingValue<i64> {
+    fn from(value: i32) -> Self {
+        SpacingValue::Number(i64::from(value))
+    }
+}
+
+impl<N> From<&str> for SpacingValue<N> {
+    fn from(value: &str) -> Self {
+        SpacingValue::Css(value.to_owned())
+    }
+}
+
+impl<N> From<String> for SpacingValue<N> {
+    fn from(value: String) -> Self {
+        SpacingValue::Css(value)
+    }
+}
+
+impl<N> From<Spacing> for SpacingValue<N> {
+    fn from(value: Spacing) -> Self {
+        SpacingValue::Sides(value)
+    }
+}
+
+/// One border: `{size, color?, style?}`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Border {
+    /// Thickness in pixels.
+    pub size: i64,
+    /// Border color; border tokens are `default`, `subtle` and `strong`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<Color>,
+    /// Line style.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub style: Option<BorderStyle>,
+}
+
+impl Border {
+    /// A border of the given thickness in pixels.
+    #[must_use]
+    pub fn new(size: i64) -> Self {
+        Border {
+            size,
+            color: None,
+            style: None,
+        }
+    }
+
+    setters!(color: Color, style: BorderStyle);
+}
+
+/// One side of [`Borders`]: a thickness in pixels or a full [`Border`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum BorderSide {
+    /// Thickness in pixels.
+    Width(i64),
+    /// A full border definition.
+    Border(Border),
+}
+
+impl From<i64> for BorderSide {
+    fn from(value: i64) -> Self {
+        BorderSide::Width(value)
+    }
+}
+
+impl From<i32> for BorderSide {
+    fn from(value: i32) -> Self {
+        BorderSide::Width(i64::from(value))
+    }
+}
+
+impl From<Border> for BorderSide {
+    fn from(value: Border) -> Self {
+        BorderSide::Border(value)
+    }
+}
+
+/// Per-side borders: `{top?, right?, bottom?, left?, x?, y?}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Borders {
+    /// Top border.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top: Option<BorderSide>,
+    /// Right border.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub right: Option<BorderSide>,
+    /// Bottom border.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bottom: Option<BorderSide>,
+    /// Left border.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub left: Option<BorderSide>,
+    /// Left and right borders.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x: Option<BorderSide>,
+    /// Top and bottom borders.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub y: Option<BorderSide>,
+}
+
+impl Borders {
+    /// No border on any side.
+    #[must_use]
+    pub fn new() -> Self {
+        Borders::default()
+    }
+
+    setters!(top: BorderSide, right: BorderSide, bottom: BorderSide, left: BorderSide, x: BorderSide, y: BorderSide);
+}
+
+/// A `border` value: a thickness in pixels, one [`Border`] for every side, or [`Borders`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum BorderValue {
+    /// The same thickness in pixels on every side.
+    Width(i64),
+    /// The same border on every side. Tried before `Sides`, as it requires `size`.
+    Border(Border),
+    /// Per-side borders.
+    Sides(Borders),
+}
+
+impl From<i64> for BorderValue {
+    fn from(value: i64) -> Self {
+        BorderValue::Width(value)
+    }
+}
+
+impl From<i32> for BorderValue {
+    fn from(value: i32) -> Self {
+        BorderValue::Width(i64::from(value))
+    }
+}
+
+impl From<Border> for BorderValue {
+    fn from(value: Border) -> Self {
+        BorderValue::Border(value)
+    }
+}
+
+impl From<Borders> for BorderValue {
+    fn from(value: Borders) -> Self {
+        BorderValue::Sides(value)
+    }
+}
+
+/// Declares a closed set of string tokens as a unit-only enum with serde renames.
+macro_rules! tokens {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        pub enum $name {
+            $(
+                $(#[$vmeta])*
+                #[doc = concat!("`\"", $wire, "\"` on the wire.")]
+                #[serde(rename = $wire)]
+                $variant,
+            )+
+        }
+
+        impl $name {
+            /// The wire name of the token.
+            #[must_use]
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $wire,)+
+                }
+            }
+        }
+    };
+}
+pub(crate) use tokens;
+
+tokens! {
+    /// The line style of a [`Border`].
+    BorderStyle {
+        Solid = "solid", Dashed = "dashed", Dotted = "dotted", Double = "double",
+        Groove = "groove", Ridge = "ridge", Inset = "inset", Outset = "outset",
+    }
+}
+
+tokens! {
+    /// A corner radius token.
+    Radius {
+        Xxs = "2xs", Xs = "xs", Sm = "sm", Md = "md", Lg = "lg", Xl = "xl", Xxl = "2xl",
+        Xxxl = "3xl", Xxxxl = "4xl", Full = "full", Percent100 = "100%", None = "none",
+    }
+}
+
+tokens! {
+    /// Cross-axis alignment of a flex container's children.
+    Alignment { Start = "start", Center = "center", End = "end", Baseline = "baseline", Stretch = "stretch" }
+}
+
+tokens! {
+    /// Main-axis distribution of a flex container's children.
+    Justification {
+        Start = "start", Center = "center", End = "end", Between = "between",
+        Around = "around", Evenly = "evenly", Stretch = "stretch",
+    }
+}
+
+tokens! {
+    /// How a flex container wraps its children.
+    Wrap { NoWrap = "nowrap", Wrap = "wrap", WrapReverse = "wrap-reverse" }
+}
+
+tokens! {
+    /// The main axis of a Box, Form, Basic root or RadioGroup.
+    Direction { Row = "row", Col = "col" }
+}
+
+tokens! {
+    /// Forces the light or dark theme on a subtree.
+    Theme { Light = "light", Dark = "dark" }
+}
+
+tokens! {
+    /// Horizontal text alignment.
+    TextAlign { Start = "start", Center = "center", End = "end" }
+}
+
+tokens! {
+    /// Body text size (Text, Label).
+    TextSize { Xs = "xs", Sm = "sm", Md = "md", Lg = "lg", Xl = "xl" }
+}
+
+tokens! {
+    /// Title size.
+    TitleSize {
+        Sm = "sm", Md = "md", Lg = "lg", Xl = "xl", Xxl = "2xl", Xxxl = "3xl", Xxxxl = "4xl",
+        Xxxxxl = "5xl",
+    }
+}
+
+tokens! {
+    /// Caption size.
+    CaptionSize { Sm = "sm", Md = "md", Lg = "lg" }
+}
+
+tokens! {
+    /// Icon size.
+    IconSize { Xs = "xs", Sm = "sm", Md = "md", Lg = "lg", Xl = "xl", Xxl = "2xl", Xxxl = "3xl" }
+}
+
+tokens! {
+    /// Font weight.
+    FontWeight { Normal = "normal", Medium = "medium", Semibold = "semibold", Bold = "bold" }
+}
+
+tokens! {
+    /// Visual variant of a Button, Select or DatePicker.
+    ControlVariant { Solid = "solid", Soft = "soft", Outline = "outline", Ghost = "ghost" }
+}
+
+tokens! {
+    /// Size of a control (Button, Input, Textarea, Select, DatePicker).
+    ControlSize {
+        Xxxs = "3xs", Xxs = "2xs", Xs = "xs", Sm = "sm", Md = "md", Lg = "lg", Xl = "xl",
+        Xxl = "2xl", Xxxl = "3xl",
+    }
+}
+
+/// A status header shown above a Card or ListView: text, with a favicon or an icon.
+///
+/// The SDK types it as an untagged union of `{text, favicon?, frame?}` and `{text, icon?}`;
+/// this one struct holds either form losslessly. Set a favicon or an icon, not both.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct WidgetStatus {
+    /// Status text.
+    pub text: String,
+    /// URL of a favicon shown before the text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub favicon: Option<String>,
+    /// Draws a frame around the favicon.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frame: Option<bool>,
+    /// Icon name shown before the text (see [`Icon`](super::Icon) for the names).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub icon: Option<String>,
+}
+
+impl WidgetStatus {
+    /// A status with text only.
+    #[must_use]
+    pub fn new(text: impl Into<String>) -> Self {
+        WidgetStatus {
+            text: text.into(),
+            favicon: None,
+            frame: None,
+            icon: None,
+        }
+    }
+
+    setters!(favicon: String, frame: bool, icon: String);
+}
