@@ -1,1 +1,798 @@
-//! ChatKit requests. (Being filled in.)
+//! Requests: the body the client posts to the protocol's single endpoint
+//! ([`ChatKitRequest`]), their params, and the non-streaming response bodies that are not
+//! thread types ([`SyncCustomActionResponse`], [`TranscriptionResult`]).
+//!
+//! ```
+//! use chatkit_actions::request::ChatKitRequest;
+//!
+//! let body = r#"{"type":"threads.custom_action","params":{"thread_id":"thr_1","item_id":"wid_1","action":{"type":"increment","payload":{"count":1}}}}"#;
+//! let request: ChatKitRequest = serde_json::from_str(body)?;
+//! assert!(request.is_streaming());
+//! assert_eq!(request.thread_id(), Some("thr_1"));
+//! let ChatKitRequest::ThreadsCustomAction { params, .. } = request else { unreachable!() };
+//! assert_eq!(params.action.action_type, "increment");
+//!
+//! let error = serde_json::from_str::<ChatKitRequest>(r#"{"type":"threads.nope","params":{}}"#)
+//!     .unwrap_err();
+//! assert!(error.to_string().starts_with("unknown variant `threads.nope`, expected one of"));
+//! # Ok::<(), serde_json::Error>(())
+//! ```
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::action::RawAction;
+use crate::thread::{
+    DEFAULT_PAGE_SIZE, InferenceOptions, StructuredInputSubmission, ThreadItem, UserMessageContent,
+};
+
+pub use crate::thread::SortOrder;
+
+/// A request to the protocol's single endpoint: `{"type": …, "params": {…}, "metadata": {…}}`.
+///
+/// `params` is required for every type (`{}` for `threads.list` without options).
+/// `metadata` is free-form data for the integration (auth, tracing, flags); the protocol never
+/// reads it. It defaults to `{}` and is always written. Unknown keys are ignored; an unknown
+/// `type` fails with serde's "unknown variant `…`, expected one of …" error.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum ChatKitRequest {
+    /// `threads.create` (streaming): start a thread with a user message.
+    #[serde(rename = "threads.create")]
+    ThreadsCreate {
+        /// The first message.
+        params: ThreadCreateParams,
+        /// Integration data.
+        #[serde(default)]
+        metadata: Map<String, Value>,
+    },
+    /// `threads.add_user_message` (streaming).
+    #[serde(rename = "threads.add_user_message")]
+    ThreadsAddUserMessage {
+        /// The thread and the message.
+        params: ThreadAddUserMessageParams,
+        /// Integration data.
+        #[serde(default)]
+        metadata: Map<String, Value>,
+    },
+    /// `threads.add_client_tool_output` (streaming): the result of a client tool call.
+    #[serde(rename = "threads.add_client_tool_output")]
+    ThreadsAddClientToolOutput {
+        /// The thread and the result.
+        params: ThreadAddClientToolOutputParams,
+        /// Integration data.
+        #[serde(default)]
+        metadata: Map<String, Value>,
+    },
+    /// `threads.add_structured_input` (streaming): answers to a structured input item.
+    #[serde(rename = "threads.add_structured_input")]
+    ThreadsAddStructuredInput {
+        /// The item and the answers.
+        params: ThreadAddStructuredInputParams,
+        /// Integration data.
+        #[serde(default)]
+        metadata: Map<String, Value>,
+    },
+    /// `threads.retry_after_item` (streaming): respond again to a user message.
+    #[serde(rename = "threads.retry_after_item")]
+    ThreadsRetryAfterItem {
+        /// The thread and the user message.
+        params: ThreadRetryAfterItemParams,
+        /// Integration data.
+        #[serde(default)]
+        metadata: Map<String, Value>,
+    },
+    /// `threads.custom_action` (streaming): a widget action handled by the server.
+    #[serde(rename = "threads.custom_action")]
+    ThreadsCustomAction {
+        /// The thread, the widget item and the action.
+        params: ThreadCustomActionParams,
+        /// Integration data.
+        #[serde(default)]
+        metadata: Map<String, Value>,
+    },
+    /// `threads.sync_custom_action` (JSON): a `streaming: false` widget action, answered with
+    /// a [`SyncCustomActionResponse`].
+    #[serde(rename = "threads.sync_custom_action")]
+    ThreadsSyncCustomAction {
+        /// The thread, the widget item and the action.
+        params: ThreadCustomActionParams,
+        /// Integration data.
+        #[serde(default)]
+        metadata: Map<String, Value>,
+    },
+    /// `threads.get_by_id` (JSON): a thread with its first items.
+    #[serde(rename = "threads.get_by_id")]
+    ThreadsGetById {
+        /// The thread.
+        params: ThreadGetByIdParams,
+        /// Integration data.
+        #[serde(default)]
+        metadata: Map<String, Value>,
+    },
+    /// `threads.list` (JSON): a page of threads.
+    #[serde(rename = "threads.list")]
+    ThreadsList {
+        /// Pagination.
+        params: ThreadListParams,
+        /// Integration data.
+        #[serde(default)]
+        metadata: Map<String, Value>,
+    },
+    /// `threads.update` (JSON): rename a thread.
+    #[serde(rename = "threads.update")]
+    ThreadsUpdate {
+        /// The thread and its new title.
+        params: ThreadUpdateParams,
+        /// Integration data.
+        #[serde(default)]
+        metadata: Map<String, Value>,
+    },
+    /// `threads.delete` (JSON): delete a thread and its items.
+    #[serde(rename = "threads.delete")]
+    ThreadsDelete {
+        /// The thread.
+        params: ThreadDeleteParams,
+        /// Integration data.
+        #[serde(default)]
+        metadata: Map<String, Value>,
+    },
+    /// `items.list` (JSON): a page of a thread's items.
+    #[serde(rename = "items.list")]
+    ItemsList {
+        /// The thread and pagination.
+        params: ItemsListParams,
+        /// Integration data.
+        #[serde(default)]
+        metadata: Map<String, Value>,
+    },
+    /// `items.feedback` (JSON): thumbs up or down on items.
+    #[serde(rename = "items.feedback")]
+    ItemsFeedback {
+        /// The items and the feedback.
+        params: ItemsFeedbackParams,
+        /// Integration data.
+        #[serde(default)]
+        metadata: Map<String, Value>,
+    },
+    /// `attachments.create` (JSON): register an upload (two-phase upload).
+    #[serde(rename = "attachments.create")]
+    AttachmentsCreate {
+        /// The file.
+        params: AttachmentCreateParams,
+        /// Integration data.
+        #[serde(default)]
+        metadata: Map<String, Value>,
+    },
+    /// `attachments.delete` (JSON).
+    #[serde(rename = "attachments.delete")]
+    AttachmentsDelete {
+        /// The attachment.
+        params: AttachmentDeleteParams,
+        /// Integration data.
+        #[serde(default)]
+        metadata: Map<String, Value>,
+    },
+    /// `input.transcribe` (JSON): speech to text, answered with a [`TranscriptionResult`].
+    #[serde(rename = "input.transcribe")]
+    InputTranscribe {
+        /// The audio.
+        params: InputTranscribeParams,
+        /// Integration data.
+        #[serde(default)]
+        metadata: Map<String, Value>,
+    },
+}
+
+/// Expands `$body` once per variant, with `$params` and `$metadata` bound to its fields.
+macro_rules! each_request {
+    ($value:expr, $params:ident, $metadata:ident => $body:expr) => {
+        match $value {
+            ChatKitRequest::ThreadsCreate {
+                params: $params,
+                metadata: $metadata,
+            } => $body,
+            ChatKitRequest::ThreadsAddUserMessage {
+                params: $params,
+                metadata: $metadata,
+            } => $body,
+            ChatKitRequest::ThreadsAddClientToolOutput {
+                params: $params,
+                metadata: $metadata,
+            } => $body,
+            ChatKitRequest::ThreadsAddStructuredInput {
+                params: $params,
+                metadata: $metadata,
+            } => $body,
+            ChatKitRequest::ThreadsRetryAfterItem {
+                params: $params,
+                metadata: $metadata,
+            } => $body,
+            ChatKitRequest::ThreadsCustomAction {
+                params: $params,
+                metadata: $metadata,
+            } => $body,
+            ChatKitRequest::ThreadsSyncCustomAction {
+                params: $params,
+                metadata: $metadata,
+            } => $body,
+            ChatKitRequest::ThreadsGetById {
+                params: $params,
+                metadata: $metadata,
+            } => $body,
+            ChatKitRequest::ThreadsList {
+                params: $params,
+                metadata: $metadata,
+            } => $body,
+            ChatKitRequest::ThreadsUpdate {
+                params: $params,
+                metadata: $metadata,
+            } => $body,
+            ChatKitRequest::ThreadsDelete {
+                params: $params,
+                metadata: $metadata,
+            } => $body,
+            ChatKitRequest::ItemsList {
+                params: $params,
+                metadata: $metadata,
+            } => $body,
+            ChatKitRequest::ItemsFeedback {
+                params: $params,
+                metadata: $metadata,
+            } => $body,
+            ChatKitRequest::AttachmentsCreate {
+                params: $params,
+                metadata: $metadata,
+            } => $body,
+            ChatKitRequest::AttachmentsDelete {
+                params: $params,
+                metadata: $metadata,
+            } => $body,
+            ChatKitRequest::InputTranscribe {
+                params: $params,
+                metadata: $metadata,
+            } => $body,
+        }
+    };
+}
+
+impl ChatKitRequest {
+    /// Whether the response is a server-sent event stream (`text/event-stream`); otherwise
+    /// it is one JSON body (`application/json`). It depends only on the request type.
+    #[must_use]
+    pub fn is_streaming(&self) -> bool {
+        match self {
+            Self::ThreadsCreate { .. }
+            | Self::ThreadsAddUserMessage { .. }
+            | Self::ThreadsAddClientToolOutput { .. }
+            | Self::ThreadsAddStructuredInput { .. }
+            | Self::ThreadsRetryAfterItem { .. }
+            | Self::ThreadsCustomAction { .. } => true,
+            Self::ThreadsSyncCustomAction { .. }
+            | Self::ThreadsGetById { .. }
+            | Self::ThreadsList { .. }
+            | Self::ThreadsUpdate { .. }
+            | Self::ThreadsDelete { .. }
+            | Self::ItemsList { .. }
+            | Self::ItemsFeedback { .. }
+            | Self::AttachmentsCreate { .. }
+            | Self::AttachmentsDelete { .. }
+            | Self::InputTranscribe { .. } => false,
+        }
+    }
+
+    /// The wire `type` (`"threads.create"`, …).
+    #[must_use]
+    pub fn request_type(&self) -> &'static str {
+        match self {
+            Self::ThreadsCreate { .. } => "threads.create",
+            Self::ThreadsAddUserMessage { .. } => "threads.add_user_message",
+            Self::ThreadsAddClientToolOutput { .. } => "threads.add_client_tool_output",
+            Self::ThreadsAddStructuredInput { .. } => "threads.add_structured_input",
+            Self::ThreadsRetryAfterItem { .. } => "threads.retry_after_item",
+            Self::ThreadsCustomAction { .. } => "threads.custom_action",
+            Self::ThreadsSyncCustomAction { .. } => "threads.sync_custom_action",
+            Self::ThreadsGetById { .. } => "threads.get_by_id",
+            Self::ThreadsList { .. } => "threads.list",
+            Self::ThreadsUpdate { .. } => "threads.update",
+            Self::ThreadsDelete { .. } => "threads.delete",
+            Self::ItemsList { .. } => "items.list",
+            Self::ItemsFeedback { .. } => "items.feedback",
+            Self::AttachmentsCreate { .. } => "attachments.create",
+            Self::AttachmentsDelete { .. } => "attachments.delete",
+            Self::InputTranscribe { .. } => "input.transcribe",
+        }
+    }
+
+    /// The thread the request is about, for the types that name one (every `threads.*` but
+    /// `threads.create` and `threads.list`, plus `items.*`).
+    #[must_use]
+    pub fn thread_id(&self) -> Option<&str> {
+        match self {
+            Self::ThreadsAddUserMessage { params, .. } => Some(&params.thread_id),
+            Self::ThreadsAddClientToolOutput { params, .. } => Some(&params.thread_id),
+            Self::ThreadsAddStructuredInput { params, .. } => Some(&params.thread_id),
+            Self::ThreadsRetryAfterItem { params, .. } => Some(&params.thread_id),
+            Self::ThreadsCustomAction { params, .. }
+            | Self::ThreadsSyncCustomAction { params, .. } => Some(&params.thread_id),
+            Self::ThreadsGetById { params, .. } => Some(&params.thread_id),
+            Self::ThreadsUpdate { params, .. } => Some(&params.thread_id),
+            Self::ThreadsDelete { params, .. } => Some(&params.thread_id),
+            Self::ItemsList { params, .. } => Some(&params.thread_id),
+            Self::ItemsFeedback { params, .. } => Some(&params.thread_id),
+            Self::ThreadsCreate { .. }
+            | Self::ThreadsList { .. }
+            | Self::AttachmentsCreate { .. }
+            | Self::AttachmentsDelete { .. }
+            | Self::InputTranscribe { .. } => None,
+        }
+    }
+
+    /// The integration's request metadata.
+    #[must_use]
+    pub fn metadata(&self) -> &Map<String, Value> {
+        each_request!(self, _params, metadata => metadata)
+    }
+
+    /// The integration's request metadata, mutably.
+    pub fn metadata_mut(&mut self) -> &mut Map<String, Value> {
+        each_request!(self, _params, metadata => metadata)
+    }
+}
+
+/// A user message as the client sends it (`threads.create`, `threads.add_user_message`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct UserMessageInput {
+    /// Text and tags.
+    pub content: Vec<UserMessageContent>,
+    /// The ids of attachments uploaded before; always written.
+    #[serde(default)]
+    pub attachments: Vec<String>,
+    /// The text the user replied to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quoted_text: Option<String>,
+    /// Tool and model choices; always written.
+    #[serde(default)]
+    pub inference_options: InferenceOptions,
+}
+
+impl UserMessageInput {
+    /// A message with one text part.
+    pub fn text(text: impl Into<String>) -> Self {
+        Self {
+            content: vec![UserMessageContent::text(text)],
+            ..Self::default()
+        }
+    }
+}
+
+/// The params of `threads.create`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ThreadCreateParams {
+    /// The first message.
+    pub input: UserMessageInput,
+}
+
+/// The params of `threads.add_user_message`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ThreadAddUserMessageParams {
+    /// The thread.
+    pub thread_id: String,
+    /// The message.
+    pub input: UserMessageInput,
+}
+
+/// The params of `threads.add_client_tool_output`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ThreadAddClientToolOutputParams {
+    /// The thread; its newest item must be a pending client tool call.
+    pub thread_id: String,
+    /// The tool's result, any JSON (`null` is omitted on output, as in Python).
+    #[serde(default, skip_serializing_if = "Value::is_null")]
+    pub result: Value,
+}
+
+/// The params of `threads.add_structured_input`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadAddStructuredInputParams {
+    /// The thread.
+    pub thread_id: String,
+    /// The pending `structured_input` item.
+    pub item_id: String,
+    /// The answers.
+    pub input: StructuredInputSubmission,
+}
+
+/// The params of `threads.retry_after_item`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadRetryAfterItemParams {
+    /// The thread.
+    pub thread_id: String,
+    /// The user message to respond to again; newer items are deleted.
+    pub item_id: String,
+}
+
+/// The params of `threads.custom_action` and `threads.sync_custom_action`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ThreadCustomActionParams {
+    /// The thread.
+    pub thread_id: String,
+    /// The widget item the action came from, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_id: Option<String>,
+    /// The action, `{"type": …, "payload"?: …}`; parse it into the application's action
+    /// enum with [`RawAction::parse`].
+    pub action: RawAction,
+}
+
+/// The params of `threads.get_by_id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadGetByIdParams {
+    /// The thread.
+    pub thread_id: String,
+}
+
+/// The params of `threads.list`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ThreadListParams {
+    /// The page size; absent or `0` means [`DEFAULT_PAGE_SIZE`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    /// By creation time; `desc` by default, always written.
+    #[serde(default)]
+    pub order: SortOrder,
+    /// The cursor returned by the previous page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+}
+
+impl ThreadListParams {
+    /// The page size to use: `limit`, or [`DEFAULT_PAGE_SIZE`] when it is absent or `0`.
+    #[must_use]
+    pub fn page_size(&self) -> usize {
+        page_size(self.limit)
+    }
+}
+
+/// The params of `threads.update`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadUpdateParams {
+    /// The thread.
+    pub thread_id: String,
+    /// The new title.
+    pub title: String,
+}
+
+/// The params of `threads.delete`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadDeleteParams {
+    /// The thread.
+    pub thread_id: String,
+}
+
+/// The params of `items.list`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemsListParams {
+    /// The thread.
+    pub thread_id: String,
+    /// The page size; absent or `0` means [`DEFAULT_PAGE_SIZE`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    /// By creation time; `desc` by default, always written.
+    #[serde(default)]
+    pub order: SortOrder,
+    /// The cursor returned by the previous page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+}
+
+impl ItemsListParams {
+    /// The page size to use: `limit`, or [`DEFAULT_PAGE_SIZE`] when it is absent or `0`.
+    #[must_use]
+    pub fn page_size(&self) -> usize {
+        page_size(self.limit)
+    }
+}
+
+fn page_size(limit: Option<u32>) -> usize {
+    match limit {
+        None | Some(0) => DEFAULT_PAGE_SIZE,
+        Some(limit) => usize::try_from(limit).unwrap_or(usize::MAX),
+    }
+}
+
+/// The params of `items.feedback`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemsFeedbackParams {
+    /// The thread.
+    pub thread_id: String,
+    /// The items rated.
+    pub item_ids: Vec<String>,
+    /// Thumbs up or down.
+    pub kind: FeedbackKind,
+}
+
+/// The rating of `items.feedback`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedbackKind {
+    /// Thumbs up.
+    Positive,
+    /// Thumbs down.
+    Negative,
+}
+
+/// The params of `attachments.create`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentCreateParams {
+    /// The file name.
+    pub name: String,
+    /// The size in bytes.
+    pub size: u64,
+    /// The MIME type.
+    pub mime_type: String,
+}
+
+/// The params of `attachments.delete`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentDeleteParams {
+    /// The attachment.
+    pub attachment_id: String,
+}
+
+/// The params of `input.transcribe`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputTranscribeParams {
+    /// The recording, base64-encoded.
+    pub audio_base64: String,
+    /// The raw MIME type, such as `audio/webm;codecs=opus`.
+    pub mime_type: String,
+}
+
+impl InputTranscribeParams {
+    /// The media type: the MIME type up to its first `;` (`audio/webm`), trimmed.
+    #[must_use]
+    pub fn media_type(&self) -> &str {
+        self.mime_type.split(';').next().unwrap_or_default().trim()
+    }
+}
+
+/// The response of `threads.sync_custom_action`: `{"updated_item": …}`, or `{}` without one.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SyncCustomActionResponse {
+    /// The item to show in place of the widget item (not persisted by the server).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_item: Option<ThreadItem>,
+}
+
+impl SyncCustomActionResponse {
+    /// A response replacing the item.
+    pub fn updated(item: impl Into<ThreadItem>) -> Self {
+        Self {
+            updated_item: Some(item.into()),
+        }
+    }
+
+    /// A response changing nothing, `{}`.
+    #[must_use]
+    pub fn none() -> Self {
+        Self::default()
+    }
+}
+
+/// The response of `input.transcribe`: `{"text": …}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TranscriptionResult {
+    /// The transcribed text.
+    pub text: String,
+}
+
+impl TranscriptionResult {
+    /// A transcription.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self { text: text.into() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::thread::{EndOfTurnItem, SubmissionStatus, Timestamp};
+
+    fn parse(json: &Value) -> ChatKitRequest {
+        serde_json::from_value(json.clone()).unwrap_or_else(|error| panic!("{error}: {json}"))
+    }
+
+    #[test]
+    fn unknown_type_is_a_clear_error() {
+        let error =
+            serde_json::from_value::<ChatKitRequest>(json!({"type": "threads.nope", "params": {}}))
+                .unwrap_err()
+                .to_string();
+        assert!(
+            error.starts_with("unknown variant `threads.nope`, expected one of `threads.create`"),
+            "{error}"
+        );
+        assert!(error.contains("`input.transcribe`"), "{error}");
+        let error = serde_json::from_value::<ChatKitRequest>(json!({"params": {}}))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(error, "missing field `type`");
+        let error = serde_json::from_value::<ChatKitRequest>(json!({"type": "threads.list"}))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(error, "missing field `params`");
+    }
+
+    #[test]
+    fn defaults_are_written_and_unknown_keys_ignored() {
+        let request = parse(&json!({
+            "type": "threads.list", "params": {"extra": 1}, "extra": true,
+        }));
+        assert_eq!(
+            serde_json::to_value(&request).unwrap(),
+            json!({"type": "threads.list", "params": {"order": "desc"}, "metadata": {}})
+        );
+        let ChatKitRequest::ThreadsList { params, .. } = &request else {
+            panic!("{request:?}")
+        };
+        assert_eq!(params.page_size(), DEFAULT_PAGE_SIZE);
+
+        let request = parse(&json!({
+            "type": "threads.create",
+            "params": {"input": {"content": [{"type": "input_text", "text": "hi"}], "quoted_text": null}},
+            "metadata": {"trace": "t1"},
+        }));
+        assert_eq!(
+            serde_json::to_value(&request).unwrap(),
+            json!({
+                "type": "threads.create",
+                "params": {"input": {"content": [{"type": "input_text", "text": "hi"}], "attachments": [], "inference_options": {}}},
+                "metadata": {"trace": "t1"},
+            })
+        );
+        assert_eq!(request.metadata()["trace"], "t1");
+        assert!(request.is_streaming());
+        assert_eq!(request.thread_id(), None);
+    }
+
+    #[test]
+    fn every_type_parses_with_its_streaming_kind_and_thread() {
+        let cases = [
+            (
+                json!({"type": "threads.create", "params": {"input": {"content": []}}}),
+                true,
+                None,
+            ),
+            (
+                json!({"type": "threads.add_user_message", "params": {"thread_id": "t", "input": {"content": []}}}),
+                true,
+                Some("t"),
+            ),
+            (
+                json!({"type": "threads.add_client_tool_output", "params": {"thread_id": "t", "result": null}}),
+                true,
+                Some("t"),
+            ),
+            (
+                json!({"type": "threads.add_structured_input", "params": {"thread_id": "t", "item_id": "i", "input": {}}}),
+                true,
+                Some("t"),
+            ),
+            (
+                json!({"type": "threads.retry_after_item", "params": {"thread_id": "t", "item_id": "i"}}),
+                true,
+                Some("t"),
+            ),
+            (
+                json!({"type": "threads.custom_action", "params": {"thread_id": "t", "action": {"type": "a"}}}),
+                true,
+                Some("t"),
+            ),
+            (
+                json!({"type": "threads.sync_custom_action", "params": {"thread_id": "t", "item_id": null, "action": {"type": "a"}}}),
+                false,
+                Some("t"),
+            ),
+            (
+                json!({"type": "threads.get_by_id", "params": {"thread_id": "t"}}),
+                false,
+                Some("t"),
+            ),
+            (json!({"type": "threads.list", "params": {}}), false, None),
+            (
+                json!({"type": "threads.update", "params": {"thread_id": "t", "title": "T"}}),
+                false,
+                Some("t"),
+            ),
+            (
+                json!({"type": "threads.delete", "params": {"thread_id": "t"}}),
+                false,
+                Some("t"),
+            ),
+            (
+                json!({"type": "items.list", "params": {"thread_id": "t", "limit": 0}}),
+                false,
+                Some("t"),
+            ),
+            (
+                json!({"type": "items.feedback", "params": {"thread_id": "t", "item_ids": ["i"], "kind": "positive"}}),
+                false,
+                Some("t"),
+            ),
+            (
+                json!({"type": "attachments.create", "params": {"name": "a.txt", "size": 3, "mime_type": "text/plain"}}),
+                false,
+                None,
+            ),
+            (
+                json!({"type": "attachments.delete", "params": {"attachment_id": "a"}}),
+                false,
+                None,
+            ),
+            (
+                json!({"type": "input.transcribe", "params": {"audio_base64": "AAA=", "mime_type": "audio/webm;codecs=opus"}}),
+                false,
+                None,
+            ),
+        ];
+        for (json, streaming, thread_id) in cases {
+            let request = parse(&json);
+            assert_eq!(request.request_type(), json["type"]);
+            assert_eq!(request.is_streaming(), streaming, "{json}");
+            assert_eq!(request.thread_id(), thread_id, "{json}");
+            let written = serde_json::to_value(&request).unwrap();
+            assert_eq!(written["metadata"], json!({}));
+            assert_eq!(parse(&written), request, "{json}");
+        }
+    }
+
+    #[test]
+    fn params_details() {
+        let request = parse(&json!({
+            "type": "threads.add_structured_input",
+            "params": {"thread_id": "t", "item_id": "i", "input": {"status": "skipped"}},
+        }));
+        let ChatKitRequest::ThreadsAddStructuredInput { params, .. } = request else {
+            panic!()
+        };
+        assert_eq!(params.input.status, SubmissionStatus::Skipped);
+
+        let params = InputTranscribeParams {
+            audio_base64: String::new(),
+            mime_type: "audio/webm;codecs=opus".into(),
+        };
+        assert_eq!(params.media_type(), "audio/webm");
+        let params = ItemsListParams {
+            thread_id: "t".into(),
+            limit: Some(5),
+            order: SortOrder::Asc,
+            after: None,
+        };
+        assert_eq!(params.page_size(), 5);
+        assert_eq!(
+            serde_json::to_value(&params).unwrap(),
+            json!({"thread_id": "t", "limit": 5, "order": "asc"})
+        );
+    }
+
+    #[test]
+    fn responses() {
+        assert_eq!(
+            serde_json::to_value(SyncCustomActionResponse::none()).unwrap(),
+            json!({})
+        );
+        let item = EndOfTurnItem::new("e", "t")
+            .created_at(Timestamp::parse("2025-01-15T12:00:00").unwrap());
+        assert_eq!(
+            serde_json::to_value(SyncCustomActionResponse::updated(item)).unwrap(),
+            json!({"updated_item": {"id": "e", "thread_id": "t", "created_at": "2025-01-15T12:00:00", "type": "end_of_turn"}})
+        );
+        assert_eq!(
+            serde_json::to_value(TranscriptionResult::new("hello")).unwrap(),
+            json!({"text": "hello"})
+        );
+    }
+}
