@@ -98,7 +98,10 @@ impl<'a> Input<'a> {
         match &input.data {
             Data::Enum(data) => {
                 let attrs = Attrs::parse(cx, &input.attrs, Level::Enum);
-                let rule = attrs.rename_all.as_ref().map_or(RenameRule::Snake, |r| r.value);
+                let rule = attrs
+                    .rename_all
+                    .as_ref()
+                    .map_or(RenameRule::Snake, |r| r.value);
                 let variants = data
                     .variants
                     .iter()
@@ -168,7 +171,10 @@ impl<'a> Variant<'a> {
             Fields::Named(fields) => Shape::Struct(fields.named.iter().collect()),
         };
         if let Some((_, discriminant)) = &variant.discriminant {
-            cx.error_spanned_by(discriminant, "action variants cannot have discriminant values");
+            cx.error_spanned_by(
+                discriminant,
+                "action variants cannot have discriminant values",
+            );
         }
         let typed = attrs.typed.is_some();
         let type_name = match (&attrs.rename, typed, &shape) {
@@ -190,7 +196,10 @@ impl<'a> Variant<'a> {
                 TypeName::Literal(rule.apply(&variant.ident.to_string()))
             }
         };
-        let method = Ident::new(&snake_case(&variant.ident.to_string()), variant.ident.span());
+        let method = Ident::new(
+            &snake_case(&variant.ident.to_string()),
+            variant.ident.span(),
+        );
         Some(Variant {
             ident: &variant.ident,
             type_name,

@@ -21,9 +21,7 @@ impl Level {
     fn keys(self) -> &'static str {
         match self {
             Level::Enum => "`rename_all`, `crate`",
-            Level::Struct => {
-                "`type`, `handler`, `loading`, `streaming`, `client_payload`, `crate`"
-            }
+            Level::Struct => "`type`, `handler`, `loading`, `streaming`, `client_payload`, `crate`",
             Level::Variant => {
                 "`rename`, `typed`, `handler`, `loading`, `streaming`, `client_payload`"
             }
@@ -137,12 +135,24 @@ impl Attrs {
             "client_payload" => set_flag(cx, path, &mut self.client_payload),
             "typed" => set_flag(cx, path, &mut self.typed),
             "streaming" => {
-                if let Some(lit) = value::<LitBool>(cx, meta, "`streaming = false` or `streaming = true`") {
-                    set(cx, path, &mut self.streaming, Spanned { value: lit.value, span: lit.span() });
+                if let Some(lit) =
+                    value::<LitBool>(cx, meta, "`streaming = false` or `streaming = true`")
+                {
+                    set(
+                        cx,
+                        path,
+                        &mut self.streaming,
+                        Spanned {
+                            value: lit.value,
+                            span: lit.span(),
+                        },
+                    );
                 }
             }
             "crate" => {
-                if let Some(lit) = value::<LitStr>(cx, meta, "`crate = \"path::to::chatkit_actions\"`") {
+                if let Some(lit) =
+                    value::<LitStr>(cx, meta, "`crate = \"path::to::chatkit_actions\"`")
+                {
                     match lit.parse::<syn::Path>() {
                         Ok(parsed) if self.crate_path.is_none() => self.crate_path = Some(parsed),
                         Ok(_) => duplicate(cx, path),
@@ -231,8 +241,13 @@ fn value<T: syn::parse::Parse>(cx: &Ctxt, meta: &ParseNestedMeta<'_>, expected: 
 }
 
 fn duplicate(cx: &Ctxt, path: &syn::Path) {
-    let key = path.get_ident().map_or_else(String::new, ToString::to_string);
-    cx.error_spanned_by(path, format!("duplicate `action` attribute key `{key}`\nhelp: remove one of them"));
+    let key = path
+        .get_ident()
+        .map_or_else(String::new, ToString::to_string);
+    cx.error_spanned_by(
+        path,
+        format!("duplicate `action` attribute key `{key}`\nhelp: remove one of them"),
+    );
 }
 
 fn set<T>(cx: &Ctxt, path: &syn::Path, slot: &mut Option<T>, value: T) {

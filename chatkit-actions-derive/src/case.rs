@@ -45,7 +45,9 @@ impl RenameRule {
             RenameRule::Snake => snake_case(variant),
             RenameRule::ScreamingSnake => snake_case(variant).to_ascii_uppercase(),
             RenameRule::Kebab => snake_case(variant).replace('_', "-"),
-            RenameRule::ScreamingKebab => snake_case(variant).replace('_', "-").to_ascii_uppercase(),
+            RenameRule::ScreamingKebab => {
+                snake_case(variant).replace('_', "-").to_ascii_uppercase()
+            }
         }
     }
 }
@@ -71,8 +73,14 @@ mod tests {
     fn rules() {
         assert_eq!(RenameRule::Snake.apply("UpdateTodo"), "update_todo");
         assert_eq!(RenameRule::Kebab.apply("UpdateTodo"), "update-todo");
-        assert_eq!(RenameRule::ScreamingSnake.apply("UpdateTodo"), "UPDATE_TODO");
-        assert_eq!(RenameRule::ScreamingKebab.apply("UpdateTodo"), "UPDATE-TODO");
+        assert_eq!(
+            RenameRule::ScreamingSnake.apply("UpdateTodo"),
+            "UPDATE_TODO"
+        );
+        assert_eq!(
+            RenameRule::ScreamingKebab.apply("UpdateTodo"),
+            "UPDATE-TODO"
+        );
         assert_eq!(RenameRule::Camel.apply("UpdateTodo"), "updateTodo");
         assert_eq!(RenameRule::Lower.apply("UpdateTodo"), "updatetodo");
         assert_eq!(RenameRule::Upper.apply("UpdateTodo"), "UPDATETODO");

@@ -3,7 +3,12 @@
 //! Use them through the `chatkit-actions` crate, which re-exports them with their
 //! documentation and provides the items their expansions name.
 #![deny(missing_docs)]
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use proc_macro::TokenStream;
 use syn::{DeriveInput, ItemImpl, parse_macro_input};
@@ -15,7 +20,7 @@ mod ctxt;
 mod expand;
 
 /// Derives `chatkit_actions::Action`. Documented on its re-export in `chatkit-actions`.
-#[proc_macro_derive(Action, attributes(action))]
+#[proc_macro_derive(Action, attributes(action, serde))]
 pub fn derive_action(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     derive(&input).into()
@@ -31,8 +36,12 @@ fn derive(input: &DeriveInput) -> proc_macro2::TokenStream {
         (Ok(()), None) => proc_macro2::TokenStream::new(),
         (Err(error), model) => {
             let fallback = match model {
-                Some(ast::Input::Enum(input)) => expand::action::fallback(input.ident, &input.crate_path),
-                Some(ast::Input::Struct(input)) => expand::action::fallback(input.ident, &input.crate_path),
+                Some(ast::Input::Enum(input)) => {
+                    expand::action::fallback(input.ident, &input.crate_path)
+                }
+                Some(ast::Input::Struct(input)) => {
+                    expand::action::fallback(input.ident, &input.crate_path)
+                }
                 None => {
                     let _ = krate;
                     proc_macro2::TokenStream::new()

@@ -110,7 +110,9 @@ pub trait Action: Sized {
     /// The spec of the action type `action_type`, if the union has it.
     #[must_use]
     fn spec_for(action_type: &str) -> Option<&'static ActionSpec> {
-        Self::SPECS.iter().find(|spec| spec.action_type == action_type)
+        Self::SPECS
+            .iter()
+            .find(|spec| spec.action_type == action_type)
     }
 
     /// The payload as a JSON value, `None` for an action without one.
@@ -120,7 +122,8 @@ pub trait Action: Sized {
     /// Fails when the payload's `Serialize` implementation fails.
     fn to_payload_value(&self) -> Result<Option<serde_json::Value>, serde_json::Error> {
         if self.has_payload() {
-            self.serialize_payload(serde_json::value::Serializer).map(Some)
+            self.serialize_payload(serde_json::value::Serializer)
+                .map(Some)
         } else {
             Ok(None)
         }

@@ -239,14 +239,18 @@ mod tests {
         assert_eq!(value["loadingBehavior"], "self");
         assert_eq!(value["handler"], "client");
         assert_eq!(value["streaming"], false);
-        assert_eq!(serde_json::from_value::<ActionConfig>(value).unwrap(), config);
+        assert_eq!(
+            serde_json::from_value::<ActionConfig>(value).unwrap(),
+            config
+        );
     }
 
     #[test]
     fn unknown_option_values_are_rejected() {
-        let error = serde_json::from_value::<ActionConfig>(json!({"type": "x", "handler": "browser"}))
-            .unwrap_err()
-            .to_string();
+        let error =
+            serde_json::from_value::<ActionConfig>(json!({"type": "x", "handler": "browser"}))
+                .unwrap_err()
+                .to_string();
         assert!(error.contains("unknown variant `browser`"), "{error}");
     }
 }

@@ -60,10 +60,12 @@ pub trait ActionHandler: Send + Sync + 'static {
     ) -> impl Future<Output = HandlerResult> + Send {
         let _ = cx;
         async move {
-            Err(HandlerError::invalid_action(ActionParseError::UnknownType {
-                found: action.action_type,
-                expected: <Self::Action as Action>::TYPES,
-            }))
+            Err(HandlerError::invalid_action(
+                ActionParseError::UnknownType {
+                    found: action.action_type,
+                    expected: <Self::Action as Action>::TYPES,
+                },
+            ))
         }
     }
 }
@@ -120,11 +122,14 @@ impl<C: Send + Sync + 'static, R: Respond<C>> DynRespond<C> for R {
 pub struct NoResponse;
 
 impl<C: Send + Sync + 'static> Respond<C> for NoResponse {
-    async fn respond(&self, _: Option<&UserMessageItem>, _: &mut ActionContext<C>) -> HandlerResult {
+    async fn respond(
+        &self,
+        _: Option<&UserMessageItem>,
+        _: &mut ActionContext<C>,
+    ) -> HandlerResult {
         Ok(())
     }
 }
 
 pub(crate) type SharedStore<C> = Arc<dyn Store<C>>;
 pub(crate) type SharedResponder<C> = Arc<dyn DynRespond<C>>;
-

@@ -16,7 +16,10 @@ extern crate self as chatkit_actions;
 pub mod action;
 pub mod config;
 pub mod handler;
+#[cfg(feature = "axum")]
+pub mod http;
 pub mod request;
+pub mod server;
 pub mod store;
 pub mod thread;
 pub mod widget;

@@ -17,7 +17,10 @@ pub use serde_json;
 /// # Errors
 ///
 /// The serializer's errors.
-pub fn serialize_action<A: Action, S: Serializer>(action: &A, serializer: S) -> Result<S::Ok, S::Error> {
+pub fn serialize_action<A: Action, S: Serializer>(
+    action: &A,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
     let has_payload = action.has_payload();
     let mut state = serializer.serialize_struct("Action", 1 + usize::from(has_payload))?;
     state.serialize_field("type", action.action_type())?;
@@ -44,7 +47,9 @@ impl<A: Action> serde::Serialize for PayloadRef<'_, A> {
 ///
 /// Unknown type strings (listing the known ones), missing `type`, duplicate keys and payload
 /// errors, as the deserializer's error type.
-pub fn deserialize_action<'de, A: Action, D: Deserializer<'de>>(deserializer: D) -> Result<A, D::Error> {
+pub fn deserialize_action<'de, A: Action, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<A, D::Error> {
     deserializer.deserialize_struct("Action", &["type", "payload"], ActionVisitor(PhantomData))
 }
 
@@ -111,16 +116,23 @@ impl<'de, A: Action> DeserializeSeed<'de> for PayloadSeed<'_, A> {
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<A, D::Error> {
         match A::deserialize_payload(self.action_type, deserializer)? {
             Some(action) => Ok(action),
-            None => Err(de::Error::unknown_variant(self.action_type, A::TYPES)),
+            None => Err(unknown_type::<A, D::Error>(self.action_type)),
         }
     }
+}
+
+fn unknown_type<A: Action, E: de::Error>(action_type: &str) -> E {
+    E::custom(crate::ActionParseError::UnknownType {
+        found: action_type.to_owned(),
+        expected: A::TYPES,
+    })
 }
 
 fn check_type<A: Action, E: de::Error>(action_type: &str) -> Result<(), E> {
     if A::spec_for(action_type).is_some() {
         Ok(())
     } else {
-        Err(E::unknown_variant(action_type, A::TYPES))
+        Err(unknown_type::<A, E>(action_type))
     }
 }
 
@@ -263,6 +275,7 @@ pub const fn assert_unique_types(types: &[&str]) {
 pub const fn same_dispatch(variant: &crate::ActionSpec, payload: &crate::ActionSpec) -> bool {
     matches!(
         (variant.handler, payload.handler),
-        (crate::Handler::Server, crate::Handler::Server) | (crate::Handler::Client, crate::Handler::Client)
+        (crate::Handler::Server, crate::Handler::Server)
+            | (crate::Handler::Client, crate::Handler::Client)
     ) && variant.streaming == payload.streaming
 }

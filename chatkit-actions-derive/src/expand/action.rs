@@ -26,7 +26,12 @@ fn loading_tokens(krate: &syn::Path, kind: Option<LoadingKind>) -> TokenStream {
 }
 
 /// The `ActionSpec` literal of one action type.
-fn spec_tokens(krate: &syn::Path, type_name: &TokenStream, variant: &str, options: &Options) -> TokenStream {
+fn spec_tokens(
+    krate: &syn::Path,
+    type_name: &TokenStream,
+    variant: &str,
+    options: &Options,
+) -> TokenStream {
     let handler = handler_tokens(krate, options.handler);
     let loading = loading_tokens(krate, options.loading);
     let streaming = options.streaming.unwrap_or(true);
@@ -50,14 +55,23 @@ fn serde_crate(krate: &syn::Path) -> String {
 /// Copies the `#[serde(…)]` attributes of a field, so that struct-variant payload fields
 /// support `rename`, `default`, `skip_serializing_if` and friends.
 fn serde_attrs(field: &syn::Field) -> Vec<&syn::Attribute> {
-    field.attrs.iter().filter(|attr| attr.path().is_ident("serde")).collect()
+    field
+        .attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("serde"))
+        .collect()
 }
 
 pub(crate) fn expand_struct(input: &StructInput<'_>) -> TokenStream {
     let ident = input.ident;
     let krate = &input.crate_path;
     let type_name = &input.type_name;
-    let spec = spec_tokens(krate, &quote!(#type_name), &ident.to_string(), &input.options);
+    let spec = spec_tokens(
+        krate,
+        &quote!(#type_name),
+        &ident.to_string(),
+        &input.options,
+    );
     let serde = quote!(#krate::__private::serde);
     quote! {
         #[automatically_derived]
@@ -104,12 +118,12 @@ fn helper_ident(prefix: &str, variant: &Variant<'_>) -> syn::Ident {
     format_ident!("__chatkit_{}_{}", prefix, variant.ident)
 }
 
-fn spec_const(variant: &Variant<'_>) -> syn::Ident {
-    format_ident!("__CHATKIT_SPEC_{}", variant.ident)
+fn spec_const(index: usize) -> syn::Ident {
+    format_ident!("__CHATKIT_SPEC_{}", index)
 }
 
-fn type_const(variant: &Variant<'_>) -> syn::Ident {
-    format_ident!("__CHATKIT_TYPE_{}", variant.ident)
+fn type_const(index: usize) -> syn::Ident {
+    format_ident!("__CHATKIT_TYPE_{}", index)
 }
 
 pub(crate) fn expand_enum(input: &EnumInput<'_>) -> TokenStream {
@@ -125,18 +139,16 @@ pub(crate) fn expand_enum(input: &EnumInput<'_>) -> TokenStream {
     let mut ser_arms = Vec::new();
     let mut unit_patterns = Vec::new();
 
-    for variant in &input.variants {
+    for (index, variant) in input.variants.iter().enumerate() {
         let name = variant.ident;
-        let spec_ident = spec_const(variant);
-        let type_ident = type_const(variant);
+        let spec_ident = spec_const(index);
+        let type_ident = type_const(index);
         let variant_name = name.to_string();
         match &variant.type_name {
             TypeName::Literal(text) => {
                 let spec = spec_tokens(krate, &quote!(#text), &variant_name, &variant.options);
                 consts.push(quote! {
-                    #[allow(non_upper_case_globals)]
                     const #type_ident: &str = #text;
-                    #[allow(non_upper_case_globals)]
                     const #spec_ident: #krate::ActionSpec = #spec;
                 });
             }
@@ -156,9 +168,7 @@ pub(crate) fn expand_enum(input: &EnumInput<'_>) -> TokenStream {
                     "the variant `{ident}::{name}` is `typed`, so its handler and streaming options must agree with those its payload type declares\nhelp: repeat the payload type's `handler` and `streaming` options in `#[action(typed, …)]` on the variant"
                 );
                 consts.push(quote_spanned! {ty.span()=>
-                    #[allow(non_upper_case_globals)]
                     const #type_ident: &str = <#ty as #krate::SingleAction>::SPEC.action_type;
-                    #[allow(non_upper_case_globals)]
                     const #spec_ident: #krate::ActionSpec = #krate::ActionSpec {
                         loading_behavior: #loading,
                         ..#spec
@@ -177,7 +187,8 @@ pub(crate) fn expand_enum(input: &EnumInput<'_>) -> TokenStream {
                     #type_ident => <() as #serde::Deserialize<'de>>::deserialize(payload)
                         .map(|()| ::core::option::Option::Some(Self::#name))
                 });
-                ser_arms.push(quote!(Self::#name => #serde::Serializer::serialize_unit(serializer)));
+                ser_arms
+                    .push(quote!(Self::#name => #serde::Serializer::serialize_unit(serializer)));
                 unit_patterns.push(quote!(Self::#name));
             }
             Shape::Newtype(ty) => {
@@ -242,8 +253,8 @@ pub(crate) fn expand_enum(input: &EnumInput<'_>) -> TokenStream {
         }
     }
 
-    let spec_idents: Vec<_> = input.variants.iter().map(spec_const).collect();
-    let type_idents: Vec<_> = input.variants.iter().map(type_const).collect();
+    let spec_idents: Vec<_> = (0..input.variants.len()).map(spec_const).collect();
+    let type_idents: Vec<_> = (0..input.variants.len()).map(type_const).collect();
     let has_payload = if unit_patterns.is_empty() {
         quote!(true)
     } else {

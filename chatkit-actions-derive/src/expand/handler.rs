@@ -53,7 +53,9 @@ fn payload_params(variant: &Variant<'_>) -> (Vec<TokenStream>, TokenStream, Vec<
 fn type_string_for_message(variant: &Variant<'_>) -> String {
     match &variant.type_name {
         TypeName::Literal(text) => format!("\"{text}\""),
-        TypeName::FromPayload(ty) => format!("the type string of `{}`", pretty(&ty.to_token_stream())),
+        TypeName::FromPayload(ty) => {
+            format!("the type string of `{}`", pretty(&ty.to_token_stream()))
+        }
     }
 }
 
@@ -75,9 +77,15 @@ pub(crate) fn expand_handler_trait(input: &EnumInput<'_>) -> TokenStream {
         let sync = variant.options.is_sync();
         let client = variant.options.is_client();
         let (context, output) = if sync {
-            (quote!(#handler::SyncActionContext), quote!(#handler::SyncResult))
+            (
+                quote!(#handler::SyncActionContext),
+                quote!(#handler::SyncResult),
+            )
         } else {
-            (quote!(#handler::ActionContext), quote!(#handler::HandlerResult))
+            (
+                quote!(#handler::ActionContext),
+                quote!(#handler::HandlerResult),
+            )
         };
         let type_text = type_string_for_message(variant);
         let doc = format!(
@@ -130,7 +138,11 @@ pub(crate) fn expand_handler_trait(input: &EnumInput<'_>) -> TokenStream {
         let signature = format!(
             "async fn {method}(&self, {}cx: &mut {}<Self::Context>) -> {}",
             params.iter().map(|p| pretty(p) + ", ").collect::<String>(),
-            if sync { "SyncActionContext" } else { "ActionContext" },
+            if sync {
+                "SyncActionContext"
+            } else {
+                "ActionContext"
+            },
             if sync { "SyncResult" } else { "HandlerResult" },
         );
         let message = format!(
@@ -239,12 +251,17 @@ impl Parse for HandlerArgs {
                     args.crate_path = Some(lit.parse()?);
                 }
                 "context" | "fallback" | "crate" => {
-                    return Err(syn::Error::new(key.span(), format!("duplicate `{key}` argument\nhelp: remove one of them")));
+                    return Err(syn::Error::new(
+                        key.span(),
+                        format!("duplicate `{key}` argument\nhelp: remove one of them"),
+                    ));
                 }
                 _ => {
                     return Err(syn::Error::new(
                         key.span(),
-                        format!("unknown `action_handler` argument `{key}`\nhelp: the arguments are the action enum, then optionally `context = Type`, `fallback` and `crate = \"…\"`"),
+                        format!(
+                            "unknown `action_handler` argument `{key}`\nhelp: the arguments are the action enum, then optionally `context = Type`, `fallback` and `crate = \"…\"`"
+                        ),
                     ));
                 }
             }
@@ -260,7 +277,10 @@ pub(crate) fn expand_action_handler(args: &HandlerArgs, mut item: ItemImpl) -> T
         .clone()
         .unwrap_or_else(|| syn::parse_quote!(::chatkit_actions));
     let action = &args.action;
-    let context = args.context.clone().unwrap_or_else(|| syn::parse_quote!(()));
+    let context = args
+        .context
+        .clone()
+        .unwrap_or_else(|| syn::parse_quote!(()));
 
     if let Some((_, path, _)) = &item.trait_ {
         cx.error_spanned_by(
@@ -285,9 +305,14 @@ pub(crate) fn expand_action_handler(args: &HandlerArgs, mut item: ItemImpl) -> T
             if let Some(first) = seen.get(&name) {
                 let mut error = syn::Error::new(
                     ident.span(),
-                    format!("duplicate handler `{name}`: this action already has a handler in this impl\nhelp: remove one of the two methods"),
+                    format!(
+                        "duplicate handler `{name}`: this action already has a handler in this impl\nhelp: remove one of the two methods"
+                    ),
                 );
-                error.combine(syn::Error::new(first.span(), format!("the first handler `{name}` is here")));
+                error.combine(syn::Error::new(
+                    first.span(),
+                    format!("the first handler `{name}` is here"),
+                ));
                 cx.push(error);
             } else {
                 seen.insert(name.clone(), ident);
@@ -320,7 +345,8 @@ pub(crate) fn expand_action_handler(args: &HandlerArgs, mut item: ItemImpl) -> T
         (None, _) => (quote!(), quote!()),
     };
     if args.fallback.is_some() {
-        item.items.retain(|i| !matches!(i, ImplItem::Fn(f) if f.sig.ident == "fallback"));
+        item.items
+            .retain(|i| !matches!(i, ImplItem::Fn(f) if f.sig.ident == "fallback"));
     }
 
     let trait_path = {

@@ -16,13 +16,14 @@ use super::error::{HandlerError, HandlerResult};
 use super::{SharedResponder, SharedStore};
 use crate::store::{Store, StoreItemType};
 use crate::thread::{
-    AssistantMessageItem, ErrorEvent, HiddenContextItem, SdkHiddenContextItem, ThreadItem, ThreadItemUpdate,
-    ThreadMetadata, ThreadStreamEvent, UserMessageItem, WidgetItem,
+    AssistantMessageItem, ErrorEvent, HiddenContextItem, SdkHiddenContextItem, ThreadItem,
+    ThreadItemUpdate, ThreadMetadata, ThreadStreamEvent, UserMessageItem, WidgetItem,
 };
 use crate::widget::WidgetRoot;
 
 /// The note the SDK leaves for the model when the user stops a stream.
-pub(crate) const CANCELLED_NOTE: &str = "The user cancelled the stream. Stop responding to the prior request.";
+pub(crate) const CANCELLED_NOTE: &str =
+    "The user cancelled the stream. Stop responding to the prior request.";
 
 /// Why an event could not be sent: the client is gone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -101,7 +102,8 @@ impl<C: Send + Sync + 'static> ActionContext<C> {
 
     /// A new id for an item of `kind` in this thread, from the store.
     pub fn new_item_id(&self, kind: StoreItemType) -> String {
-        self.store.generate_item_id(kind, &self.thread, &self.request)
+        self.store
+            .generate_item_id(kind, &self.thread, &self.request)
     }
 
     /// Sends one event: applies it to the store first (`thread.item.done` inserts,
@@ -183,7 +185,8 @@ impl<C: Send + Sync + 'static> ActionContext<C> {
             .await
             .map_err(HandlerError::store)?;
         let response = crate::thread::Thread::from(self.thread.clone()).into_response();
-        self.forward(ThreadStreamEvent::ThreadUpdated { thread: response }).await
+        self.forward(ThreadStreamEvent::ThreadUpdated { thread: response })
+            .await
     }
 
     /// Adds a hidden context item for the model: persisted in the thread, never shown to the
@@ -195,7 +198,10 @@ impl<C: Send + Sync + 'static> ActionContext<C> {
     pub async fn add_hidden_context(&mut self, content: impl Into<Value>) -> HandlerResult {
         let id = self.new_item_id(StoreItemType::Message);
         let item = HiddenContextItem::new(id, self.thread.id.clone(), content);
-        self.emit(ThreadStreamEvent::ItemDone { item: ThreadItem::HiddenContext(item) }).await
+        self.emit(ThreadStreamEvent::ItemDone {
+            item: ThreadItem::HiddenContext(item),
+        })
+        .await
     }
 
     /// Adds an assistant message with the given text (the SDK's `create_message`), and
@@ -204,10 +210,16 @@ impl<C: Send + Sync + 'static> ActionContext<C> {
     /// # Errors
     ///
     /// As [`ActionContext::emit`].
-    pub async fn add_assistant_message(&mut self, text: impl Into<String>) -> Result<String, HandlerError> {
+    pub async fn add_assistant_message(
+        &mut self,
+        text: impl Into<String>,
+    ) -> Result<String, HandlerError> {
         let id = self.new_item_id(StoreItemType::Message);
         let item = AssistantMessageItem::new(id.clone(), self.thread.id.clone(), text);
-        self.emit(ThreadStreamEvent::ItemDone { item: ThreadItem::AssistantMessage(item) }).await?;
+        self.emit(ThreadStreamEvent::ItemDone {
+            item: ThreadItem::AssistantMessage(item),
+        })
+        .await?;
         Ok(id)
     }
 
@@ -219,7 +231,8 @@ impl<C: Send + Sync + 'static> ActionContext<C> {
     ///
     /// As [`ActionContext::emit`].
     pub async fn error_message(&mut self, message: impl Into<String>) -> HandlerResult {
-        self.emit(ThreadStreamEvent::Error(ErrorEvent::custom(message))).await
+        self.emit(ThreadStreamEvent::Error(ErrorEvent::custom(message)))
+            .await
     }
 
     /// Adds a new widget to the thread as one `thread.item.done` (the SDK's `stream_widget`
@@ -228,10 +241,16 @@ impl<C: Send + Sync + 'static> ActionContext<C> {
     /// # Errors
     ///
     /// As [`ActionContext::emit`].
-    pub async fn add_widget(&mut self, widget: impl Into<WidgetRoot>) -> Result<WidgetItem, HandlerError> {
+    pub async fn add_widget(
+        &mut self,
+        widget: impl Into<WidgetRoot>,
+    ) -> Result<WidgetItem, HandlerError> {
         let id = self.new_item_id(StoreItemType::Message);
         let item = WidgetItem::new(id, self.thread.id.clone(), widget.into());
-        self.emit(ThreadStreamEvent::ItemDone { item: ThreadItem::Widget(item.clone()) }).await?;
+        self.emit(ThreadStreamEvent::ItemDone {
+            item: ThreadItem::Widget(item.clone()),
+        })
+        .await?;
         Ok(item)
     }
 
@@ -287,7 +306,11 @@ impl<C: Send + Sync + 'static> ActionContext<C> {
             } else {
                 tracing::error!(thread = %self.thread.id, %error, "handler failed");
             }
-            if self.forward(ThreadStreamEvent::Error(error.to_event())).await.is_err() {
+            if self
+                .forward(ThreadStreamEvent::Error(error.to_event()))
+                .await
+                .is_err()
+            {
                 self.handle_cancelled().await;
                 return;
             }
@@ -297,7 +320,9 @@ impl<C: Send + Sync + 'static> ActionContext<C> {
                 self.handle_cancelled().await;
             } else {
                 tracing::error!(thread = %self.thread.id, %error, "saving the thread failed");
-                let _ = self.forward(ThreadStreamEvent::Error(error.to_event())).await;
+                let _ = self
+                    .forward(ThreadStreamEvent::Error(error.to_event()))
+                    .await;
             }
         }
     }
@@ -309,20 +334,33 @@ impl<C: Send + Sync + 'static> ActionContext<C> {
         let pending = std::mem::take(&mut self.pending);
         for item in pending {
             let keep = match &item {
-                ThreadItem::AssistantMessage(message) => {
-                    message.content.iter().any(|part| !part.text.trim().is_empty())
-                }
+                ThreadItem::AssistantMessage(message) => message
+                    .content
+                    .iter()
+                    .any(|part| !part.text.trim().is_empty()),
                 _ => false,
             };
             if keep {
-                if let Err(error) = self.store.add_thread_item(&thread_id, &item, &self.request).await {
+                if let Err(error) = self
+                    .store
+                    .add_thread_item(&thread_id, &item, &self.request)
+                    .await
+                {
                     tracing::error!(thread = %thread_id, %error, "saving a cancelled message failed");
                 }
             }
         }
         let note_id = self.new_item_id(StoreItemType::SdkHiddenContext);
-        let note = ThreadItem::SdkHiddenContext(SdkHiddenContextItem::new(note_id, thread_id.clone(), CANCELLED_NOTE));
-        if let Err(error) = self.store.add_thread_item(&thread_id, &note, &self.request).await {
+        let note = ThreadItem::SdkHiddenContext(SdkHiddenContextItem::new(
+            note_id,
+            thread_id.clone(),
+            CANCELLED_NOTE,
+        ));
+        if let Err(error) = self
+            .store
+            .add_thread_item(&thread_id, &note, &self.request)
+            .await
+        {
             tracing::error!(thread = %thread_id, %error, "saving the cancellation note failed");
         }
         if self.thread != self.last_thread {
@@ -337,7 +375,13 @@ impl<C: Send + Sync + 'static> ActionContext<C> {
 /// Applies an update to a pending item, as the SDK tracks them for cancellation.
 fn apply_update(item: &mut ThreadItem, update: &ThreadItemUpdate) {
     match (item, update) {
-        (ThreadItem::AssistantMessage(message), ThreadItemUpdate::ContentPartTextDelta { content_index, delta }) => {
+        (
+            ThreadItem::AssistantMessage(message),
+            ThreadItemUpdate::ContentPartTextDelta {
+                content_index,
+                delta,
+            },
+        ) => {
             pad(&mut message.content, *content_index);
             if let Some(part) = message.content.get_mut(*content_index) {
                 part.text.push_str(delta);
@@ -345,8 +389,14 @@ fn apply_update(item: &mut ThreadItem, update: &ThreadItemUpdate) {
         }
         (
             ThreadItem::AssistantMessage(message),
-            ThreadItemUpdate::ContentPartAdded { content_index, content }
-            | ThreadItemUpdate::ContentPartDone { content_index, content },
+            ThreadItemUpdate::ContentPartAdded {
+                content_index,
+                content,
+            }
+            | ThreadItemUpdate::ContentPartDone {
+                content_index,
+                content,
+            },
         ) => {
             pad(&mut message.content, *content_index);
             if let Some(part) = message.content.get_mut(*content_index) {
@@ -355,7 +405,11 @@ fn apply_update(item: &mut ThreadItem, update: &ThreadItemUpdate) {
         }
         (
             ThreadItem::AssistantMessage(message),
-            ThreadItemUpdate::ContentPartAnnotationAdded { content_index, annotation_index, annotation },
+            ThreadItemUpdate::ContentPartAnnotationAdded {
+                content_index,
+                annotation_index,
+                annotation,
+            },
         ) => {
             pad(&mut message.content, *content_index);
             if let Some(part) = message.content.get_mut(*content_index) {
@@ -366,7 +420,10 @@ fn apply_update(item: &mut ThreadItem, update: &ThreadItemUpdate) {
         (ThreadItem::Workflow(workflow), ThreadItemUpdate::WorkflowTaskAdded { task, .. }) => {
             workflow.workflow.tasks.push(task.clone());
         }
-        (ThreadItem::Workflow(workflow), ThreadItemUpdate::WorkflowTaskUpdated { task_index, task }) => {
+        (
+            ThreadItem::Workflow(workflow),
+            ThreadItemUpdate::WorkflowTaskUpdated { task_index, task },
+        ) => {
             if let Some(slot) = workflow.workflow.tasks.get_mut(*task_index) {
                 *slot = task.clone();
             }
@@ -432,7 +489,10 @@ impl<C: Send + Sync + 'static> SyncActionContext<C> {
     /// # Errors
     ///
     /// [`HandlerError::custom`] when the action did not come from a widget, or a store error.
-    pub async fn replace_sender(&mut self, widget: impl Into<WidgetRoot>) -> Result<ThreadItem, HandlerError> {
+    pub async fn replace_sender(
+        &mut self,
+        widget: impl Into<WidgetRoot>,
+    ) -> Result<ThreadItem, HandlerError> {
         let Some(sender) = self.sender.as_mut() else {
             return Err(HandlerError::custom(
                 "this action did not come from a widget, so there is no widget to replace",

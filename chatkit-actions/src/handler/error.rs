@@ -50,7 +50,10 @@ enum Kind {
     /// A client-handled action reached the server.
     ClientAction(&'static str),
     /// A synchronous action came as a streamed request, or the reverse.
-    WrongRequest { action_type: &'static str, sent_sync: bool },
+    WrongRequest {
+        action_type: &'static str,
+        sent_sync: bool,
+    },
     /// The client went away; nothing more can be sent.
     Cancelled,
 }
@@ -117,7 +120,10 @@ impl HandlerError {
     #[must_use]
     pub fn wrong_request(action_type: &'static str, sent_sync: bool) -> Self {
         HandlerError {
-            kind: Kind::WrongRequest { action_type, sent_sync },
+            kind: Kind::WrongRequest {
+                action_type,
+                sent_sync,
+            },
             allow_retry: None,
         }
     }
@@ -161,12 +167,16 @@ impl HandlerError {
         let (code, message, default_retry) = match &self.kind {
             Kind::Custom(message) => ("custom".to_owned(), Some(message.clone()), false),
             Kind::Stream(code) => (code.clone(), None, code == "stream.error"),
-            Kind::Internal(_) | Kind::Store(_) | Kind::Cancelled => ("stream.error".to_owned(), None, true),
-            Kind::InvalidAction(_) | Kind::Unhandled(_) | Kind::ClientAction(_) | Kind::WrongRequest { .. } => {
-                ("custom".to_owned(), Some(self.to_string()), false)
+            Kind::Internal(_) | Kind::Store(_) | Kind::Cancelled => {
+                ("stream.error".to_owned(), None, true)
             }
+            Kind::InvalidAction(_)
+            | Kind::Unhandled(_)
+            | Kind::ClientAction(_)
+            | Kind::WrongRequest { .. } => ("custom".to_owned(), Some(self.to_string()), false),
         };
-        let mut event = ErrorEvent::new(code).allow_retry(self.allow_retry.unwrap_or(default_retry));
+        let mut event =
+            ErrorEvent::new(code).allow_retry(self.allow_retry.unwrap_or(default_retry));
         event.message = message;
         event
     }
@@ -187,11 +197,17 @@ impl fmt::Display for HandlerError {
                 f,
                 "action `{action_type}` is handled by the client and cannot be sent to the server"
             ),
-            Kind::WrongRequest { action_type, sent_sync: true } => write!(
+            Kind::WrongRequest {
+                action_type,
+                sent_sync: true,
+            } => write!(
                 f,
                 "action `{action_type}` streams its answer: send it with `threads.custom_action`"
             ),
-            Kind::WrongRequest { action_type, sent_sync: false } => write!(
+            Kind::WrongRequest {
+                action_type,
+                sent_sync: false,
+            } => write!(
                 f,
                 "action `{action_type}` is synchronous (`streaming: false`): send it with `threads.sync_custom_action`"
             ),

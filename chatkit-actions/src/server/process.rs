@@ -1,0 +1,480 @@
+//! Request routing: one `match` over the closed request enum, each arm the Python SDK's
+//! steps for that request (reference §5.2 and §5.3).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use serde::Serialize;
+use tokio::sync::mpsc;
+use tracing::Instrument;
+
+use super::{ChatKitServer, EventStream, Inner, ProcessError, Processed};
+use crate::action::Action;
+use std::panic::AssertUnwindSafe;
+
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+
+use super::locks::ThreadGuard;
+use crate::handler::{
+    ActionContext, ActionHandler, HandlerError, HandlerResult, SyncActionContext,
+};
+use crate::request::{
+    ChatKitRequest, SyncCustomActionResponse, ThreadCustomActionParams, UserMessageInput,
+};
+use crate::store::StoreItemType;
+use crate::thread::{
+    ClientToolCallStatus, DEFAULT_PAGE_SIZE, Page, SortOrder, Thread, ThreadItem, ThreadMetadata,
+    ThreadStreamEvent, Timestamp, UserMessageItem, WidgetItem,
+};
+
+/// How many events may wait for a slow client before the handler waits too.
+const EVENT_BUFFER: usize = 64;
+
+impl<H: ActionHandler> ChatKitServer<H> {
+    /// Processes one raw request body: a stream of events for the streaming requests, a JSON
+    /// body for the others (the SDK's `process`).
+    ///
+    /// Everything that can be checked before streaming is checked here, so a bad request
+    /// fails with an error (and an HTTP status) instead of an aborted stream: an unparsable
+    /// body, an unknown thread or item, a request the server does not support.
+    ///
+    /// # Errors
+    ///
+    /// [`ProcessError`], whose [`status`](ProcessError::status) the HTTP layer answers with.
+    pub async fn process(
+        &self,
+        body: &[u8],
+        context: H::Context,
+    ) -> Result<Processed, ProcessError> {
+        let request: ChatKitRequest = serde_json::from_slice(body)
+            .map_err(|error| ProcessError::InvalidRequest(error.to_string()))?;
+        self.process_request(request, context).await
+    }
+
+    /// Processes a parsed request. See [`ChatKitServer::process`].
+    ///
+    /// # Errors
+    ///
+    /// As [`ChatKitServer::process`].
+    pub async fn process_request(
+        &self,
+        request: ChatKitRequest,
+        context: H::Context,
+    ) -> Result<Processed, ProcessError> {
+        let span = tracing::info_span!(
+            "chatkit.request",
+            request = request.request_type(),
+            thread = request.thread_id().unwrap_or(""),
+        );
+        let started = Instant::now();
+        let result = self
+            .route(request, Arc::new(context))
+            .instrument(span.clone())
+            .await;
+        let _enter = span.enter();
+        match &result {
+            Ok(_) => tracing::debug!(
+                elapsed_us = started.elapsed().as_micros(),
+                "request accepted"
+            ),
+            Err(error) if error.status() >= 500 => tracing::error!(%error, "request failed"),
+            Err(error) => tracing::warn!(%error, "request rejected"),
+        }
+        result
+    }
+
+    async fn route(
+        &self,
+        request: ChatKitRequest,
+        context: Arc<H::Context>,
+    ) -> Result<Processed, ProcessError> {
+        let inner = &self.inner;
+        let store = &inner.store;
+        match request {
+            ChatKitRequest::ThreadsCreate { params, .. } => {
+                let id = store.generate_thread_id(&context);
+                let thread = ThreadMetadata::new(id, Timestamp::now());
+                store.save_thread(&thread, &context).await?;
+                let input = params.input;
+                let message = self.user_message(&thread, input, &context).await?;
+                Ok(self.spawn_pipeline(None, thread, None, context, move |inner, cx| {
+                    Box::pin(async move {
+                        let created = Thread::from(cx.thread().clone()).into_response();
+                        cx.forward(ThreadStreamEvent::ThreadCreated { thread: created }).await?;
+                        cx.emit(ThreadStreamEvent::ItemDone { item: ThreadItem::UserMessage(message.clone()) })
+                            .await?;
+                        cx.forward(ThreadStreamEvent::stream_options(inner.allow_cancel)).await?;
+                        cx.respond_to(&message).await
+                    })
+                }))
+            }
+            ChatKitRequest::ThreadsAddUserMessage { params, .. } => {
+                let guard = inner.locks.lock(&params.thread_id).await;
+                let thread = store.load_thread(&params.thread_id, &context).await?;
+                let message = self.user_message(&thread, params.input, &context).await?;
+                Ok(self.spawn_pipeline(Some(guard), thread, None, context, move |inner, cx| {
+                    Box::pin(async move {
+                        cx.emit(ThreadStreamEvent::ItemDone { item: ThreadItem::UserMessage(message.clone()) })
+                            .await?;
+                        cx.forward(ThreadStreamEvent::stream_options(inner.allow_cancel)).await?;
+                        cx.respond_to(&message).await
+                    })
+                }))
+            }
+            ChatKitRequest::ThreadsCustomAction { params, .. } => self.custom_action(params, context).await,
+            ChatKitRequest::ThreadsSyncCustomAction { params, .. } => {
+                self.sync_custom_action(params, context).await
+            }
+            ChatKitRequest::ThreadsRetryAfterItem { params, .. } => {
+                let guard = inner.locks.lock(&params.thread_id).await;
+                let thread = store.load_thread(&params.thread_id, &context).await?;
+                let (newer, target) = self.items_after(&thread.id, &params.item_id, &context).await?;
+                let Some(target) = target else {
+                    // The SDK streams nothing at all when the item is not in the thread.
+                    let (_, events) = mpsc::channel(1);
+                    return Ok(Processed::Stream(EventStream { events }));
+                };
+                let ThreadItem::UserMessage(message) = target else {
+                    return Err(ProcessError::Conflict(format!(
+                        "item `{}` is not a user message",
+                        params.item_id
+                    )));
+                };
+                for item in &newer {
+                    store.delete_thread_item(&thread.id, item.id(), &context).await?;
+                }
+                Ok(self.spawn_pipeline(Some(guard), thread, None, context, move |inner, cx| {
+                    Box::pin(async move {
+                        cx.forward(ThreadStreamEvent::stream_options(inner.allow_cancel)).await?;
+                        cx.respond_to(&message).await
+                    })
+                }))
+            }
+            ChatKitRequest::ThreadsAddClientToolOutput { params, .. } => {
+                let guard = inner.locks.lock(&params.thread_id).await;
+                let thread = store.load_thread(&params.thread_id, &context).await?;
+                let newest = store
+                    .load_thread_items(&thread.id, None, 1, SortOrder::Desc, &context)
+                    .await?;
+                let pending = match newest.data.into_iter().next() {
+                    Some(ThreadItem::ClientToolCall(call)) if call.status == ClientToolCallStatus::Pending => call,
+                    _ => {
+                        return Err(ProcessError::Conflict(format!(
+                            "the last item of thread `{}` is not a pending client tool call",
+                            thread.id
+                        )));
+                    }
+                };
+                let mut completed = pending;
+                completed.status = ClientToolCallStatus::Completed;
+                completed.output = Some(params.result);
+                let completed_id = completed.id.clone();
+                store
+                    .save_item(&thread.id, &ThreadItem::ClientToolCall(completed), &context)
+                    .await?;
+                let recent = store
+                    .load_thread_items(&thread.id, None, DEFAULT_PAGE_SIZE, SortOrder::Desc, &context)
+                    .await?;
+                for item in recent.data {
+                    if let ThreadItem::ClientToolCall(call) = &item {
+                        if call.status == ClientToolCallStatus::Pending && call.id != completed_id {
+                            tracing::warn!(item = %call.id, "deleting a client tool call left pending");
+                            store.delete_thread_item(&thread.id, &call.id, &context).await?;
+                        }
+                    }
+                }
+                Ok(self.spawn_pipeline(Some(guard), thread, None, context, |inner, cx| {
+                    Box::pin(async move {
+                        cx.forward(ThreadStreamEvent::stream_options(inner.allow_cancel)).await?;
+                        cx.respond().await
+                    })
+                }))
+            }
+            ChatKitRequest::ThreadsAddStructuredInput { .. } => Err(ProcessError::Unsupported(
+                "threads.add_structured_input is not supported by this server: it needs structured input items, which this server does not produce".to_owned(),
+            )),
+            ChatKitRequest::ThreadsGetById { params, .. } => {
+                let thread = store.load_thread(&params.thread_id, &context).await?;
+                let items = store
+                    .load_thread_items(&thread.id, None, DEFAULT_PAGE_SIZE, SortOrder::Asc, &context)
+                    .await?;
+                json(&thread.with_items(items).into_response())
+            }
+            ChatKitRequest::ThreadsList { params, .. } => {
+                let page = store
+                    .load_threads(params.page_size(), params.after.as_deref(), params.order, &context)
+                    .await?;
+                let threads = Page {
+                    data: page.data.into_iter().map(|t| Thread::from(t).into_response()).collect(),
+                    has_more: page.has_more,
+                    after: page.after,
+                };
+                json(&threads)
+            }
+            ChatKitRequest::ThreadsUpdate { params, .. } => {
+                let guard = inner.locks.lock(&params.thread_id).await;
+                let mut thread = store.load_thread(&params.thread_id, &context).await?;
+                thread.title = Some(params.title);
+                store.save_thread(&thread, &context).await?;
+                drop(guard);
+                json(&Thread::from(thread).into_response())
+            }
+            ChatKitRequest::ThreadsDelete { params, .. } => {
+                let guard = inner.locks.lock(&params.thread_id).await;
+                store.delete_thread(&params.thread_id, &context).await?;
+                drop(guard);
+                Ok(Processed::Json(Bytes::from_static(b"{}")))
+            }
+            ChatKitRequest::ItemsList { params, .. } => {
+                let mut page = store
+                    .load_thread_items(
+                        &params.thread_id,
+                        params.after.as_deref(),
+                        params.page_size(),
+                        params.order,
+                        &context,
+                    )
+                    .await?;
+                page.data.retain(|item| !item.is_hidden());
+                json(&page)
+            }
+            ChatKitRequest::ItemsFeedback { params, .. } => {
+                if let Some(hook) = &inner.feedback {
+                    hook(&params.thread_id, &params.item_ids, params.kind, &context);
+                }
+                Ok(Processed::Json(Bytes::from_static(b"{}")))
+            }
+            ChatKitRequest::AttachmentsCreate { .. } | ChatKitRequest::AttachmentsDelete { .. } => {
+                Err(ProcessError::Unsupported(
+                    "attachments are not supported by this server: it has no attachment store to keep the uploaded bytes".to_owned(),
+                ))
+            }
+            ChatKitRequest::InputTranscribe { .. } => Err(ProcessError::Unsupported(
+                "input.transcribe is not supported by this server: it has no speech-to-text service".to_owned(),
+            )),
+        }
+    }
+
+    /// Builds and stamps a user message; referenced attachments get this thread's id.
+    async fn user_message(
+        &self,
+        thread: &ThreadMetadata,
+        input: UserMessageInput,
+        context: &H::Context,
+    ) -> Result<UserMessageItem, ProcessError> {
+        let store = &self.inner.store;
+        let id = store.generate_item_id(StoreItemType::Message, thread, context);
+        let mut message = UserMessageItem::new(id, thread.id.clone(), input.content);
+        message.quoted_text = input.quoted_text;
+        message.inference_options = input.inference_options;
+        for attachment_id in &input.attachments {
+            let mut attachment = store.load_attachment(attachment_id, context).await?;
+            attachment.set_thread_id(thread.id.clone());
+            store.save_attachment(&attachment, context).await?;
+            message.attachments.push(attachment);
+        }
+        Ok(message)
+    }
+
+    /// Every item newer than `item_id` (newest first), and that item, walking pages of 20
+    /// from the newest as the SDK does.
+    async fn items_after(
+        &self,
+        thread_id: &str,
+        item_id: &str,
+        context: &H::Context,
+    ) -> Result<(Vec<ThreadItem>, Option<ThreadItem>), ProcessError> {
+        let store = &self.inner.store;
+        let mut newer = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = store
+                .load_thread_items(
+                    thread_id,
+                    after.as_deref(),
+                    DEFAULT_PAGE_SIZE,
+                    SortOrder::Desc,
+                    context,
+                )
+                .await?;
+            for item in page.data {
+                if item.id() == item_id {
+                    return Ok((newer, Some(item)));
+                }
+                newer.push(item);
+            }
+            match (page.has_more, page.after) {
+                (true, Some(next)) => after = Some(next),
+                _ => return Ok((newer, None)),
+            }
+        }
+    }
+
+    async fn custom_action(
+        &self,
+        params: ThreadCustomActionParams,
+        context: Arc<H::Context>,
+    ) -> Result<Processed, ProcessError> {
+        let inner = &self.inner;
+        let guard = inner.locks.lock(&params.thread_id).await;
+        let thread = inner.store.load_thread(&params.thread_id, &context).await?;
+        let sender = match params.item_id.as_deref().filter(|id| !id.is_empty()) {
+            None => None,
+            Some(item_id) => match inner.store.load_item(&thread.id, item_id, &context).await? {
+                ThreadItem::Widget(widget) => Some(widget),
+                other => {
+                    // The SDK's answer: one error event, not even `stream_options` before it.
+                    tracing::warn!(
+                        item = other.id(),
+                        kind = other.item_type(),
+                        "custom action names an item that is not a widget"
+                    );
+                    let (events, receiver) = mpsc::channel(1);
+                    let _ = events
+                        .send(ThreadStreamEvent::Error(
+                            crate::thread::ErrorEvent::stream_error().allow_retry(false),
+                        ))
+                        .await;
+                    drop(guard);
+                    return Ok(Processed::Stream(EventStream { events: receiver }));
+                }
+            },
+        };
+        let raw = params.action;
+        let item_id = params.item_id.unwrap_or_default();
+        Ok(self.spawn_pipeline(Some(guard), thread, sender, context, move |inner, cx| {
+            Box::pin(async move {
+                cx.forward(ThreadStreamEvent::stream_options(inner.allow_cancel)).await?;
+                let span = tracing::info_span!("chatkit.action", action = %raw.action_type, item = %item_id);
+                let started = Instant::now();
+                let result = run_action(&inner.handler, cx, raw).instrument(span.clone()).await;
+                let _enter = span.enter();
+                tracing::info!(
+                    outcome = if result.is_ok() { "ok" } else { "error" },
+                    elapsed_us = started.elapsed().as_micros(),
+                    "action handled"
+                );
+                result
+            })
+        }))
+    }
+
+    async fn sync_custom_action(
+        &self,
+        params: ThreadCustomActionParams,
+        context: Arc<H::Context>,
+    ) -> Result<Processed, ProcessError> {
+        let inner = &self.inner;
+        let guard = inner.locks.lock(&params.thread_id).await;
+        let thread = inner.store.load_thread(&params.thread_id, &context).await?;
+        let sender = match params.item_id.as_deref().filter(|id| !id.is_empty()) {
+            None => None,
+            Some(item_id) => match inner.store.load_item(&thread.id, item_id, &context).await? {
+                ThreadItem::Widget(widget) => Some(widget),
+                other => {
+                    return Err(ProcessError::Conflict(format!(
+                        "item `{}` is a {} item, not a widget",
+                        other.id(),
+                        other.item_type()
+                    )));
+                }
+            },
+        };
+        let action_type = params.action.action_type.clone();
+        let action = H::Action::from_raw(params.action).map_err(|error| {
+            tracing::warn!(action = %action_type, thread = %thread.id, %error, "action rejected");
+            ProcessError::Rejected(error.to_string())
+        })?;
+        let mut cx = SyncActionContext::new(thread, sender, context, Arc::clone(&inner.store));
+        let result = inner.handler.handle_sync(action, &mut cx).await;
+        drop(guard);
+        match result {
+            Ok(item) => json(&SyncCustomActionResponse { updated_item: item }),
+            Err(error) if error.is_client_error() => Err(ProcessError::Rejected(error.to_string())),
+            Err(error) => {
+                let event = error.to_event();
+                Err(ProcessError::Handler(
+                    event.message.unwrap_or_else(|| error.to_string()),
+                ))
+            }
+        }
+    }
+}
+
+/// Parses the action and runs its handler (or the fallback for unknown types).
+async fn run_action<H: ActionHandler>(
+    handler: &H,
+    cx: &mut ActionContext<H::Context>,
+    raw: crate::RawAction,
+) -> HandlerResult {
+    let thread_id = cx.thread().id.clone();
+    match H::Action::from_raw(raw.clone()) {
+        Ok(action) => handler.handle(action, cx).await,
+        Err(crate::ActionParseError::UnknownType { .. }) if H::ACCEPTS_UNKNOWN => {
+            handler.handle_unknown(raw, cx).await
+        }
+        Err(error) => {
+            tracing::warn!(action = %raw.action_type, thread = %thread_id, %error, "action rejected");
+            Err(HandlerError::invalid_action(error))
+        }
+    }
+}
+
+impl<H: ActionHandler> ChatKitServer<H> {
+    /// Runs `body` as a response pipeline in its own task, holding the thread's lock, and
+    /// returns the stream of its events. A panic in the handler becomes an error event.
+    fn spawn_pipeline<F>(
+        &self,
+        guard: Option<ThreadGuard>,
+        thread: ThreadMetadata,
+        sender: Option<WidgetItem>,
+        context: Arc<H::Context>,
+        body: F,
+    ) -> Processed
+    where
+        F: for<'a> FnOnce(
+                &'a Inner<H>,
+                &'a mut ActionContext<H::Context>,
+            ) -> BoxFuture<'a, HandlerResult>
+            + Send
+            + 'static,
+    {
+        let (events, receiver) = mpsc::channel(EVENT_BUFFER);
+        let inner = Arc::clone(&self.inner);
+        let mut cx = ActionContext::new(
+            thread,
+            sender,
+            context,
+            Arc::clone(&inner.store),
+            Arc::clone(&inner.responder),
+            events,
+        );
+        tokio::spawn(
+            async move {
+                let _guard = guard;
+                let result = AssertUnwindSafe(body(&inner, &mut cx)).catch_unwind().await;
+                let result = result.unwrap_or_else(|panic| {
+                    let message = panic
+                        .downcast_ref::<&str>()
+                        .map(ToString::to_string)
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "a handler panicked".to_owned());
+                    Err(HandlerError::internal(format!(
+                        "handler panicked: {message}"
+                    )))
+                });
+                cx.finish(result).await;
+            }
+            .in_current_span(),
+        );
+        Processed::Stream(EventStream { events: receiver })
+    }
+}
+
+fn json<T: Serialize>(value: &T) -> Result<Processed, ProcessError> {
+    serde_json::to_vec(value)
+        .map(|body| Processed::Json(Bytes::from(body)))
+        .map_err(|error| ProcessError::Store(crate::store::StoreError::backend(error)))
+}
