@@ -4,10 +4,36 @@
 //! The trait mirrors the Python SDK's `Store` method for method, so a store written against
 //! one reads like the other. Every method receives the request context `C`; the built-in
 //! stores use its [`StoreScope`] to keep each user's threads apart.
+//!
+//! Two stores ship with the crate: [`MemoryStore`], and [`SqliteStore`] behind the `sqlite`
+//! feature (on by default). Both follow the trait's contract and these rules, which
+//! `store::testing::run_suite` checks (the `test-util` feature makes it public, to run on another
+//! store):
+//! - a thread or attachment belongs to the scope of the context that first saved it; for
+//!   every other scope it does not exist (not found, an empty page of items, absent from
+//!   `load_threads`), and saving it is not found rather than a takeover;
+//! - ties in `created_at` keep insertion order, and an upsert keeps an entry's place;
+//! - `add_thread_item` and `save_item` need the thread; an item id is unique in its thread
+//!   (`add_thread_item` of an existing id is [`StoreError::Conflict`]);
+//! - an `after` cursor that names no visible entry is not found, and so is deleting
+//!   something missing;
+//! - with `limit` 0 a page is empty; `has_more` says whether anything follows, and `after`
+//!   repeats the cursor given.
 
 use std::fmt;
 
 use crate::thread::{Attachment, Page, SortOrder, ThreadItem, ThreadMetadata};
+
+pub mod memory;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+#[cfg(any(test, feature = "test-util"))]
+#[doc(hidden)]
+pub mod testing;
+
+pub use memory::MemoryStore;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStore;
 
 /// The kinds of ids a store generates, each with its prefix (`thr_`, `msg_`, …).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -93,19 +119,28 @@ impl StoreError {
     /// A not-found error for a thread.
     #[must_use]
     pub fn thread_not_found(id: &str) -> Self {
-        StoreError::NotFound { kind: "thread", id: id.to_owned() }
+        StoreError::NotFound {
+            kind: "thread",
+            id: id.to_owned(),
+        }
     }
 
     /// A not-found error for an item.
     #[must_use]
     pub fn item_not_found(id: &str) -> Self {
-        StoreError::NotFound { kind: "item", id: id.to_owned() }
+        StoreError::NotFound {
+            kind: "item",
+            id: id.to_owned(),
+        }
     }
 
     /// A not-found error for an attachment.
     #[must_use]
     pub fn attachment_not_found(id: &str) -> Self {
-        StoreError::NotFound { kind: "attachment", id: id.to_owned() }
+        StoreError::NotFound {
+            kind: "attachment",
+            id: id.to_owned(),
+        }
     }
 
     /// A backend error.
@@ -142,13 +177,19 @@ pub trait Store<C: Send + Sync + 'static>: Send + Sync + 'static {
     }
 
     /// A new id for an item of `kind` in `thread`; `<prefix>_` and 8 hex digits by default.
-    fn generate_item_id(&self, kind: StoreItemType, thread: &ThreadMetadata, context: &C) -> String {
+    fn generate_item_id(
+        &self,
+        kind: StoreItemType,
+        thread: &ThreadMetadata,
+        context: &C,
+    ) -> String {
         let _ = (thread, context);
         default_id(kind)
     }
 
     /// Loads a thread's metadata.
-    async fn load_thread(&self, thread_id: &str, context: &C) -> Result<ThreadMetadata, StoreError>;
+    async fn load_thread(&self, thread_id: &str, context: &C)
+    -> Result<ThreadMetadata, StoreError>;
 
     /// Inserts or updates a thread's metadata.
     async fn save_thread(&self, thread: &ThreadMetadata, context: &C) -> Result<(), StoreError>;
@@ -173,25 +214,50 @@ pub trait Store<C: Send + Sync + 'static>: Send + Sync + 'static {
     ) -> Result<Page<ThreadMetadata>, StoreError>;
 
     /// Inserts a new item into a thread.
-    async fn add_thread_item(&self, thread_id: &str, item: &ThreadItem, context: &C) -> Result<(), StoreError>;
+    async fn add_thread_item(
+        &self,
+        thread_id: &str,
+        item: &ThreadItem,
+        context: &C,
+    ) -> Result<(), StoreError>;
 
     /// Inserts or replaces (by id, in place) an item of a thread.
-    async fn save_item(&self, thread_id: &str, item: &ThreadItem, context: &C) -> Result<(), StoreError>;
+    async fn save_item(
+        &self,
+        thread_id: &str,
+        item: &ThreadItem,
+        context: &C,
+    ) -> Result<(), StoreError>;
 
     /// Loads one item of a thread.
-    async fn load_item(&self, thread_id: &str, item_id: &str, context: &C) -> Result<ThreadItem, StoreError>;
+    async fn load_item(
+        &self,
+        thread_id: &str,
+        item_id: &str,
+        context: &C,
+    ) -> Result<ThreadItem, StoreError>;
 
     /// Deletes a thread and its items.
     async fn delete_thread(&self, thread_id: &str, context: &C) -> Result<(), StoreError>;
 
     /// Deletes one item of a thread.
-    async fn delete_thread_item(&self, thread_id: &str, item_id: &str, context: &C) -> Result<(), StoreError>;
+    async fn delete_thread_item(
+        &self,
+        thread_id: &str,
+        item_id: &str,
+        context: &C,
+    ) -> Result<(), StoreError>;
 
     /// Inserts or updates an attachment's metadata.
-    async fn save_attachment(&self, attachment: &Attachment, context: &C) -> Result<(), StoreError>;
+    async fn save_attachment(&self, attachment: &Attachment, context: &C)
+    -> Result<(), StoreError>;
 
     /// Loads an attachment's metadata.
-    async fn load_attachment(&self, attachment_id: &str, context: &C) -> Result<Attachment, StoreError>;
+    async fn load_attachment(
+        &self,
+        attachment_id: &str,
+        context: &C,
+    ) -> Result<Attachment, StoreError>;
 
     /// Deletes an attachment's metadata.
     async fn delete_attachment(&self, attachment_id: &str, context: &C) -> Result<(), StoreError>;
@@ -200,5 +266,26 @@ pub trait Store<C: Send + Sync + 'static>: Send + Sync + 'static {
 impl fmt::Display for StoreItemType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.prefix())
+    }
+}
+
+/// Turns the first `limit + 1` rows after a cursor into a page: `has_more` when there is a
+/// row past `limit`, and then `after` is the id of the last row kept (or `cursor` itself when
+/// `limit` is 0).
+pub(crate) fn page_of<T>(
+    mut rows: Vec<T>,
+    limit: usize,
+    cursor: Option<&str>,
+    id: impl Fn(&T) -> &str,
+) -> Page<T> {
+    if rows.len() <= limit {
+        return Page::new(rows);
+    }
+    rows.truncate(limit);
+    let after = rows.last().map(&id).or(cursor).map(str::to_owned);
+    Page {
+        data: rows,
+        has_more: true,
+        after,
     }
 }

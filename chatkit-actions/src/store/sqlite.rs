@@ -1,0 +1,802 @@
+//! [`SqliteStore`]: a [`Store`] in a SQLite database file (feature `sqlite`).
+
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use serde::de::DeserializeOwned;
+
+use super::{Store, StoreError, StoreScope, page_of};
+use crate::thread::{Attachment, ForStore, Page, SortOrder, ThreadItem, ThreadMetadata, Timestamp};
+
+/// How long a statement waits for another process's lock before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The schema, one migration per version: `MIGRATIONS[n]` takes a database from version `n`
+/// (`PRAGMA user_version`) to `n + 1`. Append only; never edit a released migration.
+const MIGRATIONS: &[&str] = &[
+    // Version 1.
+    //
+    // `owner` is the scope of the context that created the row (NULL: the shared space).
+    // `created_us` is `created_at` in microseconds since the Unix epoch (the sort key; the
+    // JSON in `data` keeps the original spelling) and `seq` the insertion order that breaks
+    // ties; both only ever serve ordering.
+    "CREATE TABLE threads (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        owner TEXT,
+        created_us INTEGER NOT NULL,
+        data TEXT NOT NULL
+    );
+    CREATE INDEX threads_by_owner ON threads (owner, created_us, seq);
+    CREATE TABLE items (
+        seq INTEGER PRIMARY KEY,
+        thread_id TEXT NOT NULL REFERENCES threads (id) ON DELETE CASCADE,
+        id TEXT NOT NULL,
+        created_us INTEGER NOT NULL,
+        data TEXT NOT NULL,
+        UNIQUE (thread_id, id)
+    );
+    CREATE INDEX items_by_thread ON items (thread_id, created_us, seq);
+    CREATE TABLE attachments (
+        id TEXT PRIMARY KEY,
+        owner TEXT,
+        data TEXT NOT NULL
+    );",
+];
+
+/// A [`Store`] in a SQLite database, through one connection.
+///
+/// The database runs in WAL mode with a busy timeout, so other processes may read it while
+/// this one writes. [`open`](Self::open) creates the schema, or migrates an older one, before
+/// it returns. Threads, items and attachments are stored as JSON (attachment `metadata`
+/// included, see [`ForStore`]) beside the columns that order and scope them.
+///
+/// Every method runs on Tokio's blocking pool (so it needs a Tokio runtime) and holds the
+/// connection for its duration: calls through one store, and its clones, run one at a time.
+/// Every write is one transaction. The isolation, ordering and error rules are those of the
+/// [module docs](super), as for [`MemoryStore`](super::MemoryStore).
+///
+/// ```
+/// use chatkit_actions::store::{SqliteStore, Store};
+/// use chatkit_actions::thread::{ThreadMetadata, Timestamp};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let store = SqliteStore::in_memory()?;
+/// let thread = ThreadMetadata::new("thr_1", Timestamp::now());
+/// store.save_thread(&thread, &()).await?;
+/// assert_eq!(store.load_thread("thr_1", &()).await?, thread);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct SqliteStore {
+    connection: Arc<tokio::sync::Mutex<Connection>>,
+}
+
+impl SqliteStore {
+    /// Opens (or creates) the database file at `path` and brings its schema up to date.
+    ///
+    /// This blocks while it opens and migrates the file; call it at startup, or from
+    /// [`spawn_blocking`](tokio::task::spawn_blocking).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Backend`] when the file can't be opened, is not a database, or has a
+    /// schema newer than this version of the crate knows.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let connection = Connection::open(path).map_err(StoreError::backend)?;
+        Self::setup(connection)
+    }
+
+    /// A new, empty database in memory, dropped with the last clone of the store.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Backend`] when SQLite fails to set it up.
+    pub fn in_memory() -> Result<Self, StoreError> {
+        let connection = Connection::open_in_memory().map_err(StoreError::backend)?;
+        Self::setup(connection)
+    }
+
+    fn setup(mut connection: Connection) -> Result<Self, StoreError> {
+        configure(&mut connection).map_err(StoreError::from)?;
+        Ok(Self {
+            connection: Arc::new(tokio::sync::Mutex::new(connection)),
+        })
+    }
+
+    /// Runs `operation` on the connection, on the blocking pool.
+    async fn call<T: Send + 'static>(
+        &self,
+        operation: impl FnOnce(&mut Connection) -> Result<T, Failure> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let mut connection = Arc::clone(&self.connection).lock_owned().await;
+        // If the caller stops waiting, the operation still runs to its commit or rollback.
+        tokio::task::spawn_blocking(move || operation(&mut connection))
+            .await
+            .map_err(StoreError::backend)?
+            .map_err(StoreError::from)
+    }
+}
+
+impl fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteStore").finish_non_exhaustive()
+    }
+}
+
+/// A failed operation: a store error, or a SQLite or JSON error that becomes
+/// [`StoreError::Backend`].
+#[derive(Debug)]
+struct Failure(StoreError);
+
+impl From<StoreError> for Failure {
+    fn from(error: StoreError) -> Self {
+        Self(error)
+    }
+}
+
+impl From<rusqlite::Error> for Failure {
+    fn from(error: rusqlite::Error) -> Self {
+        Self(StoreError::backend(error))
+    }
+}
+
+impl From<serde_json::Error> for Failure {
+    fn from(error: serde_json::Error) -> Self {
+        Self(StoreError::backend(error))
+    }
+}
+
+impl From<Failure> for StoreError {
+    fn from(failure: Failure) -> Self {
+        failure.0
+    }
+}
+
+/// Sets the connection up (WAL, busy timeout, foreign keys) and migrates the schema.
+fn configure(connection: &mut Connection) -> Result<(), Failure> {
+    connection.busy_timeout(BUSY_TIMEOUT)?;
+    // An in-memory database answers "memory" and stays so; that's fine.
+    let _mode: String =
+        connection.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+    connection.pragma_update(None, "foreign_keys", true)?;
+    migrate(connection)
+}
+
+/// Applies the missing migrations, all in one transaction.
+fn migrate(connection: &mut Connection) -> Result<(), Failure> {
+    // IMMEDIATE: two processes opening the same file migrate one after the other.
+    let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let version: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    let known = MIGRATIONS.len();
+    let current = usize::try_from(version)
+        .ok()
+        .filter(|&version| version <= known)
+        .ok_or_else(|| {
+            StoreError::backend(format!(
+                "the database has schema version {version}; this version of chatkit-actions \
+                 knows versions up to {known}"
+            ))
+        })?;
+    for (index, migration) in MIGRATIONS.iter().enumerate().skip(current) {
+        tx.execute_batch(migration)?;
+        let version = i64::try_from(index + 1).map_err(StoreError::backend)?;
+        tx.pragma_update(None, "user_version", version)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// The scope of `context`, owned to move into an operation.
+fn owner<C: StoreScope>(context: &C) -> Option<String> {
+    context.scope().map(str::to_owned)
+}
+
+/// The sort key of a timestamp: microseconds since the Unix epoch.
+fn sort_key(timestamp: &Timestamp) -> i64 {
+    timestamp.instant().timestamp_micros()
+}
+
+/// The `LIMIT` that fetches one row past `limit`, to learn whether more follow.
+fn fetch_limit(limit: usize) -> i64 {
+    i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX)
+}
+
+fn parse<T: DeserializeOwned>(data: &str) -> Result<T, Failure> {
+    Ok(serde_json::from_str(data)?)
+}
+
+fn to_json(value: &impl serde::Serialize) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(StoreError::backend)
+}
+
+/// Fails with not found unless `thread_id` exists and belongs to `owner`.
+fn check_thread(tx: &Connection, thread_id: &str, owner: Option<&str>) -> Result<(), Failure> {
+    if thread_visible(tx, thread_id, owner)? {
+        Ok(())
+    } else {
+        Err(StoreError::thread_not_found(thread_id).into())
+    }
+}
+
+fn thread_visible(tx: &Connection, thread_id: &str, owner: Option<&str>) -> Result<bool, Failure> {
+    let found = tx
+        .prepare_cached("SELECT 1 FROM threads WHERE id = ?1 AND owner IS ?2")?
+        .query_row(params![thread_id, owner], |_| Ok(()))
+        .optional()?;
+    Ok(found.is_some())
+}
+
+/// Begins a write transaction. IMMEDIATE takes the write lock up front, so a transaction
+/// never fails midway on another process's lock (it waits for the busy timeout instead).
+fn write(connection: &mut Connection) -> Result<Transaction<'_>, Failure> {
+    Ok(connection.transaction_with_behavior(TransactionBehavior::Immediate)?)
+}
+
+/// Begins a read transaction: a consistent snapshot across the statements of one call.
+fn read(connection: &mut Connection) -> Result<Transaction<'_>, Failure> {
+    Ok(connection.transaction_with_behavior(TransactionBehavior::Deferred)?)
+}
+
+/// Reads the `data` of the rows of a page query, parsed.
+fn page_rows<T: DeserializeOwned>(
+    tx: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<T>, Failure> {
+    let mut statement = tx.prepare_cached(sql)?;
+    let mut rows = statement.query(params)?;
+    let mut values = Vec::new();
+    while let Some(row) = rows.next()? {
+        let data: String = row.get(0)?;
+        values.push(parse(&data)?);
+    }
+    Ok(values)
+}
+
+#[async_trait::async_trait]
+impl<C: StoreScope + Send + Sync + 'static> Store<C> for SqliteStore {
+    async fn load_thread(
+        &self,
+        thread_id: &str,
+        context: &C,
+    ) -> Result<ThreadMetadata, StoreError> {
+        let (id, owner) = (thread_id.to_owned(), owner(context));
+        self.call(move |connection| {
+            let data: Option<String> = connection
+                .prepare_cached("SELECT data FROM threads WHERE id = ?1 AND owner IS ?2")?
+                .query_row(params![id, owner], |row| row.get(0))
+                .optional()?;
+            match data {
+                Some(data) => parse(&data),
+                None => Err(StoreError::thread_not_found(&id).into()),
+            }
+        })
+        .await
+    }
+
+    async fn save_thread(&self, thread: &ThreadMetadata, context: &C) -> Result<(), StoreError> {
+        let data = to_json(thread)?;
+        let (id, owner, created_us) = (
+            thread.id.clone(),
+            owner(context),
+            sort_key(&thread.created_at),
+        );
+        self.call(move |connection| {
+            let tx = write(connection)?;
+            let existing: Option<Option<String>> = tx
+                .prepare_cached("SELECT owner FROM threads WHERE id = ?1")?
+                .query_row(params![id], |row| row.get(0))
+                .optional()?;
+            match existing {
+                Some(existing) if existing != owner => {
+                    return Err(StoreError::thread_not_found(&id).into());
+                }
+                Some(_) => tx
+                    .prepare_cached("UPDATE threads SET created_us = ?2, data = ?3 WHERE id = ?1")?
+                    .execute(params![id, created_us, data])?,
+                None => tx
+                    .prepare_cached(
+                        "INSERT INTO threads (id, owner, created_us, data) VALUES (?1, ?2, ?3, ?4)",
+                    )?
+                    .execute(params![id, owner, created_us, data])?,
+            };
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn load_thread_items(
+        &self,
+        thread_id: &str,
+        after: Option<&str>,
+        limit: usize,
+        order: SortOrder,
+        context: &C,
+    ) -> Result<Page<ThreadItem>, StoreError> {
+        let (thread_id, after, owner) = (
+            thread_id.to_owned(),
+            after.map(str::to_owned),
+            owner(context),
+        );
+        self.call(move |connection| {
+            let tx = read(connection)?;
+            if !thread_visible(&tx, &thread_id, owner.as_deref())? {
+                return Ok(Page::default());
+            }
+            let fetch = fetch_limit(limit);
+            let rows = match &after {
+                None => {
+                    let sql = match order {
+                        SortOrder::Asc => {
+                            "SELECT data FROM items WHERE thread_id = ?1 \
+                             ORDER BY created_us ASC, seq ASC LIMIT ?2"
+                        }
+                        SortOrder::Desc => {
+                            "SELECT data FROM items WHERE thread_id = ?1 \
+                             ORDER BY created_us DESC, seq DESC LIMIT ?2"
+                        }
+                    };
+                    page_rows(&tx, sql, params![thread_id, fetch])?
+                }
+                Some(after) => {
+                    let (created_us, seq): (i64, i64) = tx
+                        .prepare_cached("SELECT created_us, seq FROM items WHERE thread_id = ?1 AND id = ?2")?
+                        .query_row(params![thread_id, after], |row| Ok((row.get(0)?, row.get(1)?)))
+                        .optional()?
+                        .ok_or_else(|| StoreError::item_not_found(after))?;
+                    let sql = match order {
+                        SortOrder::Asc => {
+                            "SELECT data FROM items WHERE thread_id = ?1 AND (created_us, seq) > (?2, ?3) \
+                             ORDER BY created_us ASC, seq ASC LIMIT ?4"
+                        }
+                        SortOrder::Desc => {
+                            "SELECT data FROM items WHERE thread_id = ?1 AND (created_us, seq) < (?2, ?3) \
+                             ORDER BY created_us DESC, seq DESC LIMIT ?4"
+                        }
+                    };
+                    page_rows(&tx, sql, params![thread_id, created_us, seq, fetch])?
+                }
+            };
+            Ok(page_of(rows, limit, after.as_deref(), ThreadItem::id))
+        })
+        .await
+    }
+
+    async fn load_threads(
+        &self,
+        limit: usize,
+        after: Option<&str>,
+        order: SortOrder,
+        context: &C,
+    ) -> Result<Page<ThreadMetadata>, StoreError> {
+        let (after, owner) = (after.map(str::to_owned), owner(context));
+        self.call(move |connection| {
+            let tx = read(connection)?;
+            let fetch = fetch_limit(limit);
+            let rows = match &after {
+                None => {
+                    let sql = match order {
+                        SortOrder::Asc => {
+                            "SELECT data FROM threads WHERE owner IS ?1 \
+                             ORDER BY created_us ASC, seq ASC LIMIT ?2"
+                        }
+                        SortOrder::Desc => {
+                            "SELECT data FROM threads WHERE owner IS ?1 \
+                             ORDER BY created_us DESC, seq DESC LIMIT ?2"
+                        }
+                    };
+                    page_rows(&tx, sql, params![owner, fetch])?
+                }
+                Some(after) => {
+                    let (created_us, seq): (i64, i64) = tx
+                        .prepare_cached("SELECT created_us, seq FROM threads WHERE id = ?1 AND owner IS ?2")?
+                        .query_row(params![after, owner], |row| Ok((row.get(0)?, row.get(1)?)))
+                        .optional()?
+                        .ok_or_else(|| StoreError::thread_not_found(after))?;
+                    let sql = match order {
+                        SortOrder::Asc => {
+                            "SELECT data FROM threads WHERE owner IS ?1 AND (created_us, seq) > (?2, ?3) \
+                             ORDER BY created_us ASC, seq ASC LIMIT ?4"
+                        }
+                        SortOrder::Desc => {
+                            "SELECT data FROM threads WHERE owner IS ?1 AND (created_us, seq) < (?2, ?3) \
+                             ORDER BY created_us DESC, seq DESC LIMIT ?4"
+                        }
+                    };
+                    page_rows(&tx, sql, params![owner, created_us, seq, fetch])?
+                }
+            };
+            Ok(page_of(rows, limit, after.as_deref(), |thread: &ThreadMetadata| thread.id.as_str()))
+        })
+        .await
+    }
+
+    async fn add_thread_item(
+        &self,
+        thread_id: &str,
+        item: &ThreadItem,
+        context: &C,
+    ) -> Result<(), StoreError> {
+        let data = to_json(&ForStore(item))?;
+        let (thread_id, id, owner) = (thread_id.to_owned(), item.id().to_owned(), owner(context));
+        let created_us = sort_key(item.created_at());
+        self.call(move |connection| {
+            let tx = write(connection)?;
+            check_thread(&tx, &thread_id, owner.as_deref())?;
+            let exists = tx
+                .prepare_cached("SELECT 1 FROM items WHERE thread_id = ?1 AND id = ?2")?
+                .query_row(params![thread_id, id], |_| Ok(()))
+                .optional()?
+                .is_some();
+            if exists {
+                return Err(StoreError::Conflict(id).into());
+            }
+            tx.prepare_cached(
+                "INSERT INTO items (thread_id, id, created_us, data) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![thread_id, id, created_us, data])?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn save_item(
+        &self,
+        thread_id: &str,
+        item: &ThreadItem,
+        context: &C,
+    ) -> Result<(), StoreError> {
+        let data = to_json(&ForStore(item))?;
+        let (thread_id, id, owner) = (thread_id.to_owned(), item.id().to_owned(), owner(context));
+        let created_us = sort_key(item.created_at());
+        self.call(move |connection| {
+            let tx = write(connection)?;
+            check_thread(&tx, &thread_id, owner.as_deref())?;
+            // The upsert keeps an existing row's `seq`, hence its place among its ties.
+            tx.prepare_cached(
+                "INSERT INTO items (thread_id, id, created_us, data) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (thread_id, id) DO UPDATE \
+                 SET created_us = excluded.created_us, data = excluded.data",
+            )?
+            .execute(params![thread_id, id, created_us, data])?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn load_item(
+        &self,
+        thread_id: &str,
+        item_id: &str,
+        context: &C,
+    ) -> Result<ThreadItem, StoreError> {
+        let (thread_id, id, owner) = (thread_id.to_owned(), item_id.to_owned(), owner(context));
+        self.call(move |connection| {
+            let tx = read(connection)?;
+            check_thread(&tx, &thread_id, owner.as_deref())?;
+            let data: Option<String> = tx
+                .prepare_cached("SELECT data FROM items WHERE thread_id = ?1 AND id = ?2")?
+                .query_row(params![thread_id, id], |row| row.get(0))
+                .optional()?;
+            match data {
+                Some(data) => parse(&data),
+                None => Err(StoreError::item_not_found(&id).into()),
+            }
+        })
+        .await
+    }
+
+    async fn delete_thread(&self, thread_id: &str, context: &C) -> Result<(), StoreError> {
+        let (thread_id, owner) = (thread_id.to_owned(), owner(context));
+        self.call(move |connection| {
+            let tx = write(connection)?;
+            check_thread(&tx, &thread_id, owner.as_deref())?;
+            // The foreign key cascades too; deleting explicitly doesn't depend on the pragma.
+            tx.prepare_cached("DELETE FROM items WHERE thread_id = ?1")?
+                .execute(params![thread_id])?;
+            tx.prepare_cached("DELETE FROM threads WHERE id = ?1")?
+                .execute(params![thread_id])?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn delete_thread_item(
+        &self,
+        thread_id: &str,
+        item_id: &str,
+        context: &C,
+    ) -> Result<(), StoreError> {
+        let (thread_id, id, owner) = (thread_id.to_owned(), item_id.to_owned(), owner(context));
+        self.call(move |connection| {
+            let tx = write(connection)?;
+            check_thread(&tx, &thread_id, owner.as_deref())?;
+            let deleted = tx
+                .prepare_cached("DELETE FROM items WHERE thread_id = ?1 AND id = ?2")?
+                .execute(params![thread_id, id])?;
+            if deleted == 0 {
+                return Err(StoreError::item_not_found(&id).into());
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn save_attachment(
+        &self,
+        attachment: &Attachment,
+        context: &C,
+    ) -> Result<(), StoreError> {
+        let data = to_json(&ForStore(attachment))?;
+        let (id, owner) = (attachment.id().to_owned(), owner(context));
+        self.call(move |connection| {
+            let tx = write(connection)?;
+            let existing: Option<Option<String>> = tx
+                .prepare_cached("SELECT owner FROM attachments WHERE id = ?1")?
+                .query_row(params![id], |row| row.get(0))
+                .optional()?;
+            match existing {
+                Some(existing) if existing != owner => {
+                    return Err(StoreError::attachment_not_found(&id).into());
+                }
+                Some(_) => tx
+                    .prepare_cached("UPDATE attachments SET data = ?2 WHERE id = ?1")?
+                    .execute(params![id, data])?,
+                None => tx
+                    .prepare_cached(
+                        "INSERT INTO attachments (id, owner, data) VALUES (?1, ?2, ?3)",
+                    )?
+                    .execute(params![id, owner, data])?,
+            };
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn load_attachment(
+        &self,
+        attachment_id: &str,
+        context: &C,
+    ) -> Result<Attachment, StoreError> {
+        let (id, owner) = (attachment_id.to_owned(), owner(context));
+        self.call(move |connection| {
+            let data: Option<String> = connection
+                .prepare_cached("SELECT data FROM attachments WHERE id = ?1 AND owner IS ?2")?
+                .query_row(params![id, owner], |row| row.get(0))
+                .optional()?;
+            match data {
+                Some(data) => parse(&data),
+                None => Err(StoreError::attachment_not_found(&id).into()),
+            }
+        })
+        .await
+    }
+
+    async fn delete_attachment(&self, attachment_id: &str, context: &C) -> Result<(), StoreError> {
+        let (id, owner) = (attachment_id.to_owned(), owner(context));
+        self.call(move |connection| {
+            let tx = write(connection)?;
+            let deleted = tx
+                .prepare_cached("DELETE FROM attachments WHERE id = ?1 AND owner IS ?2")?
+                .execute(params![id, owner])?;
+            if deleted == 0 {
+                return Err(StoreError::attachment_not_found(&id).into());
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::store::testing::{TestContext, run_suite};
+    use crate::thread::{AssistantMessageItem, UserMessageContent, UserMessageItem};
+
+    /// A fresh directory under the system temp dir, removed on drop.
+    struct TempDir(PathBuf);
+
+    impl TempDir {
+        fn new() -> Self {
+            let path = std::env::temp_dir().join(format!(
+                "chatkit-store-{}-{}",
+                std::process::id(),
+                uuid::Uuid::new_v4().simple()
+            ));
+            std::fs::create_dir_all(&path).unwrap();
+            Self(path)
+        }
+
+        fn db(&self) -> PathBuf {
+            self.0.join("chatkit.db")
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn alice() -> TestContext {
+        TestContext::user("alice")
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn suite_in_memory() {
+        run_suite(async || SqliteStore::in_memory().unwrap()).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn suite_on_files() {
+        let dir = TempDir::new();
+        let mut n = 0;
+        run_suite(async || {
+            n += 1;
+            SqliteStore::open(dir.0.join(format!("suite-{n}.db"))).unwrap()
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn state_survives_reopening() {
+        let dir = TempDir::new();
+        let thread = ThreadMetadata::new("thr_1", Timestamp::now()).title("Kept");
+        let mut attachment = Attachment::file("atc_1", "a.txt", "text/plain");
+        attachment.set_metadata(serde_json::json!({"k": "v"}).as_object().cloned());
+        let mut user = UserMessageItem::new("msg_1", "thr_1", vec![UserMessageContent::text("hi")]);
+        user.attachments.push(attachment.clone());
+        let items: Vec<ThreadItem> = vec![
+            user.into(),
+            AssistantMessageItem::new("msg_2", "thr_1", "hello").into(),
+        ];
+        {
+            let store = SqliteStore::open(dir.db()).unwrap();
+            store.save_thread(&thread, &alice()).await.unwrap();
+            for item in &items {
+                store
+                    .add_thread_item("thr_1", item, &alice())
+                    .await
+                    .unwrap();
+            }
+            store.save_attachment(&attachment, &alice()).await.unwrap();
+        }
+        let store = SqliteStore::open(dir.db()).unwrap();
+        assert_eq!(store.load_thread("thr_1", &alice()).await.unwrap(), thread);
+        let page = store
+            .load_thread_items("thr_1", None, 10, SortOrder::Asc, &alice())
+            .await
+            .unwrap();
+        assert_eq!(page.data, items);
+        assert_eq!(
+            store.load_attachment("atc_1", &alice()).await.unwrap(),
+            attachment
+        );
+        assert!(
+            store
+                .load_thread("thr_1", &TestContext::user("bob"))
+                .await
+                .unwrap_err()
+                .is_not_found()
+        );
+        // The file is a WAL database at the latest schema version.
+        let raw = Connection::open(dir.db()).unwrap();
+        let mode: String = raw
+            .pragma_query_value(None, "journal_mode", |row| row.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        let version: i64 = raw
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .unwrap();
+        assert_eq!(version, i64::try_from(MIGRATIONS.len()).unwrap());
+    }
+
+    /// Two stores (two connections) on one file, writing at once: WAL, the busy timeout
+    /// and IMMEDIATE transactions keep every write.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_connections_on_one_file() {
+        let dir = TempDir::new();
+        let first = SqliteStore::open(dir.db()).unwrap();
+        let second = SqliteStore::open(dir.db()).unwrap();
+        let thread = ThreadMetadata::new("thr_1", Timestamp::now());
+        first.save_thread(&thread, &alice()).await.unwrap();
+        let mut tasks = Vec::new();
+        for task in 0..8 {
+            let store = if task % 2 == 0 {
+                first.clone()
+            } else {
+                second.clone()
+            };
+            tasks.push(tokio::spawn(async move {
+                for index in 0..50 {
+                    let item: ThreadItem =
+                        AssistantMessageItem::new(format!("msg_{task}_{index}"), "thr_1", "x")
+                            .into();
+                    store
+                        .add_thread_item("thr_1", &item, &alice())
+                        .await
+                        .unwrap();
+                }
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        let page = second
+            .load_thread_items("thr_1", None, 1000, SortOrder::Asc, &alice())
+            .await
+            .unwrap();
+        assert_eq!(page.data.len(), 400);
+        let count: i64 = Connection::open(dir.db())
+            .unwrap()
+            .query_row("SELECT count(*) FROM items", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(count, 400);
+    }
+
+    #[test]
+    fn refuses_a_newer_schema() {
+        let dir = TempDir::new();
+        Connection::open(dir.db())
+            .unwrap()
+            .pragma_update(None, "user_version", 99)
+            .unwrap();
+        let error = SqliteStore::open(dir.db()).unwrap_err();
+        assert!(matches!(error, StoreError::Backend(_)), "{error:?}");
+        assert!(error.to_string().contains("schema version 99"), "{error}");
+    }
+
+    #[test]
+    fn migrating_twice_is_a_no_op() {
+        let dir = TempDir::new();
+        drop(SqliteStore::open(dir.db()).unwrap());
+        drop(SqliteStore::open(dir.db()).unwrap());
+    }
+
+    #[tokio::test]
+    async fn corrupt_rows_are_backend_errors() {
+        let dir = TempDir::new();
+        let store = SqliteStore::open(dir.db()).unwrap();
+        let thread = ThreadMetadata::new("thr_1", Timestamp::now());
+        store.save_thread(&thread, &alice()).await.unwrap();
+        let item: ThreadItem = AssistantMessageItem::new("msg_1", "thr_1", "x").into();
+        store
+            .add_thread_item("thr_1", &item, &alice())
+            .await
+            .unwrap();
+        let raw = Connection::open(dir.db()).unwrap();
+        raw.execute("UPDATE items SET data = '{\"type\":\"nope\"}'", [])
+            .unwrap();
+        raw.execute("UPDATE threads SET data = 'not json'", [])
+            .unwrap();
+
+        let error = store
+            .load_item("thr_1", "msg_1", &alice())
+            .await
+            .unwrap_err();
+        assert!(matches!(error, StoreError::Backend(_)), "{error:?}");
+        let error = store
+            .load_thread_items("thr_1", None, 10, SortOrder::Asc, &alice())
+            .await
+            .unwrap_err();
+        assert!(matches!(error, StoreError::Backend(_)), "{error:?}");
+        let error = store.load_thread("thr_1", &alice()).await.unwrap_err();
+        assert!(matches!(error, StoreError::Backend(_)), "{error:?}");
+    }
+}
