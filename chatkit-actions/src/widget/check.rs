@@ -92,11 +92,11 @@ pub struct FormField {
     pub disabled: bool,
     /// The `pattern` regular expression (Input, Textarea, editable Text).
     pub pattern: Option<String>,
-    /// The allowed values (Select, and RadioGroup when it lists options).
+    /// The allowed values (`Select`, and `RadioGroup` when it lists options).
     pub options: Option<Vec<String>>,
-    /// The earliest date (DatePicker).
+    /// The earliest date (`DatePicker`).
     pub min: Option<String>,
-    /// The latest date (DatePicker).
+    /// The latest date (`DatePicker`).
     pub max: Option<String>,
 }
 
@@ -377,16 +377,16 @@ fn walk(component: &WidgetComponent, pointer: &str, visit: &mut Visit<'_>) {
     visit(component, pointer);
     match component {
         WidgetComponent::Box(node) => {
-            walk_list(node.children.as_deref().unwrap_or_default(), pointer, visit)
+            walk_list(node.children.as_deref().unwrap_or_default(), pointer, visit);
         }
         WidgetComponent::Row(node) => {
-            walk_list(node.children.as_deref().unwrap_or_default(), pointer, visit)
+            walk_list(node.children.as_deref().unwrap_or_default(), pointer, visit);
         }
         WidgetComponent::Col(node) => {
-            walk_list(node.children.as_deref().unwrap_or_default(), pointer, visit)
+            walk_list(node.children.as_deref().unwrap_or_default(), pointer, visit);
         }
         WidgetComponent::Form(node) => {
-            walk_list(node.children.as_deref().unwrap_or_default(), pointer, visit)
+            walk_list(node.children.as_deref().unwrap_or_default(), pointer, visit);
         }
         WidgetComponent::TableCell(node) => {
             walk_list(node.children.as_deref().unwrap_or_default(), pointer, visit);
@@ -470,7 +470,7 @@ impl WidgetRoot {
     /// Calls `visit` with every component below the root and its JSON Pointer, depth first in
     /// document order (a node before its children).
     ///
-    /// ListView rows and table rows and cells are visited as [`WidgetComponent`]s. A dynamic
+    /// `ListView` rows and table rows and cells are visited as [`WidgetComponent`]s. A dynamic
     /// node that fits a typed model (such as a [`Basic`](super::Basic) root's children) is
     /// visited as that typed component; other dynamic nodes are visited as they are, and their
     /// `children` are walked.

@@ -101,8 +101,8 @@ impl RadioOption {
 
 /// A flex container that is an HTML form (`Form`).
 ///
-/// The values of the form fields inside it (Input, Textarea, Select, DatePicker, Checkbox,
-/// RadioGroup, editable Text) are merged into the payload of every action triggered inside it,
+/// The values of the form fields inside it (`Input`, `Textarea`, `Select`, `DatePicker`,
+/// `Checkbox`, `RadioGroup`, editable `Text`) are merged into the payload of every action triggered inside it,
 /// under each field's `name`; a dotted name nests (`todo.title` → `payload.todo.title`). A form
 /// value whose key the payload already has is dropped by the client: see
 /// [`WidgetRoot::check`](super::WidgetRoot::check).

@@ -71,7 +71,7 @@ impl<'de> Deserialize<'de> for ListLimit {
     }
 }
 
-/// A ListView root: a list of clickable rows, with a "show more" control past `limit`.
+/// A `ListView` root: a list of clickable rows, with a "show more" control past `limit`.
 ///
 /// ```
 /// use chatkit_actions::widget::{Caption, ListView, ListViewItem, Text, WidgetRoot};
@@ -113,7 +113,7 @@ pub struct ListView {
 }
 
 impl ListView {
-    /// An empty ListView (`children: []`).
+    /// An empty `ListView` (`children: []`).
     #[must_use]
     pub fn new() -> Self {
         ListView {

@@ -1,4 +1,4 @@
-//! ChatKit widgets: typed builders for every component, wire-compatible with the official
+//! Widgets: typed builders for every component, wire-compatible with the official
 //! Python SDK (`chatkit.widgets`) and the JS types (`@openai/chatkit`).
 //!
 //! A widget is a tree: a [`WidgetRoot`] ([`Card`], [`ListView`] or [`Basic`]) holding
@@ -170,6 +170,10 @@ pub use text::{Caption, Editable, EditableProps, Markdown, Text, Title};
 /// with `.into()`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "a widget has one root; boxing the Card would only make building and matching clumsier"
+)]
 pub enum WidgetRoot {
     /// A [`Card`].
     Card(Card),

@@ -320,8 +320,8 @@ pub enum BorderValue {
     Width(i64),
     /// The same border on every side. Tried before `Sides`, as it requires `size`.
     Border(Border),
-    /// Per-side borders.
-    Sides(Borders),
+    /// Per-side borders (boxed: they are large and rare).
+    Sides(std::boxed::Box<Borders>),
 }
 
 impl From<i64> for BorderValue {
@@ -344,7 +344,7 @@ impl From<Border> for BorderValue {
 
 impl From<Borders> for BorderValue {
     fn from(value: Borders) -> Self {
-        BorderValue::Sides(value)
+        BorderValue::Sides(std::boxed::Box::new(value))
     }
 }
 
@@ -410,7 +410,7 @@ tokens! {
 }
 
 tokens! {
-    /// The main axis of a Box, Form, Basic root or RadioGroup.
+    /// The main axis of a `Box`, `Form`, `Basic` root or `RadioGroup`.
     Direction { Row = "row", Col = "col" }
 }
 
@@ -453,19 +453,19 @@ tokens! {
 }
 
 tokens! {
-    /// Visual variant of a Button, Select or DatePicker.
+    /// Visual variant of a `Button`, `Select` or `DatePicker`.
     ControlVariant { Solid = "solid", Soft = "soft", Outline = "outline", Ghost = "ghost" }
 }
 
 tokens! {
-    /// Size of a control (Button, Input, Textarea, Select, DatePicker).
+    /// Size of a control (`Button`, `Input`, `Textarea`, `Select`, `DatePicker`).
     ControlSize {
         Xxxs = "3xs", Xxs = "2xs", Xs = "xs", Sm = "sm", Md = "md", Lg = "lg", Xl = "xl",
         Xxl = "2xl", Xxxl = "3xl",
     }
 }
 
-/// A status header shown above a Card or ListView: text, with a favicon or an icon.
+/// A status header shown above a `Card` or `ListView`: text, with a favicon or an icon.
 ///
 /// The SDK types it as an untagged union of `{text, favicon?, frame?}` and `{text, icon?}`;
 /// this one struct holds either form losslessly. Set a favicon or an icon, not both.
