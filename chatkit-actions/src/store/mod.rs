@@ -1,4 +1,4 @@
-//! Persistence: the [`Store`] trait a ChatKit server keeps its threads, items and attachments
+//! Persistence: the [`Store`] trait a `ChatKit` server keeps its threads, items and attachments
 //! in, and the stores this crate ships.
 //!
 //! The trait mirrors the Python SDK's `Store` method for method, so a store written against
@@ -155,7 +155,7 @@ impl StoreError {
     }
 }
 
-/// Where a ChatKit server keeps its threads, items and attachments.
+/// Where a `ChatKit` server keeps its threads, items and attachments.
 ///
 /// The methods and their contracts are the Python SDK's:
 /// - `load_*` of something missing, or not visible to the context, is

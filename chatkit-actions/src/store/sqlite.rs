@@ -1,4 +1,4 @@
-//! [`SqliteStore`]: a [`Store`] in a SQLite database file (feature `sqlite`).
+//! [`SqliteStore`]: a [`Store`] in a `SQLite` database file (feature `sqlite`).
 
 use std::fmt;
 use std::path::Path;
@@ -47,7 +47,7 @@ const MIGRATIONS: &[&str] = &[
     );",
 ];
 
-/// A [`Store`] in a SQLite database, through one connection.
+/// A [`Store`] in a `SQLite` database, through one connection.
 ///
 /// The database runs in WAL mode with a busy timeout, so other processes may read it while
 /// this one writes. [`open`](Self::open) creates the schema, or migrates an older one, before
@@ -57,7 +57,8 @@ const MIGRATIONS: &[&str] = &[
 /// Every method runs on Tokio's blocking pool (so it needs a Tokio runtime) and holds the
 /// connection for its duration: calls through one store, and its clones, run one at a time.
 /// Every write is one transaction. The isolation, ordering and error rules are those of the
-/// [module docs](super), as for [`MemoryStore`](super::MemoryStore).
+/// [module docs](super), as for [`MemoryStore`](super::MemoryStore), except that `created_at`
+/// orders to the microsecond (the precision the SDK writes); finer differences tie.
 ///
 /// ```
 /// use chatkit_actions::store::{SqliteStore, Store};
@@ -96,7 +97,7 @@ impl SqliteStore {
     ///
     /// # Errors
     ///
-    /// [`StoreError::Backend`] when SQLite fails to set it up.
+    /// [`StoreError::Backend`] when `SQLite` fails to set it up.
     pub fn in_memory() -> Result<Self, StoreError> {
         let connection = Connection::open_in_memory().map_err(StoreError::backend)?;
         Self::setup(connection)
@@ -129,7 +130,7 @@ impl fmt::Debug for SqliteStore {
     }
 }
 
-/// A failed operation: a store error, or a SQLite or JSON error that becomes
+/// A failed operation: a store error, or a `SQLite` or JSON error that becomes
 /// [`StoreError::Backend`].
 #[derive(Debug)]
 struct Failure(StoreError);
