@@ -20,7 +20,8 @@ use crate::thread::{Attachment, Page, SortOrder, ThreadItem, ThreadMetadata, Tim
 /// - items and threads are ordered by `created_at`, ties in insertion order; `save_item` and
 ///   `save_thread` keep an existing entry's place among its ties;
 /// - `add_thread_item` and `save_item` need the thread to exist;
-/// - an unknown `after` cursor is not found; deleting something missing is not found.
+/// - an unknown `after` cursor is not found, and so is deleting a missing thread or
+///   attachment; deleting a missing item of a visible thread does nothing.
 ///
 /// ```
 /// use chatkit_actions::store::{MemoryStore, Store};
@@ -331,11 +332,9 @@ impl<C: StoreScope + Send + Sync + 'static> Store<C> for MemoryStore {
     ) -> Result<(), StoreError> {
         let mut state = self.write();
         let items = &mut state.thread_mut(thread_id, context.scope())?.items;
-        let key = items
-            .keys
-            .remove(item_id)
-            .ok_or_else(|| StoreError::item_not_found(item_id))?;
-        items.ordered.remove(&key);
+        if let Some(key) = items.keys.remove(item_id) {
+            items.ordered.remove(&key);
+        }
         Ok(())
     }
 

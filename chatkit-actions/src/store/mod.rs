@@ -15,8 +15,9 @@
 //! - ties in `created_at` keep insertion order, and an upsert keeps an entry's place;
 //! - `add_thread_item` and `save_item` need the thread; an item id is unique in its thread
 //!   (`add_thread_item` of an existing id is [`StoreError::Conflict`]);
-//! - an `after` cursor that names no visible entry is not found, and so is deleting
-//!   something missing;
+//! - an `after` cursor that names no visible entry is not found, and so is deleting a
+//!   missing thread or attachment; deleting a missing item of a visible thread succeeds, as
+//!   in the SDK, so that `thread.item.removed` of an item never saved (only added) is fine;
 //! - with `limit` 0 a page is empty; `has_more` says whether anything follows, and `after`
 //!   repeats the cursor given.
 

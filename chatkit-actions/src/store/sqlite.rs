@@ -522,12 +522,8 @@ impl<C: StoreScope + Send + Sync + 'static> Store<C> for SqliteStore {
         self.call(move |connection| {
             let tx = write(connection)?;
             check_thread(&tx, &thread_id, owner.as_deref())?;
-            let deleted = tx
-                .prepare_cached("DELETE FROM items WHERE thread_id = ?1 AND id = ?2")?
+            tx.prepare_cached("DELETE FROM items WHERE thread_id = ?1 AND id = ?2")?
                 .execute(params![thread_id, id])?;
-            if deleted == 0 {
-                return Err(StoreError::item_not_found(&id).into());
-            }
             tx.commit()?;
             Ok(())
         })

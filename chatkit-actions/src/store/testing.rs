@@ -584,9 +584,21 @@ async fn delete_thread_item<S: Store<TestContext>>(store: S) {
     );
     let page = load_items(&store, "thr_1", None, 10, SortOrder::Asc).await;
     assert_eq!(item_ids(&page), ["msg_0", "msg_2"]);
+    // Deleting a missing item of a visible thread is a no-op (an item that was only
+    // streamed as added, never saved, may be removed).
+    store
+        .delete_thread_item("thr_1", "msg_1", &alice())
+        .await
+        .expect("delete_thread_item again");
+    store
+        .delete_thread_item("thr_1", "never_saved", &alice())
+        .await
+        .expect("delete_thread_item of a missing item");
     assert_not_found(
-        store.delete_thread_item("thr_1", "msg_1", &alice()).await,
-        "delete_thread_item again",
+        store
+            .delete_thread_item("thr_missing", "msg_0", &alice())
+            .await,
+        "delete_thread_item in a missing thread",
     );
     // The id is free again.
     store
