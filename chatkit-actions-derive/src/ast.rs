@@ -29,11 +29,11 @@ impl Options {
         }
     }
 
-    pub(crate) fn is_client(&self) -> bool {
+    pub(crate) fn is_client(self) -> bool {
         matches!(self.handler, Some(HandlerKind::Client))
     }
 
-    pub(crate) fn is_sync(&self) -> bool {
+    pub(crate) fn is_sync(self) -> bool {
         self.streaming == Some(false)
     }
 }
@@ -60,6 +60,8 @@ pub(crate) struct Variant<'a> {
     pub(crate) options: Options,
     /// The handler method's name: the variant's name in snake case.
     pub(crate) method: Ident,
+    /// Where the type string is written: the `rename` literal, else the variant's name.
+    pub(crate) type_span: proc_macro2::Span,
 }
 
 pub(crate) struct EnumInput<'a> {
@@ -107,7 +109,7 @@ impl<'a> Input<'a> {
                     .iter()
                     .filter_map(|variant| Variant::from_syn(cx, variant, rule))
                     .collect::<Vec<_>>();
-                check_unique_types(cx, &variants, data);
+                check_unique_types(cx, &variants);
                 Some(Input::Enum(EnumInput {
                     ident: &input.ident,
                     vis: &input.vis,
@@ -200,33 +202,32 @@ impl<'a> Variant<'a> {
             &snake_case(&variant.ident.to_string()),
             variant.ident.span(),
         );
+        let type_span = attrs
+            .rename
+            .as_ref()
+            .map_or_else(|| variant.ident.span(), |rename| rename.span);
         Some(Variant {
             ident: &variant.ident,
             type_name,
             shape,
             options: Options::from_attrs(&attrs),
-
             method,
+            type_span,
         })
     }
 }
 
 /// Two variants with one type string could never both be reached: the second is an error,
 /// and the first is named in it.
-fn check_unique_types(cx: &Ctxt, variants: &[Variant<'_>], data: &syn::DataEnum) {
+fn check_unique_types(cx: &Ctxt, variants: &[Variant<'_>]) {
     let mut seen: HashMap<&str, &Ident> = HashMap::new();
     for variant in variants {
         let TypeName::Literal(name) = &variant.type_name else {
             continue;
         };
         if let Some(first) = seen.get(name.as_str()) {
-            let span = data
-                .variants
-                .iter()
-                .find(|v| v.ident == *variant.ident)
-                .map_or_else(|| variant.ident.span(), |v| v.span());
             let mut error = syn::Error::new(
-                span,
+                variant.type_span,
                 format!(
                     "duplicate action type string \"{name}\": `{}` and `{first}` would both be sent as \"{name}\"\nhelp: give one of them another type string with `#[action(rename = \"…\")]`",
                     variant.ident

@@ -125,7 +125,9 @@ impl Attrs {
             );
             // Skip the value, if any, so parsing goes on with the next key.
             if meta.input.peek(syn::Token![=]) {
-                let _ = meta.value().and_then(|value| value.parse::<syn::Expr>());
+                let _ = meta
+                    .value()
+                    .and_then(syn::parse::ParseBuffer::parse::<syn::Expr>);
             } else if meta.input.peek(syn::token::Paren) {
                 let _ = meta.parse_nested_meta(|_| Ok(()));
             }
@@ -224,7 +226,7 @@ impl Attrs {
 
 fn value<T: syn::parse::Parse>(cx: &Ctxt, meta: &ParseNestedMeta<'_>, expected: &str) -> Option<T> {
     let path = &meta.path;
-    let parsed = meta.value().and_then(|input| input.parse::<T>());
+    let parsed = meta.value().and_then(syn::parse::ParseBuffer::parse::<T>);
     match parsed {
         Ok(value) => Some(value),
         Err(error) => {

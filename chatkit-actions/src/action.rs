@@ -236,7 +236,7 @@ fn finish<A: Action>(
     }
 }
 
-/// serde_json appends " at line 1 column 12" to syntax and data errors; the path already
+/// `serde_json` appends " at line 1 column 12" to syntax and data errors; the path already
 /// says where, and the column of a re-parsed payload would only mislead.
 fn strip_position(error: &serde_json::Error) -> String {
     let text = error.to_string();

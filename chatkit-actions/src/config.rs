@@ -66,9 +66,9 @@ const fn default_streaming() -> bool {
     true
 }
 
-/// The action a widget node carries: Button `onClickAction`, Form `onSubmitAction`,
-/// ListViewItem `onClickAction`, Card `confirm`/`cancel`, and the `onChangeAction` of Select,
-/// Checkbox, RadioGroup and DatePicker.
+/// The action a widget node carries: `Button.onClickAction`, `Form.onSubmitAction`,
+/// `ListViewItem.onClickAction`, `Card.confirm`/`cancel`, and the `onChangeAction` of `Select`,
+/// `Checkbox`, `RadioGroup` and `DatePicker`.
 ///
 /// Serializes exactly as the official Python SDK does: `payload` is omitted when absent, and
 /// `handler`, `loadingBehavior` and `streaming` are always written. When parsing, the three

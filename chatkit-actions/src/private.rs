@@ -240,9 +240,7 @@ pub const fn check_handlers(table: &[HandlerEntry], implemented: &[&str]) {
                 }
                 j += 1;
             }
-            if !found {
-                panic!("{}", entry.missing);
-            }
+            assert!(found, "{}", entry.missing);
         }
         i += 1;
     }
@@ -259,11 +257,10 @@ pub const fn assert_unique_types(types: &[&str]) {
     while i < types.len() {
         let mut j = i + 1;
         while j < types.len() {
-            if str_eq(types[i], types[j]) {
-                panic!(
-                    "two variants of this action enum have the same action type string\nhelp: give one of them another type string with `#[action(rename = \"…\")]`"
-                );
-            }
+            assert!(
+                !str_eq(types[i], types[j]),
+                "two variants of this action enum have the same action type string\nhelp: give one of them another type string with `#[action(rename = \"…\")]`"
+            );
             j += 1;
         }
         i += 1;

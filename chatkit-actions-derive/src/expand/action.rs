@@ -30,7 +30,7 @@ fn spec_tokens(
     krate: &syn::Path,
     type_name: &TokenStream,
     variant: &str,
-    options: &Options,
+    options: Options,
 ) -> TokenStream {
     let handler = handler_tokens(krate, options.handler);
     let loading = loading_tokens(krate, options.loading);
@@ -70,7 +70,7 @@ pub(crate) fn expand_struct(input: &StructInput<'_>) -> TokenStream {
         krate,
         &quote!(#type_name),
         &ident.to_string(),
-        &input.options,
+        input.options,
     );
     let serde = quote!(#krate::__private::serde);
     quote! {
@@ -126,6 +126,10 @@ fn type_const(index: usize) -> syn::Ident {
     format_ident!("__CHATKIT_TYPE_{}", index)
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "one quote! per generated item reads best in sequence"
+)]
 pub(crate) fn expand_enum(input: &EnumInput<'_>) -> TokenStream {
     let ident = input.ident;
     let krate = &input.crate_path;
@@ -146,7 +150,7 @@ pub(crate) fn expand_enum(input: &EnumInput<'_>) -> TokenStream {
         let variant_name = name.to_string();
         match &variant.type_name {
             TypeName::Literal(text) => {
-                let spec = spec_tokens(krate, &quote!(#text), &variant_name, &variant.options);
+                let spec = spec_tokens(krate, &quote!(#text), &variant_name, variant.options);
                 consts.push(quote! {
                     const #type_ident: &str = #text;
                     const #spec_ident: #krate::ActionSpec = #spec;
@@ -157,7 +161,7 @@ pub(crate) fn expand_enum(input: &EnumInput<'_>) -> TokenStream {
                     krate,
                     &quote!(<#ty as #krate::SingleAction>::SPEC.action_type),
                     &variant_name,
-                    &variant.options,
+                    variant.options,
                 );
                 let loading = if variant.options.loading.is_some() {
                     quote!(#spec.loading_behavior)

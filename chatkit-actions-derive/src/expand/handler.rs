@@ -59,6 +59,10 @@ fn type_string_for_message(variant: &Variant<'_>) -> String {
     }
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "one quote! per generated item reads best in sequence"
+)]
 pub(crate) fn expand_handler_trait(input: &EnumInput<'_>) -> TokenStream {
     let enum_ident = input.ident;
     let vis = input.vis;
@@ -270,6 +274,10 @@ impl Parse for HandlerArgs {
     }
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "one quote! per generated item reads best in sequence"
+)]
 pub(crate) fn expand_action_handler(args: &HandlerArgs, mut item: ItemImpl) -> TokenStream {
     let cx = Ctxt::new();
     let krate = args

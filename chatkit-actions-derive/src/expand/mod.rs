@@ -8,6 +8,7 @@ pub(crate) fn pretty(tokens: &proc_macro2::TokenStream) -> String {
     let mut text = tokens.to_string();
     for (from, to) in [
         (" :: ", "::"),
+        (" : ", ": "),
         (":: ", "::"),
         (" < ", "<"),
         ("< ", "<"),

@@ -340,14 +340,13 @@ impl<C: Send + Sync + 'static> ActionContext<C> {
                     .any(|part| !part.text.trim().is_empty()),
                 _ => false,
             };
-            if keep {
-                if let Err(error) = self
+            if keep
+                && let Err(error) = self
                     .store
                     .add_thread_item(&thread_id, &item, &self.request)
                     .await
-                {
-                    tracing::error!(thread = %thread_id, %error, "saving a cancelled message failed");
-                }
+            {
+                tracing::error!(thread = %thread_id, %error, "saving a cancelled message failed");
             }
         }
         let note_id = self.new_item_id(StoreItemType::SdkHiddenContext);
@@ -363,10 +362,10 @@ impl<C: Send + Sync + 'static> ActionContext<C> {
         {
             tracing::error!(thread = %thread_id, %error, "saving the cancellation note failed");
         }
-        if self.thread != self.last_thread {
-            if let Err(error) = self.store.save_thread(&self.thread, &self.request).await {
-                tracing::error!(thread = %thread_id, %error, "saving the thread failed");
-            }
+        if self.thread != self.last_thread
+            && let Err(error) = self.store.save_thread(&self.thread, &self.request).await
+        {
+            tracing::error!(thread = %thread_id, %error, "saving the thread failed");
         }
         tracing::info!(thread = %thread_id, "stream cancelled by the client");
     }

@@ -219,7 +219,7 @@ impl fmt::Display for HandlerError {
 impl fmt::Debug for HandlerError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HandlerError")
-            .field("error", &format_args!("{self}"))
+            .field("kind", &format_args!("{self}"))
             .field("allow_retry", &self.allow_retry)
             .finish()
     }

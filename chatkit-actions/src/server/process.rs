@@ -85,6 +85,10 @@ impl<H: ActionHandler> ChatKitServer<H> {
         result
     }
 
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one arm per request type, each the SDK's steps in order"
+    )]
     async fn route(
         &self,
         request: ChatKitRequest,
@@ -178,11 +182,12 @@ impl<H: ActionHandler> ChatKitServer<H> {
                     .load_thread_items(&thread.id, None, DEFAULT_PAGE_SIZE, SortOrder::Desc, &context)
                     .await?;
                 for item in recent.data {
-                    if let ThreadItem::ClientToolCall(call) = &item {
-                        if call.status == ClientToolCallStatus::Pending && call.id != completed_id {
+                    if let ThreadItem::ClientToolCall(call) = &item
+                        && call.status == ClientToolCallStatus::Pending
+                        && call.id != completed_id
+                    {
                             tracing::warn!(item = %call.id, "deleting a client tool call left pending");
                             store.delete_thread_item(&thread.id, &call.id, &context).await?;
-                        }
                     }
                 }
                 Ok(self.spawn_pipeline(Some(guard), thread, None, context, |inner, cx| {

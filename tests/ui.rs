@@ -1,0 +1,18 @@
+//! Compile-fail and compile-pass tests of `#[derive(Action)]` and `#[action_handler]`.
+//!
+//! The `.stderr` snapshots pin rustc's exact output, which changes between compiler
+//! versions, so the suite runs on the toolchain the snapshots were reviewed with and is
+//! ignored, with its reason, on any other.
+
+#[rustversion::attr(
+    not(stable(1.95)),
+    ignore = "UI snapshots are reviewed for rustc 1.95 stable"
+)]
+#[test]
+fn ui() {
+    let t = trybuild::TestCases::new();
+    t.pass("tests/ui/derive_action/pass/*.rs");
+    t.compile_fail("tests/ui/derive_action/fail/*.rs");
+    t.pass("tests/ui/action_handler/pass/*.rs");
+    t.compile_fail("tests/ui/action_handler/fail/*.rs");
+}

@@ -1,0 +1,9 @@
+use chatkit_actions::Action;
+
+#[derive(Action)]
+#[action(rename_all = "snake")]
+enum AppAction {
+    Save,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use chatkit_actions::Action;
+
+#[derive(Action)]
+enum AppAction<T> {
+    Save(T),
+}
+
+fn main() {}

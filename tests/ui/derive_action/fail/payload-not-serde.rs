@@ -1,0 +1,10 @@
+use chatkit_actions::Action;
+
+struct NotSerde;
+
+#[derive(Action)]
+enum AppAction {
+    Save(NotSerde),
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use chatkit_actions::Action;
+
+#[derive(Action, serde::Serialize, serde::Deserialize)]
+struct ExamplePayload {
+    id: i64,
+}
+
+fn main() {}
