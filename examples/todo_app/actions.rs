@@ -1,0 +1,301 @@
+//! [`TodoAction`], every action the todo widgets carry, and [`TodoApp`], its handler.
+//!
+//! The wire form of each is `{"type": "<snake_case name>", "payload": {…}}`; the payloads are
+//! untrusted, so every handler re-reads the todo from the thread, validates text, and answers
+//! an action on a todo that no longer exists with a friendly error event.
+
+use chatkit_actions::handler::{
+    ActionContext, HandlerError, HandlerResult, SyncActionContext, SyncResult,
+};
+use chatkit_actions::store::StoreItemType;
+use chatkit_actions::thread::{HiddenContextItem, ThreadItem};
+use chatkit_actions::widget::WidgetRoot;
+use chatkit_actions::{Action, action_handler};
+
+use super::session::Session;
+use super::state::{Description, Title, TodoList, ValidationError};
+use super::widgets;
+
+/// The todo backend's actions: a discriminated union on `type`, checked by the compiler at
+/// both ends (widgets build them, [`TodoApp`] must handle every server one).
+#[derive(Action, Debug, Clone, PartialEq, Eq)]
+pub enum TodoAction {
+    /// Marks a todo done (the "Mark done" button): `{"type": "complete", "payload": {"id": 1}}`.
+    /// The loading state shows on the button alone.
+    #[action(loading = "self")]
+    Complete {
+        /// The todo's number.
+        id: u64,
+    },
+    /// Deletes a todo (the "Delete" button). The whole card fades while it runs.
+    #[action(loading = "container")]
+    Delete {
+        /// The todo's number.
+        id: u64,
+    },
+    /// Saves the edit form of a todo's card. The widget sends only the id; the client adds the
+    /// form's `title` and `description` fields to the payload.
+    UpdateTodo {
+        /// The todo's number.
+        id: u64,
+        /// The new title, from the form (required by the form, checked again here).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        title: String,
+        /// The new description, from the form.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        description: String,
+    },
+    /// Opens a todo's card (a click on its row in the list).
+    SelectTodo {
+        /// The todo's number.
+        id: u64,
+    },
+    /// Adds a todo: the confirm button of the "new todo" card, a Card acting as a form, whose
+    /// fields fill the payload.
+    AddTodo {
+        /// The title, from the card's `title` field.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        title: String,
+        /// The description, from the card's `description` field.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        description: String,
+    },
+    /// Removes every done todo: the confirm button of the "clear done todos?" card.
+    ClearDone,
+    /// The cancel button of a card: closes it. A struct variant without fields, so the form
+    /// values a Card acting as a form adds to its cancel action are accepted and ignored.
+    Dismiss {},
+    /// Toggles a todo in the list, answered synchronously (`threads.sync_custom_action`)
+    /// with the redrawn list instead of a stream of events.
+    #[action(streaming = false)]
+    Toggle {
+        /// The todo's number.
+        id: u64,
+    },
+    /// Copies a todo's title to the clipboard. Handled by the page's `widgets.onAction`
+    /// (`handler: "client"`): it never reaches the server, and [`TodoApp`] has no method for it.
+    #[action(handler = "client")]
+    CopyTitle {
+        /// The text to copy.
+        title: String,
+    },
+}
+
+/// The server side of [`TodoAction`]. `#[action_handler]` checks at compile time that every
+/// server action has its method here.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TodoApp;
+
+/// The error of an action on a todo that is gone (deleted in another widget, or cleared).
+fn gone(id: u64) -> HandlerError {
+    HandlerError::custom(format!(
+        "Todo #{id} no longer exists: it was deleted or cleared. Say “list” to see your todos."
+    ))
+}
+
+/// Leaves the model a note of what the user did (the seed's `<USER_ACTION>` hidden context).
+async fn note(cx: &mut ActionContext<Session>, what: &str) -> HandlerResult {
+    cx.add_hidden_context(format!("<USER_ACTION>{what}</USER_ACTION>"))
+        .await
+}
+
+/// Saves `list` into the thread (the runtime stores the thread and sends `thread.updated`
+/// with the next event) and redraws the widget the action came from, if it shows the list
+/// or one of its todos.
+async fn commit(cx: &mut ActionContext<Session>, list: &TodoList) -> HandlerResult {
+    list.save(&mut cx.thread_mut().metadata);
+    let redrawn = cx
+        .sender()
+        .and_then(|sender| widgets::redraw(&sender.widget, list));
+    match redrawn {
+        Some(widget) => cx.replace_sender(widget).await,
+        None => Ok(()),
+    }
+}
+
+/// Replaces the sender with `widget` when the action came from a widget.
+async fn replace_if_sent(
+    cx: &mut ActionContext<Session>,
+    widget: impl Into<WidgetRoot>,
+) -> HandlerResult {
+    if cx.sender().is_some() {
+        cx.replace_sender(widget).await?;
+    }
+    Ok(())
+}
+
+/// Answers a payload that failed validation with a message, not an error: the user can fix
+/// the input and try again (the seed's `ValidationError` branch).
+async fn reject(cx: &mut ActionContext<Session>, error: ValidationError) -> HandlerResult {
+    tracing::info!(user = %cx.request().user, %error, "todo input rejected");
+    cx.add_assistant_message(format!("Validation error: {error}."))
+        .await
+        .map(drop)
+}
+
+#[action_handler(TodoAction, context = Session)]
+impl TodoApp {
+    async fn complete(&self, id: u64, cx: &mut ActionContext<Session>) -> HandlerResult {
+        let mut list = TodoList::load(&cx.thread().metadata);
+        let todo = list.get_mut(id).ok_or_else(|| gone(id))?;
+        // A conditional action: the answer depends on the state, not only on the action.
+        if todo.done {
+            let message = format!("“{}” was already done.", todo.title);
+            cx.add_assistant_message(message).await?;
+            return Ok(());
+        }
+        todo.done = true;
+        let title = todo.title.clone();
+        tracing::info!(user = %cx.request().user, todo = id, "todo completed");
+        note(cx, &format!("Completed todo #{id} “{title}”")).await?;
+        commit(cx, &list).await?;
+        let open = list.open_count();
+        cx.add_assistant_message(format!(
+            "Done: “{title}”. {open} open todo{} left.",
+            if open == 1 { "" } else { "s" }
+        ))
+        .await?;
+        Ok(())
+    }
+
+    async fn delete(&self, id: u64, cx: &mut ActionContext<Session>) -> HandlerResult {
+        let mut list = TodoList::load(&cx.thread().metadata);
+        let todo = list.remove(id).ok_or_else(|| gone(id))?;
+        tracing::info!(user = %cx.request().user, todo = id, "todo deleted");
+        note(cx, &format!("Deleted todo #{id} “{}”", todo.title)).await?;
+        commit(cx, &list).await?;
+        cx.add_assistant_message(format!("Deleted “{}”.", todo.title))
+            .await?;
+        Ok(())
+    }
+
+    async fn update_todo(
+        &self,
+        id: u64,
+        title: String,
+        description: String,
+        cx: &mut ActionContext<Session>,
+    ) -> HandlerResult {
+        let mut list = TodoList::load(&cx.thread().metadata);
+        let todo = list.get_mut(id).ok_or_else(|| gone(id))?;
+        let (title, description) = match (Title::parse(&title), Description::parse(&description)) {
+            (Ok(title), Ok(description)) => (title, description),
+            (Err(error), _) | (_, Err(error)) => return reject(cx, error).await,
+        };
+        title.as_str().clone_into(&mut todo.title);
+        description.as_str().clone_into(&mut todo.description);
+        tracing::info!(user = %cx.request().user, todo = id, "todo updated");
+        note(
+            cx,
+            &format!(
+                "Edited todo #{id}: title “{}”, description “{}”",
+                title.as_str(),
+                description.as_str()
+            ),
+        )
+        .await?;
+        commit(cx, &list).await?;
+        // Hand over to the assistant, as the seed's handler calls `self.generate(…)`.
+        cx.respond().await
+    }
+
+    async fn select_todo(&self, id: u64, cx: &mut ActionContext<Session>) -> HandlerResult {
+        let list = TodoList::load(&cx.thread().metadata);
+        let todo = list.get(id).ok_or_else(|| gone(id))?;
+        note(cx, &format!("Opened todo #{id} “{}”", todo.title)).await?;
+        cx.add_widget(widgets::todo_card(todo)).await?;
+        Ok(())
+    }
+
+    async fn add_todo(
+        &self,
+        title: String,
+        description: String,
+        cx: &mut ActionContext<Session>,
+    ) -> HandlerResult {
+        let mut list = TodoList::load(&cx.thread().metadata);
+        let added = Title::parse(&title).and_then(|title| {
+            let description = Description::parse(&description)?;
+            list.add(title, description)
+        });
+        let todo = match added {
+            Ok(todo) => todo,
+            Err(error) => return reject(cx, error).await,
+        };
+        tracing::info!(user = %cx.request().user, todo = todo.id, "todo added");
+        note(cx, &format!("Added todo #{} “{}”", todo.id, todo.title)).await?;
+        list.save(&mut cx.thread_mut().metadata);
+        // The form's work is done: its card becomes the new todo's card.
+        replace_if_sent(cx, widgets::todo_card(&todo)).await?;
+        cx.respond().await
+    }
+
+    async fn clear_done(&self, cx: &mut ActionContext<Session>) -> HandlerResult {
+        let mut list = TodoList::load(&cx.thread().metadata);
+        let cleared = list.clear_done();
+        // A conditional action: between the question and the click, the done todos may be
+        // gone (reopened with the list's toggle, or cleared from another card).
+        if cleared == 0 {
+            replace_if_sent(cx, widgets::note_card("Nothing was cleared.")).await?;
+            cx.add_assistant_message("There is no done todo to clear.")
+                .await?;
+            return Ok(());
+        }
+        tracing::info!(user = %cx.request().user, cleared, "done todos cleared");
+        note(cx, &format!("Cleared {cleared} done todos")).await?;
+        list.save(&mut cx.thread_mut().metadata);
+        replace_if_sent(
+            cx,
+            widgets::note_card(format!(
+                "Cleared {cleared} done todo{}.",
+                if cleared == 1 { "" } else { "s" }
+            )),
+        )
+        .await?;
+        cx.respond().await
+    }
+
+    async fn dismiss(&self, cx: &mut ActionContext<Session>) -> HandlerResult {
+        note(cx, "Dismissed a card without changing anything").await?;
+        replace_if_sent(cx, widgets::note_card("Cancelled.")).await
+    }
+
+    async fn toggle(&self, id: u64, cx: &mut SyncActionContext<Session>) -> SyncResult {
+        let mut list = TodoList::load(&cx.thread().metadata);
+        let todo = list.get_mut(id).ok_or_else(|| gone(id))?;
+        todo.done = !todo.done;
+        let what = format!(
+            "{} todo #{id} “{}” in the list",
+            if todo.done { "Checked" } else { "Reopened" },
+            todo.title
+        );
+        tracing::info!(user = %cx.request().user, todo = id, "todo toggled");
+
+        // Nothing streams here, so the handler writes to the store itself: the list into
+        // the thread, the note for the model, and (`replace_sender`) the redrawn widget.
+        let mut thread = cx.thread().clone();
+        list.save(&mut thread.metadata);
+        let store = cx.store();
+        store
+            .save_thread(&thread, cx.request())
+            .await
+            .map_err(HandlerError::store)?;
+        let note_id = store.generate_item_id(StoreItemType::Message, &thread, cx.request());
+        let note = HiddenContextItem::new(
+            note_id,
+            thread.id.clone(),
+            format!("<USER_ACTION>{what}</USER_ACTION>"),
+        );
+        store
+            .add_thread_item(&thread.id, &ThreadItem::HiddenContext(note), cx.request())
+            .await
+            .map_err(HandlerError::store)?;
+        match cx
+            .sender()
+            .and_then(|sender| widgets::redraw(&sender.widget, &list))
+        {
+            Some(widget) => cx.replace_sender(widget).await.map(Some),
+            None => Ok(None),
+        }
+    }
+}

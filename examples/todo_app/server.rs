@@ -1,0 +1,185 @@
+//! Serving: the command line ([`Args`]), the store, and the HTTP server, which the example
+//! binary runs until Ctrl-C and the tests start in-process ([`start`]).
+
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+
+use chatkit_actions::server::ChatKitServer;
+use chatkit_actions::store::{SqliteStore, Store, StoreError};
+use clap::Parser;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use super::actions::TodoApp;
+use super::assistant::TodoAssistant;
+use super::session::Session;
+
+/// The path of the ChatKit endpoint.
+pub const ENDPOINT: &str = "/chatkit";
+
+/// The `--db` value that keeps everything in memory (gone at exit).
+pub const IN_MEMORY: &str = ":memory:";
+
+/// The todo ChatKit backend: a ChatKit endpoint at `http://127.0.0.1:PORT/chatkit`.
+///
+/// The user of a request is the `x-user-id` header ("anonymous" without it); each user sees
+/// only their own threads. Logs go to stderr; set `RUST_LOG` (default `info`).
+#[derive(Debug, Clone, PartialEq, Eq, Parser)]
+#[command(name = "todo", version)]
+pub struct Args {
+    /// The port to listen on, on 127.0.0.1 (0 picks a free one).
+    #[arg(long, env = "CHATKIT_PORT", default_value_t = 8000)]
+    pub port: u16,
+    /// The SQLite database file, created if missing; `:memory:` keeps nothing.
+    #[arg(long, env = "CHATKIT_DB", default_value = "todo.db")]
+    pub db: String,
+}
+
+/// Opens the SQLite store at `db` ([`IN_MEMORY`] for a database in memory).
+///
+/// # Errors
+///
+/// When the file cannot be opened or is not a store's database.
+pub fn open_store(db: &str) -> Result<SqliteStore, StoreError> {
+    if db == IN_MEMORY {
+        SqliteStore::in_memory()
+    } else {
+        SqliteStore::open(db)
+    }
+}
+
+/// The ChatKit server of the todo backend over `store`: [`TodoApp`] handles the actions,
+/// [`TodoAssistant`] answers messages.
+pub fn chatkit_server(store: impl Store<Session>) -> ChatKitServer<TodoApp> {
+    ChatKitServer::new(store, TodoApp).respond_with(TodoAssistant)
+}
+
+/// The HTTP application: the ChatKit endpoint at [`ENDPOINT`].
+pub fn app(store: impl Store<Session>) -> axum::Router {
+    chatkit_actions::http::router(chatkit_server(store), ENDPOINT)
+}
+
+/// A server running in the background, until [`RunningServer::stop`].
+#[derive(Debug)]
+pub struct RunningServer {
+    addr: SocketAddr,
+    shutdown: oneshot::Sender<()>,
+    task: JoinHandle<io::Result<()>>,
+}
+
+impl RunningServer {
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The URL of its ChatKit endpoint, such as `http://127.0.0.1:8000/chatkit`.
+    pub fn endpoint_url(&self) -> String {
+        format!("http://{}{ENDPOINT}", self.addr)
+    }
+
+    /// Stops accepting connections, waits for the open ones to finish, and drops the store.
+    ///
+    /// # Errors
+    ///
+    /// When serving failed, or the server task panicked.
+    pub async fn stop(self) -> io::Result<()> {
+        // The task may be gone already; then its result says why.
+        let _ = self.shutdown.send(());
+        self.task.await.map_err(io::Error::other)?
+    }
+}
+
+/// Serves the todo backend on `listener` over `store`, in a background task.
+///
+/// # Errors
+///
+/// When the listener has no local address.
+pub fn start(listener: TcpListener, store: impl Store<Session>) -> io::Result<RunningServer> {
+    let addr = listener.local_addr()?;
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    let app = app(store);
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    Ok(RunningServer {
+        addr,
+        shutdown,
+        task,
+    })
+}
+
+/// The line printed once the server listens.
+pub fn banner(addr: SocketAddr, db: &str) -> String {
+    format!("todo backend listening on http://{addr}{ENDPOINT} (SQLite: {db})")
+}
+
+/// Runs the backend as the binary does: opens the store, binds `127.0.0.1:PORT`, prints the
+/// [`banner`], and serves until Ctrl-C.
+///
+/// # Errors
+///
+/// When the store cannot be opened, the port cannot be bound, or serving fails.
+pub async fn run(args: Args) -> Result<(), std::boxed::Box<dyn std::error::Error + Send + Sync>> {
+    let store = open_store(&args.db)?;
+    let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, args.port))).await?;
+    let server = start(listener, store)?;
+    println!("{}", banner(server.addr(), &args.db));
+    tokio::signal::ctrl_c().await?;
+    tracing::info!("shutting down");
+    server.stop().await?;
+    Ok(())
+}
+
+/// Sends logs to stderr, filtered by `RUST_LOG` (`info` when unset).
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr)
+        .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arguments_have_defaults() {
+        let args = Args::try_parse_from(["todo"]);
+        // The environment may set CHATKIT_PORT / CHATKIT_DB; only check what it leaves alone.
+        if std::env::var_os("CHATKIT_PORT").is_none() && std::env::var_os("CHATKIT_DB").is_none() {
+            assert_eq!(
+                args.ok(),
+                Some(Args {
+                    port: 8000,
+                    db: "todo.db".to_owned()
+                })
+            );
+        }
+        let args = Args::try_parse_from(["todo", "--port", "0", "--db", IN_MEMORY]);
+        assert_eq!(
+            args.ok(),
+            Some(Args {
+                port: 0,
+                db: IN_MEMORY.to_owned()
+            })
+        );
+        assert!(Args::try_parse_from(["todo", "--port", "http"]).is_err());
+    }
+
+    #[test]
+    fn banner_names_the_endpoint_and_the_database() {
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, 8000));
+        assert_eq!(
+            banner(addr, "todo.db"),
+            "todo backend listening on http://127.0.0.1:8000/chatkit (SQLite: todo.db)"
+        );
+    }
+}
