@@ -50,6 +50,13 @@
 //! [`WidgetRoot::check`] reports form values the client would silently drop because the
 //! action's payload already has their key. [`WidgetRoot::action_sites`] lists every action slot
 //! with the form fields it receives, and [`WidgetRoot::for_each_component`] visits every node.
+//!
+//! # Streaming a widget
+//!
+//! [`diff_widget`] computes what the client needs to go from one state of a widget to the
+//! next, by the SDK's rules: deltas for text that grows, a whole new root otherwise.
+//! [`ActionContext::stream_widget`](crate::handler::ActionContext::stream_widget) and
+//! [`ActionContext::update_sender`](crate::handler::ActionContext::update_sender) send them.
 
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -134,6 +141,7 @@ macro_rules! children_methods {
 mod chart;
 mod check;
 mod content;
+mod diff;
 mod form;
 mod layout;
 mod list;
@@ -149,6 +157,8 @@ pub use content::{
     Badge, BadgeColor, BadgeSize, BadgeVariant, Button, ButtonColor, ButtonIconSize, ButtonStyle,
     Icon, Image, ImageFit, ImagePosition,
 };
+pub(crate) use diff::updates_reach;
+pub use diff::{WidgetDiffError, diff_widget};
 pub use form::{
     Checkbox, DatePicker, Form, GutterSize, Input, InputType, InputVariant, Label, PopoverAlign,
     PopoverSide, RadioGroup, RadioOption, Select, SelectOption, Textarea,
