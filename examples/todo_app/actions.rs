@@ -99,11 +99,12 @@ async fn note(cx: &mut ActionContext<Session>, what: &str) -> HandlerResult {
         .await
 }
 
-/// Saves `list` into the thread (the runtime stores the thread and sends `thread.updated`
-/// with the next event) and redraws the widget the action came from, if it shows the list
-/// or one of its todos.
-async fn commit(cx: &mut ActionContext<Session>, list: &TodoList) -> HandlerResult {
+/// Commits a change: saves `list` into the thread (the runtime stores the thread and sends
+/// `thread.updated` with the next event), leaves the model a note of `what` the user did, and
+/// redraws the widget the action came from, if it shows the list or one of its todos.
+async fn commit(cx: &mut ActionContext<Session>, list: &TodoList, what: &str) -> HandlerResult {
     list.save(&mut cx.thread_mut().metadata);
+    note(cx, what).await?;
     let redrawn = cx
         .sender()
         .and_then(|sender| widgets::redraw(&sender.widget, list));
@@ -141,14 +142,18 @@ impl TodoApp {
         // A conditional action: the answer depends on the state, not only on the action.
         if todo.done {
             let message = format!("“{}” was already done.", todo.title);
+            note(
+                cx,
+                &format!("Completed todo #{id} again; it was already done"),
+            )
+            .await?;
             cx.add_assistant_message(message).await?;
             return Ok(());
         }
         todo.done = true;
         let title = todo.title.clone();
         tracing::info!(user = %cx.request().user, todo = id, "todo completed");
-        note(cx, &format!("Completed todo #{id} “{title}”")).await?;
-        commit(cx, &list).await?;
+        commit(cx, &list, &format!("Completed todo #{id} “{title}”")).await?;
         let open = list.open_count();
         cx.add_assistant_message(format!(
             "Done: “{title}”. {open} open todo{} left.",
@@ -162,8 +167,7 @@ impl TodoApp {
         let mut list = TodoList::load(&cx.thread().metadata);
         let todo = list.remove(id).ok_or_else(|| gone(id))?;
         tracing::info!(user = %cx.request().user, todo = id, "todo deleted");
-        note(cx, &format!("Deleted todo #{id} “{}”", todo.title)).await?;
-        commit(cx, &list).await?;
+        commit(cx, &list, &format!("Deleted todo #{id} “{}”", todo.title)).await?;
         cx.add_assistant_message(format!("Deleted “{}”.", todo.title))
             .await?;
         Ok(())
@@ -185,16 +189,12 @@ impl TodoApp {
         title.as_str().clone_into(&mut todo.title);
         description.as_str().clone_into(&mut todo.description);
         tracing::info!(user = %cx.request().user, todo = id, "todo updated");
-        note(
-            cx,
-            &format!(
-                "Edited todo #{id}: title “{}”, description “{}”",
-                title.as_str(),
-                description.as_str()
-            ),
-        )
-        .await?;
-        commit(cx, &list).await?;
+        let what = format!(
+            "Edited todo #{id}: title “{}”, description “{}”",
+            title.as_str(),
+            description.as_str()
+        );
+        commit(cx, &list, &what).await?;
         // Hand over to the assistant, as the seed's handler calls `self.generate(…)`.
         cx.respond().await
     }
@@ -223,8 +223,8 @@ impl TodoApp {
             Err(error) => return reject(cx, error).await,
         };
         tracing::info!(user = %cx.request().user, todo = todo.id, "todo added");
-        note(cx, &format!("Added todo #{} “{}”", todo.id, todo.title)).await?;
         list.save(&mut cx.thread_mut().metadata);
+        note(cx, &format!("Added todo #{} “{}”", todo.id, todo.title)).await?;
         // The form's work is done: its card becomes the new todo's card.
         replace_if_sent(cx, widgets::todo_card(&todo)).await?;
         cx.respond().await
@@ -236,14 +236,15 @@ impl TodoApp {
         // A conditional action: between the question and the click, the done todos may be
         // gone (reopened with the list's toggle, or cleared from another card).
         if cleared == 0 {
+            note(cx, "Confirmed clearing the done todos, but none was done").await?;
             replace_if_sent(cx, widgets::note_card("Nothing was cleared.")).await?;
             cx.add_assistant_message("There is no done todo to clear.")
                 .await?;
             return Ok(());
         }
         tracing::info!(user = %cx.request().user, cleared, "done todos cleared");
-        note(cx, &format!("Cleared {cleared} done todos")).await?;
         list.save(&mut cx.thread_mut().metadata);
+        note(cx, &format!("Cleared {cleared} done todos")).await?;
         replace_if_sent(
             cx,
             widgets::note_card(format!(

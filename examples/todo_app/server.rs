@@ -3,6 +3,7 @@
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 
 use chatkit_actions::server::ChatKitServer;
 use chatkit_actions::store::{SqliteStore, Store, StoreError};
@@ -49,14 +50,17 @@ pub fn open_store(db: &str) -> Result<SqliteStore, StoreError> {
     }
 }
 
+/// A store shared between the server and whoever else reads it (the tests do).
+pub type SharedStore = Arc<dyn Store<Session>>;
+
 /// The ChatKit server of the todo backend over `store`: [`TodoApp`] handles the actions,
 /// [`TodoAssistant`] answers messages.
-pub fn chatkit_server(store: impl Store<Session>) -> ChatKitServer<TodoApp> {
-    ChatKitServer::new(store, TodoApp).respond_with(TodoAssistant)
+pub fn chatkit_server(store: SharedStore) -> ChatKitServer<TodoApp> {
+    ChatKitServer::with_shared_store(store, TodoApp).respond_with(TodoAssistant)
 }
 
 /// The HTTP application: the ChatKit endpoint at [`ENDPOINT`].
-pub fn app(store: impl Store<Session>) -> axum::Router {
+pub fn app(store: SharedStore) -> axum::Router {
     chatkit_actions::http::router(chatkit_server(store), ENDPOINT)
 }
 
@@ -96,7 +100,7 @@ impl RunningServer {
 /// # Errors
 ///
 /// When the listener has no local address.
-pub fn start(listener: TcpListener, store: impl Store<Session>) -> io::Result<RunningServer> {
+pub fn start(listener: TcpListener, store: SharedStore) -> io::Result<RunningServer> {
     let addr = listener.local_addr()?;
     let (shutdown, stopped) = oneshot::channel::<()>();
     let app = app(store);
@@ -126,7 +130,7 @@ pub fn banner(addr: SocketAddr, db: &str) -> String {
 ///
 /// When the store cannot be opened, the port cannot be bound, or serving fails.
 pub async fn run(args: Args) -> Result<(), std::boxed::Box<dyn std::error::Error + Send + Sync>> {
-    let store = open_store(&args.db)?;
+    let store = Arc::new(open_store(&args.db)?);
     let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, args.port))).await?;
     let server = start(listener, store)?;
     println!("{}", banner(server.addr(), &args.db));
