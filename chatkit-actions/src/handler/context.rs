@@ -819,7 +819,7 @@ mod widget_stream_tests {
         assert_eq!(done.created_at, added.created_at);
         assert_eq!(done.widget, root(status("Hello, world", "text")));
         // The store holds the final state, once.
-        assert_eq!(harness.widgets().await, [done.clone()]);
+        assert_eq!(harness.widgets().await, std::slice::from_ref(done));
     }
 
     #[tokio::test]
@@ -833,7 +833,7 @@ mod widget_stream_tests {
         let done = widget_item(&events[0]);
         assert!(done.id.starts_with("msg_"), "{}", done.id);
         assert_eq!(done.widget, widget);
-        assert_eq!(harness.widgets().await, [done.clone()]);
+        assert_eq!(harness.widgets().await, std::slice::from_ref(done));
     }
 
     #[tokio::test]
@@ -956,7 +956,7 @@ mod widget_stream_tests {
             (replaced.id.as_str(), &replaced.widget),
             (sender.as_str(), &after)
         );
-        assert_eq!(harness.widgets().await, [replaced.clone()]);
+        assert_eq!(harness.widgets().await, std::slice::from_ref(replaced));
     }
 
     #[tokio::test]

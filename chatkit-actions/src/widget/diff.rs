@@ -1,44 +1,5 @@
 //! [`diff_widget`]: the updates that take the client from one state of a widget to the next,
 //! by the rules of the Python SDK's `chatkit.server.diff_widget`.
-//!
-//! The comparison runs on the wire form of the two trees, the JSON the SDK's models compare,
-//! node by node from the root:
-//!
-//! 1. **Full replace.** If a node's `type`, `id` or `key` differs, or any other property
-//!    differs (a list of another length, another scalar or object, or a child node that differs
-//!    in one of these ways), the answer is one `widget.root.updated` carrying the new tree.
-//!    The one exception is the `value` of a `Text` or `Markdown` node when the new value
-//!    starts with the old one. A change of `streaming` (such as `true` to `false`) is a
-//!    property change like any other, so it is a full replace.
-//! 2. **Text deltas.** Otherwise, each `Text`/`Markdown` node with a non-empty `id` (found
-//!    through `children` lists) whose value grew gives one `widget.streaming_text.value_delta`
-//!    with the appended text. Its `done` is `true` unless that node's `streaming` is set. The
-//!    `streaming` read is the text node's own, as in the SDK: roots have no such property, and
-//!    the `streaming` of an action (`Card.confirm.action.streaming`) is never read.
-//!
-//! Identical trees give no update. `widget.component.updated` is never produced.
-//!
-//! # Quirks kept from the SDK
-//!
-//! - Text that grows in a node **without an `id`** gives no update at all (no delta, no
-//!   replace): the client sees it only with the final `thread.item.done`. The same holds for a
-//!   text node that is the single `children` of a `Transition` (or of a dynamic node), since
-//!   only `children` lists are searched for text nodes.
-//! - Values compare as Python compares them: numbers by value (`1` equals `1.0`, and `true`
-//!   equals `1`). An absent property and `null` are the same.
-//! - When several text nodes share an `id`, the last one in document order is the one
-//!   compared.
-//!
-//! The SDK raises an `AttributeError` when a dynamic node gains a property the other side
-//! lacks; here that is a full replace.
-//!
-//! # Errors
-//!
-//! Step 2 checks that every text node with an `id` in the new tree was in the old one and only
-//! grew ([`WidgetDiffError`]). Step 1 already turns every such change into a full replace
-//! (node by node, both trees then have the same nodes in the same places, with text that only
-//! grew), so for trees that serialize as JSON objects `diff_widget` never returns these errors;
-//! they are kept so the contract, and the messages, stay the SDK's.
 
 use std::collections::HashMap;
 
@@ -49,7 +10,14 @@ use crate::thread::ThreadItemUpdate;
 
 /// Why two states of a widget cannot follow each other, with the Python SDK's messages.
 ///
-/// See the [module docs](self) for why [`diff_widget`] does not return these in practice.
+/// See [`diff_widget`] for why it does not return these in practice.
+///
+/// ```
+/// use chatkit_actions::widget::WidgetDiffError;
+///
+/// let error = WidgetDiffError::NotCumulative { id: "text".into() };
+/// assert!(error.to_string().ends_with("All widget updates must be cumulative."));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum WidgetDiffError {
@@ -71,10 +39,49 @@ pub enum WidgetDiffError {
     },
 }
 
-/// The updates that take the client from `before` to `after`: one `widget.root.updated`
-/// with `after`, or one `widget.streaming_text.value_delta` per `Text`/`Markdown` with an
-/// `id` whose value grew, or nothing when they are the same. The rules, and the SDK quirks
-/// kept, are in the [module docs](self).
+/// The updates that take the client from `before` to `after`, by the rules of the Python
+/// SDK's `chatkit.server.diff_widget`: one `widget.root.updated` with `after`, or one
+/// `widget.streaming_text.value_delta` per `Text`/`Markdown` with an `id` whose value grew,
+/// or nothing when they are the same.
+///
+/// The comparison runs on the wire form of the two trees, the JSON the SDK's models compare,
+/// node by node from the root:
+///
+/// 1. **Full replace.** If a node's `type`, `id` or `key` differs, or any other property
+///    differs (a list of another length, another scalar or object, or a child node that differs
+///    in one of these ways), the answer is one `widget.root.updated` carrying the new tree.
+///    The one exception is the `value` of a `Text` or `Markdown` node when the new value
+///    starts with the old one. A change of `streaming` (such as `true` to `false`) is a
+///    property change like any other, so it is a full replace.
+/// 2. **Text deltas.** Otherwise, each `Text`/`Markdown` node with a non-empty `id` (found
+///    through `children` lists) whose value grew gives one `widget.streaming_text.value_delta`
+///    with the appended text. Its `done` is `true` unless that node's `streaming` is set. The
+///    `streaming` read is the text node's own, as in the SDK: roots have no such property, and
+///    the `streaming` of an action (`Card.confirm.action.streaming`) is never read.
+///
+/// Identical trees give no update. `widget.component.updated` is never produced.
+///
+/// # Quirks kept from the SDK
+///
+/// - Text that grows in a node **without an `id`** gives no update at all (no delta, no
+///   replace): the client sees it only with the final `thread.item.done`. The same holds for a
+///   text node that is the single `children` of a `Transition` (or of a dynamic node), since
+///   only `children` lists are searched for text nodes.
+/// - Values compare as Python compares them: numbers by value (`1` equals `1.0`, and `true`
+///   equals `1`). An absent property and `null` are the same.
+/// - When several text nodes share an `id`, the last one in document order is the one
+///   compared.
+///
+/// The SDK raises an `AttributeError` when a dynamic node gains a property the other side
+/// lacks; here that is a full replace.
+///
+/// # Errors
+///
+/// Step 2 checks that every text node with an `id` in the new tree was in the old one and only
+/// grew ([`WidgetDiffError`]). Step 1 already turns every such change into a full replace
+/// (node by node, both trees then have the same nodes in the same places, with text that only
+/// grew), so for trees that serialize as JSON objects `diff_widget` never returns these errors;
+/// they are kept so the contract, and the messages, stay the SDK's.
 ///
 /// ```
 /// use chatkit_actions::thread::ThreadItemUpdate;
@@ -96,12 +103,6 @@ pub enum WidgetDiffError {
 /// assert_eq!(diff_widget(&state("Hello"), &state("Hello"))?, []);
 /// # Ok::<(), chatkit_actions::widget::WidgetDiffError>(())
 /// ```
-///
-/// # Errors
-///
-/// [`WidgetDiffError`] when a text node with an `id` disappears or changes without growing
-/// and the change was not already a full replace, which the SDK's rules make impossible for
-/// these trees (see the [module docs](self)).
 pub fn diff_widget(
     before: &WidgetRoot,
     after: &WidgetRoot,
@@ -272,7 +273,6 @@ fn numbers_eq(a: &Value, b: &Value) -> Option<bool> {
     if let (Some(a), Some(b)) = (int(a), int(b)) {
         return Some(a == b);
     }
-    #[expect(clippy::float_cmp, reason = "Python compares numbers exactly")]
     float(a).zip(float(b)).map(|(a, b)| a == b)
 }
 
@@ -321,16 +321,15 @@ impl<'a> TextNodes<'a> {
                 value,
                 streaming: truthy(node.get("streaming")),
             };
-            match self
+            if let Some(slot) = self
                 .index
                 .get(id.as_str())
                 .and_then(|&at| self.nodes.get_mut(at))
             {
-                Some(slot) => slot.1 = text,
-                None => {
-                    self.index.insert(id, self.nodes.len());
-                    self.nodes.push((id, text));
-                }
+                slot.1 = text;
+            } else {
+                self.index.insert(id, self.nodes.len());
+                self.nodes.push((id, text));
             }
         }
         if let Some(Value::Array(children)) = node.get("children") {
