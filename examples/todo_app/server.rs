@@ -124,7 +124,7 @@ pub fn banner(addr: SocketAddr, db: &str) -> String {
 }
 
 /// Runs the backend as the binary does: opens the store, binds `127.0.0.1:PORT`, prints the
-/// [`banner`], and serves until Ctrl-C.
+/// [`banner`], and serves until Ctrl-C (or `SIGTERM`).
 ///
 /// # Errors
 ///
@@ -134,10 +134,27 @@ pub async fn run(args: Args) -> Result<(), std::boxed::Box<dyn std::error::Error
     let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, args.port))).await?;
     let server = start(listener, store)?;
     println!("{}", banner(server.addr(), &args.db));
-    tokio::signal::ctrl_c().await?;
+    shutdown_signal().await?;
     tracing::info!("shutting down");
     server.stop().await?;
     Ok(())
+}
+
+/// Waits for Ctrl-C, or for `SIGTERM` on Unix (what `kill` and service managers send).
+async fn shutdown_signal() -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result,
+            _ = terminate.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
+    }
 }
 
 /// Sends logs to stderr, filtered by `RUST_LOG` (`info` when unset).
