@@ -28,10 +28,14 @@ struct Backend {
 
 impl Backend {
     async fn start(store: SharedStore) -> Backend {
+        Backend::start_limited(store, 0).await
+    }
+
+    async fn start_limited(store: SharedStore, rate_limit: u32) -> Backend {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind 127.0.0.1:0");
-        let server = start(listener, Arc::clone(&store)).expect("start the server");
+        let server = start(listener, Arc::clone(&store), rate_limit).expect("start the server");
         Backend {
             server,
             store,
@@ -732,6 +736,26 @@ async fn select_opens_the_card_and_bad_payloads_are_rejected(backend: &Backend) 
     assert_ne!(card.id, list.id, "a new widget");
     assert!(has_action(&card.widget, "complete"));
 
+    // An imperative action (the page's `chatKit.sendAction`, no widget): same handler, and
+    // nothing to redraw.
+    let events = alice
+        .stream(json!({
+            "type": "threads.custom_action",
+            "params": {
+                "thread_id": thread_id,
+                "action": { "type": "complete", "payload": { "id": 1 } },
+            },
+        }))
+        .await;
+    assert_eq!(
+        types(&events),
+        ["stream_options", "thread.updated", "thread.item.done"]
+    );
+    assert_eq!(
+        assistant_texts(&events),
+        ["Done: “buy milk”. 0 open todos left."]
+    );
+
     // The client-handled action lives in the widget, and the server refuses it.
     let copy = site(&card.widget, "copy_title");
     assert_eq!(copy.action.handler.as_str(), "client");
@@ -870,4 +894,31 @@ async fn the_list_survives_a_restart_on_the_same_sqlite_file() {
         .await
         .expect("the thread");
     assert_eq!(thread.metadata["todos"]["next_id"], 4);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rate limiting
+
+#[tokio::test]
+async fn each_user_gets_a_number_of_requests_a_minute() {
+    let backend = Backend::start_limited(Arc::new(MemoryStore::new()), 3).await;
+    let list = json!({ "type": "threads.list", "params": {} });
+    for _ in 0..3 {
+        let (status, _) = backend.user("alice").json(list.clone()).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let response = backend.user("alice").post(&list).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("60")
+    );
+    let body: Value = response.json().await.expect("a JSON error body");
+    assert_eq!(body["error"]["code"], "rate_limited");
+    let (status, _) = backend.user("bob").json(list).await;
+    assert_eq!(status, StatusCode::OK, "bob has his own budget");
+    backend.stop().await;
 }

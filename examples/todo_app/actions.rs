@@ -74,6 +74,9 @@ pub enum TodoAction {
     },
     /// Copies a todo's title to the clipboard. Handled by the page's `widgets.onAction`
     /// (`handler: "client"`): it never reaches the server, and [`TodoApp`] has no method for it.
+    /// The page may chain a server action after it, as the seed's "Chaining Actions" does:
+    /// `chatKit.sendAction({type: "select_todo", payload: {id}})` arrives without an item id,
+    /// and the handlers then have no sender to redraw.
     #[action(handler = "client")]
     CopyTitle {
         /// The text to copy.

@@ -14,6 +14,7 @@ use tokio::task::JoinHandle;
 
 use super::actions::TodoApp;
 use super::assistant::TodoAssistant;
+use super::limit::{self, RateLimit};
 use super::session::Session;
 
 /// The path of the ChatKit endpoint.
@@ -35,7 +36,13 @@ pub struct Args {
     /// The SQLite database file, created if missing; `:memory:` keeps nothing.
     #[arg(long, env = "CHATKIT_DB", default_value = "todo.db")]
     pub db: String,
+    /// The most requests a user may send per minute (0: no limit); more get `429`.
+    #[arg(long, env = "CHATKIT_RATE_LIMIT", default_value_t = DEFAULT_RATE_LIMIT)]
+    pub rate_limit: u32,
 }
+
+/// The default of `--rate-limit`: requests per user and minute.
+pub const DEFAULT_RATE_LIMIT: u32 = 600;
 
 /// Opens the SQLite store at `db` ([`IN_MEMORY`] for a database in memory).
 ///
@@ -59,9 +66,12 @@ pub fn chatkit_server(store: SharedStore) -> ChatKitServer<TodoApp> {
     ChatKitServer::with_shared_store(store, TodoApp).respond_with(TodoAssistant)
 }
 
-/// The HTTP application: the ChatKit endpoint at [`ENDPOINT`].
-pub fn app(store: SharedStore) -> axum::Router {
-    chatkit_actions::http::router(chatkit_server(store), ENDPOINT)
+/// The HTTP application: the ChatKit endpoint at [`ENDPOINT`], behind a per-user limit of
+/// `rate_limit` requests a minute (0: none).
+pub fn app(store: SharedStore, rate_limit: u32) -> axum::Router {
+    chatkit_actions::http::router(chatkit_server(store), ENDPOINT).layer(
+        axum::middleware::from_fn_with_state(RateLimit::per_minute(rate_limit), limit::enforce),
+    )
 }
 
 /// A server running in the background, until [`RunningServer::stop`].
@@ -95,15 +105,20 @@ impl RunningServer {
     }
 }
 
-/// Serves the todo backend on `listener` over `store`, in a background task.
+/// Serves the todo backend on `listener` over `store`, in a background task, with a limit of
+/// `rate_limit` requests per user and minute (0: none).
 ///
 /// # Errors
 ///
 /// When the listener has no local address.
-pub fn start(listener: TcpListener, store: SharedStore) -> io::Result<RunningServer> {
+pub fn start(
+    listener: TcpListener,
+    store: SharedStore,
+    rate_limit: u32,
+) -> io::Result<RunningServer> {
     let addr = listener.local_addr()?;
     let (shutdown, stopped) = oneshot::channel::<()>();
-    let app = app(store);
+    let app = app(store, rate_limit);
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(async {
@@ -132,7 +147,7 @@ pub fn banner(addr: SocketAddr, db: &str) -> String {
 pub async fn run(args: Args) -> Result<(), std::boxed::Box<dyn std::error::Error + Send + Sync>> {
     let store = Arc::new(open_store(&args.db)?);
     let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, args.port))).await?;
-    let server = start(listener, store)?;
+    let server = start(listener, store, args.rate_limit)?;
     println!("{}", banner(server.addr(), &args.db));
     shutdown_signal().await?;
     tracing::info!("shutting down");
@@ -175,21 +190,32 @@ mod tests {
     fn arguments_have_defaults() {
         let args = Args::try_parse_from(["todo"]);
         // The environment may set CHATKIT_PORT / CHATKIT_DB; only check what it leaves alone.
-        if std::env::var_os("CHATKIT_PORT").is_none() && std::env::var_os("CHATKIT_DB").is_none() {
+        let env = ["CHATKIT_PORT", "CHATKIT_DB", "CHATKIT_RATE_LIMIT"];
+        if env.iter().all(|name| std::env::var_os(name).is_none()) {
             assert_eq!(
                 args.ok(),
                 Some(Args {
                     port: 8000,
-                    db: "todo.db".to_owned()
+                    db: "todo.db".to_owned(),
+                    rate_limit: DEFAULT_RATE_LIMIT,
                 })
             );
         }
-        let args = Args::try_parse_from(["todo", "--port", "0", "--db", IN_MEMORY]);
+        let args = Args::try_parse_from([
+            "todo",
+            "--port",
+            "0",
+            "--db",
+            IN_MEMORY,
+            "--rate-limit",
+            "0",
+        ]);
         assert_eq!(
             args.ok(),
             Some(Args {
                 port: 0,
-                db: IN_MEMORY.to_owned()
+                db: IN_MEMORY.to_owned(),
+                rate_limit: 0,
             })
         );
         assert!(Args::try_parse_from(["todo", "--port", "http"]).is_err());
