@@ -50,7 +50,15 @@ pub(crate) enum TypeName<'a> {
 pub(crate) enum Shape<'a> {
     Unit,
     Newtype(&'a Type),
-    Struct(Vec<&'a syn::Field>),
+    Struct(Vec<Field<'a>>),
+}
+
+/// A field of a struct variant.
+pub(crate) struct Field<'a> {
+    pub(crate) field: &'a syn::Field,
+    /// `#[action(form)]`: filled in by the client from a form input, so the server never
+    /// writes it into the payload it puts in a widget.
+    pub(crate) form: bool,
 }
 
 pub(crate) struct Variant<'a> {
@@ -170,7 +178,16 @@ impl<'a> Variant<'a> {
                 );
                 return None;
             }
-            Fields::Named(fields) => Shape::Struct(fields.named.iter().collect()),
+            Fields::Named(fields) => Shape::Struct(
+                fields
+                    .named
+                    .iter()
+                    .map(|field| Field {
+                        field,
+                        form: Attrs::parse(cx, &field.attrs, Level::Field).form.is_some(),
+                    })
+                    .collect(),
+            ),
         };
         if let Some((_, discriminant)) = &variant.discriminant {
             cx.error_spanned_by(

@@ -15,6 +15,7 @@ pub(crate) enum Level {
     Enum,
     Struct,
     Variant,
+    Field,
 }
 
 impl Level {
@@ -25,6 +26,7 @@ impl Level {
             Level::Variant => {
                 "`rename`, `typed`, `handler`, `loading`, `streaming`, `client_payload`"
             }
+            Level::Field => "`form`",
         }
     }
 
@@ -33,6 +35,7 @@ impl Level {
             Level::Enum => "an enum",
             Level::Struct => "a struct",
             Level::Variant => "a variant",
+            Level::Field => "a field",
         }
     }
 }
@@ -71,6 +74,7 @@ pub(crate) struct Attrs {
     pub(crate) streaming: Option<Spanned<bool>>,
     pub(crate) client_payload: Option<Span>,
     pub(crate) typed: Option<Span>,
+    pub(crate) form: Option<Span>,
 }
 
 impl Attrs {
@@ -107,10 +111,13 @@ impl Attrs {
             .map_or_else(|| quote::quote!(#path).to_string(), ToString::to_string);
         let allowed = match key.as_str() {
             "rename" | "typed" => level == Level::Variant,
+            "form" => level == Level::Field,
             "rename_all" => level == Level::Enum,
             "type" => level == Level::Struct,
-            "crate" => level != Level::Variant,
-            "handler" | "loading" | "streaming" | "client_payload" => level != Level::Enum,
+            "crate" => matches!(level, Level::Enum | Level::Struct),
+            "handler" | "loading" | "streaming" | "client_payload" => {
+                matches!(level, Level::Struct | Level::Variant)
+            }
             _ => false,
         };
         if !allowed {
@@ -136,6 +143,7 @@ impl Attrs {
         match key.as_str() {
             "client_payload" => set_flag(cx, path, &mut self.client_payload),
             "typed" => set_flag(cx, path, &mut self.typed),
+            "form" => set_flag(cx, path, &mut self.form),
             "streaming" => {
                 if let Some(lit) =
                     value::<LitBool>(cx, meta, "`streaming = false` or `streaming = true`")

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use serde::de::{Deserializer, IntoDeserializer};
+use serde::de::Deserializer;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::value::RawValue;
 
@@ -87,7 +87,7 @@ pub trait Action: Sized {
     /// Deserializes the payload of the action whose type string is `action_type`.
     ///
     /// Returns `Ok(None)` when `action_type` is none of [`Action::TYPES`]. An absent payload
-    /// is passed as a unit (`null`) deserializer.
+    /// is passed as `null`.
     ///
     /// # Errors
     ///
@@ -171,8 +171,8 @@ pub trait Action: Sized {
         payload: Option<serde_json::Value>,
     ) -> Result<Self, ActionParseError> {
         let result = match payload {
-            None => Self::deserialize_payload(action_type, ().into_deserializer())
-                .map_err(|error: serde_json::Error| (error, String::new())),
+            None => Self::deserialize_payload(action_type, serde_json::Value::Null)
+                .map_err(|error| (error, String::new())),
             Some(value) => {
                 let mut track = serde_path_to_error::Track::new();
                 let deserializer = serde_path_to_error::Deserializer::new(value, &mut track);
@@ -194,8 +194,8 @@ pub trait Action: Sized {
         payload: Option<&RawValue>,
     ) -> Result<Self, ActionParseError> {
         let result = match payload {
-            None => Self::deserialize_payload(action_type, ().into_deserializer())
-                .map_err(|error: serde_json::Error| (error, String::new())),
+            None => Self::deserialize_payload(action_type, serde_json::Value::Null)
+                .map_err(|error| (error, String::new())),
             Some(raw) => {
                 let mut track = serde_path_to_error::Track::new();
                 let mut json = serde_json::Deserializer::from_str(raw.get());

@@ -1,14 +1,66 @@
-//! Strongly typed [ChatKit](https://platform.openai.com/docs/guides/chatkit) actions.
+//! Strongly typed [ChatKit](https://platform.openai.com/docs/guides/chatkit) actions, and a
+//! ChatKit backend that speaks the protocol of the official Python SDK.
 //!
 //! A ChatKit widget carries an [`ActionConfig`]; when a person clicks or submits, the client
-//! sends the action to the backend. This crate makes those actions Rust types:
+//! sends the action to the backend, which handles it and streams thread events back. The
+//! Python SDK leaves actions as `Action[str, Any]`, so a typo or a forgotten handler shows up
+//! in production. Here actions are Rust types:
 //!
 //! - [`#[derive(Action)]`](derive@Action) on an enum declares the application's discriminated
-//!   union of actions and generates its wire (de)serialization and [`ActionConfig::create`]
-//!   support;
-//! - the widget builders in [`widget`] accept typed actions in every action slot;
-//! - the protocol's data types ([`thread`], [`request`]) are wire-compatible with the official
-//!   Python SDK.
+//!   union of actions: its wire (de)serialization, [`ActionConfig::create`] support, and a
+//!   handler trait with one method per server action;
+//! - [`#[action_handler]`](macro@action_handler) on an impl block implements that trait with an
+//!   exhaustive dispatch: a server action without its handler method is a compile error;
+//! - [`server::ChatKitServer`] runs the handlers behind the ChatKit endpoint (`http` serves it
+//!   with axum), persisting what they stream in a [`store::Store`];
+//! - [`widget`] builds every ChatKit widget, taking typed actions in every action slot, and
+//!   [`thread`] and [`request`] are the protocol's data types, wire-compatible with the SDK.
+//!
+//! ```
+//! use chatkit_actions::handler::{ActionContext, HandlerError, HandlerResult};
+//! use chatkit_actions::widget::{Button, Card, EditableProps, Form, Text};
+//! use chatkit_actions::{Action, action_handler};
+//!
+//! #[derive(Action, Debug)]
+//! enum TodoAction {
+//!     /// `{"type": "complete", "payload": {"id": …}}`
+//!     Complete { id: String },
+//!     /// A form submit: `id` is set by the server, `title` comes from the form's field.
+//!     UpdateTodo { id: String, title: String },
+//!     /// Handled in the browser by `widgets.onAction`.
+//!     #[action(handler = "client")]
+//!     CopyTitle { title: String },
+//! }
+//!
+//! // Widgets take typed actions wherever an action goes.
+//! let card = Card::new()
+//!     .child(Button::new("Done").on_click_action(TodoAction::Complete { id: "t1".into() }))
+//!     .child(
+//!         Form::new()
+//!             .on_submit_action(TodoAction::UpdateTodo { id: "t1".into(), title: String::new() })
+//!             .child(Text::new("Buy milk").editable(EditableProps::new("title").required(true))),
+//!     );
+//!
+//! struct Todos;
+//!
+//! // One method per server action; leaving one out does not compile.
+//! #[action_handler(TodoAction)]
+//! impl Todos {
+//!     async fn complete(&self, id: String, cx: &mut ActionContext<()>) -> HandlerResult {
+//!         cx.add_hidden_context(format!("<USER_ACTION>completed {id}</USER_ACTION>")).await?;
+//!         cx.add_assistant_message("Done!").await?;
+//!         Ok(())
+//!     }
+//!
+//!     async fn update_todo(&self, id: String, title: String, cx: &mut ActionContext<()>) -> HandlerResult {
+//!         if title.trim().is_empty() {
+//!             return Err(HandlerError::custom("A todo needs a title."));
+//!         }
+//!         cx.add_assistant_message(format!("Renamed {id} to {title}.")).await.map(drop)
+//!     }
+//! }
+//! # let _ = card;
+//! ```
 #![deny(missing_docs)]
 
 extern crate self as chatkit_actions;
@@ -30,17 +82,133 @@ pub mod __private {
 }
 mod private;
 
+// The README's examples compile and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
+
 pub use action::{Action, ActionParseError, ActionSpec, RawAction, SingleAction};
 pub use config::{ActionConfig, Handler, LoadingBehavior};
 
 /// Derives [`Action`](trait@Action) for an enum of actions or for a single payload struct.
 ///
-/// See the crate's README for the attributes; every misuse is a compile error that points at
-/// the offending token.
+/// # On an enum
+///
+/// Each variant is one action type. A newtype variant's payload is its field's type (which
+/// must be `Serialize` and `Deserialize`); a struct variant's payload is an object with its
+/// fields (serde attributes such as `#[serde(default)]` and `#[serde(rename = "…")]` work on
+/// them, and no serde dependency is needed); a unit variant has no payload (absent or `null`
+/// is accepted). The enum gets:
+///
+/// - `Serialize`/`Deserialize` for the wire form `{"type": …, "payload": …}`, accepting either
+///   key order and ignoring unknown keys, as the SDK does;
+/// - [`Action`](trait@Action), with [`Action::SPECS`]: every type string with its defaults;
+/// - `From<Enum> for ActionConfig`, so widgets take the enum directly;
+/// - `<Enum>Handler`, a trait with one method per action (named after the variant in
+///   `snake_case`), implemented by [`#[action_handler]`](macro@action_handler).
+///
+/// | attribute | where | effect |
+/// |---|---|---|
+/// | `rename_all = "…"` | enum | the case of derived type strings: `snake_case` (the default), `lowercase`, `UPPERCASE`, `PascalCase`, `camelCase`, `SCREAMING_SNAKE_CASE`, `kebab-case`, `SCREAMING-KEBAB-CASE` |
+/// | `crate = "…"` | enum, struct | the path of this crate, when a facade re-exports it |
+/// | `rename = "…"` | variant | the type string, such as `"todo.update"` |
+/// | `type = "…"` | struct | the type string of a single typed action |
+/// | `handler = "client"` | variant, struct | handled by the browser; no server method is required |
+/// | `loading = "…"` | variant, struct | `"auto"` (default), `"none"`, `"self"`, `"container"` |
+/// | `streaming = false` | variant, struct | sent as `threads.sync_custom_action`; its handler returns the updated item |
+/// | `client_payload` | variant, struct | the client may build this action itself, not only echo one a widget offered |
+/// | `form` | field of a struct variant | filled in by the client from a form input: the server never writes it into the payload (so it cannot collide with the form's value) |
+/// | `typed` | newtype variant | the type string and loading behavior come from the payload type's own `#[derive(Action)]` |
+///
+/// # On a struct
+///
+/// `#[action(type = "example")]` makes the struct the payload of a single action type, the
+/// Rust form of the SDK's `Action[Literal["example"], ExamplePayload]`; see [`SingleAction`].
+///
+/// ```
+/// use chatkit_actions::{Action, ActionConfig, LoadingBehavior};
+///
+/// #[derive(Action, Debug, PartialEq)]
+/// #[action(rename_all = "kebab-case")]
+/// enum AppAction {
+///     Refresh,
+///     SetCount(i64),
+///     #[action(rename = "todo.update", loading = "container")]
+///     UpdateTodo { id: String, #[serde(default)] title: String },
+/// }
+///
+/// let action: AppAction = serde_json::from_str(r#"{"payload":{"id":"t1"},"type":"todo.update"}"#)?;
+/// assert_eq!(action, AppAction::UpdateTodo { id: "t1".into(), title: String::new() });
+/// assert_eq!(AppAction::TYPES, ["refresh", "set-count", "todo.update"]);
+/// let config = ActionConfig::create(action);
+/// assert_eq!(config.loading_behavior, LoadingBehavior::Container);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+///
+/// Every misuse is a compile error pointing at the offending token: an unknown key, a bad
+/// value, a duplicate type string, a tuple variant with several fields, a union, a generic
+/// enum, a struct without its type string.
 pub use chatkit_actions_derive::Action;
 
 /// Implements an action enum's handler trait for the type of an impl block, with an
 /// exhaustive dispatch: a server action without its method is a compile error.
+///
+/// `#[action_handler(AppAction)]` on `impl App { … }` turns the block into the implementation
+/// of `AppActionHandler` (generated by `#[derive(Action)]`) and of
+/// [`handler::ActionHandler`], which the server calls. Each method is named after its
+/// variant in `snake_case` and receives the payload (a newtype's value, a struct variant's
+/// fields in order, nothing for a unit variant), then the context:
+///
+/// - a streamed action: `async fn name(&self, …, cx: &mut ActionContext<C>) -> HandlerResult`;
+/// - a `streaming = false` action:
+///   `async fn name(&self, …, cx: &mut SyncActionContext<C>) -> SyncResult`;
+/// - a `handler = "client"` action needs no method; one that reaches the server anyway gets
+///   an error event, unless the impl defines the method.
+///
+/// Arguments: the enum's path, then optionally `context = Type` (the request context `C`,
+/// `()` by default; any `Send + Sync + 'static` type), `fallback` (unknown action types go to
+/// a method `async fn fallback(&self, action: RawAction, cx: &mut ActionContext<C>) ->
+/// HandlerResult` instead of being rejected: this gives up exhaustiveness for them), and
+/// `crate = "…"`. Helper methods that are not handlers belong in another impl block.
+///
+/// A missing handler names the variant, its type string and the signature to add; a method
+/// that matches no variant, two methods for one variant, and a parameter of the wrong type
+/// are compile errors at the offending method.
+///
+/// ```
+/// use chatkit_actions::handler::{ActionContext, HandlerResult, SyncActionContext, SyncResult};
+/// use chatkit_actions::{Action, RawAction, action_handler};
+///
+/// #[derive(Action, Debug)]
+/// enum AppAction {
+///     Refresh,
+///     #[action(streaming = false)]
+///     Toggle { id: String },
+/// }
+///
+/// struct Session {
+///     user_id: String,
+/// }
+///
+/// struct App;
+///
+/// #[action_handler(AppAction, context = Session, fallback)]
+/// impl App {
+///     async fn refresh(&self, cx: &mut ActionContext<Session>) -> HandlerResult {
+///         let user = cx.request().user_id.clone();
+///         cx.add_assistant_message(format!("Refreshed for {user}.")).await.map(drop)
+///     }
+///
+///     async fn toggle(&self, id: String, cx: &mut SyncActionContext<Session>) -> SyncResult {
+///         let _ = (id, cx);
+///         Ok(None)
+///     }
+///
+///     async fn fallback(&self, action: RawAction, cx: &mut ActionContext<Session>) -> HandlerResult {
+///         cx.add_assistant_message(format!("Not yet typed: {}", action.action_type)).await.map(drop)
+///     }
+/// }
+/// ```
 pub use chatkit_actions_derive::action_handler;
 
 /// The `async_trait` attribute, for implementing [`store::Store`].

@@ -11,6 +11,40 @@ use crate::action::Action;
 pub use serde;
 pub use serde_json;
 
+/// Deserializes a struct-variant payload from a JSON object only. serde's derived structs
+/// also accept a sequence of their fields in order, which no ChatKit client sends; a payload
+/// is an object, and anything else is a clear error.
+///
+/// # Errors
+///
+/// `invalid type: …, expected <expecting>` for anything but an object, else `T`'s errors.
+pub fn deserialize_object<'de, T, D>(
+    deserializer: D,
+    expecting: &'static str,
+) -> Result<T, D::Error>
+where
+    T: de::Deserialize<'de>,
+    D: Deserializer<'de>,
+{
+    struct ObjectVisitor<T> {
+        expecting: &'static str,
+        marker: PhantomData<T>,
+    }
+    impl<'de, T: de::Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.expecting)
+        }
+        fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<T, M::Error> {
+            T::deserialize(de::value::MapAccessDeserializer::new(map))
+        }
+    }
+    deserializer.deserialize_map(ObjectVisitor {
+        expecting,
+        marker: PhantomData,
+    })
+}
+
 /// `Serialize` for an action union: `{"type": …, "payload": …}`, without `payload` for an
 /// action that has none.
 ///

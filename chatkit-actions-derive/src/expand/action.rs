@@ -208,10 +208,26 @@ pub(crate) fn expand_enum(input: &EnumInput<'_>) -> TokenStream {
             Shape::Struct(fields) => {
                 let de_ident = helper_ident("de", variant);
                 let ser_ident = helper_ident("ser", variant);
-                let names: Vec<_> = fields.iter().filter_map(|f| f.ident.as_ref()).collect();
-                let types: Vec<_> = fields.iter().map(|f| &f.ty).collect();
-                let attrs: Vec<_> = fields.iter().map(|f| serde_attrs(f)).collect();
-                let expecting = format!("the payload of action `{variant_name}`");
+                let names: Vec<_> = fields
+                    .iter()
+                    .filter_map(|f| f.field.ident.as_ref())
+                    .collect();
+                let types: Vec<_> = fields.iter().map(|f| &f.field.ty).collect();
+                let attrs: Vec<_> = fields.iter().map(|f| serde_attrs(f.field)).collect();
+                let skip: Vec<_> = fields
+                    .iter()
+                    .map(|f| {
+                        if f.form {
+                            quote!(#[serde(skip_serializing)])
+                        } else {
+                            quote!()
+                        }
+                    })
+                    .collect();
+                let expecting = match &variant.type_name {
+                    TypeName::Literal(text) => format!("the payload of action `{text}`"),
+                    TypeName::FromPayload(_) => format!("the payload of `{variant_name}`"),
+                };
                 let ser_mirror = if names.is_empty() {
                     quote!()
                 } else {
@@ -220,7 +236,7 @@ pub(crate) fn expand_enum(input: &EnumInput<'_>) -> TokenStream {
                         #[serde(crate = #serde_path)]
                         #[allow(non_camel_case_types)]
                         struct #ser_ident<'__a> {
-                            #( #(#attrs)* #names: &'__a #types, )*
+                            #( #(#attrs)* #skip #names: &'__a #types, )*
                         }
                     }
                 };
@@ -236,7 +252,7 @@ pub(crate) fn expand_enum(input: &EnumInput<'_>) -> TokenStream {
                 });
                 spec_arms.push(quote!(Self::#name { .. } => &#spec_ident));
                 de_arms.push(quote! {
-                    #type_ident => <#de_ident as #serde::Deserialize<'de>>::deserialize(payload)
+                    #type_ident => #krate::__private::deserialize_object::<#de_ident, __D>(payload, #expecting)
                         .map(|fields| ::core::option::Option::Some(Self::#name { #( #names: fields.#names, )* }))
                 });
                 if names.is_empty() {

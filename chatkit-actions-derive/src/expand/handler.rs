@@ -32,12 +32,15 @@ fn payload_params(variant: &Variant<'_>) -> (Vec<TokenStream>, TokenStream, Vec<
             vec![quote!(payload)],
         ),
         Shape::Struct(fields) => {
-            let names: Vec<_> = fields.iter().filter_map(|f| f.ident.as_ref()).collect();
+            let names: Vec<_> = fields
+                .iter()
+                .filter_map(|f| f.field.ident.as_ref())
+                .collect();
             let params = fields
                 .iter()
                 .filter_map(|f| {
-                    let ident = f.ident.as_ref()?;
-                    let ty = &f.ty;
+                    let ident = f.field.ident.as_ref()?;
+                    let ty = &f.field.ty;
                     Some(quote!(#ident: #ty))
                 })
                 .collect();
@@ -356,6 +359,13 @@ pub(crate) fn expand_action_handler(args: &HandlerArgs, mut item: ItemImpl) -> T
         item.items
             .retain(|i| !matches!(i, ImplItem::Fn(f) if f.sig.ident == "fallback"));
     }
+    // A duplicate was reported above; keeping only the first keeps rustc from adding its
+    // own "duplicate definitions" error for the same mistake.
+    let mut kept = std::collections::HashSet::new();
+    item.items.retain(|i| match i {
+        ImplItem::Fn(f) => kept.insert(f.sig.ident.to_string()),
+        _ => true,
+    });
 
     let trait_path = {
         let mut path = action.clone();

@@ -189,7 +189,7 @@ impl fmt::Display for HandlerError {
             Kind::Stream(code) => write!(f, "stream error `{code}`"),
             Kind::Internal(error) => write!(f, "handler failed: {error}"),
             Kind::Store(error) => write!(f, "store failed: {error}"),
-            Kind::InvalidAction(error) => write!(f, "invalid action: {error}"),
+            Kind::InvalidAction(error) => write!(f, "{error}"),
             Kind::Unhandled(action_type) => {
                 write!(f, "no server handler for action `{action_type}`")
             }

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The test command of the README: installs what the tests need, then runs them all.
+#
+# - the Python SDK "oracle" (../shared/conformance/oracle), a virtualenv with the official
+#   openai-chatkit package that validates what this project emits; built once into
+#   target/chatkit-sdk when python3 and the shared folder are there;
+# - every test of the workspace (unit, integration, UI and doc tests), all features on;
+# - the documentation, with warnings as errors.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+shared="${CHATKIT_SHARED_DIR:-../shared}"
+if [ -z "${CHATKIT_ORACLE_VENV:-}" ] && command -v python3 >/dev/null 2>&1 \
+    && [ -f "$shared/anchors/python-chatkit/setup.sh" ]; then
+    venv="$PWD/target/chatkit-sdk"
+    if [ ! -x "$venv/bin/python" ]; then
+        echo "setting up the Python SDK oracle in $venv"
+        mkdir -p target
+        bash "$shared/anchors/python-chatkit/setup.sh" "$venv" >/dev/null
+    fi
+    export CHATKIT_ORACLE_VENV="$venv"
+fi
+
+cargo test --workspace --all-features
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features
