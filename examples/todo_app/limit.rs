@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use super::session::Session;
 
 /// The length of a rate-limit window.
-const WINDOW: Duration = Duration::from_secs(60);
+const WINDOW: Duration = Duration::from_mins(1);
 
 /// How many users are tracked before windows that are over get dropped.
 const PRUNE_ABOVE: usize = 10_000;
