@@ -98,7 +98,7 @@ impl<C: Send + Sync + 'static> ActionContext<C> {
 
     /// Whether the client has disconnected.
     pub fn is_cancelled(&self) -> bool {
-        self.cancelled
+        self.cancelled || self.events.is_closed()
     }
 
     /// A new id for an item of `kind` in this thread, from the store.
@@ -116,6 +116,13 @@ impl<C: Send + Sync + 'static> ActionContext<C> {
     /// A store failure, or [`HandlerError::cancelled`] once the client is gone. Pass both on
     /// with `?`: the server turns them into the SDK's error event or cancellation handling.
     pub async fn emit(&mut self, event: impl Into<ThreadStreamEvent>) -> HandlerResult {
+        // Once the client is gone, an event is neither persisted nor applied to the pending
+        // items: in the SDK the disconnect cancels the handler before it yields again, so the
+        // cancellation handling saves what the client saw, not one event more.
+        if self.is_cancelled() {
+            self.cancelled = true;
+            return Err(HandlerError::cancelled());
+        }
         let event = event.into();
         self.apply(&event).await?;
         let hidden = matches!(&event, ThreadStreamEvent::ItemDone { item } if item.is_hidden());

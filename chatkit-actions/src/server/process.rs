@@ -23,7 +23,7 @@ use crate::handler::{
 use crate::request::{
     ChatKitRequest, SyncCustomActionResponse, ThreadCustomActionParams, UserMessageInput,
 };
-use crate::store::StoreItemType;
+use crate::store::{StoreError, StoreItemType};
 use crate::thread::{
     ClientToolCallStatus, DEFAULT_PAGE_SIZE, Page, SortOrder, Thread, ThreadItem, ThreadMetadata,
     ThreadStreamEvent, Timestamp, UserMessageItem, WidgetItem,
@@ -100,9 +100,11 @@ impl<H: ActionHandler> ChatKitServer<H> {
             ChatKitRequest::ThreadsCreate { params, .. } => {
                 let id = store.generate_thread_id(&context);
                 let thread = ThreadMetadata::new(id, Timestamp::now());
+                // The message first: a missing attachment fails the request before anything
+                // is saved, instead of leaving a thread the client never heard of.
+                let message = self.user_message(&thread, params.input, &context).await?;
                 store.save_thread(&thread, &context).await?;
-                let input = params.input;
-                let message = self.user_message(&thread, input, &context).await?;
+                self.save_attachments(&message, &context).await?;
                 Ok(self.spawn_pipeline(None, thread, None, context, move |inner, cx| {
                     Box::pin(async move {
                         let created = Thread::from(cx.thread().clone()).into_response();
@@ -118,6 +120,7 @@ impl<H: ActionHandler> ChatKitServer<H> {
                 let guard = inner.locks.lock(&params.thread_id).await;
                 let thread = store.load_thread(&params.thread_id, &context).await?;
                 let message = self.user_message(&thread, params.input, &context).await?;
+                self.save_attachments(&message, &context).await?;
                 Ok(self.spawn_pipeline(Some(guard), thread, None, context, move |inner, cx| {
                     Box::pin(async move {
                         cx.emit(ThreadStreamEvent::ItemDone { item: ThreadItem::UserMessage(message.clone()) })
@@ -228,7 +231,13 @@ impl<H: ActionHandler> ChatKitServer<H> {
             }
             ChatKitRequest::ThreadsDelete { params, .. } => {
                 let guard = inner.locks.lock(&params.thread_id).await;
-                store.delete_thread(&params.thread_id, &context).await?;
+                // The SDK answers `{}` whether or not the thread was there (its stores delete
+                // by id without looking), so a second delete or a stale id is not an error;
+                // another user's thread is not found by the store, hence not deleted either.
+                match store.delete_thread(&params.thread_id, &context).await {
+                    Ok(()) | Err(StoreError::NotFound { .. }) => {}
+                    Err(error) => return Err(error.into()),
+                }
                 drop(guard);
                 Ok(Processed::Json(Bytes::from_static(b"{}")))
             }
@@ -262,7 +271,9 @@ impl<H: ActionHandler> ChatKitServer<H> {
         }
     }
 
-    /// Builds and stamps a user message; referenced attachments get this thread's id.
+    /// Builds and stamps a user message, with the attachments it references loaded and given
+    /// this thread's id. It writes nothing: [`Self::save_attachments`] does, once nothing
+    /// else can fail.
     async fn user_message(
         &self,
         thread: &ThreadMetadata,
@@ -277,10 +288,24 @@ impl<H: ActionHandler> ChatKitServer<H> {
         for attachment_id in &input.attachments {
             let mut attachment = store.load_attachment(attachment_id, context).await?;
             attachment.set_thread_id(thread.id.clone());
-            store.save_attachment(&attachment, context).await?;
             message.attachments.push(attachment);
         }
         Ok(message)
+    }
+
+    /// Saves the attachments of a user message, now bound to its thread (the SDK's step 5).
+    async fn save_attachments(
+        &self,
+        message: &UserMessageItem,
+        context: &H::Context,
+    ) -> Result<(), ProcessError> {
+        for attachment in &message.attachments {
+            self.inner
+                .store
+                .save_attachment(attachment, context)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Every item newer than `item_id` (newest first), and that item, walking pages of 20
