@@ -103,8 +103,9 @@ impl IntoResponse for ProcessError {
     fn into_response(self) -> Response {
         let status =
             StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let message = if status.is_server_error() {
-            // Details of server failures go to the log, not to the client.
+        // Details of server failures go to the log, not to the client. "Not supported"
+        // (501) is no failure: its message tells the client what this server lacks.
+        let message = if status.is_server_error() && !matches!(self, ProcessError::Unsupported(_)) {
             "the server failed to process the request".to_owned()
         } else {
             self.to_string()
