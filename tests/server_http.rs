@@ -12,7 +12,8 @@ use chatkit_actions::server::ChatKitServer;
 use chatkit_actions::store::{MemoryStore, Store, StoreItemType};
 use chatkit_actions::thread::{
     AssistantMessageContent, AssistantMessageItem, ClientToolCallItem, CustomTask, NoticeEvent,
-    SortOrder, ThreadItemUpdate, ThreadStreamEvent, UserMessageItem, Workflow, WorkflowItem,
+    SortOrder, ThreadItem, ThreadItemUpdate, ThreadStreamEvent, UserMessageItem, Workflow,
+    WorkflowItem,
 };
 use chatkit_actions::widget::{Card, Text, WidgetRoot};
 use chatkit_actions::{Action, action_handler};
@@ -46,7 +47,7 @@ fn card(label: &str) -> WidgetRoot {
 }
 
 /// Answers `rich` with one of every kind of event a handler streams, `fail` with an error,
-/// anything else with `Hello`.
+/// `endless` with a message that streams until the client leaves, anything else with `Hello`.
 struct Responder;
 
 impl Respond<()> for Responder {
@@ -59,6 +60,7 @@ impl Respond<()> for Responder {
         match text.as_str() {
             "rich" => rich(cx).await,
             "fail" => Err(HandlerError::custom("Nope.").allow_retry(true)),
+            "endless" => endless(cx).await,
             _ => cx.add_assistant_message("Hello").await.map(drop),
         }
     }
@@ -120,6 +122,25 @@ async fn rich(cx: &mut ActionContext<()>) -> HandlerResult {
     let id = cx.new_item_id(StoreItemType::ToolCall);
     let call = ClientToolCallItem::new(id, thread_id, "call_1", "get_location", Map::new());
     cx.emit(ThreadStreamEvent::item_done(call)).await
+}
+
+/// `Hello, World!`, then one `.` every 10 ms until the client disconnects (at most 10 s).
+async fn endless(cx: &mut ActionContext<()>) -> HandlerResult {
+    let id = cx.new_item_id(StoreItemType::Message);
+    let message = AssistantMessageItem::empty(id.clone(), cx.thread().id.clone());
+    cx.emit(ThreadStreamEvent::item_added(message)).await?;
+    for delta in ["Hello, ", "World!"] {
+        let update = ThreadItemUpdate::text_delta(0, delta);
+        cx.emit(ThreadStreamEvent::item_updated(id.clone(), update))
+            .await?;
+    }
+    for _ in 0..1000 {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        let update = ThreadItemUpdate::text_delta(0, ".");
+        cx.emit(ThreadStreamEvent::item_updated(id.clone(), update))
+            .await?;
+    }
+    Err(HandlerError::custom("the client never left"))
 }
 
 /// The router served on 127.0.0.1, port chosen by the system.
@@ -378,6 +399,64 @@ async fn unsupported_requests_are_501_with_a_json_error_body() {
     assert_eq!(code, "unsupported");
     assert!(message.contains("not supported"), "{message}");
     assert_eq!(served.thread_count().await, 0);
+}
+
+#[tokio::test]
+async fn client_disconnect_mid_stream_runs_the_cancellation_handling() {
+    let served = Served::start().await;
+    let mut response = served.post(create("endless").to_string()).await;
+    let mut received = String::new();
+    while received.matches("text_delta").count() < 2 {
+        let chunk = response
+            .chunk()
+            .await
+            .expect("a chunk")
+            .expect("the stream goes on");
+        received.push_str(std::str::from_utf8(&chunk).expect("UTF-8"));
+    }
+    drop(response);
+    let thread_id = sse_events(
+        received
+            .split_inclusive("\n\n")
+            .next()
+            .expect("a frame")
+            .as_bytes(),
+    )[0]["thread"]["id"]
+        .as_str()
+        .expect("thread.created first")
+        .to_owned();
+
+    let mut items = Vec::new();
+    for _ in 0..500 {
+        items = served
+            .store
+            .load_thread_items(&thread_id, None, 100, SortOrder::Asc, &())
+            .await
+            .expect("items")
+            .data;
+        if items
+            .iter()
+            .any(|item| item.item_type() == "sdk_hidden_context")
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let kinds: Vec<&str> = items.iter().map(ThreadItem::item_type).collect();
+    assert_eq!(
+        kinds,
+        ["user_message", "assistant_message", "sdk_hidden_context"]
+    );
+    let text = items[1].as_assistant_message().expect("assistant").text();
+    // What was streamed before the server noticed the disconnect: the two deltas, and maybe
+    // a few dots already in flight.
+    assert!(text.starts_with("Hello, World!"), "{text}");
+    assert!(
+        text.trim_start_matches("Hello, World!")
+            .chars()
+            .all(|c| c == '.'),
+        "{text}"
+    );
 }
 
 /// The SSE bytes of every streamed response kind, and a few JSON bodies, validated by the
