@@ -33,16 +33,20 @@ pub enum TodoAction {
         /// The todo's number.
         id: u64,
     },
-    /// Saves the edit form of a todo's card. The widget sends only the id; the client adds the
-    /// form's `title` and `description` fields to the payload.
+    /// Saves the edit form of a todo's card. The widget's payload holds only the id: the
+    /// `#[action(form)]` fields are filled in by the client from the form's inputs of the same
+    /// names, so the server never writes them (a payload key would shadow the form's value).
+    /// A missing one is empty, and validation answers it.
     UpdateTodo {
         /// The todo's number.
         id: u64,
         /// The new title, from the form (required by the form, checked again here).
-        #[serde(default, skip_serializing_if = "String::is_empty")]
+        #[action(form)]
+        #[serde(default)]
         title: String,
         /// The new description, from the form.
-        #[serde(default, skip_serializing_if = "String::is_empty")]
+        #[action(form)]
+        #[serde(default)]
         description: String,
     },
     /// Opens a todo's card (a click on its row in the list).
@@ -54,10 +58,12 @@ pub enum TodoAction {
     /// fields fill the payload.
     AddTodo {
         /// The title, from the card's `title` field.
-        #[serde(default, skip_serializing_if = "String::is_empty")]
+        #[action(form)]
+        #[serde(default)]
         title: String,
         /// The description, from the card's `description` field.
-        #[serde(default, skip_serializing_if = "String::is_empty")]
+        #[action(form)]
+        #[serde(default)]
         description: String,
     },
     /// Removes every done todo: the confirm button of the "clear done todos?" card.

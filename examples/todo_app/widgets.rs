@@ -92,9 +92,9 @@ pub fn todo_card(todo: &Todo) -> Card {
         .child(Spacer::new())
         .child(badge);
 
-    // The form's own action carries only the id: the client adds the `title` and
-    // `description` fields, and a payload key of the same name would shadow them (what
-    // `WidgetRoot::check` reports).
+    // The form's own action carries only the id: `title` and `description` are
+    // `#[action(form)]` fields, which the client fills in from the inputs below (a payload key
+    // of the same name would shadow them, which `WidgetRoot::check` reports).
     let form = Form::new()
         .key("edit")
         .gap(2)
