@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use quote::ToTokens as _;
 use syn::spanned::Spanned as _;
 use syn::{Data, DeriveInput, Fields, Ident, Type};
 
@@ -84,6 +85,8 @@ pub(crate) struct StructInput<'a> {
     pub(crate) crate_path: syn::Path,
     pub(crate) type_name: String,
     pub(crate) options: Options,
+    /// The payload's fields; the derive gives the struct its serde impls from them.
+    pub(crate) fields: Vec<Field<'a>>,
 }
 
 pub(crate) enum Input<'a> {
@@ -125,8 +128,28 @@ impl<'a> Input<'a> {
                     variants,
                 }))
             }
-            Data::Struct(_) => {
+            Data::Struct(data) => {
                 let attrs = Attrs::parse(cx, &input.attrs, Level::Struct);
+                let fields = match &data.fields {
+                    Fields::Named(fields) => fields
+                        .named
+                        .iter()
+                        .map(|field| Field {
+                            field,
+                            form: Attrs::parse(cx, &field.attrs, Level::Field).form.is_some(),
+                        })
+                        .collect(),
+                    other => {
+                        cx.error_spanned_by(
+                            if matches!(other, Fields::Unit) { input.ident.to_token_stream() } else { other.to_token_stream() },
+                            format!(
+                                "a single typed action is a payload object, so its struct needs named fields\nhelp: write `struct {} {{ id: i64 }}`, or use a unit variant of an action enum for an action without payload",
+                                input.ident
+                            ),
+                        );
+                        Vec::new()
+                    }
+                };
                 let type_name = if let Some(name) = &attrs.type_name {
                     name.value.clone()
                 } else {
@@ -144,6 +167,7 @@ impl<'a> Input<'a> {
                     crate_path: attrs.crate_path.clone().unwrap_or_else(default_crate_path),
                     type_name,
                     options: Options::from_attrs(&attrs),
+                    fields,
                 }))
             }
             Data::Union(data) => {

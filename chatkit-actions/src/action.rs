@@ -252,12 +252,13 @@ fn strip_position(error: &serde_json::Error) -> String {
 /// of the Python SDK's `Action[Literal["example"], ExamplePayload]`. An enum variant that
 /// wraps such a struct and says `#[action(typed)]` takes its type string and defaults from it.
 ///
-/// ```
-/// use chatkit_actions::{Action, ActionConfig, SingleAction};
-/// # use chatkit_actions::__private::serde as serde;
+/// The derive also gives the struct its `Serialize` and `Deserialize` (the payload object;
+/// serde attributes on the fields apply), so it needs no serde derive of its own.
 ///
-/// #[derive(Action, serde::Serialize, serde::Deserialize)]
-/// # #[serde(crate = "chatkit_actions::__private::serde")]
+/// ```
+/// use chatkit_actions::{Action, ActionConfig, RawAction, SingleAction};
+///
+/// #[derive(Action, Debug, PartialEq)]
 /// #[action(type = "example")]
 /// struct ExamplePayload {
 ///     id: i64,
@@ -266,6 +267,9 @@ fn strip_position(error: &serde_json::Error) -> String {
 /// assert_eq!(ExamplePayload::SPEC.action_type, "example");
 /// let config = ActionConfig::create(ExamplePayload { id: 123 });
 /// assert_eq!(config.payload, Some(serde_json::json!({ "id": 123 })));
+/// let raw: RawAction = serde_json::from_str(r#"{"type":"example","payload":{"id":123}}"#)?;
+/// assert_eq!(ExamplePayload::from_raw(raw)?, ExamplePayload { id: 123 });
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub trait SingleAction: Action {
     /// The action type's spec.

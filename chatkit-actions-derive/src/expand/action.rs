@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use crate::ast::{EnumInput, Options, Shape, StructInput, TypeName, Variant};
+use crate::ast::{EnumInput, Field, Options, Shape, StructInput, TypeName};
 use crate::attr::{HandlerKind, LoadingKind};
 use crate::expand::pretty;
 
@@ -62,6 +62,85 @@ fn serde_attrs(field: &syn::Field) -> Vec<&syn::Attribute> {
         .collect()
 }
 
+/// The hidden structs that carry a payload object's serde impls: one owning its fields for
+/// `Deserialize`, one borrowing them for `Serialize` (which skips `#[action(form)]` fields).
+struct Mirrors {
+    /// The two struct definitions.
+    items: TokenStream,
+    de_ident: syn::Ident,
+    ser_ident: syn::Ident,
+    names: Vec<syn::Ident>,
+}
+
+fn mirrors(krate: &syn::Path, prefix: &str, fields: &[Field<'_>], expecting: &str) -> Mirrors {
+    let serde = quote!(#krate::__private::serde);
+    let serde_path = serde_crate(krate);
+    let de_ident = format_ident!("__chatkit_de_{}", prefix);
+    let ser_ident = format_ident!("__chatkit_ser_{}", prefix);
+    let names: Vec<syn::Ident> = fields
+        .iter()
+        .filter_map(|f| f.field.ident.clone())
+        .collect();
+    let types: Vec<_> = fields.iter().map(|f| &f.field.ty).collect();
+    let attrs: Vec<_> = fields.iter().map(|f| serde_attrs(f.field)).collect();
+    let skip: Vec<_> = fields
+        .iter()
+        .map(|f| {
+            if f.form {
+                quote!(#[serde(skip_serializing)])
+            } else {
+                quote!()
+            }
+        })
+        .collect();
+    let ser_mirror = if names.is_empty() {
+        quote!()
+    } else {
+        quote! {
+            #[derive(#serde::Serialize)]
+            #[serde(crate = #serde_path)]
+            #[allow(non_camel_case_types, dead_code)]
+            struct #ser_ident<'__a> {
+                #( #(#attrs)* #skip #names: &'__a #types, )*
+            }
+        }
+    };
+    let items = quote! {
+        #[derive(#serde::Deserialize)]
+        #[serde(crate = #serde_path, expecting = #expecting)]
+        #[allow(non_camel_case_types, dead_code)]
+        struct #de_ident {
+            #( #(#attrs)* #names: #types, )*
+        }
+
+        #ser_mirror
+    };
+    Mirrors {
+        items,
+        de_ident,
+        ser_ident,
+        names,
+    }
+}
+
+impl Mirrors {
+    /// Serializes the fields bound to `names` as the payload object.
+    fn serialize(&self, krate: &syn::Path, name: &str) -> TokenStream {
+        let serde = quote!(#krate::__private::serde);
+        let ser_ident = &self.ser_ident;
+        let names = &self.names;
+        if names.is_empty() {
+            quote! {
+                #serde::ser::SerializeStruct::end(#serde::Serializer::serialize_struct(serializer, #name, 0)?)
+            }
+        } else {
+            quote! {
+                <#ser_ident<'_> as #serde::Serialize>::serialize(&#ser_ident { #( #names, )* }, serializer)
+            }
+        }
+    }
+}
+
 pub(crate) fn expand_struct(input: &StructInput<'_>) -> TokenStream {
     let ident = input.ident;
     let krate = &input.crate_path;
@@ -73,7 +152,38 @@ pub(crate) fn expand_struct(input: &StructInput<'_>) -> TokenStream {
         input.options,
     );
     let serde = quote!(#krate::__private::serde);
+    let expecting = format!("the payload of action `{type_name}`");
+    let mirrors = mirrors(krate, &ident.to_string(), &input.fields, &expecting);
+    let items = &mirrors.items;
+    let de_ident = &mirrors.de_ident;
+    let names = &mirrors.names;
+    let serialize = mirrors.serialize(krate, &ident.to_string());
     quote! {
+        const _: () = {
+            #items
+
+            #[automatically_derived]
+            impl #serde::Serialize for #ident {
+                fn serialize<__S: #serde::Serializer>(
+                    &self,
+                    serializer: __S,
+                ) -> ::core::result::Result<__S::Ok, __S::Error> {
+                    let Self { #( #names, )* } = self;
+                    #serialize
+                }
+            }
+
+            #[automatically_derived]
+            impl<'de> #serde::Deserialize<'de> for #ident {
+                fn deserialize<__D: #serde::Deserializer<'de>>(
+                    deserializer: __D,
+                ) -> ::core::result::Result<Self, __D::Error> {
+                    #krate::__private::deserialize_object::<#de_ident, __D>(deserializer, #expecting)
+                        .map(|fields| Self { #( #names: fields.#names, )* })
+                }
+            }
+        };
+
         #[automatically_derived]
         impl #krate::SingleAction for #ident {
             const SPEC: #krate::ActionSpec = #spec;
@@ -85,7 +195,7 @@ pub(crate) fn expand_struct(input: &StructInput<'_>) -> TokenStream {
             const TYPES: &'static [&'static str] = &[#type_name];
 
             fn spec(&self) -> &'static #krate::ActionSpec {
-                &Self::SPECS[0]
+                &<Self as #krate::SingleAction>::SPEC
             }
 
             fn deserialize_payload<'de, __D: #serde::Deserializer<'de>>(
@@ -113,11 +223,6 @@ pub(crate) fn expand_struct(input: &StructInput<'_>) -> TokenStream {
     }
 }
 
-/// A hidden helper name for a variant, such as `__chatkit_de_UpdateTodo`.
-fn helper_ident(prefix: &str, variant: &Variant<'_>) -> syn::Ident {
-    format_ident!("__chatkit_{}_{}", prefix, variant.ident)
-}
-
 fn spec_const(index: usize) -> syn::Ident {
     format_ident!("__CHATKIT_SPEC_{}", index)
 }
@@ -134,10 +239,8 @@ pub(crate) fn expand_enum(input: &EnumInput<'_>) -> TokenStream {
     let ident = input.ident;
     let krate = &input.crate_path;
     let serde = quote!(#krate::__private::serde);
-    let serde_path = serde_crate(krate);
-
     let mut consts = Vec::new();
-    let mut mirrors = Vec::new();
+    let mut mirrors_out = Vec::new();
     let mut spec_arms = Vec::new();
     let mut de_arms = Vec::new();
     let mut ser_arms = Vec::new();
@@ -206,69 +309,23 @@ pub(crate) fn expand_enum(input: &EnumInput<'_>) -> TokenStream {
                 });
             }
             Shape::Struct(fields) => {
-                let de_ident = helper_ident("de", variant);
-                let ser_ident = helper_ident("ser", variant);
-                let names: Vec<_> = fields
-                    .iter()
-                    .filter_map(|f| f.field.ident.as_ref())
-                    .collect();
-                let types: Vec<_> = fields.iter().map(|f| &f.field.ty).collect();
-                let attrs: Vec<_> = fields.iter().map(|f| serde_attrs(f.field)).collect();
-                let skip: Vec<_> = fields
-                    .iter()
-                    .map(|f| {
-                        if f.form {
-                            quote!(#[serde(skip_serializing)])
-                        } else {
-                            quote!()
-                        }
-                    })
-                    .collect();
                 let expecting = match &variant.type_name {
                     TypeName::Literal(text) => format!("the payload of action `{text}`"),
                     TypeName::FromPayload(_) => format!("the payload of `{variant_name}`"),
                 };
-                let ser_mirror = if names.is_empty() {
-                    quote!()
-                } else {
-                    quote! {
-                        #[derive(#serde::Serialize)]
-                        #[serde(crate = #serde_path)]
-                        #[allow(non_camel_case_types)]
-                        struct #ser_ident<'__a> {
-                            #( #(#attrs)* #skip #names: &'__a #types, )*
-                        }
-                    }
-                };
-                mirrors.push(quote! {
-                    #[derive(#serde::Deserialize)]
-                    #[serde(crate = #serde_path, expecting = #expecting)]
-                    #[allow(non_camel_case_types)]
-                    struct #de_ident {
-                        #( #(#attrs)* #names: #types, )*
-                    }
-
-                    #ser_mirror
-                });
+                let mirrors = mirrors(krate, &variant_name, fields, &expecting);
+                let de_ident = &mirrors.de_ident;
+                let names = &mirrors.names;
+                let serialize = mirrors.serialize(krate, &variant_name);
+                mirrors_out.push(mirrors.items.clone());
                 spec_arms.push(quote!(Self::#name { .. } => &#spec_ident));
                 de_arms.push(quote! {
                     #type_ident => #krate::__private::deserialize_object::<#de_ident, __D>(payload, #expecting)
                         .map(|fields| ::core::option::Option::Some(Self::#name { #( #names: fields.#names, )* }))
                 });
-                if names.is_empty() {
-                    ser_arms.push(quote! {
-                        Self::#name {} => #serde::ser::SerializeStruct::end(
-                            #serde::Serializer::serialize_struct(serializer, #variant_name, 0)?,
-                        )
-                    });
-                } else {
-                    ser_arms.push(quote! {
-                        Self::#name { #( #names, )* } => <#ser_ident<'_> as #serde::Serialize>::serialize(
-                            &#ser_ident { #( #names, )* },
-                            serializer,
-                        )
-                    });
-                }
+                ser_arms.push(quote! {
+                    Self::#name { #( #names, )* } => #serialize
+                });
             }
         }
     }
@@ -286,7 +343,7 @@ pub(crate) fn expand_enum(input: &EnumInput<'_>) -> TokenStream {
         const _: () = {
             #( #consts )*
             const _: () = #krate::__private::assert_unique_types(&[#( #type_idents ),*]);
-            #( #mirrors )*
+            #( #mirrors_out )*
 
             #[automatically_derived]
             impl #krate::Action for #ident {

@@ -1,6 +1,6 @@
 use chatkit_actions::Action;
 
-#[derive(Action, serde::Serialize, serde::Deserialize)]
+#[derive(Action)]
 struct ExamplePayload {
     id: i64,
 }

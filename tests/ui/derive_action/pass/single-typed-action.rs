@@ -1,7 +1,7 @@
 // A payload struct that carries its own type string, alone and inside an enum.
 use chatkit_actions::{Action, ActionConfig, SingleAction};
 
-#[derive(Action, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Action, Debug, PartialEq)]
 #[action(type = "example", loading = "self")]
 struct ExamplePayload {
     id: i64,

@@ -1,0 +1,7 @@
+use chatkit_actions::Action;
+
+#[derive(Action)]
+#[action(type = "example")]
+struct ExamplePayload(i64);
+
+fn main() {}
