@@ -250,8 +250,9 @@ pub enum ProcessError {
     /// when no tool call is pending (409).
     #[error("{0}")]
     Conflict(String),
-    /// The action was rejected (unknown type, invalid payload, …) in a synchronous request
-    /// (422).
+    /// A synchronous action was rejected (unknown type, invalid payload, …) or its handler
+    /// failed with a message for the user ([`HandlerError::custom`](crate::handler::HandlerError::custom))
+    /// (422, with that message).
     #[error("{0}")]
     Rejected(String),
     /// This server does not support the request; the message says what the application

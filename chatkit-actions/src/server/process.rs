@@ -423,12 +423,12 @@ impl<H: ActionHandler> ChatKitServer<H> {
         match result {
             Ok(item) => json(&SyncCustomActionResponse { updated_item: item }),
             Err(error) if error.is_client_error() => Err(ProcessError::Rejected(error.to_string())),
-            Err(error) => {
-                let event = error.to_event();
-                Err(ProcessError::Handler(
-                    event.message.unwrap_or_else(|| error.to_string()),
-                ))
-            }
+            Err(error) => match error.to_event().message {
+                // A message meant for the user (`HandlerError::custom`): the client shows it.
+                Some(message) => Err(ProcessError::Rejected(message)),
+                // Anything else is a server failure; its details go to the log only.
+                None => Err(ProcessError::Handler(error.to_string())),
+            },
         }
     }
 }
