@@ -5,3 +5,7 @@
 // `examples/todo.rs` is the binary's root, so the module's files live in `todo_app/`.
 #[path = "todo_app/mod.rs"]
 pub mod todo;
+
+// The counter backend of the server benchmark (`examples/counter.rs`).
+#[path = "counter_app.rs"]
+pub mod counter;

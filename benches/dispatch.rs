@@ -1,0 +1,173 @@
+//! A whole `threads.custom_action` request body, parsed and dispatched to a no-op handler
+//! through `ChatKitServer::process` over a `MemoryStore` (the events drained), against the
+//! floor: the same body parsed into hand-written structs by `serde_json`, dispatching nothing.
+//!
+//! `cargo bench --bench dispatch -- --warm-up-time 1 --measurement-time 3`
+
+use std::hint::black_box;
+
+use chatkit_actions::handler::{ActionContext, HandlerResult};
+use chatkit_actions::request::ChatKitRequest;
+use chatkit_actions::server::{ChatKitServer, Processed};
+use chatkit_actions::store::MemoryStore;
+use chatkit_actions::thread::{ThreadItem, ThreadMetadata, Timestamp, WidgetItem};
+use chatkit_actions::widget::{Card, Text};
+use chatkit_actions::{Action, action_handler};
+use criterion::Criterion;
+use serde::Deserialize;
+
+#[derive(Action, Debug)]
+enum TodoAction {
+    UpdateTodo {
+        id: String,
+        title: String,
+        priority: i64,
+        #[serde(default)]
+        due: Option<String>,
+        tags: Vec<String>,
+    },
+    Complete {
+        id: String,
+    },
+    ClearDone,
+}
+
+/// Does nothing: what is measured is the runtime around it.
+struct NoOp;
+
+#[action_handler(TodoAction)]
+impl NoOp {
+    async fn update_todo(
+        &self,
+        id: String,
+        title: String,
+        priority: i64,
+        due: Option<String>,
+        tags: Vec<String>,
+        cx: &mut ActionContext<()>,
+    ) -> HandlerResult {
+        black_box((id, title, priority, due, tags, cx.thread()));
+        Ok(())
+    }
+
+    async fn complete(&self, id: String, cx: &mut ActionContext<()>) -> HandlerResult {
+        black_box((id, cx.thread()));
+        Ok(())
+    }
+
+    async fn clear_done(&self, cx: &mut ActionContext<()>) -> HandlerResult {
+        black_box(cx.thread());
+        Ok(())
+    }
+}
+
+/// The floor: the request as hand-written structs, the action type known in advance.
+#[derive(Deserialize, Debug)]
+#[expect(dead_code, reason = "only parsed")]
+struct FloorRequest<'a> {
+    #[serde(rename = "type")]
+    request_type: &'a str,
+    params: FloorParams<'a>,
+}
+
+#[derive(Deserialize, Debug)]
+#[expect(dead_code, reason = "only parsed")]
+struct FloorParams<'a> {
+    thread_id: String,
+    item_id: Option<String>,
+    #[serde(borrow)]
+    action: FloorAction<'a>,
+}
+
+#[derive(Deserialize, Debug)]
+#[expect(dead_code, reason = "only parsed")]
+struct FloorAction<'a> {
+    #[serde(rename = "type")]
+    action_type: &'a str,
+    payload: FloorPayload,
+}
+
+#[derive(Deserialize, Debug)]
+#[expect(dead_code, reason = "only parsed")]
+struct FloorPayload {
+    id: String,
+    title: String,
+    priority: i64,
+    #[serde(default)]
+    due: Option<String>,
+    tags: Vec<String>,
+}
+
+const BODY: &str = r#"{"type":"threads.custom_action","params":{"thread_id":"thr_bench","item_id":"msg_widget","action":{"type":"update_todo","payload":{"id":"todo_8f3a2c1e","title":"Call Anna about the Sunday lunch","priority":2,"due":"2025-06-01","tags":["family","weekend","food"]}}},"metadata":{}}"#;
+
+fn bench(c: &mut Criterion) {
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return;
+    };
+    let store = MemoryStore::new();
+    let server = ChatKitServer::new(store, NoOp);
+    let setup = async {
+        let thread = ThreadMetadata::new("thr_bench", Timestamp::now());
+        server.store().save_thread(&thread, &()).await?;
+        let widget = WidgetItem::new(
+            "msg_widget",
+            "thr_bench",
+            Card::new().child(Text::new("hi")).into(),
+        );
+        server
+            .store()
+            .add_thread_item("thr_bench", &ThreadItem::Widget(widget), &())
+            .await
+    };
+    assert!(runtime.block_on(setup).is_ok());
+
+    // One round trip: the stream must hold `stream_options` and no error.
+    let events = runtime.block_on(async {
+        match server.process(BODY.as_bytes(), ()).await {
+            Ok(Processed::Stream(stream)) => stream.collect_events().await,
+            _ => Vec::new(),
+        }
+    });
+    let types: Vec<_> = events
+        .iter()
+        .map(|event| serde_json::to_value(event).map(|v| v["type"].clone()))
+        .collect();
+    assert_eq!(types.len(), 1, "{types:?}");
+
+    let mut group = c.benchmark_group("dispatch");
+    group.bench_function("floor/parse_only", |b| {
+        b.iter(|| serde_json::from_str::<FloorRequest<'_>>(black_box(BODY)));
+    });
+    group.bench_function("runtime/parse_request_and_action", |b| {
+        b.iter(|| {
+            let request: ChatKitRequest = serde_json::from_str(black_box(BODY)).ok()?;
+            match request {
+                ChatKitRequest::ThreadsCustomAction { params, .. } => {
+                    TodoAction::from_raw(params.action).ok()
+                }
+                _ => None,
+            }
+        });
+    });
+    group.bench_function("runtime/process_memory_store", |b| {
+        b.iter(|| {
+            runtime.block_on(async {
+                match server.process(black_box(BODY.as_bytes()), ()).await {
+                    Ok(Processed::Stream(stream)) => stream.collect_events().await.len(),
+                    _ => 0,
+                }
+            })
+        });
+    });
+    group.finish();
+}
+
+// `criterion_group!` would define an undocumented public fn; this is what it expands to.
+fn main() {
+    let mut criterion = Criterion::default().configure_from_args();
+    bench(&mut criterion);
+    criterion.final_summary();
+}
