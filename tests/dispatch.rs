@@ -421,3 +421,74 @@ async fn a_payload_of_the_wrong_shape_never_reaches_a_handler() {
     );
     assert_eq!(h.items().await.len(), before, "nothing was written");
 }
+
+/// An app that opted into the untyped escape hatch: unknown types reach `fallback`.
+mod gradual {
+    use chatkit_actions::RawAction;
+
+    use super::*;
+
+    #[derive(Action, Debug)]
+    pub(super) enum TypedSoFar {
+        Ping,
+    }
+
+    pub(super) struct Legacy;
+
+    #[action_handler(TypedSoFar, fallback)]
+    impl Legacy {
+        async fn ping(&self, cx: &mut ActionContext<()>) -> HandlerResult {
+            cx.add_assistant_message("pong").await.map(drop)
+        }
+
+        async fn fallback(&self, action: RawAction, cx: &mut ActionContext<()>) -> HandlerResult {
+            let payload = action.payload.unwrap_or_default();
+            cx.add_assistant_message(format!("untyped {}: {payload}", action.action_type))
+                .await
+                .map(drop)
+        }
+    }
+}
+
+#[tokio::test]
+async fn fallback_receives_unknown_types_only_when_opted_in() {
+    let server = ChatKitServer::new(MemoryStore::new(), gradual::Legacy);
+    let Processed::Stream(created) = server
+        .process(
+            br#"{"type":"threads.create","params":{"input":{"content":[{"type":"input_text","text":"hi"}]}}}"#,
+            (),
+        )
+        .await
+        .unwrap()
+    else {
+        panic!("expected a stream");
+    };
+    let events = created.collect_events().await;
+    let ThreadStreamEvent::ThreadCreated { thread } = &events[0] else {
+        panic!("{events:?}")
+    };
+    let send = |action: Value| {
+        let body = json!({"type": "threads.custom_action", "params": {"thread_id": thread.id, "action": action}});
+        let server = server.clone();
+        async move {
+            match server
+                .process(body.to_string().as_bytes(), ())
+                .await
+                .unwrap()
+            {
+                Processed::Stream(events) => events.collect_events().await,
+                Processed::Json(json) => panic!("expected a stream, got {json:?}"),
+            }
+        }
+    };
+    let events = send(json!({"type": "ping"})).await;
+    assert_eq!(assistant_text(&events[1]), "pong");
+    let events = send(json!({"type": "legacy.thing", "payload": {"a": 1}})).await;
+    assert_eq!(
+        assistant_text(&events[1]),
+        r#"untyped legacy.thing: {"a":1}"#
+    );
+    // A known type with a bad payload is still rejected: the fallback is for unknown types.
+    let events = send(json!({"type": "ping", "payload": {"a": 1}})).await;
+    assert_eq!(types(&events), ["stream_options", "error"]);
+}

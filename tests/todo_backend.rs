@@ -799,11 +799,11 @@ async fn users_cannot_see_each_other(backend: &Backend) {
         .json(json!({ "type": "threads.get_by_id", "params": { "thread_id": thread_id } }))
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // items.list answers another user's thread as an unknown one: an empty page (the SDK's
+    // answer for a thread without items), never alice's items.
     let (status, page) = bob.items(&thread_id).await;
-    assert!(
-        status == StatusCode::NOT_FOUND || page["data"] == json!([]),
-        "{status} {page}"
-    );
+    assert_eq!((status, &page["data"]), (StatusCode::OK, &json!([])), "{page}");
+    let stored_before = backend.stored_items("alice", &thread_id).await;
     let complete = site(&card.widget, "complete");
     let response = bob
         .post(&json!({
@@ -816,6 +816,26 @@ async fn users_cannot_see_each_other(backend: &Backend) {
         }))
         .await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    // Nor may bob write to it in any other way: a message, a retry, a rename, a delete.
+    let attempts = [
+        json!({"type": "threads.add_user_message", "params": {"thread_id": thread_id, "input": user_input("done 1")}}),
+        json!({"type": "threads.sync_custom_action", "params": {"thread_id": thread_id, "item_id": card.id, "action": {"type": "complete", "payload": complete.action.payload}}}),
+        json!({"type": "threads.update", "params": {"thread_id": thread_id, "title": "bob was here"}}),
+        json!({"type": "threads.retry_after_item", "params": {"thread_id": thread_id, "item_id": card.id}}),
+    ];
+    for attempt in &attempts {
+        let response = bob.post(attempt).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{attempt}");
+    }
+    let (status, _) = bob
+        .json(json!({ "type": "threads.delete", "params": { "thread_id": thread_id } }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "the SDK answers {{}} whatever the thread");
+    assert_eq!(
+        backend.stored_items("alice", &thread_id).await,
+        stored_before,
+        "bob wrote nothing to alice's thread"
+    );
 
     // Without the header a request is "anonymous", who sees nothing of alice's either.
     let anonymous = Client {
@@ -909,12 +929,13 @@ async fn each_user_gets_a_number_of_requests_a_minute() {
     }
     let response = backend.user("alice").post(&list).await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    // Three a minute: the next one in 20 s (the library's GCRA refills one every 60 s / 3).
     assert_eq!(
         response
             .headers()
             .get("retry-after")
             .and_then(|v| v.to_str().ok()),
-        Some("60")
+        Some("20")
     );
     let body: Value = response.json().await.expect("a JSON error body");
     assert_eq!(body["error"]["code"], "rate_limited");

@@ -6,6 +6,13 @@
 //! every request gets one. Its rejection is the HTTP answer when it fails, so an
 //! unauthenticated request never reaches the server.
 //!
+//! The router sets axum's `DefaultBodyLimit` to the server's
+//! [`Limits::max_body_bytes`](crate::server::Limits::max_body_bytes) and answers an oversized
+//! body with `413` and the JSON error body. Served with
+//! `into_make_service_with_connect_info::<SocketAddr>()`, the peer address is the rate-limit
+//! key of requests whose context gives none (see
+//! [`ChatKitServer::rate_limit`](crate::server::ChatKitServer::rate_limit)).
+//!
 //! ```no_run
 //! use chatkit_actions::{Action, action_handler};
 //! use chatkit_actions::handler::{ActionContext, HandlerResult};
@@ -34,9 +41,13 @@
 //! # }
 //! ```
 
+use std::net::{IpAddr, SocketAddr};
+
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{FromRequestParts, State};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -50,23 +61,62 @@ where
     H: ActionHandler,
     H::Context: FromRequestParts<ChatKitServer<H>>,
 {
+    let body_limit = server.current_limits().max_body_bytes();
     Router::new()
         .route(path, post(endpoint::<H>))
+        .layer(DefaultBodyLimit::max(body_limit))
         .with_state(server)
+}
+
+/// The peer address of a request, when the server was started with
+/// `into_make_service_with_connect_info::<SocketAddr>()`; never fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Peer(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Peer(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(addr)| addr.ip()),
+        ))
+    }
 }
 
 /// The endpoint itself, for applications that build their own router:
 /// `.route("/chatkit", post(endpoint::<App>)).with_state(server)`.
+///
+/// Set `DefaultBodyLimit` to the server's body limit on such a router, as [`router`] does;
+/// the server checks the limit again either way.
 pub async fn endpoint<H>(
     State(server): State<ChatKitServer<H>>,
+    Peer(peer): Peer,
     context: H::Context,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response
 where
     H: ActionHandler,
     H::Context: FromRequestParts<ChatKitServer<H>>,
 {
-    match server.process(&body, context).await {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            let limit = server.current_limits().max_body_bytes();
+            let error = if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                tracing::warn!(limit, "request body over the size limit");
+                ProcessError::TooLarge(format!(
+                    "the request body is larger than {limit} bytes"
+                ))
+            } else {
+                ProcessError::InvalidRequest(rejection.body_text())
+            };
+            return error.into_response();
+        }
+    };
+    match server.process_from(&body, context, peer).await {
         Ok(processed) => processed.into_response(),
         Err(error) => error.into_response(),
     }
@@ -111,6 +161,12 @@ impl IntoResponse for ProcessError {
             self.to_string()
         };
         let body = serde_json::json!({ "error": { "code": self.code(), "message": message } });
-        (status, axum::Json(body)).into_response()
+        let mut response = (status, axum::Json(body)).into_response();
+        if let Some(secs) = self.retry_after_secs() {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
     }
 }

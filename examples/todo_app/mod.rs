@@ -8,14 +8,12 @@
 //!   and "help";
 //! - [`state`]: the todo list, kept in each thread's server-private `metadata`;
 //! - [`session`]: the request context [`Session`], from the `x-user-id` header;
-//! - [`limit`]: a per-user rate limit in front of the endpoint;
 //! - [`server`]: the command line and the HTTP server.
 //!
 //! Run it with `cargo run --example todo -- --port 8000 --db todo.db`.
 
 pub mod actions;
 pub mod assistant;
-pub mod limit;
 pub mod server;
 pub mod session;
 pub mod state;

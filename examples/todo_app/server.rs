@@ -3,9 +3,10 @@
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::num::NonZeroU32;
 use std::sync::Arc;
 
-use chatkit_actions::server::ChatKitServer;
+use chatkit_actions::server::{ChatKitServer, RateLimit};
 use chatkit_actions::store::{SqliteStore, Store, StoreError};
 use clap::Parser;
 use tokio::net::TcpListener;
@@ -14,8 +15,7 @@ use tokio::task::JoinHandle;
 
 use super::actions::TodoApp;
 use super::assistant::TodoAssistant;
-use super::limit::{self, RateLimit};
-use super::session::Session;
+use super::session::{ANONYMOUS, Session};
 
 /// The path of the ChatKit endpoint.
 pub const ENDPOINT: &str = "/chatkit";
@@ -66,12 +66,18 @@ pub fn chatkit_server(store: SharedStore) -> ChatKitServer<TodoApp> {
     ChatKitServer::with_shared_store(store, TodoApp).respond_with(TodoAssistant)
 }
 
-/// The HTTP application: the ChatKit endpoint at [`ENDPOINT`], behind a per-user limit of
-/// `rate_limit` requests a minute (0: none).
+/// The HTTP application: the ChatKit endpoint at [`ENDPOINT`], with a limit of `rate_limit`
+/// requests a minute (0: none) per user, or per peer address for anonymous requests (the
+/// library's [`RateLimit`]: a burst of `rate_limit`, then one every `60 s / rate_limit`;
+/// beyond it `429 Too Many Requests` with `Retry-After`).
 pub fn app(store: SharedStore, rate_limit: u32) -> axum::Router {
-    chatkit_actions::http::router(chatkit_server(store), ENDPOINT).layer(
-        axum::middleware::from_fn_with_state(RateLimit::per_minute(rate_limit), limit::enforce),
-    )
+    let mut server = chatkit_server(store);
+    if let Some(per_minute) = NonZeroU32::new(rate_limit) {
+        server = server.rate_limit(RateLimit::per_minute(per_minute), |session: &Session| {
+            (session.user != ANONYMOUS).then(|| session.user.clone())
+        });
+    }
+    chatkit_actions::http::router(server, ENDPOINT)
 }
 
 /// A server running in the background, until [`RunningServer::stop`].
@@ -120,8 +126,11 @@ pub fn start(
     let (shutdown, stopped) = oneshot::channel::<()>();
     let app = app(store, rate_limit);
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
                 let _ = stopped.await;
             })
             .await

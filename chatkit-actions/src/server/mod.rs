@@ -30,9 +30,40 @@
 //! assert_eq!(json.as_ref(), br#"{"data":[],"has_more":false}"#);
 //! # });
 //! ```
+//!
+//! # Untrusted requests: the gates
+//!
+//! Every request passes, in order, before anything is loaded or run:
+//!
+//! 1. the [`Limits`] on the raw body: its size (`413`) and the nesting depth of its JSON
+//!    (`400`, checked by a scan of the bytes before serde sees them);
+//! 2. parsing (`400`);
+//! 3. the [`Limits`] on the parsed request: an action's payload size (`413`); a list's page
+//!    size is lowered to the cap;
+//! 4. the [`RateLimit`], per client key and optionally per action type (`429` with
+//!    `Retry-After`; [`ChatKitServer::rate_limit`]);
+//! 5. the application's [`Authorize`] check (`403`; [`ChatKitServer::authorize`]).
+//!
+//! A request stopped at a gate writes nothing and is logged at warn level.
+//!
+//! # Concurrency
+//!
+//! Requests that change a thread (`threads.add_user_message`, `threads.custom_action`,
+//! `threads.sync_custom_action`, `threads.retry_after_item`,
+//! `threads.add_client_tool_output`, `threads.update`, `threads.delete`) are serialized per
+//! thread: each holds the thread's lock from before it loads the thread until its response
+//! stream ends (or its JSON answer is ready), and waiters are served in arrival order. So an
+//! action's handler always sees the thread as the previous action left it, and no update is
+//! lost, whatever the store. Requests on different threads run in parallel; reads
+//! (`threads.get_by_id`, `items.list`, `threads.list`) take no lock. A handler that panics
+//! releases the lock: the panic becomes an error event at the end of its stream.
 
+mod authorize;
+mod guard;
+mod limits;
 mod locks;
 mod process;
+mod rate;
 
 use std::fmt;
 use std::pin::Pin;
@@ -48,7 +79,12 @@ use crate::request::FeedbackKind;
 use crate::store::{Store, StoreError};
 use crate::thread::ThreadStreamEvent;
 
+use self::guard::Guards;
 use self::locks::ThreadLocks;
+
+pub use self::authorize::{AuthRequest, Authorize, Denied};
+pub use self::limits::Limits;
+pub use self::rate::{Quota, RateLimit};
 
 /// A hook called for `items.feedback` (thumbs up or down on items).
 pub type FeedbackHook<C> = Arc<dyn Fn(&str, &[String], FeedbackKind, &C) + Send + Sync>;
@@ -66,6 +102,7 @@ struct Inner<H: ActionHandler> {
     allow_cancel: bool,
     feedback: Option<FeedbackHook<H::Context>>,
     locks: Arc<ThreadLocks>,
+    guards: Guards<H::Context>,
 }
 
 impl<H: ActionHandler> Clone for ChatKitServer<H> {
@@ -93,6 +130,7 @@ impl<H: ActionHandler> ChatKitServer<H> {
                 allow_cancel: true,
                 feedback: None,
                 locks: Arc::new(ThreadLocks::default()),
+                guards: Guards::default(),
             }),
         }
     }
@@ -243,6 +281,21 @@ pub enum ProcessError {
     /// params (400).
     #[error("invalid request: {0}")]
     InvalidRequest(String),
+    /// The body, or an action's payload, is larger than the [`Limits`] allow (413).
+    #[error("{0}")]
+    TooLarge(String),
+    /// The body nests arrays and objects deeper than the [`Limits`] allow (400).
+    #[error("{0}")]
+    TooDeep(String),
+    /// The client sent more requests than its [`RateLimit`] allows (429, with `Retry-After`).
+    #[error("too many requests: retry in {} s", retry_after_secs(*.retry_after))]
+    RateLimited {
+        /// How long until the next request is allowed.
+        retry_after: std::time::Duration,
+    },
+    /// The application's [`Authorize`] check refused the request (403, with its message).
+    #[error("{0}")]
+    Forbidden(String),
     /// The request names something that does not exist or is not visible to this user (404).
     #[error("{0}")]
     NotFound(String),
@@ -272,7 +325,10 @@ impl ProcessError {
     #[must_use]
     pub fn status(&self) -> u16 {
         match self {
-            ProcessError::InvalidRequest(_) => 400,
+            ProcessError::InvalidRequest(_) | ProcessError::TooDeep(_) => 400,
+            ProcessError::Forbidden(_) => 403,
+            ProcessError::TooLarge(_) => 413,
+            ProcessError::RateLimited { .. } => 429,
             ProcessError::NotFound(_) => 404,
             ProcessError::Conflict(_) => 409,
             ProcessError::Rejected(_) => 422,
@@ -286,6 +342,10 @@ impl ProcessError {
     pub fn code(&self) -> &'static str {
         match self {
             ProcessError::InvalidRequest(_) => "invalid_request",
+            ProcessError::TooLarge(_) => "payload_too_large",
+            ProcessError::TooDeep(_) => "too_deep",
+            ProcessError::RateLimited { .. } => "rate_limited",
+            ProcessError::Forbidden(_) => "forbidden",
             ProcessError::NotFound(_) => "not_found",
             ProcessError::Conflict(_) => "conflict",
             ProcessError::Rejected(_) => "action_rejected",
@@ -294,6 +354,24 @@ impl ProcessError {
             ProcessError::Handler(_) => "handler_error",
         }
     }
+}
+
+impl ProcessError {
+    /// For [`ProcessError::RateLimited`], the whole seconds to wait, for a `Retry-After`
+    /// header (at least 1).
+    #[must_use]
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            ProcessError::RateLimited { retry_after } => Some(retry_after_secs(*retry_after)),
+            _ => None,
+        }
+    }
+}
+
+/// A wait rounded up to whole seconds, at least 1.
+fn retry_after_secs(wait: std::time::Duration) -> u64 {
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    secs.max(1)
 }
 
 impl From<StoreError> for ProcessError {

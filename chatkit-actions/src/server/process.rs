@@ -38,7 +38,9 @@ impl<H: ActionHandler> ChatKitServer<H> {
     ///
     /// Everything that can be checked before streaming is checked here, so a bad request
     /// fails with an error (and an HTTP status) instead of an aborted stream: an unparsable
-    /// body, an unknown thread or item, a request the server does not support.
+    /// body, an unknown thread or item, a request the server does not support. Before any
+    /// of that, the gates: the [`Limits`](super::Limits), the rate limit, the authorization
+    /// check (see [`ChatKitServer::process_from`]).
     ///
     /// # Errors
     ///
@@ -48,9 +50,7 @@ impl<H: ActionHandler> ChatKitServer<H> {
         body: &[u8],
         context: H::Context,
     ) -> Result<Processed, ProcessError> {
-        let request: ChatKitRequest = serde_json::from_slice(body)
-            .map_err(|error| ProcessError::InvalidRequest(error.to_string()))?;
-        self.process_request(request, context).await
+        self.process_from(body, context, None).await
     }
 
     /// Processes a parsed request. See [`ChatKitServer::process`].
@@ -59,6 +59,16 @@ impl<H: ActionHandler> ChatKitServer<H> {
     ///
     /// As [`ChatKitServer::process`].
     pub async fn process_request(
+        &self,
+        mut request: ChatKitRequest,
+        context: H::Context,
+    ) -> Result<Processed, ProcessError> {
+        self.admit(&mut request, &context, None).await?;
+        self.dispatch(request, context).await
+    }
+
+    /// Runs an admitted request, logging its outcome.
+    pub(super) async fn dispatch(
         &self,
         request: ChatKitRequest,
         context: H::Context,
