@@ -14,11 +14,15 @@ use chatkit_actions::widget::{Button, Card, Form, Text};
 use chatkit_actions::{Action, action_handler};
 use serde_json::{Value, json};
 
+/// The tests send these without a widget (`item_id`), as a page's `sendCustomAction` does,
+/// so every server action is declared `client_payload`.
 #[derive(Action, Debug)]
 enum AppAction {
     /// Newtype payload.
+    #[action(client_payload)]
     SetCount(i64),
     /// A form action: `id` comes from the server, `title` and `description` from the form.
+    #[action(client_payload)]
     UpdateTodo {
         id: String,
         title: String,
@@ -26,22 +30,28 @@ enum AppAction {
         description: String,
     },
     /// No payload.
+    #[action(client_payload)]
     Refresh,
     /// The seed's `form_submit`: hidden context, then the model answers.
+    #[action(client_payload)]
     FormSubmit {
         #[serde(rename = "formData")]
         form_data: String,
     },
     /// The seed's conditional action.
+    #[action(client_payload)]
     ConditionalAction { threshold: i64 },
     /// Answered synchronously.
-    #[action(streaming = false)]
+    #[action(streaming = false, client_payload)]
     Toggle { id: String },
     /// Shows a widget whose button sends `toggle`.
+    #[action(client_payload)]
     ShowWidget,
     /// Fails with a message for the user.
+    #[action(client_payload)]
     Fail,
     /// Fails with an internal error.
+    #[action(client_payload)]
     Crash,
     /// Handled by the browser.
     #[action(handler = "client")]
@@ -430,6 +440,7 @@ mod gradual {
 
     #[derive(Action, Debug)]
     pub(super) enum TypedSoFar {
+        #[action(client_payload)]
         Ping,
     }
 

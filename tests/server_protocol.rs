@@ -46,22 +46,24 @@ impl StoreScope for User {
     }
 }
 
-/// The test application's actions.
+/// The test application's actions. The protocol tests send them to arbitrary widgets, or to
+/// none, so all are `client_payload` (no provenance check; `tests/untrusted_actions.rs` tests
+/// that).
 #[derive(Action, Debug)]
 enum TestAction {
     /// Streams `widget.root.updated` for the sender: a card showing `label` (or, without a
     /// sender, says so in an assistant message).
-    #[action(rename = "widget.update")]
+    #[action(rename = "widget.update", client_payload)]
     Update { label: String },
     /// Replaces the sender widget with a card showing `label` (`thread.item.replaced`).
-    #[action(rename = "widget.replace")]
+    #[action(rename = "widget.replace", client_payload)]
     Replace { label: String },
     /// Runs a script, as a user message would.
-    #[action(rename = "script")]
+    #[action(rename = "script", client_payload)]
     Script(String),
     /// Synchronous: returns the sender with a card showing `label`, or nothing when `label`
     /// is empty. Saves nothing.
-    #[action(rename = "widget.sync", streaming = false)]
+    #[action(rename = "widget.sync", streaming = false, client_payload)]
     Sync { label: String },
 }
 

@@ -213,6 +213,17 @@ fn merge(action: &ActionConfig, form: Value) -> Option<Value> {
     Some(payload)
 }
 
+/// The message of the error event among `events` (empty when there is none).
+fn error_message(events: &[ThreadStreamEvent]) -> String {
+    events
+        .iter()
+        .find_map(|event| match event {
+            ThreadStreamEvent::Error(error) => error.message.clone(),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
 fn types(events: &[ThreadStreamEvent]) -> Vec<&'static str> {
     events.iter().map(ThreadStreamEvent::event_type).collect()
 }
@@ -418,12 +429,19 @@ async fn add_then_complete_from_the_card(backend: &Backend) {
         ["<USER_ACTION>Completed todo #1 “buy milk”</USER_ACTION>"]
     );
 
-    // Completing again is answered by the state, not by an error (a conditional action).
+    // Completing again from the card as it was: the redrawn card offers no "Mark done" any
+    // more, so the server refuses the stale action before the handler (provenance).
     let events = alice
         .act(&thread_id, &card.id, &complete.action, json!({}))
         .await;
-    assert_eq!(types(&events), ["stream_options", "thread.item.done"]);
-    assert_eq!(assistant_texts(&events), ["“buy milk” was already done."]);
+    assert_eq!(types(&events), ["stream_options", "error"]);
+    assert_eq!(
+        error_message(&events),
+        format!(
+            "action `complete` is not offered by widget `{}` (the widget may have changed since it was shown)",
+            card.id
+        )
+    );
 
     // threads.get_by_id: the thread and its visible items.
     let (status, thread) = alice
@@ -432,7 +450,8 @@ async fn add_then_complete_from_the_card(backend: &Backend) {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(thread["title"], "Todos");
     assert_eq!(thread["metadata"], json!({}));
-    assert_eq!(thread["items"]["data"].as_array().map(Vec::len), Some(5));
+    // user, assistant, widget, assistant (the refused second "Mark done" wrote nothing)
+    assert_eq!(thread["items"]["data"].as_array().map(Vec::len), Some(4));
 }
 
 async fn toggle_is_a_sync_action_answered_with_the_redrawn_list(backend: &Backend) {
@@ -530,6 +549,7 @@ async fn acting_on_a_deleted_todo_is_a_friendly_error(backend: &Backend) {
     let events = alice
         .act(&thread_id, &card.id, &complete.action, json!({}))
         .await;
+    // The stored card no longer offers it, so provenance refuses it before the handler.
     assert_eq!(types(&events), ["stream_options", "error"]);
     let ThreadStreamEvent::Error(error) = &events[1] else {
         unreachable!()
@@ -537,7 +557,7 @@ async fn acting_on_a_deleted_todo_is_a_friendly_error(backend: &Backend) {
     assert_eq!(error.code, ErrorCode::Custom);
     assert_eq!(
         error.message.as_deref(),
-        Some("Todo #1 no longer exists: it was deleted or cleared. Say “list” to see your todos.")
+        Some(format!("action `complete` is not offered by widget `{}` (the widget may have changed since it was shown)", card.id).as_str())
     );
     assert!(!error.allow_retry);
     let stored = backend.stored_items("alice", &thread_id).await;
@@ -565,7 +585,8 @@ async fn card_as_form_adds_and_validates(backend: &Backend) {
         "the confirm action receives the card's fields"
     );
 
-    // A blank title (a client that skips the browser's validation) is refused with a message.
+    // A blank title (a client that skips the browser's validation) breaks the field's
+    // `pattern`, which the server checks too: refused before the handler.
     let events = alice
         .act(
             &thread_id,
@@ -574,10 +595,10 @@ async fn card_as_form_adds_and_validates(backend: &Backend) {
             json!({ "title": "   ", "description": "" }),
         )
         .await;
-    assert_eq!(types(&events), ["stream_options", "thread.item.done"]);
+    assert_eq!(types(&events), ["stream_options", "error"]);
     assert_eq!(
-        assistant_texts(&events),
-        ["Validation error: a todo needs a title."]
+        error_message(&events),
+        r"form field `title` does not match its pattern `\S.*`"
     );
 
     let events = alice
@@ -708,17 +729,15 @@ async fn clear_done_is_confirmed_and_conditional(backend: &Backend) {
     );
     assert_eq!(assistant_texts(&events), ["You have 1 todo open."]);
 
-    // The same confirm again: nothing is done any more, and the answer says so.
+    // The same confirm again: the card was replaced and offers it no more, so the stale
+    // action is refused before the handler.
     let events = alice
         .act(&thread_id, &card.id, &confirm.action, json!({}))
         .await;
-    assert_eq!(
-        types(&events),
-        ["stream_options", "thread.item.replaced", "thread.item.done"]
-    );
-    assert_eq!(
-        assistant_texts(&events),
-        ["There is no done todo to clear."]
+    assert_eq!(types(&events), ["stream_options", "error"]);
+    assert!(
+        error_message(&events).starts_with("action `clear_done` is not offered by widget"),
+        "{events:?}"
     );
 }
 
@@ -736,25 +755,32 @@ async fn select_opens_the_card_and_bad_payloads_are_rejected(backend: &Backend) 
     assert_ne!(card.id, list.id, "a new widget");
     assert!(has_action(&card.widget, "complete"));
 
-    // An imperative action (the page's `chatKit.sendAction`, no widget): same handler, and
-    // nothing to redraw.
-    let events = alice
-        .stream(json!({
+    // An imperative action (the page's `chatKit.sendAction`, no widget): `complete` is
+    // strict, so it is refused; `select_todo` is declared `client_payload` (the seed's
+    // chaining), so it runs, with nothing to redraw.
+    let imperative = |action: Value| {
+        json!({
             "type": "threads.custom_action",
-            "params": {
-                "thread_id": thread_id,
-                "action": { "type": "complete", "payload": { "id": 1 } },
-            },
-        }))
+            "params": { "thread_id": thread_id, "action": action },
+        })
+    };
+    let events = alice
+        .stream(imperative(
+            json!({ "type": "complete", "payload": { "id": 1 } }),
+        ))
         .await;
+    assert_eq!(types(&events), ["stream_options", "error"]);
     assert_eq!(
-        types(&events),
-        ["stream_options", "thread.updated", "thread.item.done"]
+        error_message(&events),
+        "action `complete` must come from a widget: send it with the `item_id` of the widget that offered it"
     );
-    assert_eq!(
-        assistant_texts(&events),
-        ["Done: “buy milk”. 0 open todos left."]
-    );
+    let events = alice
+        .stream(imperative(
+            json!({ "type": "select_todo", "payload": { "id": 1 } }),
+        ))
+        .await;
+    assert_eq!(types(&events), ["stream_options", "thread.item.done"]);
+    assert!(has_action(&last_widget(&events).widget, "complete"));
 
     // The client-handled action lives in the widget, and the server refuses it.
     let copy = site(&card.widget, "copy_title");
@@ -802,7 +828,11 @@ async fn users_cannot_see_each_other(backend: &Backend) {
     // items.list answers another user's thread as an unknown one: an empty page (the SDK's
     // answer for a thread without items), never alice's items.
     let (status, page) = bob.items(&thread_id).await;
-    assert_eq!((status, &page["data"]), (StatusCode::OK, &json!([])), "{page}");
+    assert_eq!(
+        (status, &page["data"]),
+        (StatusCode::OK, &json!([])),
+        "{page}"
+    );
     let stored_before = backend.stored_items("alice", &thread_id).await;
     let complete = site(&card.widget, "complete");
     let response = bob
@@ -830,7 +860,11 @@ async fn users_cannot_see_each_other(backend: &Backend) {
     let (status, _) = bob
         .json(json!({ "type": "threads.delete", "params": { "thread_id": thread_id } }))
         .await;
-    assert_eq!(status, StatusCode::OK, "the SDK answers {{}} whatever the thread");
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the SDK answers {{}} whatever the thread"
+    );
     assert_eq!(
         backend.stored_items("alice", &thread_id).await,
         stored_before,

@@ -60,6 +60,60 @@ pub(crate) struct Field<'a> {
     /// `#[action(form)]`: filled in by the client from a form input, so the server never
     /// writes it into the payload it puts in a widget.
     pub(crate) form: bool,
+    /// `#[action(sensitive)]`: its value never appears in a parse error or a log line.
+    pub(crate) sensitive: bool,
+    /// Its key in the payload object: the `#[serde(rename = "…")]` name, else the field's.
+    pub(crate) wire_name: String,
+}
+
+impl<'a> Field<'a> {
+    fn from_syn(cx: &Ctxt, field: &'a syn::Field) -> Field<'a> {
+        let attrs = Attrs::parse(cx, &field.attrs, Level::Field);
+        Field {
+            field,
+            form: attrs.form.is_some(),
+            sensitive: attrs.sensitive.is_some(),
+            wire_name: wire_name(field),
+        }
+    }
+}
+
+/// The key serde reads a field from: `#[serde(rename = "…")]` (or its `deserialize` half)
+/// when present, else the identifier without its `r#`. Other serde keys are serde's to check.
+fn wire_name(field: &syn::Field) -> String {
+    let mut name = field
+        .ident
+        .as_ref()
+        .map(|ident| ident.to_string().trim_start_matches("r#").to_owned())
+        .unwrap_or_default();
+    for attr in field
+        .attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("serde"))
+    {
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                if meta.input.peek(syn::Token![=]) {
+                    let lit: syn::LitStr = meta.value()?.parse()?;
+                    name = lit.value();
+                } else {
+                    meta.parse_nested_meta(|inner| {
+                        let lit: syn::LitStr = inner.value()?.parse()?;
+                        if inner.path.is_ident("deserialize") {
+                            name = lit.value();
+                        }
+                        Ok(())
+                    })?;
+                }
+            } else if meta.input.peek(syn::Token![=]) {
+                let _ = meta.value()?.parse::<syn::Expr>()?;
+            } else if meta.input.peek(syn::token::Paren) {
+                meta.parse_nested_meta(|_| Ok(()))?;
+            }
+            Ok(())
+        });
+    }
+    name
 }
 
 pub(crate) struct Variant<'a> {
@@ -134,10 +188,7 @@ impl<'a> Input<'a> {
                     Fields::Named(fields) => fields
                         .named
                         .iter()
-                        .map(|field| Field {
-                            field,
-                            form: Attrs::parse(cx, &field.attrs, Level::Field).form.is_some(),
-                        })
+                        .map(|field| Field::from_syn(cx, field))
                         .collect(),
                     other => {
                         cx.error_spanned_by(
@@ -206,10 +257,7 @@ impl<'a> Variant<'a> {
                 fields
                     .named
                     .iter()
-                    .map(|field| Field {
-                        field,
-                        form: Attrs::parse(cx, &field.attrs, Level::Field).form.is_some(),
-                    })
+                    .map(|field| Field::from_syn(cx, field))
                     .collect(),
             ),
         };

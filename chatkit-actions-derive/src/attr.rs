@@ -26,7 +26,7 @@ impl Level {
             Level::Variant => {
                 "`rename`, `typed`, `handler`, `loading`, `streaming`, `client_payload`"
             }
-            Level::Field => "`form`",
+            Level::Field => "`form`, `sensitive`",
         }
     }
 
@@ -75,6 +75,7 @@ pub(crate) struct Attrs {
     pub(crate) client_payload: Option<Span>,
     pub(crate) typed: Option<Span>,
     pub(crate) form: Option<Span>,
+    pub(crate) sensitive: Option<Span>,
 }
 
 impl Attrs {
@@ -111,7 +112,7 @@ impl Attrs {
             .map_or_else(|| quote::quote!(#path).to_string(), ToString::to_string);
         let allowed = match key.as_str() {
             "rename" | "typed" => level == Level::Variant,
-            "form" => level == Level::Field,
+            "form" | "sensitive" => level == Level::Field,
             "rename_all" => level == Level::Enum,
             "type" => level == Level::Struct,
             "crate" => matches!(level, Level::Enum | Level::Struct),
@@ -144,6 +145,7 @@ impl Attrs {
             "client_payload" => set_flag(cx, path, &mut self.client_payload),
             "typed" => set_flag(cx, path, &mut self.typed),
             "form" => set_flag(cx, path, &mut self.form),
+            "sensitive" => set_flag(cx, path, &mut self.sensitive),
             "streaming" => {
                 if let Some(lit) =
                     value::<LitBool>(cx, meta, "`streaming = false` or `streaming = true`")

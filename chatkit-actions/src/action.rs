@@ -29,11 +29,20 @@ pub struct ActionSpec {
     /// `true` when the client may build this action itself (`#[action(client_payload)]`), so
     /// the server does not require it to match an action a widget offered.
     pub client_payload: bool,
+    /// The payload keys filled in by form inputs (`#[action(form)]` fields): the server
+    /// never writes them into a widget's payload, and accepts them in a widget-issued action
+    /// even where the widget's payload had none.
+    pub form_fields: &'static [&'static str],
+    /// The payload keys whose values are secret (`#[action(sensitive)]` fields): a parse
+    /// error inside one of them says "invalid value (redacted)" instead of quoting the value,
+    /// in the error event and in the log.
+    pub sensitive: &'static [&'static str],
 }
 
 impl ActionSpec {
     /// A spec with the given type string and variant name and the default options: handled
-    /// on the server, `loadingBehavior: "auto"`, streaming, widget-issued only.
+    /// on the server, `loadingBehavior: "auto"`, streaming, widget-issued only, no form and
+    /// no sensitive fields.
     #[must_use]
     pub const fn new(action_type: &'static str, variant: &'static str) -> Self {
         ActionSpec {
@@ -43,6 +52,8 @@ impl ActionSpec {
             loading_behavior: LoadingBehavior::Auto,
             streaming: true,
             client_payload: false,
+            form_fields: &[],
+            sensitive: &[],
         }
     }
 }
@@ -227,13 +238,35 @@ fn finish<A: Action>(
             } else {
                 format!("payload.{path}")
             };
+            let spec = A::spec_for(action_type);
+            let message = if spec.is_some_and(|spec| inside_sensitive(spec, &path)) {
+                REDACTED.to_owned()
+            } else {
+                strip_position(&error)
+            };
             Err(ActionParseError::InvalidPayload {
-                action_type: A::spec_for(action_type).map_or("?", |spec| spec.action_type),
+                action_type: spec.map_or("?", |spec| spec.action_type),
                 path,
-                message: strip_position(&error),
+                message,
             })
         }
     }
+}
+
+/// What a parse error inside a sensitive field says instead of serde's message, which may
+/// quote the value (`invalid type: string "hunter2", expected u64`).
+const REDACTED: &str = "invalid value (redacted)";
+
+/// Whether `path` (`payload.password`, `payload.card.number`) is a sensitive field of `spec`
+/// or inside one.
+fn inside_sensitive(spec: &ActionSpec, path: &str) -> bool {
+    let Some(rest) = path.strip_prefix("payload.") else {
+        return false;
+    };
+    spec.sensitive.iter().any(|name| {
+        rest.strip_prefix(name)
+            .is_some_and(|tail| tail.is_empty() || tail.starts_with(['.', '[']))
+    })
 }
 
 /// `serde_json` appends " at line 1 column 12" to syntax and data errors; the path already

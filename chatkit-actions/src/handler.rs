@@ -10,6 +10,7 @@ use futures_util::future::BoxFuture;
 use crate::action::{Action, ActionParseError, RawAction};
 use crate::store::Store;
 use crate::thread::UserMessageItem;
+use crate::validate::ValidationError;
 
 mod context;
 mod error;
@@ -36,6 +37,19 @@ pub trait ActionHandler: Send + Sync + 'static {
     /// being rejected. Set by `#[action_handler(…, fallback)]`; this gives up the
     /// compile-time guarantee for those actions.
     const ACCEPTS_UNKNOWN: bool = false;
+
+    /// Checks a parsed action before its handler runs (after the widget checks). The default
+    /// accepts everything; `#[action_handler(AppAction, validate)]` routes it to
+    /// `<AppAction as ValidateAction>::validate`. See [`crate::validate`].
+    ///
+    /// # Errors
+    ///
+    /// The rules the action breaks; the client gets them as an error event (or a 422) and no
+    /// handler runs.
+    fn validate(&self, action: &Self::Action) -> Result<(), ValidationError> {
+        let _ = action;
+        Ok(())
+    }
 
     /// Runs the handler of a streamed action.
     fn handle(

@@ -74,6 +74,7 @@ pub mod request;
 pub mod server;
 pub mod store;
 pub mod thread;
+pub mod validate;
 pub mod widget;
 
 #[doc(hidden)]
@@ -116,8 +117,9 @@ pub use config::{ActionConfig, Handler, LoadingBehavior};
 /// | `handler = "client"` | variant, struct | handled by the browser; no server method is required |
 /// | `loading = "…"` | variant, struct | `"auto"` (default), `"none"`, `"self"`, `"container"` |
 /// | `streaming = false` | variant, struct | sent as `threads.sync_custom_action`; its handler returns the updated item |
-/// | `client_payload` | variant, struct | the client may build this action itself, not only echo one a widget offered |
-/// | `form` | field of a struct variant | filled in by the client from a form input: the server never writes it into the payload (so it cannot collide with the form's value) |
+/// | `client_payload` | variant, struct | the client may build this action itself, not only echo one a widget offered: the server skips the provenance check (type offered by the sender widget, server-set payload fields unchanged) and accepts it without an `item_id` |
+/// | `form` | field of a struct variant or struct | filled in by the client from a form input: the server never writes it into the payload (so it cannot collide with the form's value), and accepts it in a widget-issued action |
+/// | `sensitive` | field of a struct variant or struct | a secret: a parse error inside it says "invalid value (redacted)", never the value, in the error event and the log |
 /// | `typed` | newtype variant | the type string and loading behavior come from the payload type's own `#[derive(Action)]` |
 ///
 /// # On a struct
@@ -168,8 +170,10 @@ pub use chatkit_actions_derive::Action;
 /// Arguments: the enum's path, then optionally `context = Type` (the request context `C`,
 /// `()` by default; any `Send + Sync + 'static` type), `fallback` (unknown action types go to
 /// a method `async fn fallback(&self, action: RawAction, cx: &mut ActionContext<C>) ->
-/// HandlerResult` instead of being rejected: this gives up exhaustiveness for them), and
-/// `crate = "…"`. Helper methods that are not handlers belong in another impl block.
+/// HandlerResult` instead of being rejected: this gives up exhaustiveness for them),
+/// `validate` (every parsed action is checked by the enum's
+/// [`ValidateAction`](validate::ValidateAction) before its handler runs; see [`validate`]),
+/// and `crate = "…"`. Helper methods that are not handlers belong in another impl block.
 ///
 /// A missing handler names the variant, its type string and the signature to add; a method
 /// that matches no variant, two methods for one variant, and a parameter of the wrong type

@@ -49,7 +49,11 @@ pub enum TodoAction {
         #[serde(default)]
         description: String,
     },
-    /// Opens a todo's card (a click on its row in the list).
+    /// Opens a todo's card (a click on its row in the list). `client_payload`: the page may
+    /// also send it itself, without an item id, after the client-handled `copy_title` (the
+    /// seed's chaining); the handler checks the id against the thread either way. The other
+    /// actions are strict: only as a widget offered them.
+    #[action(client_payload)]
     SelectTodo {
         /// The todo's number.
         id: u64,
@@ -81,8 +85,9 @@ pub enum TodoAction {
     /// Copies a todo's title to the clipboard. Handled by the page's `widgets.onAction`
     /// (`handler: "client"`): it never reaches the server, and [`TodoApp`] has no method for it.
     /// The page may chain a server action after it, as the seed's "Chaining Actions" does:
-    /// `chatKit.sendAction({type: "select_todo", payload: {id}})` arrives without an item id,
-    /// and the handlers then have no sender to redraw.
+    /// `chatKit.sendAction({type: "select_todo", payload: {id}})` arrives without an item id
+    /// (accepted because `SelectTodo` is `client_payload`), and the handler then has no
+    /// sender to redraw.
     #[action(handler = "client")]
     CopyTitle {
         /// The text to copy.

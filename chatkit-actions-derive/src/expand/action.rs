@@ -31,7 +31,10 @@ fn spec_tokens(
     type_name: &TokenStream,
     variant: &str,
     options: Options,
+    fields: &[Field<'_>],
 ) -> TokenStream {
+    let form_fields = fields.iter().filter(|f| f.form).map(|f| &f.wire_name);
+    let sensitive = fields.iter().filter(|f| f.sensitive).map(|f| &f.wire_name);
     let handler = handler_tokens(krate, options.handler);
     let loading = loading_tokens(krate, options.loading);
     let streaming = options.streaming.unwrap_or(true);
@@ -44,6 +47,8 @@ fn spec_tokens(
             loading_behavior: #loading,
             streaming: #streaming,
             client_payload: #client_payload,
+            form_fields: &[#( #form_fields ),*],
+            sensitive: &[#( #sensitive ),*],
         }
     }
 }
@@ -150,6 +155,7 @@ pub(crate) fn expand_struct(input: &StructInput<'_>) -> TokenStream {
         &quote!(#type_name),
         &ident.to_string(),
         input.options,
+        &input.fields,
     );
     let serde = quote!(#krate::__private::serde);
     let expecting = format!("the payload of action `{type_name}`");
@@ -253,7 +259,17 @@ pub(crate) fn expand_enum(input: &EnumInput<'_>) -> TokenStream {
         let variant_name = name.to_string();
         match &variant.type_name {
             TypeName::Literal(text) => {
-                let spec = spec_tokens(krate, &quote!(#text), &variant_name, variant.options);
+                let fields = match &variant.shape {
+                    Shape::Struct(fields) => fields.as_slice(),
+                    Shape::Unit | Shape::Newtype(_) => &[],
+                };
+                let spec = spec_tokens(
+                    krate,
+                    &quote!(#text),
+                    &variant_name,
+                    variant.options,
+                    fields,
+                );
                 consts.push(quote! {
                     const #type_ident: &str = #text;
                     const #spec_ident: #krate::ActionSpec = #spec;
@@ -265,6 +281,7 @@ pub(crate) fn expand_enum(input: &EnumInput<'_>) -> TokenStream {
                     &quote!(<#ty as #krate::SingleAction>::SPEC.action_type),
                     &variant_name,
                     variant.options,
+                    &[],
                 );
                 let loading = if variant.options.loading.is_some() {
                     quote!(#spec.loading_behavior)
@@ -278,6 +295,8 @@ pub(crate) fn expand_enum(input: &EnumInput<'_>) -> TokenStream {
                     const #type_ident: &str = <#ty as #krate::SingleAction>::SPEC.action_type;
                     const #spec_ident: #krate::ActionSpec = #krate::ActionSpec {
                         loading_behavior: #loading,
+                        form_fields: <#ty as #krate::SingleAction>::SPEC.form_fields,
+                        sensitive: <#ty as #krate::SingleAction>::SPEC.sensitive,
                         ..#spec
                     };
                     const _: () = ::core::assert!(

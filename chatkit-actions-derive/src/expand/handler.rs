@@ -212,11 +212,13 @@ pub(crate) fn expand_handler_trait(input: &EnumInput<'_>) -> TokenStream {
     }
 }
 
-/// The arguments of `#[action_handler(AppAction, context = Ctx, fallback, crate = "…")]`.
+/// The arguments of `#[action_handler(AppAction, context = Ctx, fallback, validate, crate = "…")]`.
 pub(crate) struct HandlerArgs {
     action: syn::Path,
     context: Option<syn::Type>,
     fallback: Option<syn::Ident>,
+    /// `validate`: run `<AppAction as ValidateAction>::validate` before every handler.
+    validate: Option<syn::Ident>,
     crate_path: Option<syn::Path>,
 }
 
@@ -233,6 +235,7 @@ impl Parse for HandlerArgs {
             action,
             context: None,
             fallback: None,
+            validate: None,
             crate_path: None,
         };
         while !input.is_empty() {
@@ -252,12 +255,13 @@ impl Parse for HandlerArgs {
                     args.context = Some(input.parse()?);
                 }
                 "fallback" if args.fallback.is_none() => args.fallback = Some(key),
+                "validate" if args.validate.is_none() => args.validate = Some(key),
                 "crate" if args.crate_path.is_none() => {
                     input.parse::<Token![=]>()?;
                     let lit: syn::LitStr = input.parse()?;
                     args.crate_path = Some(lit.parse()?);
                 }
-                "context" | "fallback" | "crate" => {
+                "context" | "fallback" | "validate" | "crate" => {
                     return Err(syn::Error::new(
                         key.span(),
                         format!("duplicate `{key}` argument\nhelp: remove one of them"),
@@ -267,7 +271,7 @@ impl Parse for HandlerArgs {
                     return Err(syn::Error::new(
                         key.span(),
                         format!(
-                            "unknown `action_handler` argument `{key}`\nhelp: the arguments are the action enum, then optionally `context = Type`, `fallback` and `crate = \"…\"`"
+                            "unknown `action_handler` argument `{key}`\nhelp: the arguments are the action enum, then optionally `context = Type`, `fallback`, `validate` and `crate = \"…\"`"
                         ),
                     ));
                 }
@@ -367,6 +371,20 @@ pub(crate) fn expand_action_handler(args: &HandlerArgs, mut item: ItemImpl) -> T
         _ => true,
     });
 
+    let validate_impl = args.validate.as_ref().map(|keyword| {
+        let bound = quote_spanned! {keyword.span()=>
+            <#action as #krate::validate::ValidateAction>::validate(action)
+        };
+        quote! {
+            fn validate(
+                &self,
+                action: &#action,
+            ) -> ::core::result::Result<(), #krate::validate::ValidationError> {
+                #bound
+            }
+        }
+    });
+
     let trait_path = {
         let mut path = action.clone();
         if let Some(last) = path.segments.last_mut() {
@@ -415,6 +433,7 @@ pub(crate) fn expand_action_handler(args: &HandlerArgs, mut item: ItemImpl) -> T
             }
 
             #fallback_impl
+            #validate_impl
         }
 
         #fallback_method

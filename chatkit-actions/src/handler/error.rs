@@ -56,6 +56,9 @@ enum Kind {
     },
     /// The client went away; nothing more can be sent.
     Cancelled,
+    /// The server refused the action before its handler ran: a forged or tampered action, a
+    /// form constraint, a validation rule.
+    Rejected(String),
 }
 
 impl HandlerError {
@@ -91,6 +94,18 @@ impl HandlerError {
     pub fn invalid_action(error: ActionParseError) -> Self {
         HandlerError {
             kind: Kind::InvalidAction(error),
+            allow_retry: None,
+        }
+    }
+
+    /// An action the server refuses before its handler runs, with the reason the user sees
+    /// (`code: "custom"`, no retry): a forged or tampered widget action, a broken form
+    /// constraint, a failed [`ValidateAction`](crate::validate::ValidateAction). A client
+    /// error: logged at `warn`. Never put a sensitive value in `reason`.
+    #[must_use]
+    pub fn rejected(reason: impl Into<String>) -> Self {
+        HandlerError {
+            kind: Kind::Rejected(reason.into()),
             allow_retry: None,
         }
     }
@@ -157,7 +172,10 @@ impl HandlerError {
     pub fn is_client_error(&self) -> bool {
         matches!(
             self.kind,
-            Kind::InvalidAction(_) | Kind::ClientAction(_) | Kind::WrongRequest { .. }
+            Kind::InvalidAction(_)
+                | Kind::ClientAction(_)
+                | Kind::WrongRequest { .. }
+                | Kind::Rejected(_)
         )
     }
 
@@ -165,7 +183,9 @@ impl HandlerError {
     #[must_use]
     pub fn to_event(&self) -> ErrorEvent {
         let (code, message, default_retry) = match &self.kind {
-            Kind::Custom(message) => ("custom".to_owned(), Some(message.clone()), false),
+            Kind::Custom(message) | Kind::Rejected(message) => {
+                ("custom".to_owned(), Some(message.clone()), false)
+            }
             Kind::Stream(code) => (code.clone(), None, code == "stream.error"),
             Kind::Internal(_) | Kind::Store(_) | Kind::Cancelled => {
                 ("stream.error".to_owned(), None, true)
@@ -185,7 +205,7 @@ impl HandlerError {
 impl fmt::Display for HandlerError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
-            Kind::Custom(message) => f.write_str(message),
+            Kind::Custom(message) | Kind::Rejected(message) => f.write_str(message),
             Kind::Stream(code) => write!(f, "stream error `{code}`"),
             Kind::Internal(error) => write!(f, "handler failed: {error}"),
             Kind::Store(error) => write!(f, "store failed: {error}"),

@@ -64,6 +64,7 @@ mod limits;
 mod locks;
 mod process;
 mod rate;
+mod untrusted;
 
 use std::fmt;
 use std::pin::Pin;

@@ -423,10 +423,18 @@ impl<H: ActionHandler> ChatKitServer<H> {
             },
         };
         let action_type = params.action.action_type.clone();
-        let action = H::Action::from_raw(params.action).map_err(|error| {
+        let action = H::Action::from_raw(params.action.clone()).map_err(|error| {
             tracing::warn!(action = %action_type, thread = %thread.id, %error, "action rejected");
             ProcessError::Rejected(error.to_string())
         })?;
+        let admitted = super::untrusted::admit(
+            &inner.handler,
+            Some(&action),
+            &params.action,
+            sender.as_ref(),
+            &thread.id,
+        );
+        admitted.map_err(|error| ProcessError::Rejected(error.to_string()))?;
         let mut cx = SyncActionContext::new(thread, sender, context, Arc::clone(&inner.store));
         let result = inner.handler.handle_sync(action, &mut cx).await;
         drop(guard);
@@ -451,8 +459,12 @@ async fn run_action<H: ActionHandler>(
 ) -> HandlerResult {
     let thread_id = cx.thread().id.clone();
     match H::Action::from_raw(raw.clone()) {
-        Ok(action) => handler.handle(action, cx).await,
+        Ok(action) => {
+            super::untrusted::admit(handler, Some(&action), &raw, cx.sender(), &thread_id)?;
+            handler.handle(action, cx).await
+        }
         Err(crate::ActionParseError::UnknownType { .. }) if H::ACCEPTS_UNKNOWN => {
+            super::untrusted::admit(handler, None, &raw, cx.sender(), &thread_id)?;
             handler.handle_unknown(raw, cx).await
         }
         Err(error) => {

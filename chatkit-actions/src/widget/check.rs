@@ -121,7 +121,7 @@ impl FormField {
     }
 
     /// The field a component contributes to its form, if it is one.
-    fn of(component: &WidgetComponent, pointer: &str) -> Option<Self> {
+    pub(crate) fn of(component: &WidgetComponent, pointer: &str) -> Option<Self> {
         let field = match component {
             WidgetComponent::Input(input) => FormField {
                 required: input.required == Some(true),
