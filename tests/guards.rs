@@ -98,11 +98,7 @@ fn action(action: &Value) -> Vec<u8> {
 }
 
 /// Runs a request to its end: the events of a stream (none of them an error), or the JSON.
-async fn run(
-    server: &ChatKitServer<App>,
-    body: &[u8],
-    user: User,
-) -> Result<Value, ProcessError> {
+async fn run(server: &ChatKitServer<App>, body: &[u8], user: User) -> Result<Value, ProcessError> {
     match server.process(body, user).await? {
         Processed::Json(json) => Ok(serde_json::from_slice(&json).expect("JSON")),
         Processed::Stream(stream) => {
@@ -132,7 +128,10 @@ fn padded(mut body: Vec<u8>, len: usize) -> Vec<u8> {
 async fn body_size_at_the_limit_is_accepted_and_one_byte_more_is_413() {
     const LIMIT: usize = 4096;
     let (server, store) = start(|s| s.limits(Limits::default().body_bytes(LIMIT))).await;
-    let at = padded(action(&json!({"type": "echo", "payload": {"text": "at"}})), LIMIT);
+    let at = padded(
+        action(&json!({"type": "echo", "payload": {"text": "at"}})),
+        LIMIT,
+    );
     assert!(run(&server, &at, User::default()).await.is_ok());
     assert_eq!(metadata(&store, "echo").await, "at");
 
@@ -181,7 +180,11 @@ async fn nesting_at_the_depth_limit_is_accepted_and_one_level_more_is_400() {
         .await
         .expect_err("one level deeper");
     assert_eq!((error.status(), error.code()), (400, "too_deep"));
-    assert_eq!(thread_title().await.as_deref(), Some("at"), "nothing written");
+    assert_eq!(
+        thread_title().await.as_deref(),
+        Some("at"),
+        "nothing written"
+    );
 
     // Far past the limit (and past serde_json's own recursion limit): still a clean 400.
     let (defaults, _) = start(|s| s).await;
@@ -230,7 +233,13 @@ async fn list_pages_are_capped_at_the_page_size_limit() {
             .await
             .expect("save");
     }
-    for (limit, expected) in [(Some(3), 3), (Some(4), 3), (Some(1000), 3), (None, 3), (Some(2), 2)] {
+    for (limit, expected) in [
+        (Some(3), 3),
+        (Some(4), 3),
+        (Some(1000), 3),
+        (None, 3),
+        (Some(2), 2),
+    ] {
         let body = json!({"type": "threads.list", "params": {"limit": limit}});
         let page = run(&server, body.to_string().as_bytes(), User::default())
             .await
@@ -287,7 +296,11 @@ async fn requests_over_the_rate_limit_are_429_and_run_nothing() {
     let wait = error.retry_after_secs().expect("a retry delay");
     assert!((29..=30).contains(&wait), "{wait}");
     assert!(error.to_string().contains("retry in"), "{error}");
-    assert_eq!(metadata(&store, "count").await, 2, "the refused bump did not run");
+    assert_eq!(
+        metadata(&store, "count").await,
+        2,
+        "the refused bump did not run"
+    );
 
     // Other users have their own budget; a request without a key is not limited here.
     assert!(run(&server, &bump, User::named("bob")).await.is_ok());
@@ -299,18 +312,24 @@ async fn requests_over_the_rate_limit_are_429_and_run_nothing() {
 
 #[tokio::test]
 async fn each_action_type_can_have_its_own_rate_limit() {
-    let limit = RateLimit::per_minute(per_minute(100)).per_action_type(Quota::per_minute(
-        per_minute(1),
-    ));
+    let limit =
+        RateLimit::per_minute(per_minute(100)).per_action_type(Quota::per_minute(per_minute(1)));
     let (server, store) = start(|s| s.rate_limit(limit, user_key)).await;
     let alice = || User::named("alice");
-    assert!(run(&server, &action(&json!({"type": "bump"})), alice()).await.is_ok());
+    assert!(
+        run(&server, &action(&json!({"type": "bump"})), alice())
+            .await
+            .is_ok()
+    );
     let error = run(&server, &action(&json!({"type": "bump"})), alice())
         .await
         .expect_err("a second bump in the minute");
     assert_eq!(error.status(), 429);
     let echo = action(&json!({"type": "echo", "payload": {"text": "hi"}}));
-    assert!(run(&server, &echo, alice()).await.is_ok(), "echo has its own budget");
+    assert!(
+        run(&server, &echo, alice()).await.is_ok(),
+        "echo has its own budget"
+    );
     let list = json!({"type": "threads.list", "params": {}}).to_string();
     assert!(run(&server, list.as_bytes(), alice()).await.is_ok());
     assert_eq!(metadata(&store, "count").await, 1);
@@ -359,7 +378,10 @@ async fn post(url: &str, user: Option<&str>, body: Vec<u8>) -> (StatusCode, Opti
     if let Some(user) = user {
         request = request.header("x-user", user);
     }
-    let response = request.send().await.expect("the request reaches the server");
+    let response = request
+        .send()
+        .await
+        .expect("the request reaches the server");
     let status = response.status();
     let retry_after = response
         .headers()
@@ -401,7 +423,10 @@ async fn over_http_the_body_limit_is_a_json_413() {
     const LIMIT: usize = 2048;
     let (server, store) = start(|s| s.limits(Limits::default().body_bytes(LIMIT))).await;
     let url = serve(server).await;
-    let at = padded(action(&json!({"type": "echo", "payload": {"text": "at"}})), LIMIT);
+    let at = padded(
+        action(&json!({"type": "echo", "payload": {"text": "at"}})),
+        LIMIT,
+    );
     let (status, _, _) = post(&url, None, at).await;
     assert_eq!(status, StatusCode::OK);
     let past = padded(
@@ -477,7 +502,9 @@ async fn a_closure_is_an_authorization_check() {
         body,
         json!({"error": {"code": "forbidden", "message": "sign in first"}})
     );
-    let list = json!({"type": "threads.list", "params": {}}).to_string().into_bytes();
+    let list = json!({"type": "threads.list", "params": {}})
+        .to_string()
+        .into_bytes();
     let (status, _, _) = post(&url, None, list).await;
     assert_eq!(status, StatusCode::OK);
     let (status, _, _) = post(&url, Some("carol"), action(&json!({"type": "bump"}))).await;

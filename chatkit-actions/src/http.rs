@@ -107,9 +107,7 @@ where
             let limit = server.current_limits().max_body_bytes();
             let error = if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 tracing::warn!(limit, "request body over the size limit");
-                ProcessError::TooLarge(format!(
-                    "the request body is larger than {limit} bytes"
-                ))
+                ProcessError::TooLarge(format!("the request body is larger than {limit} bytes"))
             } else {
                 ProcessError::InvalidRequest(rejection.body_text())
             };

@@ -131,9 +131,9 @@ pub fn start(
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await
+            let _ = stopped.await;
+        })
+        .await
     });
     Ok(RunningServer {
         addr,

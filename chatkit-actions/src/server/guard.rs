@@ -62,12 +62,13 @@ impl<H: ActionHandler> ChatKitServer<H> {
     /// # struct App;
     /// # #[action_handler(AppAction)]
     /// # impl App {
-    /// #     async fn ping(&self, cx: &mut ActionContext<String>) -> HandlerResult { Ok(()) }
+    /// #     async fn ping(&self, cx: &mut ActionContext<()>) -> HandlerResult { Ok(()) }
     /// # }
     ///
     /// let per_minute = NonZeroU32::new(60).unwrap();
+    /// // The context here is `()`: one budget for everyone. A real key is a user id.
     /// let server = ChatKitServer::new(MemoryStore::new(), App)
-    ///     .rate_limit(RateLimit::per_minute(per_minute), |user: &String| Some(user.clone()));
+    ///     .rate_limit(RateLimit::per_minute(per_minute), |(): &()| Some("all".to_owned()));
     /// # let _ = server;
     /// ```
     ///
@@ -95,12 +96,12 @@ impl<H: ActionHandler> ChatKitServer<H> {
     /// # struct App;
     /// # #[action_handler(AppAction)]
     /// # impl App {
-    /// #     async fn ping(&self, cx: &mut ActionContext<String>) -> HandlerResult { Ok(()) }
+    /// #     async fn ping(&self, cx: &mut ActionContext<()>) -> HandlerResult { Ok(()) }
     /// # }
     ///
     /// let server = ChatKitServer::new(MemoryStore::new(), App).authorize(
-    ///     |user: &String, request: &AuthRequest<'_>| match request.action_type() {
-    ///         Some("ping") if user != "admin" => Err(Denied::new("only the admin may ping")),
+    ///     |(): &(), request: &AuthRequest<'_>| match request.action_type() {
+    ///         Some("ping") => Err(Denied::new("nobody may ping")),
     ///         _ => Ok(()),
     ///     },
     /// );

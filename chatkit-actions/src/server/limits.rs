@@ -152,15 +152,11 @@ impl Limits {
                     )));
                 }
             }
-            ChatKitRequest::ThreadsList { params, .. } => {
-                if params.page_size() > self.page_size {
-                    params.limit = Some(u32::try_from(self.page_size).unwrap_or(u32::MAX));
-                }
+            ChatKitRequest::ThreadsList { params, .. } if params.page_size() > self.page_size => {
+                params.limit = Some(u32::try_from(self.page_size).unwrap_or(u32::MAX));
             }
-            ChatKitRequest::ItemsList { params, .. } => {
-                if params.page_size() > self.page_size {
-                    params.limit = Some(u32::try_from(self.page_size).unwrap_or(u32::MAX));
-                }
+            ChatKitRequest::ItemsList { params, .. } if params.page_size() > self.page_size => {
+                params.limit = Some(u32::try_from(self.page_size).unwrap_or(u32::MAX));
             }
             _ => {}
         }
@@ -244,7 +240,7 @@ mod tests {
     #[test]
     fn payload_length_is_the_compact_json_length() {
         let value = json!({"id": 1, "title": "abc"});
-        let len = serde_json::to_vec(&value).map(|v| v.len()).unwrap_or(0);
+        let len = serde_json::to_vec(&value).map_or(0, |v| v.len());
         assert!(!json_len_exceeds(&value, len));
         assert!(json_len_exceeds(&value, len - 1));
     }
