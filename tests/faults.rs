@@ -41,7 +41,6 @@ impl App {
         Ok(())
     }
 
-    #[expect(clippy::unused_async, reason = "handlers are async")]
     async fn boom(&self, _cx: &mut ActionContext<()>) -> HandlerResult {
         panic!("the handler broke")
     }
