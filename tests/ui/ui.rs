@@ -11,8 +11,8 @@
 #[test]
 fn ui() {
     let t = trybuild::TestCases::new();
-    t.pass("tests/ui/derive_action/pass/*.rs");
-    t.compile_fail("tests/ui/derive_action/fail/*.rs");
-    t.pass("tests/ui/action_handler/pass/*.rs");
-    t.compile_fail("tests/ui/action_handler/fail/*.rs");
+    t.pass("derive_action/pass/*.rs");
+    t.compile_fail("derive_action/fail/*.rs");
+    t.pass("action_handler/pass/*.rs");
+    t.compile_fail("action_handler/fail/*.rs");
 }
