@@ -213,7 +213,8 @@ impl Harness {
     }
 
     fn body(&self, request: &str, action: Value, item_id: Option<&str>) -> Value {
-        let mut params = json!({"thread_id": self.thread_id, "action": action});
+        let mut params = json!({"thread_id": self.thread_id});
+        params["action"] = action;
         if let Some(item_id) = item_id {
             params["item_id"] = json!(item_id);
         }
@@ -258,7 +259,9 @@ async fn stream(server: &ChatKitServer<App>, body: Value) -> Vec<ThreadStreamEve
 }
 
 fn save(payload: Value) -> Value {
-    json!({"type": "save", "payload": payload})
+    let mut action = json!({"type": "save"});
+    action["payload"] = payload;
+    action
 }
 
 #[tokio::test]

@@ -56,6 +56,10 @@ pub(crate) enum Shape<'a> {
 
 /// A field of a struct variant.
 pub(crate) struct Field<'a> {
+    #[expect(
+        clippy::struct_field_names,
+        reason = "the syn node of the field; `f.field.ty` reads best at the use sites"
+    )]
     pub(crate) field: &'a syn::Field,
     /// `#[action(form)]`: filled in by the client from a form input, so the server never
     /// writes it into the payload it puts in a widget.
