@@ -11,6 +11,7 @@ use axum::body::{Body, Bytes};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use axum::serve::ListenerExt;
 use clap::Parser;
 
 /// A bare SSE endpoint at `http://127.0.0.1:PORT/chatkit`.
@@ -67,5 +68,9 @@ async fn main() -> std::io::Result<()> {
         "ceiling listening on http://{}/chatkit",
         listener.local_addr()?
     );
+    // As the counter: no Nagle delay on small writes.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, app).await
 }

@@ -21,6 +21,7 @@ use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
+use axum::serve::ListenerExt;
 use chatkit_actions::handler::{
     ActionContext, HandlerError, HandlerResult, Respond, SyncActionContext, SyncResult,
 };
@@ -224,6 +225,13 @@ pub async fn run(args: Args) -> Result<(), Box<dyn std::error::Error + Send + Sy
         listener.local_addr()?,
         args.store
     );
+    // An event stream is written frame by frame: without `TCP_NODELAY`, Nagle's algorithm
+    // holds each small frame back until the client's delayed ACK, about 40 ms per answer.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::warn!(%error, "could not set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, app(store))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
