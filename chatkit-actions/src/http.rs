@@ -37,6 +37,11 @@
 //! let server = ChatKitServer::new(MemoryStore::new(), App);
 //! let app = chatkit_actions::http::router(server, "/chatkit");
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
+//! // Events are small writes: turn Nagle's algorithm off, or each response waits for the
+//! // client's acknowledgement of the previous write (about 40 ms on Linux).
+//! let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+//!     let _ = tcp.set_nodelay(true);
+//! });
 //! axum::serve(listener, app).await
 //! # }
 //! ```

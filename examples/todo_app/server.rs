@@ -125,6 +125,11 @@ pub fn start(
     let addr = listener.local_addr()?;
     let (shutdown, stopped) = oneshot::channel::<()>();
     let app = app(store, rate_limit);
+    // Events are small writes: without TCP_NODELAY, Nagle's algorithm holds each one until the
+    // client acknowledges the previous (about 40 ms a response on Linux).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let task = tokio::spawn(async move {
         axum::serve(
             listener,

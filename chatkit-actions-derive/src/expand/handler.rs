@@ -114,7 +114,7 @@ pub(crate) fn expand_handler_trait(input: &EnumInput<'_>) -> TokenStream {
         };
         methods.push(quote! {
             #[doc = #doc]
-            #[allow(unused_variables)]
+            #[allow(unused_variables, clippy::too_many_arguments)]
             fn #method(
                 &self,
                 #( #params, )*
