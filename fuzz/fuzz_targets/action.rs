@@ -6,15 +6,25 @@
 use chatkit_actions::{Action, RawAction};
 use libfuzzer_sys::fuzz_target;
 
-
 #[derive(Action, Debug, PartialEq)]
 enum FuzzAction {
-    Increment { count: i64 },
+    Increment {
+        count: i64,
+    },
     SetCount(i64),
-    Rename { title: String, note: Option<String> },
-    Tags { tags: Vec<String>, weights: Vec<f64>, id: Option<u64> },
+    Rename {
+        title: String,
+        note: Option<String>,
+    },
+    Tags {
+        tags: Vec<String>,
+        weights: Vec<f64>,
+        id: Option<u64>,
+    },
     #[action(rename = "todo.delete")]
-    Delete { id: String },
+    Delete {
+        id: String,
+    },
     Refresh,
 }
 

@@ -26,7 +26,9 @@ struct App;
 #[action_handler(FuzzAction)]
 impl App {
     async fn increment(&self, count: i64, cx: &mut ActionContext<()>) -> HandlerResult {
-        cx.thread_mut().metadata.insert("count".to_owned(), count.into());
+        cx.thread_mut()
+            .metadata
+            .insert("count".to_owned(), count.into());
         Ok(())
     }
     async fn rename(
