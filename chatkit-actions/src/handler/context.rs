@@ -645,13 +645,18 @@ mod widget_stream_tests {
     use crate::widget::{Card, Text, WidgetRoot};
     use crate::{Action, action_handler};
 
+    /// The tests send these directly, not from a widget that offered them: they are
+    /// declared `client_payload` so provenance lets them through.
     #[derive(Action, Debug)]
     enum WidgetAction {
         /// Streams a Card with one `Text{id: "text"}` per value.
+        #[action(client_payload)]
         Stream(Vec<String>),
         /// Updates the sender to this widget.
+        #[action(client_payload)]
         Update(WidgetRoot),
         /// Shows a static widget.
+        #[action(client_payload)]
         Show(WidgetRoot),
     }
 
