@@ -70,6 +70,8 @@ pub mod config;
 pub mod handler;
 #[cfg(feature = "axum")]
 pub mod http;
+#[cfg(feature = "playground")]
+pub mod playground;
 pub mod request;
 pub mod server;
 pub mod store;

@@ -20,10 +20,14 @@ use super::session::{ANONYMOUS, Session};
 /// The path of the ChatKit endpoint.
 pub const ENDPOINT: &str = "/chatkit";
 
+/// The path of the playground page (`chatkit_actions::playground`).
+pub const PLAYGROUND: &str = "/playground";
+
 /// The `--db` value that keeps everything in memory (gone at exit).
 pub const IN_MEMORY: &str = ":memory:";
 
-/// The todo ChatKit backend: a ChatKit endpoint at `http://127.0.0.1:PORT/chatkit`.
+/// The todo ChatKit backend: a ChatKit endpoint at `http://127.0.0.1:PORT/chatkit`, and the
+/// playground page at `http://127.0.0.1:PORT/playground`.
 ///
 /// The user of a request is the `x-user-id` header ("anonymous" without it); each user sees
 /// only their own threads. Logs go to stderr; set `RUST_LOG` (default `info`).
@@ -66,7 +70,8 @@ pub fn chatkit_server(store: SharedStore) -> ChatKitServer<TodoApp> {
     ChatKitServer::with_shared_store(store, TodoApp).respond_with(TodoAssistant)
 }
 
-/// The HTTP application: the ChatKit endpoint at [`ENDPOINT`], with a limit of `rate_limit`
+/// The HTTP application: the ChatKit endpoint at [`ENDPOINT`] and the playground page at
+/// [`PLAYGROUND`], with a limit of `rate_limit`
 /// requests a minute (0: none) per user, or per peer address for anonymous requests (the
 /// library's [`RateLimit`]: a burst of `rate_limit`, then one every `60 s / rate_limit`;
 /// beyond it `429 Too Many Requests` with `Retry-After`).
@@ -78,6 +83,7 @@ pub fn app(store: SharedStore, rate_limit: u32) -> axum::Router {
         });
     }
     chatkit_actions::http::router(server, ENDPOINT)
+        .merge(chatkit_actions::playground::router(PLAYGROUND, ENDPOINT))
 }
 
 /// A server running in the background, until [`RunningServer::stop`].
@@ -97,6 +103,11 @@ impl RunningServer {
     /// The URL of its ChatKit endpoint, such as `http://127.0.0.1:8000/chatkit`.
     pub fn endpoint_url(&self) -> String {
         format!("http://{}{ENDPOINT}", self.addr)
+    }
+
+    /// The URL of its playground page, such as `http://127.0.0.1:8000/playground`.
+    pub fn playground_url(&self) -> String {
+        format!("http://{}{PLAYGROUND}", self.addr)
     }
 
     /// Stops accepting connections, waits for the open ones to finish, and drops the store.
@@ -149,7 +160,9 @@ pub fn start(
 
 /// The line printed once the server listens.
 pub fn banner(addr: SocketAddr, db: &str) -> String {
-    format!("todo backend listening on http://{addr}{ENDPOINT} (SQLite: {db})")
+    format!(
+        "todo backend listening on http://{addr}{ENDPOINT} — playground: http://{addr}{PLAYGROUND} (SQLite: {db})"
+    )
 }
 
 /// Runs the backend as the binary does: opens the store, binds `127.0.0.1:PORT`, prints the
@@ -240,7 +253,7 @@ mod tests {
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, 8000));
         assert_eq!(
             banner(addr, "todo.db"),
-            "todo backend listening on http://127.0.0.1:8000/chatkit (SQLite: todo.db)"
+            "todo backend listening on http://127.0.0.1:8000/chatkit — playground: http://127.0.0.1:8000/playground (SQLite: todo.db)"
         );
     }
 }

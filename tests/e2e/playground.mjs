@@ -1,0 +1,285 @@
+// The playground in a real browser, against the todo backend: Playwright (playwright-core)
+// driving Debian's Chromium. Run by tests/playground_e2e.rs, which starts the backend and
+// checks its store afterwards:
+//
+//   node tests/e2e/playground.mjs <playground URL> <screenshot directory>
+//
+// Chromium is $CHATKIT_CHROMIUM (default /usr/bin/chromium). The script fails (exit 1) on a
+// failed assertion, on any console error, uncaught page error, failed request or HTTP error
+// answer. Its last line of output is a JSON summary: {"thread_id": …, "screenshots": […]}.
+
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { chromium } from "playwright-core";
+
+const [url, shots] = process.argv.slice(2);
+if (!url || !shots) {
+  console.error("usage: node playground.mjs <playground URL> <screenshot directory>");
+  process.exit(2);
+}
+fs.mkdirSync(shots, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHATKIT_CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  args: [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+});
+
+const problems = [];
+const screenshots = [];
+let page;
+
+async function shot(name) {
+  const file = path.join(shots, `${String(screenshots.length + 1).padStart(2, "0")}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: false });
+  screenshots.push(file);
+}
+
+/** The protocol panel's entries, as the page keeps them. */
+const protocol = () => page.evaluate(() => window.chatkitPlayground.log);
+const requests = async () => (await protocol()).filter((entry) => entry.direction === "request");
+
+/** Waits until no request is in flight. */
+const idle = () => page.waitForFunction(() => window.chatkitPlayground?.idle === true);
+
+/**
+ * Runs `act` and waits for the requests it sends (at least `count`) to finish; returns the
+ * requests sent.
+ */
+async function sends(act, count = 1) {
+  const before = (await requests()).length;
+  await act();
+  await page.waitForFunction(
+    ([before, count]) =>
+      window.chatkitPlayground.log.filter((e) => e.direction === "request").length >= before + count,
+    [before, count],
+  );
+  await idle();
+  return (await requests()).slice(before).map((entry) => entry.body);
+}
+
+/** Runs `act` and checks that it sent nothing. */
+async function sendsNothing(act) {
+  const before = (await requests()).length;
+  await act();
+  await page.waitForTimeout(300);
+  await idle();
+  assert.equal((await requests()).length, before, "no request may be sent");
+}
+
+async function say(text) {
+  return sends(async () => {
+    await page.fill("#composer-input", text);
+    await page.press("#composer-input", "Enter");
+  });
+}
+
+const card = (key) => page.locator(`.ck-card[data-ck-key="${key}"]`);
+const lastText = async (selector) => (await page.locator(selector).last().textContent()).trim();
+
+/** Which elements got a loading class, recorded by an observer in the page. */
+const loadingSeen = () => page.evaluate(() => window.__loadingSeen);
+
+try {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  page = await context.newPage();
+  page.on("console", (message) => {
+    if (message.type() === "error") problems.push(`console error: ${message.text()}`);
+  });
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  page.on("requestfailed", (request) =>
+    problems.push(`request failed: ${request.url()} ${request.failure()?.errorText}`),
+  );
+  page.on("response", (response) => {
+    if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
+  });
+
+  // The page and its first request -------------------------------------------------------
+  await page.goto(url);
+  await idle();
+  assert.equal(await page.title(), "ChatKit playground");
+  assert.equal(await page.textContent("#endpoint-path"), "/chatkit");
+  const first = await requests();
+  assert.deepEqual(first.map((e) => e.body), [{ type: "threads.list", params: { limit: 20, order: "desc" } }]);
+  assert.equal(await page.locator("#thread-list li").count(), 0, "a new store has no thread");
+  await page.evaluate(() => {
+    window.__loadingSeen = [];
+    new MutationObserver((records) => {
+      for (const record of records) {
+        const node = record.target;
+        for (const name of ["ck-loading", "ck-loading-container"]) {
+          if (node.classList.contains(name)) {
+            window.__loadingSeen.push({ class: name, key: node.dataset.ckKey || null, type: node.dataset.ckType || node.className });
+          }
+        }
+      }
+    }).observe(document.getElementById("items"), { attributes: true, attributeFilter: ["class"], subtree: true });
+  });
+  await shot("empty");
+
+  // A todo added by message ---------------------------------------------------------------
+  let sent = await say("add Buy milk");
+  assert.equal(sent[0].type, "threads.create");
+  assert.deepEqual(sent[0].params.input.content, [{ type: "input_text", text: "add Buy milk" }]);
+  assert.equal(await lastText(".item-user"), "add Buy milk");
+  assert.equal(await lastText(".item-assistant"), "Added todo #1: “Buy milk”.");
+  await card("todo-1").waitFor();
+  assert.equal(await card("todo-1").locator('[data-ck-type="Caption"]').textContent(), "Todo #1");
+  assert.equal(await card("todo-1").locator('[data-ck-type="Badge"]').textContent(), "Open");
+  assert.equal(await card("todo-1").locator('input[name="title"]').inputValue(), "Buy milk");
+  const threadId = await page.evaluate(() => window.chatkitPlayground.threadId);
+  assert.match(threadId, /^thr_/);
+  await page.waitForFunction(() => document.querySelectorAll("#thread-list li").length === 1);
+  assert.equal(await page.textContent("#thread-title"), "Todos");
+
+  // A widget Button: the list's toggle, a synchronous action -----------------------------
+  await say("list");
+  const list = page.locator('[data-ck-key="todo-list"]');
+  await list.waitFor();
+  assert.equal(await list.locator('[data-ck-key="title"]').textContent(), "#1 Buy milk");
+  const listItemId = await list.evaluate((node) => node.closest("[data-item-id]").dataset.itemId);
+  sent = await sends(() => list.locator('[data-ck-key="toggle"]').click());
+  assert.deepEqual(sent, [
+    {
+      type: "threads.sync_custom_action",
+      params: { thread_id: threadId, action: { type: "toggle", payload: { id: 1 } }, item_id: listItemId },
+    },
+  ]);
+  const answer = (await protocol()).filter((e) => e.direction === "response").at(-1);
+  assert.equal(answer.body.updated_item.id, listItemId, "the list comes back redrawn");
+  assert.equal(await list.locator('[data-ck-key="toggle"]').textContent(), "Reopen");
+  assert.ok(await list.locator('[data-ck-key="title"]').evaluate((n) => n.classList.contains("ck-line-through")));
+  assert.equal(await list.locator(".ck-status").textContent(), "Todos · 0 open · 1 done");
+  await shot("list-toggled");
+  await sends(() => list.locator('[data-ck-key="toggle"]').click());
+  assert.equal(await list.locator('[data-ck-key="toggle"]').textContent(), "Done");
+
+  // The edit Form: one submission the pattern blocks, then a real one ---------------------
+  const todo1 = card("todo-1").first();
+  const todo1Item = await todo1.evaluate((node) => node.closest("[data-item-id]").dataset.itemId);
+  await todo1.locator('input[name="title"]').fill("   ");
+  await sendsNothing(() => todo1.locator('[data-ck-key="save"]').click());
+  const title = todo1.locator('input[name="title"]');
+  assert.ok(await title.evaluate((n) => n.validity.patternMismatch), "the pattern rejects a blank title");
+  const blocked = (await protocol()).at(-1);
+  assert.equal(blocked.direction, "note");
+  assert.equal(blocked.title, "update_todo: not sent, the form is invalid");
+  assert.equal(blocked.body.field, "title");
+  await shot("form-pattern-blocked");
+
+  await title.fill("Buy oat milk");
+  await todo1.locator('input[name="description"]').fill("2 litres");
+  sent = await sends(() => todo1.locator('[data-ck-key="save"]').click());
+  assert.deepEqual(sent, [
+    {
+      type: "threads.custom_action",
+      params: {
+        thread_id: threadId,
+        action: { type: "update_todo", payload: { id: 1, title: "Buy oat milk", description: "2 litres" } },
+        item_id: todo1Item,
+      },
+    },
+  ]);
+  const events = (await protocol()).filter((e) => e.direction === "event").map((e) => e.body);
+  const replaced = events.findLast((e) => e.type === "thread.item.replaced");
+  assert.equal(replaced.item.id, todo1Item);
+  assert.equal(await card("todo-1").first().locator('input[name="title"]').inputValue(), "Buy oat milk");
+  assert.equal(await card("todo-1").first().locator('input[name="description"]').inputValue(), "2 litres");
+  assert.equal(await lastText(".item-assistant"), "You have 1 todo open.");
+  assert.ok(
+    (await loadingSeen()).some((seen) => seen.class === "ck-loading" && seen.key === "save"),
+    "the Save button shows the loading state (auto → self)",
+  );
+
+  // A Card acting as a form, with confirm ---------------------------------------------------
+  await say("add");
+  const newCard = card("todo-new");
+  await newCard.waitFor();
+  const newItem = await newCard.evaluate((node) => node.closest("[data-item-id]").dataset.itemId);
+  await sendsNothing(() => newCard.locator('[data-ck-action="confirm"]').click());
+  assert.ok(await newCard.locator('input[name="title"]').evaluate((n) => n.validity.valueMissing));
+  await newCard.locator('input[name="title"]').fill("Call Anna");
+  await newCard.locator('textarea[name="description"]').fill("about the party");
+  await shot("card-form-filled");
+  sent = await sends(() => newCard.locator('[data-ck-action="confirm"]').click());
+  assert.deepEqual(sent, [
+    {
+      type: "threads.custom_action",
+      params: {
+        thread_id: threadId,
+        action: { type: "add_todo", payload: { title: "Call Anna", description: "about the party" } },
+        item_id: newItem,
+      },
+    },
+  ]);
+  const todo2 = page.locator(`[data-item-id="${newItem}"] .ck-card[data-ck-key="todo-2"]`);
+  await todo2.waitFor();
+  assert.equal(await todo2.locator('[data-ck-type="Caption"]').textContent(), "Todo #2");
+  assert.ok(
+    (await loadingSeen()).some((seen) => seen.class === "ck-loading-container"),
+    "the card fades while its confirm action runs (auto → container)",
+  );
+
+  // A client-handled action, then a server action chained after it ---------------------------
+  await sendsNothing(() => todo2.locator('[data-ck-key="copy"]').click());
+  const clientAction = page.locator("#client-actions .client-action");
+  await clientAction.waitFor();
+  assert.deepEqual(JSON.parse(await clientAction.locator("textarea").inputValue()), {
+    type: "copy_title",
+    payload: { title: "Call Anna" },
+  });
+  await shot("client-action");
+  await clientAction.locator("textarea").fill('{"type": "select_todo", "payload": {"id": 2}}');
+  await clientAction.locator('input[type="checkbox"]').uncheck();
+  sent = await sends(() => clientAction.getByRole("button", { name: "Send to server" }).click());
+  assert.deepEqual(sent, [
+    {
+      type: "threads.custom_action",
+      params: { thread_id: threadId, action: { type: "select_todo", payload: { id: 2 } } },
+    },
+  ]);
+  await page.waitForFunction(() => document.querySelectorAll('.ck-card[data-ck-key="todo-2"]').length === 2);
+  assert.equal(await page.locator("#client-actions .client-action").count(), 0);
+
+  // A streamed Button action: complete todo #2 from its newest card ------------------------
+  sent = await sends(() => card("todo-2").last().locator('[data-ck-key="complete"]').click());
+  assert.equal(sent[0].params.action.type, "complete");
+  assert.equal(await lastText(".item-assistant"), "Done: “Call Anna”. 1 open todo left.");
+  assert.equal(await card("todo-2").last().locator('[data-ck-type="Badge"]').textContent(), "Done");
+  assert.ok(
+    (await loadingSeen()).some((seen) => seen.class === "ck-loading" && seen.key === "complete"),
+    "Mark done shows the loading state on the button (loadingBehavior self)",
+  );
+  await shot("completed");
+
+  // The thread again, from the store ----------------------------------------------------------
+  const shown = await page.evaluate(() => window.chatkitPlayground.items.map((item) => item.id));
+  await page.reload();
+  await idle();
+  await sends(() => page.locator("#thread-list .thread-link").first().click(), 1);
+  const reloaded = await page.evaluate(() => window.chatkitPlayground.items.map((item) => item.id));
+  assert.deepEqual(reloaded, shown, "the reloaded thread shows the same items");
+  assert.equal(await card("todo-2").last().locator('[data-ck-type="Badge"]').textContent(), "Done");
+  assert.equal(await page.locator('.ck-card[data-ck-key="todo-1"] input[name="title"]').first().inputValue(), "Buy oat milk");
+  await shot("reloaded");
+
+  assert.deepEqual(problems, [], "the page ran without errors");
+  console.log(JSON.stringify({ thread_id: threadId, screenshots }));
+} catch (error) {
+  if (page) await shot("failure").catch(() => {});
+  console.error(error);
+  if (problems.length) console.error(`problems:\n${problems.join("\n")}`);
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}
