@@ -4,6 +4,8 @@
 # - the Python SDK "oracle" (../shared/conformance/oracle), a virtualenv with the official
 #   openai-chatkit package that validates what this project emits; built once into
 #   target/chatkit-sdk when python3 and the shared folder are there;
+# - Debian's Chromium and playwright-core for the playground's browser test
+#   (scripts/browser.sh, which does nothing when they are there);
 # - every test of the workspace (unit, integration, UI and doc tests), all features on;
 # - the documentation, with warnings as errors.
 set -euo pipefail
@@ -20,6 +22,9 @@ if [ -z "${CHATKIT_ORACLE_VENV:-}" ] && command -v python3 >/dev/null 2>&1 \
     fi
     export CHATKIT_ORACLE_VENV="$venv"
 fi
+
+CHATKIT_CHROMIUM="$(scripts/browser.sh | tail -n 1)"
+export CHATKIT_CHROMIUM
 
 cargo test --workspace --all-features
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features

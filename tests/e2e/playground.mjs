@@ -19,6 +19,9 @@ if (!url || !shots) {
   process.exit(2);
 }
 fs.mkdirSync(shots, { recursive: true });
+for (const old of fs.readdirSync(shots)) {
+  if (old.endsWith(".png")) fs.rmSync(path.join(shots, old));
+}
 
 const browser = await chromium.launch({
   executablePath: process.env.CHATKIT_CHROMIUM || "/usr/bin/chromium",

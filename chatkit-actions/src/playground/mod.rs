@@ -174,8 +174,14 @@ mod tests {
     #[test]
     fn the_page_names_its_assets_and_the_endpoint() {
         let page = index_html("/playground", "/chatkit");
-        assert!(page.contains(r#"src="/playground/playground.js""#), "{page}");
-        assert!(page.contains(r#"href="/playground/playground.css""#), "{page}");
+        assert!(
+            page.contains(r#"src="/playground/playground.js""#),
+            "{page}"
+        );
+        assert!(
+            page.contains(r#"href="/playground/playground.css""#),
+            "{page}"
+        );
         assert!(page.contains(r#"content="/chatkit""#), "{page}");
         assert!(!page.contains("{{"), "{page}");
     }
@@ -190,7 +196,12 @@ mod tests {
     #[test]
     fn the_script_never_parses_html() {
         // Server strings reach the page as text nodes only.
-        for sink in ["innerHTML", "outerHTML", "insertAdjacentHTML", "document.write"] {
+        for sink in [
+            "innerHTML",
+            "outerHTML",
+            "insertAdjacentHTML",
+            "document.write",
+        ] {
             assert!(!SCRIPT.contains(sink), "playground.js uses {sink}");
         }
         assert!(!SCRIPT.contains("eval("), "playground.js uses eval");

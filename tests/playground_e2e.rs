@@ -1,0 +1,273 @@
+//! The playground (`chatkit_actions::playground`) as the todo backend serves it: the route
+//! itself over HTTP (content types, security headers, same-origin assets), and the page in
+//! headless Chromium driven by Playwright (`tests/e2e/playground.mjs`), after which the store
+//! must hold what the clicks did.
+//!
+//! The browser test runs when `CHATKIT_CHROMIUM` names the Chromium binary: `scripts/test.sh`
+//! sets it after `scripts/browser.sh` installed Chromium and `playwright-core`. Screenshots go
+//! to `target/playground-screenshots/`.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use chatkit_actions::playground::CONTENT_SECURITY_POLICY;
+use chatkit_actions::store::MemoryStore;
+use chatkit_actions::thread::SortOrder;
+use chatkit_examples::todo::server::{SharedStore, open_store};
+use chatkit_examples::todo::state::TodoList;
+use chatkit_examples::todo::{RunningServer, Session, start};
+use reqwest::StatusCode;
+use tokio::net::TcpListener;
+
+async fn serve(store: SharedStore) -> RunningServer {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
+    start(listener, store, 0).expect("start the todo backend")
+}
+
+/// A GET: status, `Content-Type`, `Content-Security-Policy` and body.
+async fn get(url: &str) -> (StatusCode, Option<String>, Option<String>, String) {
+    let response = reqwest::get(url)
+        .await
+        .expect("the request reaches the server");
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned)
+    };
+    let content_type = header("content-type");
+    let csp = header("content-security-policy");
+    let status = response.status();
+    let body = response.text().await.expect("a text body");
+    (status, content_type, csp, body)
+}
+
+/// The values of `attribute="…"` in `html`.
+fn attribute_values<'a>(html: &'a str, attribute: &str) -> Vec<&'a str> {
+    let needle = format!(" {attribute}=\"");
+    html.match_indices(&needle)
+        .filter_map(|(at, _)| {
+            let rest = &html[at + needle.len()..];
+            rest.find('"').map(|end| &rest[..end])
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_page_and_its_assets_are_served_same_origin_with_a_strict_policy() {
+    let server = serve(Arc::new(MemoryStore::new())).await;
+    let page_url = server.playground_url();
+    let origin = format!("http://{}", server.addr());
+
+    for url in [page_url.clone(), format!("{page_url}/")] {
+        let (status, content_type, csp, html) = get(&url).await;
+        assert_eq!(status, StatusCode::OK, "{url}");
+        assert_eq!(content_type.as_deref(), Some("text/html; charset=utf-8"));
+        assert_eq!(csp.as_deref(), Some(CONTENT_SECURITY_POLICY));
+        assert!(
+            html.contains(r#"<meta name="chatkit-endpoint" content="/chatkit">"#),
+            "the page names the endpoint: {html}"
+        );
+
+        // Every script and style sheet is one of the page's own, on this origin; the only
+        // other reference is the empty `data:` favicon (no request at all).
+        let scripts = attribute_values(&html, "src");
+        let links = attribute_values(&html, "href");
+        assert_eq!(scripts, ["/playground/playground.js"]);
+        assert_eq!(links, ["data:,", "/playground/playground.css"]);
+        assert!(!html.contains("http://") && !html.contains("https://"));
+    }
+
+    for (path, content_type, marker) in [
+        (
+            "/playground/playground.js",
+            "text/javascript; charset=utf-8",
+            "window.chatkitPlayground",
+        ),
+        (
+            "/playground/playground.css",
+            "text/css; charset=utf-8",
+            ".ck-card",
+        ),
+    ] {
+        let (status, served_type, csp, body) = get(&format!("{origin}{path}")).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert_eq!(served_type.as_deref(), Some(content_type), "{path}");
+        assert_eq!(csp.as_deref(), Some(CONTENT_SECURITY_POLICY), "{path}");
+        assert!(body.contains(marker), "{path}");
+        // Nothing is fetched from elsewhere: no absolute URL but in comments or the
+        // link checks of the Markdown renderer.
+        assert!(
+            !body.contains("//cdn") && !body.contains("@import"),
+            "{path}"
+        );
+    }
+
+    let (status, ..) = get(&format!("{origin}/playground/missing.js")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // The page's other headers.
+    let response = reqwest::get(&page_url).await.expect("the page");
+    let headers = response.headers();
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert_eq!(headers["cache-control"], "no-cache");
+    assert!(CONTENT_SECURITY_POLICY.contains("script-src 'self'"));
+    assert!(CONTENT_SECURITY_POLICY.contains("connect-src 'self'"));
+    assert!(!CONTENT_SECURITY_POLICY.contains("unsafe-"));
+
+    server.stop().await.expect("the server stops");
+}
+
+/// A SQLite database file in the temp directory, removed on drop.
+struct TempDb(PathBuf);
+
+impl TempDb {
+    fn new() -> TempDb {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "chatkit-playground-{}-{}.db",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let db = TempDb(path);
+        db.remove();
+        db
+    }
+
+    fn remove(&self) {
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut path = self.0.clone().into_os_string();
+            path.push(suffix);
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        self.remove();
+    }
+}
+
+/// Runs `tests/e2e/playground.mjs` against the playground at `url` with `chromium`; its
+/// standard output, once it succeeded.
+fn run_playwright(url: &str, chromium: &std::ffi::OsStr) -> String {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let e2e = root.join("tests/e2e");
+    assert!(
+        e2e.join("node_modules/playwright-core").is_dir(),
+        "playwright-core is not installed in {}: run scripts/browser.sh",
+        e2e.display()
+    );
+    let screenshots = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| root.join("target"), PathBuf::from)
+        .join("playground-screenshots");
+    let output = Command::new("node")
+        .arg(e2e.join("playground.mjs"))
+        .arg(url)
+        .arg(&screenshots)
+        .env("CHATKIT_CHROMIUM", chromium)
+        .output()
+        .expect("run node (is Node.js installed?)");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "the browser test failed ({}):\n{stdout}\n{stderr}",
+        output.status
+    );
+    stdout
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_drives_the_todo_backend_in_chromium() {
+    let Some(chromium) = std::env::var_os("CHATKIT_CHROMIUM") else {
+        println!(
+            "skipped: CHATKIT_CHROMIUM is not set (run scripts/browser.sh, then set it to the Chromium it prints)"
+        );
+        return;
+    };
+    let db = TempDb::new();
+    let store: SharedStore = Arc::new(
+        open_store(db.0.to_str().expect("a UTF-8 temp path")).expect("open the SQLite store"),
+    );
+    let server = serve(Arc::clone(&store)).await;
+    let url = server.playground_url();
+    let stdout = tokio::task::spawn_blocking(move || run_playwright(&url, &chromium))
+        .await
+        .expect("the browser task");
+
+    // What the clicks did, as the store holds it.
+    let summary: serde_json::Value = stdout
+        .lines()
+        .last()
+        .and_then(|line| serde_json::from_str(line).ok())
+        .unwrap_or_else(|| panic!("a JSON summary as the last line:\n{stdout}"));
+    let thread_id = summary["thread_id"].as_str().expect("the thread's id");
+    let session = Session::new("anonymous").expect("a valid user id");
+    let thread = store
+        .load_thread(thread_id, &session)
+        .await
+        .expect("the page's thread is stored");
+    assert_eq!(thread.title.as_deref(), Some("Todos"));
+    let list = TodoList::load(&thread.metadata);
+    let todos: Vec<_> = list
+        .iter()
+        .map(|todo| {
+            (
+                todo.id,
+                todo.title.as_str(),
+                todo.description.as_str(),
+                todo.done,
+            )
+        })
+        .collect();
+    assert_eq!(
+        todos,
+        [
+            // Added by message, toggled twice in the list, edited through the form.
+            (1, "Buy oat milk", "2 litres", false),
+            // Added through the card acting as a form, completed with its button.
+            (2, "Call Anna", "about the party", true),
+        ]
+    );
+
+    let items = store
+        .load_thread_items(thread_id, None, 100, SortOrder::Asc, &session)
+        .await
+        .expect("the thread's items")
+        .data;
+    let notes: Vec<String> = items
+        .iter()
+        .filter(|item| item.is_hidden())
+        .map(|item| serde_json::to_string(item).expect("an item serializes"))
+        .collect();
+    for what in [
+        "Checked todo #1",
+        "Reopened todo #1",
+        "Edited todo #1: title “Buy oat milk”, description “2 litres”",
+        "Added todo #2 “Call Anna”",
+        "Opened todo #2 “Call Anna”",
+        "Completed todo #2 “Call Anna”",
+    ] {
+        assert!(
+            notes.iter().any(|note| note.contains(what)),
+            "no note of “{what}” in {notes:#?}"
+        );
+    }
+    // The client-handled action never reached the server.
+    assert!(
+        !notes.iter().any(|note| note.contains("copy")),
+        "{notes:#?}"
+    );
+    let shots = summary["screenshots"].as_array().map_or(0, Vec::len);
+    assert!(shots >= 7, "screenshots: {summary}");
+
+    server.stop().await.expect("the server stops");
+}
