@@ -15,10 +15,19 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use chatkit_actions::playground::CONTENT_SECURITY_POLICY;
 use chatkit_actions::store::MemoryStore;
 use chatkit_actions::thread::SortOrder;
+use chatkit_actions::widget::{
+    Badge, BadgeColor, BadgeVariant, Basic, Box, Button, Caption, Card, Chart, ChartValue,
+    Checkbox, Col, DatePicker, Direction, Divider, EditableProps, Form, Icon, Image, Input,
+    InputType, Label, ListView, ListViewItem, Markdown, RadioGroup, RadioOption, Row, Select,
+    SelectOption, Series, Spacer, Table, TableCell, TableRow, Text, Textarea, Title, TitleSize,
+    Transition, WidgetRoot, WidgetStatus,
+};
+use chatkit_actions::{ActionConfig, Handler, LoadingBehavior};
 use chatkit_examples::todo::server::{SharedStore, open_store};
 use chatkit_examples::todo::state::TodoList;
 use chatkit_examples::todo::{RunningServer, Session, start};
 use reqwest::StatusCode;
+use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
 async fn serve(store: SharedStore) -> RunningServer {
@@ -155,9 +164,150 @@ impl Drop for TempDb {
     }
 }
 
-/// Runs `tests/e2e/playground.mjs` against the playground at `url` with `chromium`; its
-/// standard output, once it succeeded.
-fn run_playwright(url: &str, chromium: &std::ffi::OsStr) -> String {
+/// A client-handled action (the gallery's actions never reach a server).
+fn client(action_type: &str) -> ActionConfig {
+    ActionConfig::new(action_type).handler(Handler::Client)
+}
+
+/// The gallery card: a Card acting as a form, with every display component and every kind
+/// of field.
+fn gallery_card() -> Card {
+    let card = Card::new()
+        .key("gallery-card")
+        .as_form(true)
+        .status(WidgetStatus::new("Every field kind"))
+        .child(Title::new("Widget gallery").size(TitleSize::Lg))
+        .child(Caption::new("Built with chatkit_actions::widget"))
+        .child(
+            Row::new()
+                .gap(2)
+                .child(Badge::new("success").color(BadgeColor::Success))
+                .child(
+                    Badge::new("solid")
+                        .color(BadgeColor::Discovery)
+                        .variant(BadgeVariant::Solid),
+                )
+                .child(Icon::new("star-filled"))
+                .child(Spacer::new())
+                .child(Text::new("struck").line_through(true).color("secondary")),
+        )
+        .child(Markdown::new(
+            "## Markdown\n**bold**, *em*, `code`, [docs](https://example.com/docs), \
+             [bad](javascript:alert(1)) <img src=x onerror=alert(1)>\n- one\n- two",
+        ))
+        .child(Image::new(
+            "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='120' height='24'%3E%3Crect width='120' height='24' fill='%232563eb'/%3E%3C/svg%3E",
+        ).alt("a blue bar"))
+        .child(Divider::new());
+    with_fields(card)
+}
+
+/// Adds one field of each kind (and a Table, a Transition, a Chart, a Box) to `card`.
+fn with_fields(card: Card) -> Card {
+    card.child(Label::new("Email", "contact.email"))
+        .child(
+            Input::new("contact.email")
+                .input_type(InputType::Email)
+                .required(true)
+                .placeholder("name@example.com"),
+        )
+        .child(Input::new("source").default_value("form"))
+        .child(
+            Select::new("color")
+                .placeholder("Colour")
+                .option(SelectOption::new("red", "Red"))
+                .option(SelectOption::new("green", "Green"))
+                .on_change_action(client("gallery.color").loading_behavior(LoadingBehavior::None)),
+        )
+        .child(Checkbox::new("subscribe").label("Subscribe"))
+        .child(
+            RadioGroup::new("frequency")
+                .direction(Direction::Row)
+                .option(RadioOption::new("daily", "Daily"))
+                .option(RadioOption::new("weekly", "Weekly")),
+        )
+        .child(DatePicker::new("day").placeholder("Day"))
+        .child(Textarea::new("notes").placeholder("Notes"))
+        .child(Text::new("Ann").editable(EditableProps::new("nickname")))
+        .child(
+            Table::new()
+                .child(
+                    TableRow::new()
+                        .header(true)
+                        .child(TableCell::new().child(Text::new("Name")))
+                        .child(TableCell::new().child(Text::new("Qty"))),
+                )
+                .child(
+                    TableRow::new()
+                        .child(TableCell::new().child(Text::new("Milk")))
+                        .child(TableCell::new().child(Text::new("2"))),
+                ),
+        )
+        .child(Transition::new(Text::new("inside a transition")))
+        .child(
+            Chart::new("month")
+                .row([("month", ChartValue::from("Jan")), ("sales", 3.into())])
+                .row([("month", ChartValue::from("Feb")), ("sales", 5.into())])
+                .series(Series::bar("Sales", "sales")),
+        )
+        .child(Box::new().child(Col::new().child(Text::new("box › col"))))
+        .confirm(
+            "Submit",
+            client("gallery.submit").payload(json!({ "source": "gallery" })),
+        )
+        .cancel("Cancel", client("gallery.cancel"))
+}
+
+/// Widget items holding every component of the widget module, built with its builders (so the
+/// page is checked against the crate's field names), and one unknown component.
+fn gallery() -> Value {
+    let form_card = gallery_card();
+
+    let list = ListView::new()
+        .key("gallery-list")
+        .limit(2)
+        .children((1..=3).map(|id| {
+            ListViewItem::new()
+                .on_click_action(client("gallery.pick").payload(json!({ "id": id })))
+                .child(Text::new(format!("Row {id}")))
+        }));
+
+    let search = Basic::new().child(
+        Form::new()
+            .key("gallery-search")
+            .direction(Direction::Row)
+            .gap(2)
+            .on_submit_action(client("gallery.search"))
+            .child(Input::new("q").required(true).pattern("[a-z]+"))
+            .child(Button::new("Search").submit(true)),
+    );
+
+    let mut items: Vec<Value> = [
+        WidgetRoot::from(form_card),
+        WidgetRoot::from(list),
+        WidgetRoot::from(search),
+    ]
+    .into_iter()
+    .enumerate()
+    .map(|(index, widget)| {
+        json!({
+            "type": "widget",
+            "id": format!("gallery-{index}"),
+            "thread_id": "gallery",
+            "created_at": "2026-01-01T00:00:00Z",
+            "widget": widget,
+        })
+    })
+    .collect();
+    // A component this page does not know: shown as labelled JSON, not dropped.
+    if let Some(children) = items[0]["widget"]["children"].as_array_mut() {
+        children.push(json!({ "type": "Sparkline", "values": [1, 3, 2] }));
+    }
+    Value::Array(items)
+}
+
+/// Runs `tests/e2e/playground.mjs` against the playground at `url` with `chromium`.
+fn run_playwright(url: &str, chromium: &std::ffi::OsStr) -> std::process::Output {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let e2e = root.join("tests/e2e");
     assert!(
@@ -165,24 +315,20 @@ fn run_playwright(url: &str, chromium: &std::ffi::OsStr) -> String {
         "playwright-core is not installed in {}: run scripts/browser.sh",
         e2e.display()
     );
-    let screenshots = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| root.join("target"), PathBuf::from)
-        .join("playground-screenshots");
-    let output = Command::new("node")
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let screenshots = target.join("playground-screenshots");
+    let gallery_file = target.join("playground-gallery.json");
+    std::fs::create_dir_all(&target).expect("create the target directory");
+    std::fs::write(&gallery_file, gallery().to_string()).expect("write the widget gallery");
+    Command::new("node")
         .arg(e2e.join("playground.mjs"))
         .arg(url)
         .arg(&screenshots)
+        .arg(&gallery_file)
         .env("CHATKIT_CHROMIUM", chromium)
         .output()
-        .expect("run node (is Node.js installed?)");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "the browser test failed ({}):\n{stdout}\n{stderr}",
-        output.status
-    );
-    stdout
+        .expect("run node (is Node.js installed?)")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -199,9 +345,16 @@ async fn the_page_drives_the_todo_backend_in_chromium() {
     );
     let server = serve(Arc::clone(&store)).await;
     let url = server.playground_url();
-    let stdout = tokio::task::spawn_blocking(move || run_playwright(&url, &chromium))
+    let output = tokio::task::spawn_blocking(move || run_playwright(&url, &chromium))
         .await
         .expect("the browser task");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "the browser test failed ({}):\n{stdout}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
 
     // What the clicks did, as the store holds it.
     let summary: serde_json::Value = stdout

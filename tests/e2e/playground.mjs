@@ -2,7 +2,11 @@
 // driving Debian's Chromium. Run by tests/playground_e2e.rs, which starts the backend and
 // checks its store afterwards:
 //
-//   node tests/e2e/playground.mjs <playground URL> <screenshot directory>
+//   node tests/e2e/playground.mjs <playground URL> <screenshot directory> [gallery.json]
+//
+// gallery.json: widget items holding every component (tests/playground_e2e.rs builds them
+// with the crate's widget builders); the page shows them without a server round trip, and
+// their client-handled actions check what forms collect.
 //
 // Chromium is $CHATKIT_CHROMIUM (default /usr/bin/chromium). The script fails (exit 1) on a
 // failed assertion, on any console error, uncaught page error, failed request or HTTP error
@@ -13,9 +17,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { chromium } from "playwright-core";
 
-const [url, shots] = process.argv.slice(2);
+const [url, shots, galleryFile] = process.argv.slice(2);
 if (!url || !shots) {
-  console.error("usage: node playground.mjs <playground URL> <screenshot directory>");
+  console.error("usage: node playground.mjs <playground URL> <screenshot directory> [gallery.json]");
   process.exit(2);
 }
 fs.mkdirSync(shots, { recursive: true });
@@ -93,9 +97,120 @@ const lastText = async (selector) => (await page.locator(selector).last().textCo
 /** Which elements got a loading class, recorded by an observer in the page. */
 const loadingSeen = () => page.evaluate(() => window.__loadingSeen);
 
+/** The gallery: every component rendered, every field kind collected. */
+async function checkGallery(items) {
+  await page.evaluate((items) => {
+    window.__client = [];
+    window.__defaultClientAction = window.chatkitPlayground.onClientAction;
+    window.chatkitPlayground.onClientAction = async (action, item) => {
+      window.__client.push({ action, item_id: item.id });
+    };
+    for (const item of items) window.chatkitPlayground.applyEvent({ type: "thread.item.done", item });
+  }, items);
+  const clientActions = () => page.evaluate(() => window.__client);
+
+  const types = [
+    "Card", "ListView", "ListViewItem", "Basic", "Box", "Row", "Col", "Form", "Title", "Caption",
+    "Text", "Markdown", "Badge", "Icon", "Image", "Divider", "Spacer", "Button", "Input",
+    "Textarea", "Select", "Checkbox", "RadioGroup", "DatePicker", "Label", "Table", "Table.Row",
+    "Table.Cell", "Transition", "Chart",
+  ];
+  for (const type of types) {
+    assert.ok((await page.locator(`[data-ck-type="${type}"]`).count()) > 0, `a ${type} is rendered`);
+  }
+  const unknown = page.locator(".ck-unknown");
+  assert.equal(await unknown.count(), 1, "only the unknown component is shown as JSON");
+  assert.match(await unknown.textContent(), /unknown component “Sparkline”/);
+
+  // Markdown is built from DOM nodes: no javascript: link, no HTML from the text.
+  const md = page.locator('[data-ck-type="Markdown"]');
+  assert.equal(await md.locator("h4").textContent(), "Markdown", "## is the 4th level in a message");
+  assert.equal(await md.locator("strong").textContent(), "bold");
+  assert.equal(await md.locator("em").textContent(), "em");
+  assert.equal(await md.locator("code").textContent(), "code");
+  assert.equal(await md.locator("li").count(), 2);
+  assert.equal(await md.locator('a[href="https://example.com/docs"]').count(), 1);
+  assert.equal(await md.locator("a").count(), 1, "the javascript: link is plain text");
+  assert.equal(await md.locator("img").count(), 0);
+  assert.match(await md.textContent(), /, bad <img src=x onerror=alert\(1\)>/);
+
+  const gallery = card("gallery-card");
+  const email = gallery.locator('input[name="contact.email"]');
+  assert.equal(
+    await gallery.locator("label.ck-label-field").evaluate((label) => label.htmlFor),
+    await email.evaluate((input) => input.id),
+    "the Label points at its field",
+  );
+  await page.evaluate(() => {
+    document.getElementById("items").scrollTop = 0;
+  });
+  await shot("gallery");
+
+  // Required blocks the confirm; the Select's change action carries the form's values.
+  await gallery.locator('[data-ck-action="confirm"]').click();
+  assert.equal((await clientActions()).length, 0, "the invalid form sends nothing");
+  assert.ok(await email.evaluate((input) => input.validity.valueMissing));
+  await email.fill("ann@example.com");
+  await gallery.locator('select[name="color"]').selectOption("green");
+  let seen = await clientActions();
+  assert.equal(seen.length, 1);
+  assert.equal(seen[0].action.type, "gallery.color");
+  assert.equal(seen[0].action.payload.color, "green");
+  assert.equal(seen[0].item_id, "gallery-0");
+  await gallery.getByLabel("Subscribe").check();
+  await gallery.getByLabel("Weekly").check();
+  await gallery.locator('input[name="day"]').fill("2026-12-24");
+  await gallery.locator('textarea[name="notes"]').fill("ring twice");
+  await gallery.locator('input[name="nickname"]').fill("Annie");
+  await gallery.locator('[data-ck-action="confirm"]').click();
+  seen = await clientActions();
+  assert.deepEqual(seen.at(-1).action, {
+    type: "gallery.submit",
+    payload: {
+      source: "gallery", // the action's own key wins over the `source` field
+      contact: { email: "ann@example.com" },
+      color: "green",
+      subscribe: true,
+      frequency: "weekly",
+      day: "2026-12-24",
+      notes: "ring twice",
+      nickname: "Annie",
+    },
+  });
+  const shadowed = (await protocol()).filter((e) => e.direction === "error").at(-1);
+  assert.deepEqual(shadowed.body, { fields: ["source"] });
+
+  // A ListView's limit, and its items' actions.
+  const list = page.locator('[data-ck-key="gallery-list"]');
+  assert.equal(await list.locator('[data-ck-type="ListViewItem"]:visible').count(), 2);
+  await list.getByRole("button", { name: "Show 1 more" }).click();
+  assert.equal(await list.locator('[data-ck-type="ListViewItem"]:visible').count(), 3);
+  await list.locator('[data-ck-type="ListViewItem"]').nth(2).click();
+  assert.deepEqual((await clientActions()).at(-1).action, { type: "gallery.pick", payload: { id: 3 } });
+
+  // A Form: the pattern blocks "ABC", Enter submits "abc".
+  const search = page.locator('[data-ck-key="gallery-search"]');
+  const before = (await clientActions()).length;
+  await search.locator('input[name="q"]').fill("ABC");
+  await search.getByRole("button", { name: "Search" }).click();
+  assert.equal((await clientActions()).length, before);
+  assert.ok(await search.locator('input[name="q"]').evaluate((input) => input.validity.patternMismatch));
+  await search.locator('input[name="q"]').fill("abc");
+  await search.locator('input[name="q"]').press("Enter");
+  assert.deepEqual((await clientActions()).at(-1).action, { type: "gallery.search", payload: { q: "abc" } });
+
+  // Back to a new, empty thread with the default client handler.
+  await page.evaluate(() => {
+    window.chatkitPlayground.onClientAction = window.__defaultClientAction;
+  });
+  await page.click("#new-thread");
+  assert.equal(await page.locator("#items > *").count(), 0);
+}
+
 try {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   page = await context.newPage();
+  page.setDefaultTimeout(10_000);
   page.on("console", (message) => {
     if (message.type() === "error") problems.push(`console error: ${message.text()}`);
   });
@@ -129,6 +244,7 @@ try {
     }).observe(document.getElementById("items"), { attributes: true, attributeFilter: ["class"], subtree: true });
   });
   await shot("empty");
+  if (galleryFile) await checkGallery(JSON.parse(fs.readFileSync(galleryFile, "utf8")));
 
   // A todo added by message ---------------------------------------------------------------
   let sent = await say("add Buy milk");

@@ -738,7 +738,7 @@ const INLINE = new RegExp(
     "\\*(?=[^\\s*])([\\s\\S]*?[^\\s*])\\*", // 5: emphasis
     "(?<![\\w])_(?=[^\\s_])([\\s\\S]*?[^\\s_])_(?![\\w])", // 6: emphasis
     "~~(?=\\S)([\\s\\S]*?\\S)~~", // 7: strikethrough
-    "\\[([^\\]]+)\\]\\(\\s*([^)\\s]+)(?:\\s+\"[^\"]*\")?\\s*\\)", // 8, 9: link
+    "\\[([^\\]]+)\\]\\(\\s*((?:[^()\\s]|\\([^()\\s]*\\))+)(?:\\s+\"[^\"]*\")?\\s*\\)", // 8, 9: link
     "(https?://[^\\s<>()]+[^\\s<>().,;:!?'\"])", // 10: bare URL
     "(\\n)", // 11: line break
   ].join("|"),
@@ -1674,6 +1674,14 @@ const playground = {
   sendUserMessage,
   /** Opens a thread by id. */
   openThread,
+  /**
+   * Applies a stream event as if the server had sent it, without sending anything: preview a
+   * widget with `applyEvent({type: "thread.item.done", item: {type: "widget", id, widget}})`.
+   */
+  applyEvent(event) {
+    logEntry("note", `applied by hand: ${event?.type}`, event);
+    applyEvent(event);
+  },
   /** The open thread's id (null for a new thread). */
   get threadId() {
     return state.threadId;
