@@ -6,6 +6,8 @@
 #   target/chatkit-sdk when python3 and the shared folder are there;
 # - Debian's Chromium and playwright-core for the playground's browser test
 #   (scripts/browser.sh, which does nothing when they are there);
+# - the pinned npm packages of the TypeScript check (scripts/ts-setup.sh: typescript,
+#   @openai/chatkit, ajv in tests/typescript/node_modules), needed by tests/typescript.rs;
 # - every test of the workspace (unit, integration, UI and doc tests), all features on;
 # - the documentation, with warnings as errors.
 set -euo pipefail
@@ -25,6 +27,11 @@ fi
 
 CHATKIT_CHROMIUM="$(scripts/browser.sh | tail -n 1)"
 export CHATKIT_CHROMIUM
+
+if [ -z "${CHATKIT_TS_NODE_MODULES:-}" ]; then
+    scripts/ts-setup.sh >/dev/null
+    export CHATKIT_TS_NODE_MODULES="$PWD/tests/typescript/node_modules"
+fi
 
 cargo test --workspace --all-features
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features

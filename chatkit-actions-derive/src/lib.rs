@@ -1,4 +1,5 @@
-//! Procedural macros of `chatkit-actions`: `#[derive(Action)]` and `#[action_handler]`.
+//! Procedural macros of `chatkit-actions`: `#[derive(Action)]`, `#[derive(ActionTypes)]` and
+//! `#[action_handler]`.
 //!
 //! Use them through the `chatkit-actions` crate, which re-exports them with their
 //! documentation and provides the items their expansions name.
@@ -51,6 +52,27 @@ fn derive(input: &DeriveInput) -> proc_macro2::TokenStream {
             };
             ctxt::with_fallback(&error, fallback)
         }
+    }
+}
+
+/// Derives `chatkit_actions::typescript::ActionTypes`. Documented on its re-export in
+/// `chatkit-actions` (feature `typescript`).
+///
+/// It reads the `#[action(…)]` attributes as `#[derive(Action)]` does, and leaves every error
+/// in them to that derive, so that each is reported once.
+#[proc_macro_derive(ActionTypes, attributes(action, serde, ts, schemars))]
+pub fn derive_action_types(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    let cx = ctxt::Ctxt::new();
+    let model = ast::Input::from_syn(&cx, &input);
+    match (cx.check(), model) {
+        (Ok(()), Some(ast::Input::Enum(model))) => {
+            expand::types::expand_enum(&model, &input).into()
+        }
+        (Ok(()), Some(ast::Input::Struct(model))) => {
+            expand::types::expand_struct(&model, &input).into()
+        }
+        _ => TokenStream::new(),
     }
 }
 

@@ -14,7 +14,10 @@
 //! - [`server::ChatKitServer`] runs the handlers behind the ChatKit endpoint (`http` serves it
 //!   with axum), persisting what they stream in a [`store::Store`];
 //! - [`widget`] builds every ChatKit widget, taking typed actions in every action slot, and
-//!   [`thread`] and [`request`] are the protocol's data types, wire-compatible with the SDK.
+//!   [`thread`] and [`request`] are the protocol's data types, wire-compatible with the SDK;
+//! - with the `typescript` feature, `#[derive(ActionTypes)]` and the `typescript` module
+//!   generate the browser side from the same enum: TypeScript types, typed helpers for ChatKit's
+//!   `widgets.onAction` and `sendCustomAction`, and JSON Schemas of the payloads.
 //!
 //! ```
 //! use chatkit_actions::handler::{ActionContext, HandlerError, HandlerResult};
@@ -76,12 +79,16 @@ pub mod request;
 pub mod server;
 pub mod store;
 pub mod thread;
+#[cfg(feature = "typescript")]
+pub mod typescript;
 pub mod validate;
 pub mod widget;
 
 #[doc(hidden)]
 pub mod __private {
     pub use crate::private::*;
+    #[cfg(feature = "typescript")]
+    pub use crate::typescript::private::*;
 }
 mod private;
 
@@ -92,6 +99,8 @@ struct ReadmeDoctests;
 
 pub use action::{Action, ActionParseError, ActionSpec, RawAction, SingleAction};
 pub use config::{ActionConfig, Handler, LoadingBehavior};
+#[cfg(feature = "typescript")]
+pub use typescript::ActionTypes;
 
 /// Derives [`Action`](trait@Action) for an enum of actions or for a single payload struct.
 ///

@@ -10,15 +10,17 @@ use chatkit_actions::handler::{
 use chatkit_actions::store::StoreItemType;
 use chatkit_actions::thread::{HiddenContextItem, ThreadItem};
 use chatkit_actions::widget::WidgetRoot;
-use chatkit_actions::{Action, action_handler};
+use chatkit_actions::{Action, ActionTypes, action_handler};
 
 use super::session::Session;
 use super::state::{Description, Title, TodoList, ValidationError};
 use super::widgets;
 
 /// The todo backend's actions: a discriminated union on `type`, checked by the compiler at
-/// both ends (widgets build them, [`TodoApp`] must handle every server one).
-#[derive(Action, Debug, Clone, PartialEq, Eq)]
+/// both ends (widgets build them, [`TodoApp`] must handle every server one). `ActionTypes`
+/// describes them for the browser: `examples/todo_app/generated` holds the TypeScript module
+/// and JSON Schemas made from this enum (`cargo run --example todo-types`).
+#[derive(Action, ActionTypes, Debug, Clone, PartialEq, Eq)]
 pub enum TodoAction {
     /// Marks a todo done (the "Mark done" button): `{"type": "complete", "payload": {"id": 1}}`.
     /// The loading state shows on the button alone.

@@ -1,4 +1,5 @@
-//! Compile-fail and compile-pass tests of `#[derive(Action)]` and `#[action_handler]`.
+//! Compile-fail and compile-pass tests of `#[derive(Action)]`, `#[derive(ActionTypes)]` and
+//! `#[action_handler]`.
 //!
 //! The `.stderr` snapshots pin rustc's exact output, which changes between compiler
 //! versions, so the suite runs on the toolchain the snapshots were reviewed with and is
@@ -13,6 +14,8 @@ fn ui() {
     let t = trybuild::TestCases::new();
     t.pass("derive_action/pass/*.rs");
     t.compile_fail("derive_action/fail/*.rs");
+    t.pass("derive_action_types/pass/*.rs");
+    t.compile_fail("derive_action_types/fail/*.rs");
     t.pass("action_handler/pass/*.rs");
     t.compile_fail("action_handler/fail/*.rs");
 }

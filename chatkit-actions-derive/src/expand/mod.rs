@@ -2,6 +2,7 @@
 
 pub(crate) mod action;
 pub(crate) mod handler;
+pub(crate) mod types;
 
 /// Renders tokens the way a person writes them, for type signatures quoted in messages.
 pub(crate) fn pretty(tokens: &proc_macro2::TokenStream) -> String {

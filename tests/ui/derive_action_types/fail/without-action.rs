@@ -1,0 +1,8 @@
+use chatkit_actions::ActionTypes;
+
+#[derive(ActionTypes)]
+enum ShopAction {
+    Buy { id: u64 },
+}
+
+fn main() {}
