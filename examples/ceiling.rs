@@ -34,6 +34,10 @@ fn frame(bytes: usize) -> Bytes {
     Bytes::from(format!("{head}{}{tail}", "x".repeat(pad)))
 }
 
+/// mimalloc, as a production server would pick (both benchmark servers use it).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let args = Args::parse();

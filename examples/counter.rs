@@ -6,6 +6,10 @@
 use chatkit_examples::counter::{Args, init_logging, run};
 use clap::Parser;
 
+/// mimalloc, as a production server would pick (both benchmark servers use it).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let args = Args::parse();

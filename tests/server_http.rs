@@ -544,3 +544,99 @@ async fn sse_wire_format_is_validated_by_the_python_sdk() {
         println!("{kind}: {}", report.lines().last().unwrap_or_default());
     }
 }
+
+/// The thread id in a `thread.created` event of `events`.
+fn created_thread(events: &[Value]) -> String {
+    events
+        .iter()
+        .find(|event| event["type"] == "thread.created")
+        .and_then(|event| event["thread"]["id"].as_str())
+        .expect("a thread.created event")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn events_ready_together_go_out_as_one_chunk() {
+    use futures_util::StreamExt;
+
+    let server = ChatKitServer::new(MemoryStore::new(), App).respond_with(Responder);
+    let Ok(chatkit_actions::server::Processed::Stream(stream)) = server
+        .process(create("hello").to_string().as_bytes(), ())
+        .await
+    else {
+        panic!("threads.create streams");
+    };
+    let mut frames = stream.into_sse();
+    let chunk = frames
+        .next()
+        .await
+        .expect("a first chunk")
+        .expect("serializable events");
+    // The whole response (thread, user message, stream options, the answer) is ready at the
+    // first poll: one chunk, one write on the socket, every frame intact.
+    let events = sse_events(&chunk);
+    assert_eq!(
+        types(&events),
+        [
+            "thread.created",
+            "thread.item.done",
+            "stream_options",
+            "thread.item.done"
+        ]
+    );
+    assert!(
+        chunk.ends_with(b"\n\n"),
+        "the chunk ends with a whole frame"
+    );
+    assert!(frames.next().await.is_none(), "nothing after the end");
+}
+
+#[tokio::test]
+async fn a_stream_dropped_before_its_first_poll_releases_its_thread() {
+    let server = ChatKitServer::new(MemoryStore::new(), App).respond_with(Responder);
+    let Ok(chatkit_actions::server::Processed::Stream(stream)) = server
+        .process(create("hello").to_string().as_bytes(), ())
+        .await
+    else {
+        panic!("threads.create streams");
+    };
+    let events: Vec<Value> = stream
+        .collect_events()
+        .await
+        .iter()
+        .map(|event| serde_json::to_value(event).expect("serializable"))
+        .collect();
+    let thread = created_thread(&events);
+    let add_message = json!({
+        "type": "threads.add_user_message",
+        "params": {"thread_id": thread, "input": {
+            "content": [{"type": "input_text", "text": "hello"}],
+            "attachments": [], "inference_options": {}
+        }}
+    })
+    .to_string();
+    // A response nobody reads holds the thread's lock; dropping it is a disconnect, after
+    // which the next request on the thread runs (within a second, not never).
+    let Ok(chatkit_actions::server::Processed::Stream(unread)) =
+        server.process(add_message.as_bytes(), ()).await
+    else {
+        panic!("threads.add_user_message streams");
+    };
+    drop(unread);
+    let next = tokio::time::timeout(
+        std::time::Duration::from_secs(1),
+        server.process(add_message.as_bytes(), ()),
+    )
+    .await
+    .expect("the thread is released when the unread stream is dropped");
+    let Ok(chatkit_actions::server::Processed::Stream(stream)) = next else {
+        panic!("threads.add_user_message streams");
+    };
+    let events = stream.collect_events().await;
+    assert!(
+        events
+            .iter()
+            .any(|event| matches!(event, ThreadStreamEvent::ItemDone { item } if matches!(item, ThreadItem::AssistantMessage(_)))),
+        "the second message is answered: {events:?}"
+    );
+}

@@ -208,33 +208,70 @@ impl fmt::Debug for Processed {
     }
 }
 
-/// The events of one streaming response, in order, as the handler produces them. Dropping
-/// it before the end is a client disconnect: the handler sees
-/// [`HandlerError::cancelled`](crate::handler::HandlerError::cancelled) and the SDK's
-/// cancellation handling runs.
+/// The events of one streaming response, in order, as the handler produces them.
+///
+/// The response pipeline (the handler, its store writes, the SDK's bookkeeping) runs as the
+/// stream is polled, on the task that reads the events: no task is spawned per request and
+/// events reach the client in as few writes as possible. Poll the stream or drop it: while
+/// it is neither, its thread stays locked. Dropping it before the end is a client
+/// disconnect: the rest of the pipeline moves to a task of its own, the handler sees
+/// [`HandlerError::cancelled`](crate::handler::HandlerError::cancelled) at its next event,
+/// and the SDK's cancellation handling runs.
 pub struct EventStream {
     events: mpsc::Receiver<ThreadStreamEvent>,
+    pipeline: Option<Pipeline>,
+}
+
+/// A response pipeline not yet finished, and the runtime to finish it on if its stream is
+/// dropped early.
+struct Pipeline {
+    future: futures_util::future::BoxFuture<'static, ()>,
+    runtime: Option<tokio::runtime::Handle>,
 }
 
 impl EventStream {
+    /// A stream of the events already in (or still to come through) `events`.
+    pub(crate) fn from_receiver(events: mpsc::Receiver<ThreadStreamEvent>) -> Self {
+        EventStream {
+            events,
+            pipeline: None,
+        }
+    }
+
+    /// A stream whose events `pipeline` sends through `events`, driven by polling it.
+    pub(crate) fn driving(
+        events: mpsc::Receiver<ThreadStreamEvent>,
+        pipeline: futures_util::future::BoxFuture<'static, ()>,
+    ) -> Self {
+        EventStream {
+            events,
+            pipeline: Some(Pipeline {
+                future: pipeline,
+                runtime: tokio::runtime::Handle::try_current().ok(),
+            }),
+        }
+    }
+
     /// The next event, or `None` at the end of the response.
     pub async fn next_event(&mut self) -> Option<ThreadStreamEvent> {
-        self.events.recv().await
+        futures_util::StreamExt::next(self).await
     }
 
     /// Collects every event until the end of the response.
     pub async fn collect_events(mut self) -> Vec<ThreadStreamEvent> {
         let mut events = Vec::new();
-        while let Some(event) = self.events.recv().await {
+        while let Some(event) = self.next_event().await {
             events.push(event);
         }
         events
     }
 
     /// The stream as SSE frames: `data: <json>\n\n` per event, as the SDK writes them.
+    /// The events ready together go out as one chunk.
     pub fn into_sse(self) -> SseFrames {
         SseFrames {
-            events: self.events,
+            events: self,
+            failed: None,
         }
     }
 }
@@ -242,13 +279,38 @@ impl EventStream {
 impl Stream for EventStream {
     type Item = ThreadStreamEvent;
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.events.poll_recv(cx)
+        let this = &mut *self;
+        if let Some(pipeline) = &mut this.pipeline
+            && pipeline.future.as_mut().poll(cx).is_ready()
+        {
+            this.pipeline = None;
+        }
+        this.events.poll_recv(cx)
     }
 }
 
-/// SSE frames of an [`EventStream`].
+impl Drop for EventStream {
+    fn drop(&mut self) {
+        if let Some(pipeline) = self.pipeline.take() {
+            // The reader is gone: the handler's next event fails as cancelled, and the
+            // pipeline finishes (cancellation handling, releasing the thread) on its own.
+            self.events.close();
+            if let Some(runtime) = pipeline.runtime {
+                drop(runtime.spawn(pipeline.future));
+            } else {
+                tracing::warn!(
+                    "a response stream was dropped outside a tokio runtime; its handler stops \
+                     at its current await point"
+                );
+            }
+        }
+    }
+}
+
+/// SSE frames of an [`EventStream`]; each item is every event ready at the time, framed.
 pub struct SseFrames {
-    events: mpsc::Receiver<ThreadStreamEvent>,
+    events: EventStream,
+    failed: Option<serde_json::Error>,
 }
 
 /// One event as an SSE frame.
@@ -258,18 +320,51 @@ pub struct SseFrames {
 /// Only when the event cannot be serialized, which the protocol types never cause.
 pub fn sse_frame(event: &ThreadStreamEvent) -> Result<Bytes, serde_json::Error> {
     let mut frame = Vec::with_capacity(256);
-    frame.extend_from_slice(b"data: ");
-    serde_json::to_writer(&mut frame, event)?;
-    frame.extend_from_slice(b"\n\n");
+    write_sse_frame(&mut frame, event)?;
     Ok(Bytes::from(frame))
 }
+
+/// Appends one event's SSE frame to `out`; on error `out` is as it was.
+fn write_sse_frame(out: &mut Vec<u8>, event: &ThreadStreamEvent) -> Result<(), serde_json::Error> {
+    let start = out.len();
+    out.extend_from_slice(b"data: ");
+    if let Err(error) = serde_json::to_writer(&mut *out, event) {
+        out.truncate(start);
+        return Err(error);
+    }
+    out.extend_from_slice(b"\n\n");
+    Ok(())
+}
+
+/// A chunk stops taking ready events past this size, so a burst is still sent in pieces.
+const SSE_CHUNK_BYTES: usize = 64 * 1024;
 
 impl Stream for SseFrames {
     type Item = Result<Bytes, serde_json::Error>;
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.events
-            .poll_recv(cx)
-            .map(|event| event.map(|event| sse_frame(&event)))
+        let this = &mut *self;
+        if let Some(error) = this.failed.take() {
+            return Poll::Ready(Some(Err(error)));
+        }
+        let mut chunk: Vec<u8> = Vec::new();
+        while chunk.len() < SSE_CHUNK_BYTES {
+            match Pin::new(&mut this.events).poll_next(cx) {
+                Poll::Ready(Some(event)) => {
+                    if let Err(error) = write_sse_frame(&mut chunk, &event) {
+                        if chunk.is_empty() {
+                            return Poll::Ready(Some(Err(error)));
+                        }
+                        this.failed = Some(error);
+                        break;
+                    }
+                }
+                // The end, or nothing more yet: send what is ready (the end comes next poll).
+                Poll::Ready(None) | Poll::Pending if !chunk.is_empty() => break,
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        Poll::Ready(Some(Ok(Bytes::from(chunk))))
     }
 }
 

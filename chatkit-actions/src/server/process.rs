@@ -115,7 +115,7 @@ impl<H: ActionHandler> ChatKitServer<H> {
                 let message = self.user_message(&thread, params.input, &context).await?;
                 store.save_thread(&thread, &context).await?;
                 self.save_attachments(&message, &context).await?;
-                Ok(self.spawn_pipeline(None, thread, None, context, move |inner, cx| {
+                Ok(self.stream_pipeline(None, thread, None, context, move |inner, cx| {
                     Box::pin(async move {
                         let created = Thread::from(cx.thread().clone()).into_response();
                         cx.forward(ThreadStreamEvent::ThreadCreated { thread: created }).await?;
@@ -131,7 +131,7 @@ impl<H: ActionHandler> ChatKitServer<H> {
                 let thread = store.load_thread(&params.thread_id, &context).await?;
                 let message = self.user_message(&thread, params.input, &context).await?;
                 self.save_attachments(&message, &context).await?;
-                Ok(self.spawn_pipeline(Some(guard), thread, None, context, move |inner, cx| {
+                Ok(self.stream_pipeline(Some(guard), thread, None, context, move |inner, cx| {
                     Box::pin(async move {
                         cx.emit(ThreadStreamEvent::ItemDone { item: ThreadItem::UserMessage(message.clone()) })
                             .await?;
@@ -151,7 +151,7 @@ impl<H: ActionHandler> ChatKitServer<H> {
                 let Some(target) = target else {
                     // The SDK streams nothing at all when the item is not in the thread.
                     let (_, events) = mpsc::channel(1);
-                    return Ok(Processed::Stream(EventStream { events }));
+                    return Ok(Processed::Stream(EventStream::from_receiver(events)));
                 };
                 let ThreadItem::UserMessage(message) = target else {
                     return Err(ProcessError::Conflict(format!(
@@ -162,7 +162,7 @@ impl<H: ActionHandler> ChatKitServer<H> {
                 for item in &newer {
                     store.delete_thread_item(&thread.id, item.id(), &context).await?;
                 }
-                Ok(self.spawn_pipeline(Some(guard), thread, None, context, move |inner, cx| {
+                Ok(self.stream_pipeline(Some(guard), thread, None, context, move |inner, cx| {
                     Box::pin(async move {
                         cx.forward(ThreadStreamEvent::stream_options(inner.allow_cancel)).await?;
                         cx.respond_to(&message).await
@@ -203,7 +203,7 @@ impl<H: ActionHandler> ChatKitServer<H> {
                             store.delete_thread_item(&thread.id, &call.id, &context).await?;
                     }
                 }
-                Ok(self.spawn_pipeline(Some(guard), thread, None, context, |inner, cx| {
+                Ok(self.stream_pipeline(Some(guard), thread, None, context, |inner, cx| {
                     Box::pin(async move {
                         cx.forward(ThreadStreamEvent::stream_options(inner.allow_cancel)).await?;
                         cx.respond().await
@@ -378,13 +378,13 @@ impl<H: ActionHandler> ChatKitServer<H> {
                         ))
                         .await;
                     drop(guard);
-                    return Ok(Processed::Stream(EventStream { events: receiver }));
+                    return Ok(Processed::Stream(EventStream::from_receiver(receiver)));
                 }
             },
         };
         let raw = params.action;
         let item_id = params.item_id.unwrap_or_default();
-        Ok(self.spawn_pipeline(Some(guard), thread, sender, context, move |inner, cx| {
+        Ok(self.stream_pipeline(Some(guard), thread, sender, context, move |inner, cx| {
             Box::pin(async move {
                 cx.forward(ThreadStreamEvent::stream_options(inner.allow_cancel)).await?;
                 let span = tracing::info_span!("chatkit.action", action = %raw.action_type, item = %item_id);
@@ -475,9 +475,9 @@ async fn run_action<H: ActionHandler>(
 }
 
 impl<H: ActionHandler> ChatKitServer<H> {
-    /// Runs `body` as a response pipeline in its own task, holding the thread's lock, and
-    /// returns the stream of its events. A panic in the handler becomes an error event.
-    fn spawn_pipeline<F>(
+    /// Makes `body` a response pipeline holding the thread's lock, driven by the stream of
+    /// its events it returns. A panic in the handler becomes an error event.
+    fn stream_pipeline<F>(
         &self,
         guard: Option<ThreadGuard>,
         thread: ThreadMetadata,
@@ -503,25 +503,24 @@ impl<H: ActionHandler> ChatKitServer<H> {
             Arc::clone(&inner.responder),
             events,
         );
-        tokio::spawn(
-            async move {
-                let _guard = guard;
-                let result = AssertUnwindSafe(body(&inner, &mut cx)).catch_unwind().await;
-                let result = result.unwrap_or_else(|panic| {
-                    let message = panic
-                        .downcast_ref::<&str>()
-                        .map(ToString::to_string)
-                        .or_else(|| panic.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "a handler panicked".to_owned());
-                    Err(HandlerError::internal(format!(
-                        "handler panicked: {message}"
-                    )))
-                });
-                cx.finish(result).await;
-            }
-            .in_current_span(),
-        );
-        Processed::Stream(EventStream { events: receiver })
+        let pipeline = async move {
+            let _guard = guard;
+            let result = AssertUnwindSafe(body(&inner, &mut cx)).catch_unwind().await;
+            let result = result.unwrap_or_else(|panic| {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(ToString::to_string)
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a handler panicked".to_owned());
+                Err(HandlerError::internal(format!(
+                    "handler panicked: {message}"
+                )))
+            });
+            cx.finish(result).await;
+        }
+        .in_current_span()
+        .boxed();
+        Processed::Stream(EventStream::driving(receiver, pipeline))
     }
 }
 

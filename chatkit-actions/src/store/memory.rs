@@ -282,6 +282,14 @@ impl<C: StoreScope + Send + Sync + 'static> Store<C> for MemoryStore {
         let next_seq = state.next_seq();
         let items = &mut state.thread_mut(thread_id, context.scope())?.items;
         let seq = match items.keys.get(item.id()) {
+            // Same place: replace the value where it is.
+            Some(key) if key.0 == *item.created_at() => {
+                if let Some(slot) = items.ordered.get_mut(key) {
+                    *slot = item.clone();
+                    return Ok(());
+                }
+                key.1
+            }
             Some(key) => {
                 let seq = key.1;
                 let key = key.clone();
