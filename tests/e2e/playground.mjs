@@ -199,6 +199,49 @@ async function checkGallery(items) {
   await search.locator('input[name="q"]').press("Enter");
   assert.deepEqual((await clientActions()).at(-1).action, { type: "gallery.search", payload: { q: "abc" } });
 
+  // Streamed updates, applied as the server would stream them.
+  const apply = (event) => page.evaluate((event) => window.chatkitPlayground.applyEvent(event), event);
+  const base = { thread_id: "gallery", created_at: "2026-01-01T00:00:00Z" };
+  await apply({ type: "thread.item.added", item: { ...base, type: "assistant_message", id: "stream-1", content: [] } });
+  for (const delta of ["Hello, ", "**wor", "ld**"]) {
+    await apply({
+      type: "thread.item.updated",
+      item_id: "stream-1",
+      update: { type: "assistant_message.content_part.text_delta", content_index: 0, delta },
+    });
+  }
+  const streamed = page.locator('[data-item-id="stream-1"]');
+  assert.equal((await streamed.textContent()).trim(), "Hello, world");
+  assert.equal(await streamed.locator("strong").textContent(), "world");
+  await apply({
+    type: "thread.item.added",
+    item: { ...base, type: "widget", id: "stream-2", widget: { type: "Card", children: [{ type: "Text", id: "t", value: "Hel", streaming: true }] } },
+  });
+  const streamedWidget = page.locator('[data-item-id="stream-2"]');
+  await apply({
+    type: "thread.item.updated",
+    item_id: "stream-2",
+    update: { type: "widget.streaming_text.value_delta", component_id: "t", delta: "lo", done: false },
+  });
+  assert.equal(await streamedWidget.locator('[data-ck-id="t"]').textContent(), "Hello");
+  await apply({
+    type: "thread.item.updated",
+    item_id: "stream-2",
+    update: { type: "widget.component.updated", component_id: "t", component: { type: "Text", id: "t", value: "Replaced" } },
+  });
+  assert.equal(await streamedWidget.locator('[data-ck-id="t"]').textContent(), "Replaced");
+  await apply({
+    type: "thread.item.updated",
+    item_id: "stream-2",
+    update: { type: "widget.root.updated", widget: { type: "Card", children: [{ type: "Badge", label: "New root" }] } },
+  });
+  assert.equal(await streamedWidget.locator('[data-ck-type="Badge"]').textContent(), "New root");
+  await apply({ type: "thread.item.removed", item_id: "stream-2" });
+  assert.equal(await streamedWidget.count(), 0);
+  await apply({ type: "notice", level: "info", title: "Notice", message: "**Heads up**" });
+  assert.equal(await page.locator(".notice-info strong.notice-title").textContent(), "Notice");
+  assert.equal(await page.locator(".notice-info .markdown strong").textContent(), "Heads up");
+
   // Back to a new, empty thread with the default client handler.
   await page.evaluate(() => {
     window.chatkitPlayground.onClientAction = window.__defaultClientAction;
