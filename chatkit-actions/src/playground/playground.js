@@ -440,12 +440,17 @@ async function openThread(id) {
   }
   const items = [...(thread.items?.data || [])];
   let page = thread.items || {};
-  while (page.has_more && page.after) {
-    page = await requestJson({
-      type: "items.list",
-      params: { thread_id: id, after: page.after, order: "asc", limit: 50 },
-    });
-    items.push(...(page.data || []));
+  let failure = null;
+  try {
+    while (page.has_more && page.after) {
+      page = await requestJson({
+        type: "items.list",
+        params: { thread_id: id, after: page.after, order: "asc", limit: 50 },
+      });
+      items.push(...(page.data || []));
+    }
+  } catch (error) {
+    failure = error;
   }
   state.threadId = thread.id;
   state.items = [];
@@ -454,6 +459,7 @@ async function openThread(id) {
   $("client-actions").hidden = true;
   showThreadHead(thread);
   for (const item of items) upsertItem(item);
+  if (failure) showNotice("danger", failure.message, "Could not load the rest of the thread");
 }
 
 function newThread() {
