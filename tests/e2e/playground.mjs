@@ -424,11 +424,16 @@ try {
   );
   await shot("completed");
 
-  // The thread again, from the store ----------------------------------------------------------
+  // The thread again, from the store: more than one page of items ---------------------------
+  for (let i = 0; i < 5; i += 1) await say("help");
+  assert.match(await page.locator(".item-assistant").last().textContent(), /I keep a todo list/);
+  assert.equal(await page.locator(".item-assistant").last().locator("li").count(), 5, "help's Markdown list");
   const shown = await page.evaluate(() => window.chatkitPlayground.items.map((item) => item.id));
+  assert.ok(shown.length > 20, `${shown.length} items: more than get_by_id's first page`);
   await page.reload();
   await idle();
-  await sends(() => page.locator("#thread-list .thread-link").first().click(), 1);
+  sent = await sends(() => page.locator("#thread-list .thread-link").first().click(), 2);
+  assert.deepEqual(sent.map((body) => body.type), ["threads.get_by_id", "items.list"]);
   const reloaded = await page.evaluate(() => window.chatkitPlayground.items.map((item) => item.id));
   assert.deepEqual(reloaded, shown, "the reloaded thread shows the same items");
   assert.equal(await card("todo-2").last().locator('[data-ck-type="Badge"]').textContent(), "Done");
