@@ -408,6 +408,7 @@ async fn the_page_drives_the_todo_backend_in_chromium() {
         "Added todo #2 “Call Anna”",
         "Opened todo #2 “Call Anna”",
         "Completed todo #2 “Call Anna”",
+        "Dismissed a card without changing anything",
     ] {
         assert!(
             notes.iter().any(|note| note.contains(what)),

@@ -238,6 +238,8 @@ async function checkGallery(items) {
   assert.equal(await streamedWidget.locator('[data-ck-type="Badge"]').textContent(), "New root");
   await apply({ type: "thread.item.removed", item_id: "stream-2" });
   assert.equal(await streamedWidget.count(), 0);
+  await apply({ type: "error", code: "custom", message: "Boom", allow_retry: false });
+  assert.equal(await page.locator(".notice-danger .markdown").last().textContent(), "Boom");
   await apply({ type: "notice", level: "info", title: "Notice", message: "**Heads up**" });
   assert.equal(await page.locator(".notice-info strong.notice-title").textContent(), "Notice");
   assert.equal(await page.locator(".notice-info .markdown strong").textContent(), "Heads up");
@@ -423,6 +425,21 @@ try {
     "Mark done shows the loading state on the button (loadingBehavior self)",
   );
   await shot("completed");
+
+  // A Card's cancel: "clear done" asks first; "Keep them" dismisses the card ---------------
+  await say("clear done");
+  const confirmCard = card("todo-clear-done");
+  await confirmCard.waitFor();
+  assert.equal(await confirmCard.locator('[data-ck-type="Title"]').textContent(), "Clear done todos?");
+  const confirmItem = await confirmCard.evaluate((node) => node.closest("[data-item-id]").dataset.itemId);
+  sent = await sends(() => confirmCard.locator('[data-ck-action="cancel"]').click());
+  assert.deepEqual(sent, [
+    {
+      type: "threads.custom_action",
+      params: { thread_id: threadId, action: { type: "dismiss", payload: {} }, item_id: confirmItem },
+    },
+  ]);
+  assert.equal(await page.locator(`[data-item-id="${confirmItem}"] [data-ck-type="Text"]`).textContent(), "Cancelled.");
 
   // The thread again, from the store: more than one page of items ---------------------------
   for (let i = 0; i < 5; i += 1) await say("help");
