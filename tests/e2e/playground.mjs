@@ -457,6 +457,28 @@ try {
   assert.equal(await page.locator('.ck-card[data-ck-key="todo-1"] input[name="title"]').first().inputValue(), "Buy oat milk");
   await shot("reloaded");
 
+  // Request headers: as another user (the todo backend's x-user-id), no thread is visible.
+  await page.click("#headers-toggle");
+  await page.fill("#headers-input", "not json");
+  await sendsNothing(() => page.click('#headers-panel button[type="submit"]'));
+  assert.match(await page.textContent("#headers-error"), /not JSON/);
+  await page.fill("#headers-input", '{"x-user-id": "bob"}');
+  await shot("headers");
+  sent = await sends(() => page.click('#headers-panel button[type="submit"]'));
+  assert.deepEqual(sent.map((body) => body.type), ["threads.list"]);
+  assert.equal(await page.locator("#thread-list li").count(), 0, "bob sees none of anonymous's threads");
+  assert.equal(await page.textContent("#headers-toggle"), "Headers (1)");
+  await page.reload();
+  await idle();
+  assert.equal(await page.locator("#thread-list li").count(), 0, "the headers are kept across a reload");
+  await page.click("#headers-toggle");
+  await sends(async () => {
+    await page.fill("#headers-input", "");
+    await page.click('#headers-panel button[type="submit"]');
+  });
+  assert.equal(await page.locator("#thread-list li").count(), 1);
+  assert.equal(await page.textContent("#headers-toggle"), "Headers");
+
   assert.deepEqual(problems, [], "the page ran without errors");
   console.log(JSON.stringify({ thread_id: threadId, screenshots }));
 } catch (error) {

@@ -1668,7 +1668,7 @@ const playground = {
   endpoint: ENDPOINT,
   /** Every entry of the protocol panel: `{direction, title, body, at}`. */
   log,
-  /** Headers added to every request (an `Authorization`, a user id…). */
+  /** Headers added to every request (an `Authorization`, a user id…); the Headers box sets it. */
   requestHeaders: {},
   /** Receives `handler: "client"` actions: `(action, {id, widget}) => Promise`. */
   onClientAction: defaultClientAction,
@@ -1703,8 +1703,73 @@ const playground = {
 };
 window.chatkitPlayground = playground;
 
+// ---------------------------------------------------------------------------------------
+// Request headers (an `Authorization`, a user id…), kept in localStorage
+
+const HEADERS_KEY = "chatkit-playground.headers";
+
+/** Parses the headers box: an object of string values, or an error message. */
+function parseHeaders(text) {
+  if (!text.trim()) return { headers: {} };
+  let value;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { error: `not JSON: ${error.message}` };
+  }
+  if (!isObject(value) || !Object.values(value).every((v) => typeof v === "string")) {
+    return { error: "expected an object of string values" };
+  }
+  try {
+    new Headers(value);
+  } catch (error) {
+    return { error: error.message };
+  }
+  return { headers: value };
+}
+
+function setupHeaders() {
+  const panel = $("headers-panel");
+  const input = $("headers-input");
+  const toggle = $("headers-toggle");
+  const saved = parseHeaders(localStorage.getItem(HEADERS_KEY) || "");
+  if (saved.headers) playground.requestHeaders = saved.headers;
+  const show = () => {
+    input.value = Object.keys(playground.requestHeaders).length
+      ? JSON.stringify(playground.requestHeaders, null, 2)
+      : "";
+    toggle.textContent = Object.keys(playground.requestHeaders).length
+      ? `Headers (${Object.keys(playground.requestHeaders).length})`
+      : "Headers";
+  };
+  show();
+  toggle.addEventListener("click", () => {
+    panel.hidden = !panel.hidden;
+    toggle.setAttribute("aria-expanded", String(!panel.hidden));
+    if (!panel.hidden) input.focus();
+  });
+  input.addEventListener("input", () => {
+    $("headers-error").textContent = "";
+  });
+  panel.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const parsed = parseHeaders(input.value);
+    $("headers-error").textContent = parsed.error || "";
+    if (parsed.error) return;
+    playground.requestHeaders = parsed.headers;
+    localStorage.setItem(HEADERS_KEY, JSON.stringify(parsed.headers));
+    logEntry("note", "request headers changed", parsed.headers);
+    show();
+    panel.hidden = true;
+    toggle.setAttribute("aria-expanded", "false");
+    newThread();
+    refreshThreads();
+  });
+}
+
 function start() {
   $("endpoint-path").textContent = ENDPOINT;
+  setupHeaders();
   const stop = el("button", "ghost", "Stop");
   stop.type = "button";
   stop.id = "stop";
