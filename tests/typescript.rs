@@ -282,6 +282,18 @@ fn payload_types_translate_faithfully() {
     let order = &generated.schemas["payloads/order.json"];
     assert!(order["properties"].get("giftWrap").is_some());
     assert_eq!(
+        order["properties"]["notes"],
+        json!({"type": "object", "additionalProperties": {"type": "string"}})
+    );
+    assert_eq!(
+        order["properties"]["lines"],
+        json!({"type": "array", "items": {"$ref": "#/$defs/Line"}})
+    );
+    assert_eq!(
+        generated.schemas["payloads/set_count.json"]["format"],
+        json!("int64")
+    );
+    assert_eq!(
         order["required"],
         json!(["lines", "notes", "priority", "total"])
     );
