@@ -299,6 +299,24 @@ fn payload_types_translate_faithfully() {
     );
 }
 
+#[test]
+fn write_to_writes_every_file_and_removes_stale_payload_schemas() {
+    let dir = scratch("typescript_write_to");
+    let stale = dir.join("schemas/payloads/renamed_away.json");
+    std::fs::create_dir_all(stale.parent().expect("a parent")).expect("create");
+    std::fs::write(&stale, "{}").expect("write");
+    let kept = dir.join("schemas/payloads/notes.txt");
+    std::fs::write(&kept, "not ours").expect("write");
+    let generated = todo();
+    generated.write_to(&dir).expect("write_to");
+    assert!(!stale.exists(), "a schema no longer generated is removed");
+    assert!(kept.exists(), "files that are not schemas are left alone");
+    std::fs::remove_file(&kept).expect("remove");
+    let written = read_tree(&dir);
+    let expected: BTreeMap<PathBuf, String> = generated.files().into_iter().collect();
+    assert_eq!(written, expected);
+}
+
 #[derive(Action, ActionTypes)]
 enum Clash {
     Open { id: u64 },

@@ -1,6 +1,7 @@
 use chatkit_actions::{Action, ActionTypes};
 
-#[derive(serde::Serialize, serde::Deserialize)]
+// Described for TypeScript, but not for JSON Schema.
+#[derive(serde::Serialize, serde::Deserialize, ts_rs::TS)]
 struct Money(u64);
 
 #[derive(Action, ActionTypes)]
