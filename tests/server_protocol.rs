@@ -20,7 +20,7 @@ use chatkit_actions::handler::{
 use chatkit_actions::request::FeedbackKind;
 use chatkit_actions::server::{ChatKitServer, EventStream, ProcessError, Processed};
 use chatkit_actions::store::{
-    MemoryStore, SqliteStore, Store, StoreError, StoreItemType, StoreScope,
+    MemoryStore, SqliteStore, Store, StoreError, StoreItemType, StoreScope, StoreTransaction,
 };
 use chatkit_actions::thread::{
     AssistantMessageContent, AssistantMessageItem, Attachment, ClientToolCallItem, CustomTask,
@@ -178,6 +178,7 @@ fn card(label: &str) -> WidgetRoot {
 /// | `replace:id` | `thread.item.replaced`: the item becomes a widget, same id and time |
 /// | `wait` | waits for the test to open [`Log::gate`] |
 /// | `fail:X`, `custom-error:X`, `stream-error:code` | fails |
+#[expect(clippy::too_many_lines, reason = "one arm per script command")]
 async fn run_script(script: &str, cx: &mut ActionContext<User>, log: &Log) -> HandlerResult {
     let thread_id = cx.thread().id.clone();
     let mut streaming: Option<AssistantMessageItem> = None;
@@ -265,6 +266,7 @@ async fn run_script(script: &str, cx: &mut ActionContext<User>, log: &Log) -> Ha
                 cx.emit(ThreadStreamEvent::item_replaced(widget)).await?;
             }
             "wait" => log.gate.notified().await,
+            "panic" => panic!("{arg}"),
             "fail" => {
                 return Err(HandlerError::internal(std::io::Error::other(
                     arg.to_owned(),
@@ -286,16 +288,46 @@ async fn run_script(script: &str, cx: &mut ActionContext<User>, log: &Log) -> Ha
 /// A store that delegates to a built-in one and records every call: its name and the user of
 /// its context. It can also generate its own ids, as an application overriding
 /// `generate_thread_id` / `generate_item_id` does.
+///
+/// It passes units of work on ([`Store::begin`]): the transaction of the store it wraps is
+/// wrapped in a spy too, sharing the record, so the calls an action makes through its unit
+/// are recorded like the others.
 struct Spy {
     inner: Arc<dyn Store<User>>,
+    /// When this spy wraps a unit of work: that unit.
+    transaction: Option<Arc<dyn StoreTransaction<User>>>,
     custom_ids: bool,
-    next_id: AtomicUsize,
-    calls: Mutex<Vec<(&'static str, String)>>,
+    next_id: Arc<AtomicUsize>,
+    calls: Arc<Mutex<Vec<(&'static str, String)>>>,
+    /// The id of the thread or item each write was about, in order.
+    written: Arc<Mutex<Vec<(&'static str, String)>>>,
 }
 
 impl Spy {
+    fn new(inner: Arc<dyn Store<User>>, custom_ids: bool) -> Self {
+        Spy {
+            inner,
+            transaction: None,
+            custom_ids,
+            next_id: Arc::new(AtomicUsize::new(1)),
+            calls: Arc::default(),
+            written: Arc::default(),
+        }
+    }
+
     fn call(&self, method: &'static str, context: &User) {
         lock(&self.calls).push((method, context.0.clone()));
+    }
+
+    fn wrote(&self, method: &'static str, id: &str) {
+        lock(&self.written).push((method, id.to_owned()));
+    }
+
+    /// Whether a write `method` about `id` reached the store (or the unit of work) yet.
+    fn has_written(&self, method: &str, id: &str) -> bool {
+        lock(&self.written)
+            .iter()
+            .any(|(m, i)| *m == method && i == id)
     }
 
     /// How many writes reached the store so far.
@@ -358,6 +390,7 @@ impl Store<User> for Spy {
 
     async fn save_thread(&self, thread: &ThreadMetadata, context: &User) -> Result<(), StoreError> {
         self.call("save_thread", context);
+        self.wrote("save_thread", &thread.id);
         self.inner.save_thread(thread, context).await
     }
 
@@ -393,6 +426,13 @@ impl Store<User> for Spy {
         context: &User,
     ) -> Result<(), StoreError> {
         self.call("add_thread_item", context);
+        if item
+            .as_assistant_message()
+            .is_some_and(|message| message.text() == FAILING_TEXT)
+        {
+            return Err(StoreError::backend("the disk is full"));
+        }
+        self.wrote("add_thread_item", item.id());
         self.inner.add_thread_item(thread_id, item, context).await
     }
 
@@ -403,6 +443,7 @@ impl Store<User> for Spy {
         context: &User,
     ) -> Result<(), StoreError> {
         self.call("save_item", context);
+        self.wrote("save_item", item.id());
         self.inner.save_item(thread_id, item, context).await
     }
 
@@ -428,6 +469,7 @@ impl Store<User> for Spy {
         context: &User,
     ) -> Result<(), StoreError> {
         self.call("delete_thread_item", context);
+        self.wrote("delete_thread_item", item_id);
         self.inner
             .delete_thread_item(thread_id, item_id, context)
             .await
@@ -458,6 +500,39 @@ impl Store<User> for Spy {
     ) -> Result<(), StoreError> {
         self.call("delete_attachment", context);
         self.inner.delete_attachment(attachment_id, context).await
+    }
+
+    async fn begin(
+        &self,
+        thread_id: &str,
+        context: &User,
+    ) -> Result<Option<Arc<dyn StoreTransaction<User>>>, StoreError> {
+        self.call("begin", context);
+        let Some(transaction) = self.inner.begin(thread_id, context).await? else {
+            return Ok(None);
+        };
+        let inner: Arc<dyn Store<User>> = transaction.clone();
+        Ok(Some(Arc::new(Spy {
+            inner,
+            transaction: Some(transaction),
+            custom_ids: self.custom_ids,
+            next_id: Arc::clone(&self.next_id),
+            calls: Arc::clone(&self.calls),
+            written: Arc::clone(&self.written),
+        })))
+    }
+}
+
+#[async_trait]
+impl StoreTransaction<User> for Spy {
+    async fn commit(&self) -> Result<(), StoreError> {
+        let transaction = self.transaction.as_ref().expect("a unit of work");
+        transaction.commit().await
+    }
+
+    async fn rollback(&self) -> Result<(), StoreError> {
+        let transaction = self.transaction.as_ref().expect("a unit of work");
+        transaction.rollback().await
     }
 }
 
@@ -494,12 +569,7 @@ impl Harness {
             Backend::Memory => Arc::new(MemoryStore::new()),
             Backend::Sqlite => Arc::new(SqliteStore::in_memory().expect("in-memory SQLite")),
         };
-        let spy = Arc::new(Spy {
-            inner,
-            custom_ids,
-            next_id: AtomicUsize::new(1),
-            calls: Mutex::new(Vec::new()),
-        });
+        let spy = Arc::new(Spy::new(inner, custom_ids));
         let log = Arc::new(Log::default());
         let feedback = Arc::clone(&log);
         let store: Arc<dyn Store<User>> = spy.clone();
@@ -710,6 +780,9 @@ const STREAM_OPTIONS: &str = r#"{"type":"stream_options","stream_options":{"allo
 fn stream_options() -> Value {
     serde_json::from_str(STREAM_OPTIONS).expect("JSON")
 }
+
+/// An assistant message with this text fails to save, with a backend error.
+const FAILING_TEXT: &str = "the store fails on this one";
 
 const CANCELLED: &str = "The user cancelled the stream. Stop responding to the prior request.";
 
@@ -961,6 +1034,8 @@ async fn item_replaced_replaces_the_stored_item_in_place(h: Harness) {
     assert_eq!(stored[1]["widget"], to_json(&card("after")));
 }
 
+/// Each event's write reaches the store (the request's unit of work) before the event is
+/// forwarded, and everything is in the store once the stream has ended.
 async fn store_writes_happen_before_events_are_forwarded(h: Harness) {
     let mut events = h
         .open(&create(
@@ -969,30 +1044,50 @@ async fn store_writes_happen_before_events_are_forwarded(h: Harness) {
         .await;
     let mut thread_id = String::new();
     let mut seen = Vec::new();
+    let mut streamed = Vec::new();
     while let Some(event) = events.next_event().await {
         let json = to_json(&event);
         seen.push(json["type"].as_str().expect("type").to_owned());
         match &event {
             ThreadStreamEvent::ThreadCreated { thread } => {
                 thread_id.clone_from(&thread.id);
-                h.stored_thread(&thread_id).await;
+                assert!(h.spy.has_written("save_thread", &thread_id), "{json}");
             }
-            ThreadStreamEvent::ItemDone { item } | ThreadStreamEvent::ItemReplaced { item } => {
-                let stored = h.spy.inner.load_item(&thread_id, item.id(), &h.user).await;
-                assert_eq!(
-                    stored.map(|s| to_json(&s)).ok(),
-                    Some(to_json(item)),
+            ThreadStreamEvent::ItemDone { item } => {
+                assert!(h.spy.has_written("add_thread_item", item.id()), "{json}");
+                streamed.push((item.id().to_owned(), to_json(item)));
+            }
+            ThreadStreamEvent::ItemReplaced { item } => {
+                assert!(h.spy.has_written("save_item", item.id()), "{json}");
+                streamed.push((item.id().to_owned(), to_json(item)));
+            }
+            ThreadStreamEvent::ItemRemoved { item_id } => {
+                assert!(h.spy.has_written("delete_thread_item", item_id), "{json}");
+            }
+            ThreadStreamEvent::ThreadUpdated { .. } => {
+                assert!(
+                    lock(&h.spy.written)
+                        .iter()
+                        .filter(|(method, id)| *method == "save_thread" && *id == thread_id)
+                        .count()
+                        >= 2,
                     "{json}"
                 );
-            }
-            ThreadStreamEvent::ThreadUpdated { thread } => {
-                assert_eq!(h.stored_thread(&thread_id).await.title, thread.title);
             }
             _ => {}
         }
     }
     assert!(seen.contains(&"thread.updated".to_owned()), "{seen:?}");
     assert!(seen.contains(&"thread.item.removed".to_owned()), "{seen:?}");
+    // The stream ends after the commit: all of it is in the store.
+    for (id, item) in streamed {
+        let stored = h.spy.inner.load_item(&thread_id, &id, &h.user).await;
+        assert_eq!(stored.map(|s| to_json(&s)).ok(), Some(item), "{id}");
+    }
+    assert_eq!(
+        h.stored_thread(&thread_id).await.title.as_deref(),
+        Some("Later")
+    );
 }
 
 async fn workflow_pending_copy_is_isolated(h: Harness) {
@@ -1304,6 +1399,82 @@ async fn get_by_id_of_a_deleted_thread_is_not_found(h: Harness) {
         .await;
     assert_eq!(error.status(), 404, "{error}");
     assert!(h.stored(&id).await.is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Units of work
+// ---------------------------------------------------------------------------------------------
+
+/// A handler that panics after two items and a new title leaves nothing of its action: not
+/// the items, not the title, not the user message of that turn.
+async fn a_panic_mid_action_leaves_nothing_of_it(h: Harness) {
+    let (id, _) = h.create("say:first").await;
+    let before = h.stored_json(&id).await;
+    let events = h
+        .send(&id, "say:one;widget:two;title:Changed;panic:boom")
+        .await;
+    assert_eq!(
+        shapes(&events),
+        [
+            "thread.item.done:user_message",
+            "stream_options",
+            "thread.item.done:assistant_message",
+            "thread.item.done:widget",
+            "error"
+        ]
+    );
+    assert_eq!(h.stored_json(&id).await, before);
+    assert_eq!(h.stored_thread(&id).await.title, None);
+    // The thread goes on.
+    h.send(&id, "say:after").await;
+    assert_eq!(
+        item_types(&h.stored_json(&id).await),
+        [
+            "user_message",
+            "assistant_message",
+            "user_message",
+            "assistant_message"
+        ]
+    );
+}
+
+/// A write that fails in the store mid-action rolls the whole action back, even when the
+/// handler goes on after it.
+async fn a_store_failure_mid_action_leaves_nothing_of_it(h: Harness) {
+    let (id, _) = h.create("say:first").await;
+    let before = h.stored_json(&id).await;
+    let events = h
+        .send(
+            &id,
+            &format!("say:one;title:Changed;say:{FAILING_TEXT};say:never"),
+        )
+        .await;
+    assert_eq!(
+        events.last(),
+        Some(&json!({"type": "error", "code": "stream.error", "allow_retry": true}))
+    );
+    assert_eq!(h.stored_json(&id).await, before);
+    assert_eq!(h.stored_thread(&id).await.title, None);
+}
+
+/// Other requests see an action's writes only once it has committed, which is before its
+/// stream ends.
+async fn an_action_is_seen_by_others_only_once_committed(h: Harness) {
+    let (id, _) = h.create("say:first").await;
+    let mut events = h.open(&add_user_message(&id, "say:mid;wait;say:end")).await;
+    loop {
+        let event = to_json(&events.next_event().await.expect("the stream goes on"));
+        if event["type"] == "thread.item.done" && event["item"]["type"] == "assistant_message" {
+            break;
+        }
+    }
+    let page = h
+        .json(&json!({"type": "items.list", "params": {"thread_id": id, "order": "asc"}}))
+        .await;
+    assert_eq!(page["data"].as_array().map(Vec::len), Some(2), "{page}");
+    h.log.gate.notify_one();
+    events.collect_events().await;
+    assert_eq!(h.stored(&id).await.len(), 5);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1936,6 +2107,10 @@ over_both_stores! {
         add_client_tool_output_without_a_pending_tool_call_fails,
         attachments_without_an_attachment_store_fail,
         get_by_id_of_a_deleted_thread_is_not_found,
+        // Units of work
+        a_panic_mid_action_leaves_nothing_of_it,
+        a_store_failure_mid_action_leaves_nothing_of_it,
+        an_action_is_seen_by_others_only_once_committed,
         // Cancellation
         cancel_saves_pending_assistant_message_with_streamed_text,
         cancel_does_not_save_an_empty_pending_assistant_message,

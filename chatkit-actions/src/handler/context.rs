@@ -35,7 +35,10 @@ pub struct EmitError;
 /// the widget that sent the action, the application's request context `C`, the store, and
 /// the stream of events back to the client.
 ///
-/// Every `emit` persists before it forwards, so what the client sees is in the store.
+/// Every `emit` persists before it forwards, so what the client sees is in the store: in the
+/// request's unit of work ([`Store::begin`]), which commits when the response ends, or rolls
+/// back if the handler panics or the store fails (see the
+/// [store docs](crate::store#units-of-work-serialization-and-atomicity)).
 pub struct ActionContext<C> {
     thread: ThreadMetadata,
     last_thread: ThreadMetadata,
@@ -91,7 +94,8 @@ impl<C: Send + Sync + 'static> ActionContext<C> {
         &self.request
     }
 
-    /// The store, for reads and for writes that are not events.
+    /// The store, for reads and for writes that are not events: the request's unit of work,
+    /// so reads see what this action wrote, and writes commit (or roll back) with it.
     pub fn store(&self) -> &dyn Store<C> {
         &*self.store
     }
@@ -452,6 +456,20 @@ impl<C: Send + Sync + 'static> ActionContext<C> {
         }
     }
 
+    /// Ends a pipeline whose writes are being rolled back (the handler panicked, or the
+    /// store failed): the error event only, with no thread check and no cancellation
+    /// handling, since nothing more will be saved.
+    pub(crate) async fn abort(mut self, result: HandlerResult) {
+        if let Err(error) = result
+            && !error.is_cancelled()
+        {
+            tracing::error!(thread = %self.thread.id, %error, "handler failed");
+            let _ = self
+                .forward(ThreadStreamEvent::Error(error.to_event()))
+                .await;
+        }
+    }
+
     /// The SDK's `handle_stream_cancelled`: keep the assistant messages that had text, and
     /// leave the model a note that the user stopped the stream.
     async fn handle_cancelled(&mut self) {
@@ -601,8 +619,8 @@ impl<C: Send + Sync + 'static> SyncActionContext<C> {
         &self.request
     }
 
-    /// The store. The server writes nothing for a synchronous action: save the updated item
-    /// here if it should survive a reload.
+    /// The store (the request's unit of work). The server writes nothing for a synchronous
+    /// action: save the updated item here if it should survive a reload.
     pub fn store(&self) -> &dyn Store<C> {
         &*self.store
     }

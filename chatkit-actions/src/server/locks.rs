@@ -1,6 +1,9 @@
 //! Per-thread serialization: the actions, messages and retries of one thread run one at a
 //! time, in arrival order, so that two clicks on the same widget never interleave their
 //! reads and writes. Different threads run in parallel.
+//!
+//! A request that changes a thread runs as a [`Unit`](super::unit::Unit), which takes this
+//! lock first.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};

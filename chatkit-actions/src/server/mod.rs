@@ -55,8 +55,16 @@
 //! stream ends (or its JSON answer is ready), and waiters are served in arrival order. So an
 //! action's handler always sees the thread as the previous action left it, and no update is
 //! lost, whatever the store. Requests on different threads run in parallel; reads
-//! (`threads.get_by_id`, `items.list`, `threads.list`) take no lock. A handler that panics
-//! releases the lock: the panic becomes an error event at the end of its stream.
+//! (`threads.get_by_id`, `items.list`, `threads.list`) take no lock.
+//!
+//! Each such request is also one unit of work of the store ([`Store::begin`]): its reads and
+//! writes go through the store's transaction, which commits when the response ends (before
+//! the stream does), and which may hold a lock shared with other processes (the PostgreSQL
+//! store serializes a thread across replicas). A handler's `Err` keeps what it emitted (the
+//! SDK's behaviour: the client got those events, then the error event); a panic, or a store
+//! operation failing in the backend, rolls the whole request back: nothing of it is saved,
+//! the stream ends with an error event, and the lock is released. See the
+//! [store docs](crate::store#units-of-work-serialization-and-atomicity) for the rule.
 
 mod authorize;
 mod guard;
@@ -64,6 +72,7 @@ mod limits;
 mod locks;
 mod process;
 mod rate;
+mod unit;
 mod untrusted;
 
 use std::fmt;

@@ -16,14 +16,14 @@ use std::panic::AssertUnwindSafe;
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 
-use super::locks::ThreadGuard;
+use super::unit::Unit;
 use crate::handler::{
     ActionContext, ActionHandler, HandlerError, HandlerResult, SyncActionContext,
 };
 use crate::request::{
     ChatKitRequest, SyncCustomActionResponse, ThreadCustomActionParams, UserMessageInput,
 };
-use crate::store::{StoreError, StoreItemType};
+use crate::store::{Store, StoreError, StoreItemType};
 use crate::thread::{
     ClientToolCallStatus, DEFAULT_PAGE_SIZE, Page, SortOrder, Thread, ThreadItem, ThreadMetadata,
     ThreadStreamEvent, Timestamp, UserMessageItem, WidgetItem,
@@ -109,13 +109,14 @@ impl<H: ActionHandler> ChatKitServer<H> {
         match request {
             ChatKitRequest::ThreadsCreate { params, .. } => {
                 let id = store.generate_thread_id(&context);
+                let unit = self.begin(&id, &context).await?;
                 let thread = ThreadMetadata::new(id, Timestamp::now());
                 // The message first: a missing attachment fails the request before anything
                 // is saved, instead of leaving a thread the client never heard of.
-                let message = self.user_message(&thread, params.input, &context).await?;
-                store.save_thread(&thread, &context).await?;
-                self.save_attachments(&message, &context).await?;
-                Ok(self.stream_pipeline(None, thread, None, context, move |inner, cx| {
+                let message = self.user_message(&unit.store(), &thread, params.input, &context).await?;
+                unit.store().save_thread(&thread, &context).await?;
+                save_attachments(&unit.store(), &message, &context).await?;
+                Ok(self.stream_pipeline(unit, thread, None, context, move |inner, cx| {
                     Box::pin(async move {
                         let created = Thread::from(cx.thread().clone()).into_response();
                         cx.forward(ThreadStreamEvent::ThreadCreated { thread: created }).await?;
@@ -127,11 +128,11 @@ impl<H: ActionHandler> ChatKitServer<H> {
                 }))
             }
             ChatKitRequest::ThreadsAddUserMessage { params, .. } => {
-                let guard = inner.locks.lock(&params.thread_id).await;
-                let thread = store.load_thread(&params.thread_id, &context).await?;
-                let message = self.user_message(&thread, params.input, &context).await?;
-                self.save_attachments(&message, &context).await?;
-                Ok(self.stream_pipeline(Some(guard), thread, None, context, move |inner, cx| {
+                let unit = self.begin(&params.thread_id, &context).await?;
+                let thread = unit.store().load_thread(&params.thread_id, &context).await?;
+                let message = self.user_message(&unit.store(), &thread, params.input, &context).await?;
+                save_attachments(&unit.store(), &message, &context).await?;
+                Ok(self.stream_pipeline(unit, thread, None, context, move |inner, cx| {
                     Box::pin(async move {
                         cx.emit(ThreadStreamEvent::ItemDone { item: ThreadItem::UserMessage(message.clone()) })
                             .await?;
@@ -145,9 +146,10 @@ impl<H: ActionHandler> ChatKitServer<H> {
                 self.sync_custom_action(params, context).await
             }
             ChatKitRequest::ThreadsRetryAfterItem { params, .. } => {
-                let guard = inner.locks.lock(&params.thread_id).await;
+                let unit = self.begin(&params.thread_id, &context).await?;
+                let store = &unit.store();
                 let thread = store.load_thread(&params.thread_id, &context).await?;
-                let (newer, target) = self.items_after(&thread.id, &params.item_id, &context).await?;
+                let (newer, target) = items_after(store, &thread.id, &params.item_id, &context).await?;
                 let Some(target) = target else {
                     // The SDK streams nothing at all when the item is not in the thread.
                     let (_, events) = mpsc::channel(1);
@@ -162,7 +164,7 @@ impl<H: ActionHandler> ChatKitServer<H> {
                 for item in &newer {
                     store.delete_thread_item(&thread.id, item.id(), &context).await?;
                 }
-                Ok(self.stream_pipeline(Some(guard), thread, None, context, move |inner, cx| {
+                Ok(self.stream_pipeline(unit, thread, None, context, move |inner, cx| {
                     Box::pin(async move {
                         cx.forward(ThreadStreamEvent::stream_options(inner.allow_cancel)).await?;
                         cx.respond_to(&message).await
@@ -170,7 +172,8 @@ impl<H: ActionHandler> ChatKitServer<H> {
                 }))
             }
             ChatKitRequest::ThreadsAddClientToolOutput { params, .. } => {
-                let guard = inner.locks.lock(&params.thread_id).await;
+                let unit = self.begin(&params.thread_id, &context).await?;
+                let store = &unit.store();
                 let thread = store.load_thread(&params.thread_id, &context).await?;
                 let newest = store
                     .load_thread_items(&thread.id, None, 1, SortOrder::Desc, &context)
@@ -203,7 +206,7 @@ impl<H: ActionHandler> ChatKitServer<H> {
                             store.delete_thread_item(&thread.id, &call.id, &context).await?;
                     }
                 }
-                Ok(self.stream_pipeline(Some(guard), thread, None, context, |inner, cx| {
+                Ok(self.stream_pipeline(unit, thread, None, context, |inner, cx| {
                     Box::pin(async move {
                         cx.forward(ThreadStreamEvent::stream_options(inner.allow_cancel)).await?;
                         cx.respond().await
@@ -232,23 +235,23 @@ impl<H: ActionHandler> ChatKitServer<H> {
                 json(&threads)
             }
             ChatKitRequest::ThreadsUpdate { params, .. } => {
-                let guard = inner.locks.lock(&params.thread_id).await;
-                let mut thread = store.load_thread(&params.thread_id, &context).await?;
+                let unit = self.begin(&params.thread_id, &context).await?;
+                let mut thread = unit.store().load_thread(&params.thread_id, &context).await?;
                 thread.title = Some(params.title);
-                store.save_thread(&thread, &context).await?;
-                drop(guard);
+                unit.store().save_thread(&thread, &context).await?;
+                unit.end(true).await?;
                 json(&Thread::from(thread).into_response())
             }
             ChatKitRequest::ThreadsDelete { params, .. } => {
-                let guard = inner.locks.lock(&params.thread_id).await;
+                let unit = self.begin(&params.thread_id, &context).await?;
                 // The SDK answers `{}` whether or not the thread was there (its stores delete
                 // by id without looking), so a second delete or a stale id is not an error;
                 // another user's thread is not found by the store, hence not deleted either.
-                match store.delete_thread(&params.thread_id, &context).await {
+                match unit.store().delete_thread(&params.thread_id, &context).await {
                     Ok(()) | Err(StoreError::NotFound { .. }) => {}
                     Err(error) => return Err(error.into()),
                 }
-                drop(guard);
+                unit.end(true).await?;
                 Ok(Processed::Json(Bytes::from_static(b"{}")))
             }
             ChatKitRequest::ItemsList { params, .. } => {
@@ -281,16 +284,26 @@ impl<H: ActionHandler> ChatKitServer<H> {
         }
     }
 
+    /// Takes the thread's lock and begins the store's unit of work on it.
+    async fn begin(
+        &self,
+        thread_id: &str,
+        context: &H::Context,
+    ) -> Result<Unit<H::Context>, ProcessError> {
+        let inner = &self.inner;
+        Ok(Unit::begin(&inner.locks, &inner.store, thread_id, context).await?)
+    }
+
     /// Builds and stamps a user message, with the attachments it references loaded and given
-    /// this thread's id. It writes nothing: [`Self::save_attachments`] does, once nothing
-    /// else can fail.
+    /// this thread's id. It writes nothing: [`save_attachments`] does, once nothing else can
+    /// fail.
     async fn user_message(
         &self,
+        store: &Arc<dyn Store<H::Context>>,
         thread: &ThreadMetadata,
         input: UserMessageInput,
         context: &H::Context,
     ) -> Result<UserMessageItem, ProcessError> {
-        let store = &self.inner.store;
         let id = store.generate_item_id(StoreItemType::Message, thread, context);
         let mut message = UserMessageItem::new(id, thread.id.clone(), input.content);
         message.quoted_text = input.quoted_text;
@@ -303,66 +316,23 @@ impl<H: ActionHandler> ChatKitServer<H> {
         Ok(message)
     }
 
-    /// Saves the attachments of a user message, now bound to its thread (the SDK's step 5).
-    async fn save_attachments(
-        &self,
-        message: &UserMessageItem,
-        context: &H::Context,
-    ) -> Result<(), ProcessError> {
-        for attachment in &message.attachments {
-            self.inner
-                .store
-                .save_attachment(attachment, context)
-                .await?;
-        }
-        Ok(())
-    }
-
-    /// Every item newer than `item_id` (newest first), and that item, walking pages of 20
-    /// from the newest as the SDK does.
-    async fn items_after(
-        &self,
-        thread_id: &str,
-        item_id: &str,
-        context: &H::Context,
-    ) -> Result<(Vec<ThreadItem>, Option<ThreadItem>), ProcessError> {
-        let store = &self.inner.store;
-        let mut newer = Vec::new();
-        let mut after: Option<String> = None;
-        loop {
-            let page = store
-                .load_thread_items(
-                    thread_id,
-                    after.as_deref(),
-                    DEFAULT_PAGE_SIZE,
-                    SortOrder::Desc,
-                    context,
-                )
-                .await?;
-            for item in page.data {
-                if item.id() == item_id {
-                    return Ok((newer, Some(item)));
-                }
-                newer.push(item);
-            }
-            match (page.has_more, page.after) {
-                (true, Some(next)) => after = Some(next),
-                _ => return Ok((newer, None)),
-            }
-        }
-    }
-
     async fn custom_action(
         &self,
         params: ThreadCustomActionParams,
         context: Arc<H::Context>,
     ) -> Result<Processed, ProcessError> {
-        let inner = &self.inner;
-        let guard = inner.locks.lock(&params.thread_id).await;
-        let thread = inner.store.load_thread(&params.thread_id, &context).await?;
+        let unit = self.begin(&params.thread_id, &context).await?;
+        let thread = unit
+            .store()
+            .load_thread(&params.thread_id, &context)
+            .await?;
         let sender = match params.item_id.as_deref().filter(|id| !id.is_empty()) {
             None => None,
-            Some(item_id) => match inner.store.load_item(&thread.id, item_id, &context).await? {
+            Some(item_id) => match unit
+                .store()
+                .load_item(&thread.id, item_id, &context)
+                .await?
+            {
                 ThreadItem::Widget(widget) => Some(widget),
                 other => {
                     // The SDK's answer: one error event, not even `stream_options` before it.
@@ -377,14 +347,14 @@ impl<H: ActionHandler> ChatKitServer<H> {
                             crate::thread::ErrorEvent::stream_error().allow_retry(false),
                         ))
                         .await;
-                    drop(guard);
+                    drop(unit);
                     return Ok(Processed::Stream(EventStream::from_receiver(receiver)));
                 }
             },
         };
         let raw = params.action;
         let item_id = params.item_id.unwrap_or_default();
-        Ok(self.stream_pipeline(Some(guard), thread, sender, context, move |inner, cx| {
+        Ok(self.stream_pipeline(unit, thread, sender, context, move |inner, cx| {
             Box::pin(async move {
                 cx.forward(ThreadStreamEvent::stream_options(inner.allow_cancel)).await?;
                 let span = tracing::info_span!("chatkit.action", action = %raw.action_type, item = %item_id);
@@ -407,11 +377,18 @@ impl<H: ActionHandler> ChatKitServer<H> {
         context: Arc<H::Context>,
     ) -> Result<Processed, ProcessError> {
         let inner = &self.inner;
-        let guard = inner.locks.lock(&params.thread_id).await;
-        let thread = inner.store.load_thread(&params.thread_id, &context).await?;
+        let unit = self.begin(&params.thread_id, &context).await?;
+        let thread = unit
+            .store()
+            .load_thread(&params.thread_id, &context)
+            .await?;
         let sender = match params.item_id.as_deref().filter(|id| !id.is_empty()) {
             None => None,
-            Some(item_id) => match inner.store.load_item(&thread.id, item_id, &context).await? {
+            Some(item_id) => match unit
+                .store()
+                .load_item(&thread.id, item_id, &context)
+                .await?
+            {
                 ThreadItem::Widget(widget) => Some(widget),
                 other => {
                     return Err(ProcessError::Conflict(format!(
@@ -435,9 +412,11 @@ impl<H: ActionHandler> ChatKitServer<H> {
             &thread.id,
         );
         admitted.map_err(|error| ProcessError::Rejected(error.to_string()))?;
-        let mut cx = SyncActionContext::new(thread, sender, context, Arc::clone(&inner.store));
+        let mut cx = SyncActionContext::new(thread, sender, context, unit.store());
         let result = inner.handler.handle_sync(action, &mut cx).await;
-        drop(guard);
+        // As for streamed actions, the handler's writes are kept whether it succeeded or
+        // failed; a panic unwinds past here and drops the unit, which rolls it back.
+        unit.end(true).await?;
         match result {
             Ok(item) => json(&SyncCustomActionResponse { updated_item: item }),
             Err(error) if error.is_client_error() => Err(ProcessError::Rejected(error.to_string())),
@@ -447,6 +426,51 @@ impl<H: ActionHandler> ChatKitServer<H> {
                 // Anything else is a server failure; its details go to the log only.
                 None => Err(ProcessError::Handler(error.to_string())),
             },
+        }
+    }
+}
+
+/// Saves the attachments of a user message, now bound to its thread (the SDK's step 5).
+async fn save_attachments<C: Send + Sync + 'static>(
+    store: &Arc<dyn Store<C>>,
+    message: &UserMessageItem,
+    context: &C,
+) -> Result<(), ProcessError> {
+    for attachment in &message.attachments {
+        store.save_attachment(attachment, context).await?;
+    }
+    Ok(())
+}
+
+/// Every item newer than `item_id` (newest first), and that item, walking pages of 20 from
+/// the newest as the SDK does.
+async fn items_after<C: Send + Sync + 'static>(
+    store: &Arc<dyn Store<C>>,
+    thread_id: &str,
+    item_id: &str,
+    context: &C,
+) -> Result<(Vec<ThreadItem>, Option<ThreadItem>), ProcessError> {
+    let mut newer = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = store
+            .load_thread_items(
+                thread_id,
+                after.as_deref(),
+                DEFAULT_PAGE_SIZE,
+                SortOrder::Desc,
+                context,
+            )
+            .await?;
+        for item in page.data {
+            if item.id() == item_id {
+                return Ok((newer, Some(item)));
+            }
+            newer.push(item);
+        }
+        match (page.has_more, page.after) {
+            (true, Some(next)) => after = Some(next),
+            _ => return Ok((newer, None)),
         }
     }
 }
@@ -475,11 +499,16 @@ async fn run_action<H: ActionHandler>(
 }
 
 impl<H: ActionHandler> ChatKitServer<H> {
-    /// Makes `body` a response pipeline holding the thread's lock, driven by the stream of
+    /// Makes `body` a response pipeline in the request's unit of work, driven by the stream of
     /// its events it returns. A panic in the handler becomes an error event.
+    ///
+    /// The unit commits when the pipeline ends, before the stream does (so a client that saw
+    /// the end of a response finds its writes), unless the handler panicked or a store
+    /// operation of the unit failed: then it rolls back. A failed commit is one more error
+    /// event, unless the handler already failed.
     fn stream_pipeline<F>(
         &self,
-        guard: Option<ThreadGuard>,
+        unit: Unit<H::Context>,
         thread: ThreadMetadata,
         sender: Option<WidgetItem>,
         context: Arc<H::Context>,
@@ -495,17 +524,19 @@ impl<H: ActionHandler> ChatKitServer<H> {
     {
         let (events, receiver) = mpsc::channel(EVENT_BUFFER);
         let inner = Arc::clone(&self.inner);
+        // Kept until the unit has ended, so the stream ends after the commit.
+        let last_word = events.clone();
         let mut cx = ActionContext::new(
             thread,
             sender,
             context,
-            Arc::clone(&inner.store),
+            unit.store(),
             Arc::clone(&inner.responder),
             events,
         );
         let pipeline = async move {
-            let _guard = guard;
             let result = AssertUnwindSafe(body(&inner, &mut cx)).catch_unwind().await;
+            let panicked = result.is_err();
             let result = result.unwrap_or_else(|panic| {
                 let message = panic
                     .downcast_ref::<&str>()
@@ -516,7 +547,24 @@ impl<H: ActionHandler> ChatKitServer<H> {
                     "handler panicked: {message}"
                 )))
             });
-            cx.finish(result).await;
+            let failed = result.is_err();
+            let thread_id = cx.thread().id.clone();
+            if panicked || unit.failed() {
+                // The unit rolls back: no more writes, only the error event.
+                cx.abort(result).await;
+            } else {
+                cx.finish(result).await;
+            }
+            if let Err(error) = unit.end(!panicked).await {
+                tracing::error!(thread = %thread_id, %error, "the action's writes were not committed");
+                if !failed {
+                    let _ = last_word
+                        .send(ThreadStreamEvent::Error(HandlerError::store(error).to_event()))
+                        .await;
+                }
+            } else if panicked {
+                tracing::warn!(thread = %thread_id, "the action's writes were rolled back");
+            }
         }
         .in_current_span()
         .boxed();

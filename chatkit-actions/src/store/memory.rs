@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use super::{Store, StoreError, StoreScope, page_of};
+use super::staged::{ApplyWrites, Op, Staged, Write};
+use super::{Store, StoreError, StoreScope, StoreTransaction, page_of};
 use crate::thread::{Attachment, Page, SortOrder, ThreadItem, ThreadMetadata, Timestamp};
 
 /// A [`Store`] that keeps threads, items and attachments in memory.
@@ -144,6 +145,331 @@ fn ordered<'a, V>(
     }
 }
 
+/// How to take back one applied write, when a later write of the same unit fails.
+enum Undo {
+    /// Remove a thread that the write created.
+    RemoveThread(String),
+    /// Put back a thread's metadata and sort key.
+    ThreadMetadata {
+        id: String,
+        key: SortKey,
+        metadata: ThreadMetadata,
+    },
+    /// Put back a deleted thread.
+    Thread(String, Box<StoredThread>),
+    /// Remove an item the write added (by its key), and put back the item it replaced.
+    Item {
+        thread_id: String,
+        id: String,
+        key: SortKey,
+        previous: Option<Box<(SortKey, ThreadItem)>>,
+    },
+    /// Put back an attachment (or remove it, with `None`).
+    Attachment(String, Option<StoredAttachment>),
+}
+
+impl State {
+    fn save_thread(
+        &mut self,
+        thread: &ThreadMetadata,
+        scope: Option<&str>,
+    ) -> Result<Undo, StoreError> {
+        if let Some(stored) = self.threads.get_mut(&thread.id) {
+            if stored.owner.as_deref() != scope {
+                return Err(StoreError::thread_not_found(&thread.id));
+            }
+            let undo = Undo::ThreadMetadata {
+                id: thread.id.clone(),
+                key: stored.key.clone(),
+                metadata: stored.metadata.clone(),
+            };
+            if stored.key.0 != thread.created_at {
+                let key = (thread.created_at.clone(), stored.key.1);
+                let order = self.thread_order.entry(stored.owner.clone()).or_default();
+                order.remove(&stored.key);
+                order.insert(key.clone(), thread.id.clone());
+                stored.key = key;
+            }
+            stored.metadata = thread.clone();
+            return Ok(undo);
+        }
+        let key = (thread.created_at.clone(), self.next_seq());
+        let owner = scope.map(str::to_owned);
+        self.thread_order
+            .entry(owner.clone())
+            .or_default()
+            .insert(key.clone(), thread.id.clone());
+        self.threads.insert(
+            thread.id.clone(),
+            StoredThread {
+                owner,
+                key,
+                metadata: thread.clone(),
+                items: Items::default(),
+            },
+        );
+        Ok(Undo::RemoveThread(thread.id.clone()))
+    }
+
+    fn add_thread_item(
+        &mut self,
+        thread_id: &str,
+        item: &ThreadItem,
+        scope: Option<&str>,
+    ) -> Result<Undo, StoreError> {
+        let seq = self.next_seq;
+        let thread = self.thread_mut(thread_id, scope)?;
+        if thread.items.keys.contains_key(item.id()) {
+            return Err(StoreError::Conflict(item.id().to_owned()));
+        }
+        let key = (item.created_at().clone(), seq);
+        thread.items.insert(key.clone(), item.clone());
+        self.next_seq += 1;
+        Ok(Undo::Item {
+            thread_id: thread_id.to_owned(),
+            id: item.id().to_owned(),
+            key,
+            previous: None,
+        })
+    }
+
+    fn save_item(
+        &mut self,
+        thread_id: &str,
+        item: &ThreadItem,
+        scope: Option<&str>,
+    ) -> Result<Undo, StoreError> {
+        let next_seq = self.next_seq;
+        let items = &mut self.thread_mut(thread_id, scope)?.items;
+        let (seq, previous) = match items.keys.get(item.id()) {
+            // Same place: replace the value where it is.
+            Some(key) if key.0 == *item.created_at() && items.ordered.contains_key(key) => {
+                let key = key.clone();
+                let slot = items.ordered.get_mut(&key);
+                let previous = slot.map(|slot| std::mem::replace(slot, item.clone()));
+                return Ok(Undo::Item {
+                    thread_id: thread_id.to_owned(),
+                    id: item.id().to_owned(),
+                    key: key.clone(),
+                    previous: previous.map(|previous| Box::new((key, previous))),
+                });
+            }
+            Some(key) => {
+                let key = key.clone();
+                let previous = items
+                    .ordered
+                    .remove(&key)
+                    .map(|old| Box::new((key.clone(), old)));
+                (key.1, previous)
+            }
+            None => (next_seq, None),
+        };
+        let key = (item.created_at().clone(), seq);
+        items.insert(key.clone(), item.clone());
+        if previous.is_none() {
+            self.next_seq += 1;
+        }
+        Ok(Undo::Item {
+            thread_id: thread_id.to_owned(),
+            id: item.id().to_owned(),
+            key,
+            previous,
+        })
+    }
+
+    fn delete_thread(&mut self, thread_id: &str, scope: Option<&str>) -> Result<Undo, StoreError> {
+        self.thread_mut(thread_id, scope)?;
+        let thread = self
+            .threads
+            .remove(thread_id)
+            .ok_or_else(|| StoreError::thread_not_found(thread_id))?;
+        if let Some(order) = self.thread_order.get_mut(&thread.owner) {
+            order.remove(&thread.key);
+        }
+        Ok(Undo::Thread(thread_id.to_owned(), Box::new(thread)))
+    }
+
+    fn delete_thread_item(
+        &mut self,
+        thread_id: &str,
+        item_id: &str,
+        scope: Option<&str>,
+    ) -> Result<Option<Undo>, StoreError> {
+        let items = &mut self.thread_mut(thread_id, scope)?.items;
+        let Some(key) = items.keys.remove(item_id) else {
+            return Ok(None);
+        };
+        let item = items.ordered.remove(&key);
+        Ok(item.map(|item| Undo::Item {
+            thread_id: thread_id.to_owned(),
+            id: item_id.to_owned(),
+            key: key.clone(),
+            previous: Some(Box::new((key, item))),
+        }))
+    }
+
+    fn save_attachment(
+        &mut self,
+        attachment: &Attachment,
+        scope: Option<&str>,
+    ) -> Result<Undo, StoreError> {
+        let id = attachment.id().to_owned();
+        match self.attachments.get_mut(&id) {
+            Some(stored) if stored.owner.as_deref() != scope => {
+                Err(StoreError::attachment_not_found(&id))
+            }
+            Some(stored) => {
+                let previous = std::mem::replace(&mut stored.attachment, attachment.clone());
+                let owner = stored.owner.clone();
+                Ok(Undo::Attachment(
+                    id,
+                    Some(StoredAttachment {
+                        owner,
+                        attachment: previous,
+                    }),
+                ))
+            }
+            None => {
+                self.attachments.insert(
+                    id.clone(),
+                    StoredAttachment {
+                        owner: scope.map(str::to_owned),
+                        attachment: attachment.clone(),
+                    },
+                );
+                Ok(Undo::Attachment(id, None))
+            }
+        }
+    }
+
+    fn delete_attachment(
+        &mut self,
+        attachment_id: &str,
+        scope: Option<&str>,
+    ) -> Result<Undo, StoreError> {
+        let visible = self
+            .attachments
+            .get(attachment_id)
+            .is_some_and(|stored| stored.owner.as_deref() == scope);
+        if !visible {
+            return Err(StoreError::attachment_not_found(attachment_id));
+        }
+        let previous = self.attachments.remove(attachment_id);
+        Ok(Undo::Attachment(attachment_id.to_owned(), previous))
+    }
+
+    /// Applies one staged write.
+    fn apply(&mut self, write: &Write) -> Result<Option<Undo>, StoreError> {
+        let scope = write.owner.as_deref();
+        match &write.op {
+            Op::SaveThread(thread) => self.save_thread(thread, scope).map(Some),
+            Op::AddItem { thread_id, item } => {
+                self.add_thread_item(thread_id, item, scope).map(Some)
+            }
+            Op::SaveItem { thread_id, item } => self.save_item(thread_id, item, scope).map(Some),
+            Op::DeleteThread(thread_id) => self.delete_thread(thread_id, scope).map(Some),
+            Op::DeleteItem { thread_id, item_id } => {
+                self.delete_thread_item(thread_id, item_id, scope)
+            }
+            Op::SaveAttachment(attachment) => self.save_attachment(attachment, scope).map(Some),
+            Op::DeleteAttachment(id) => self.delete_attachment(id, scope).map(Some),
+        }
+    }
+
+    /// Takes back one applied write (the undo log is replayed newest first).
+    fn undo(&mut self, undo: Undo) {
+        match undo {
+            Undo::RemoveThread(id) => {
+                if let Some(thread) = self.threads.remove(&id)
+                    && let Some(order) = self.thread_order.get_mut(&thread.owner)
+                {
+                    order.remove(&thread.key);
+                }
+            }
+            Undo::ThreadMetadata { id, key, metadata } => {
+                if let Some(stored) = self.threads.get_mut(&id) {
+                    let order = self.thread_order.entry(stored.owner.clone()).or_default();
+                    order.remove(&stored.key);
+                    order.insert(key.clone(), id);
+                    stored.key = key;
+                    stored.metadata = metadata;
+                }
+            }
+            Undo::Thread(id, thread) => {
+                self.thread_order
+                    .entry(thread.owner.clone())
+                    .or_default()
+                    .insert(thread.key.clone(), id.clone());
+                self.threads.insert(id, *thread);
+            }
+            Undo::Item {
+                thread_id,
+                id,
+                key,
+                previous,
+            } => {
+                if let Some(thread) = self.threads.get_mut(&thread_id) {
+                    thread.items.ordered.remove(&key);
+                    thread.items.keys.remove(&id);
+                    if let Some(previous) = previous {
+                        let (key, item) = *previous;
+                        thread.items.insert(key, item);
+                    }
+                }
+            }
+            Undo::Attachment(id, previous) => match previous {
+                Some(previous) => {
+                    self.attachments.insert(id, previous);
+                }
+                None => {
+                    self.attachments.remove(&id);
+                }
+            },
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl ApplyWrites for MemoryStore {
+    async fn thread_owner(&self, thread_id: &str) -> Result<Option<Option<String>>, StoreError> {
+        Ok(self
+            .read()
+            .threads
+            .get(thread_id)
+            .map(|thread| thread.owner.clone()))
+    }
+
+    async fn attachment_owner(
+        &self,
+        attachment_id: &str,
+    ) -> Result<Option<Option<String>>, StoreError> {
+        Ok(self
+            .read()
+            .attachments
+            .get(attachment_id)
+            .map(|stored| stored.owner.clone()))
+    }
+
+    /// Applies the writes under the store's write lock, so no reader sees a part of them;
+    /// when one fails, the ones before it are taken back.
+    async fn apply_writes(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        let mut state = self.write();
+        let mut undo = Vec::with_capacity(writes.len());
+        for write in &writes {
+            match state.apply(write) {
+                Ok(step) => undo.extend(step),
+                Err(error) => {
+                    while let Some(step) = undo.pop() {
+                        state.undo(step);
+                    }
+                    return Err(error);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 #[async_trait::async_trait]
 impl<C: StoreScope + Send + Sync + 'static> Store<C> for MemoryStore {
     async fn load_thread(
@@ -158,40 +484,7 @@ impl<C: StoreScope + Send + Sync + 'static> Store<C> for MemoryStore {
     }
 
     async fn save_thread(&self, thread: &ThreadMetadata, context: &C) -> Result<(), StoreError> {
-        let scope = context.scope();
-        let mut state = self.write();
-        let state = &mut *state;
-        if let Some(stored) = state.threads.get_mut(&thread.id) {
-            if stored.owner.as_deref() != scope {
-                return Err(StoreError::thread_not_found(&thread.id));
-            }
-            if stored.key.0 != thread.created_at {
-                let key = (thread.created_at.clone(), stored.key.1);
-                let order = state.thread_order.entry(stored.owner.clone()).or_default();
-                order.remove(&stored.key);
-                order.insert(key.clone(), thread.id.clone());
-                stored.key = key;
-            }
-            stored.metadata = thread.clone();
-            return Ok(());
-        }
-        let key = (thread.created_at.clone(), state.next_seq());
-        let owner = scope.map(str::to_owned);
-        state
-            .thread_order
-            .entry(owner.clone())
-            .or_default()
-            .insert(key.clone(), thread.id.clone());
-        state.threads.insert(
-            thread.id.clone(),
-            StoredThread {
-                owner,
-                key,
-                metadata: thread.clone(),
-                items: Items::default(),
-            },
-        );
-        Ok(())
+        self.write().save_thread(thread, context.scope()).map(drop)
     }
 
     async fn load_thread_items(
@@ -260,16 +553,9 @@ impl<C: StoreScope + Send + Sync + 'static> Store<C> for MemoryStore {
         item: &ThreadItem,
         context: &C,
     ) -> Result<(), StoreError> {
-        let mut state = self.write();
-        let seq = state.next_seq();
-        let thread = state.thread_mut(thread_id, context.scope())?;
-        if thread.items.keys.contains_key(item.id()) {
-            return Err(StoreError::Conflict(item.id().to_owned()));
-        }
-        thread
-            .items
-            .insert((item.created_at().clone(), seq), item.clone());
-        Ok(())
+        self.write()
+            .add_thread_item(thread_id, item, context.scope())
+            .map(drop)
     }
 
     async fn save_item(
@@ -278,28 +564,9 @@ impl<C: StoreScope + Send + Sync + 'static> Store<C> for MemoryStore {
         item: &ThreadItem,
         context: &C,
     ) -> Result<(), StoreError> {
-        let mut state = self.write();
-        let next_seq = state.next_seq();
-        let items = &mut state.thread_mut(thread_id, context.scope())?.items;
-        let seq = match items.keys.get(item.id()) {
-            // Same place: replace the value where it is.
-            Some(key) if key.0 == *item.created_at() => {
-                if let Some(slot) = items.ordered.get_mut(key) {
-                    *slot = item.clone();
-                    return Ok(());
-                }
-                key.1
-            }
-            Some(key) => {
-                let seq = key.1;
-                let key = key.clone();
-                items.ordered.remove(&key);
-                seq
-            }
-            None => next_seq,
-        };
-        items.insert((item.created_at().clone(), seq), item.clone());
-        Ok(())
+        self.write()
+            .save_item(thread_id, item, context.scope())
+            .map(drop)
     }
 
     async fn load_item(
@@ -322,14 +589,9 @@ impl<C: StoreScope + Send + Sync + 'static> Store<C> for MemoryStore {
     }
 
     async fn delete_thread(&self, thread_id: &str, context: &C) -> Result<(), StoreError> {
-        let mut state = self.write();
-        state.thread_mut(thread_id, context.scope())?;
-        if let Some(thread) = state.threads.remove(thread_id)
-            && let Some(order) = state.thread_order.get_mut(&thread.owner)
-        {
-            order.remove(&thread.key);
-        }
-        Ok(())
+        self.write()
+            .delete_thread(thread_id, context.scope())
+            .map(drop)
     }
 
     async fn delete_thread_item(
@@ -338,12 +600,9 @@ impl<C: StoreScope + Send + Sync + 'static> Store<C> for MemoryStore {
         item_id: &str,
         context: &C,
     ) -> Result<(), StoreError> {
-        let mut state = self.write();
-        let items = &mut state.thread_mut(thread_id, context.scope())?.items;
-        if let Some(key) = items.keys.remove(item_id) {
-            items.ordered.remove(&key);
-        }
-        Ok(())
+        self.write()
+            .delete_thread_item(thread_id, item_id, context.scope())
+            .map(drop)
     }
 
     async fn save_attachment(
@@ -351,27 +610,9 @@ impl<C: StoreScope + Send + Sync + 'static> Store<C> for MemoryStore {
         attachment: &Attachment,
         context: &C,
     ) -> Result<(), StoreError> {
-        let scope = context.scope();
-        let mut state = self.write();
-        match state.attachments.get_mut(attachment.id()) {
-            Some(stored) if stored.owner.as_deref() != scope => {
-                Err(StoreError::attachment_not_found(attachment.id()))
-            }
-            Some(stored) => {
-                stored.attachment = attachment.clone();
-                Ok(())
-            }
-            None => {
-                state.attachments.insert(
-                    attachment.id().to_owned(),
-                    StoredAttachment {
-                        owner: scope.map(str::to_owned),
-                        attachment: attachment.clone(),
-                    },
-                );
-                Ok(())
-            }
-        }
+        self.write()
+            .save_attachment(attachment, context.scope())
+            .map(drop)
     }
 
     async fn load_attachment(
@@ -388,16 +629,20 @@ impl<C: StoreScope + Send + Sync + 'static> Store<C> for MemoryStore {
     }
 
     async fn delete_attachment(&self, attachment_id: &str, context: &C) -> Result<(), StoreError> {
-        let mut state = self.write();
-        let visible = state
-            .attachments
-            .get(attachment_id)
-            .is_some_and(|stored| stored.owner.as_deref() == context.scope());
-        if !visible {
-            return Err(StoreError::attachment_not_found(attachment_id));
-        }
-        state.attachments.remove(attachment_id);
-        Ok(())
+        self.write()
+            .delete_attachment(attachment_id, context.scope())
+            .map(drop)
+    }
+
+    /// A staged unit of work: its writes are checked as they come, read back by the unit,
+    /// and applied at the commit under the store's write lock, all or none.
+    async fn begin(
+        &self,
+        thread_id: &str,
+        context: &C,
+    ) -> Result<Option<Arc<dyn StoreTransaction<C>>>, StoreError> {
+        let _ = (thread_id, context);
+        Ok(Some(Arc::new(Staged::new(self.clone()))))
     }
 }
 
@@ -409,6 +654,16 @@ mod tests {
     #[tokio::test]
     async fn suite() {
         run_suite(async || MemoryStore::new()).await;
+    }
+
+    #[tokio::test]
+    async fn unit_suite() {
+        crate::store::testing::run_unit_suite(async || MemoryStore::new()).await;
+    }
+
+    #[tokio::test]
+    async fn a_failing_commit_applies_nothing() {
+        crate::store::testing::staged_commit_is_all_or_nothing(MemoryStore::new()).await;
     }
 
     #[tokio::test]

@@ -20,14 +20,42 @@
 //!   in the SDK, so that `thread.item.removed` of an item never saved (only added) is fine;
 //! - with `limit` 0 a page is empty; `has_more` says whether anything follows, and `after`
 //!   repeats the cursor given.
+//!
+//! # Units of work: serialization and atomicity
+//!
+//! The server runs every request that changes a thread (an action, a user message, a retry,
+//! a tool output, a rename, a delete) as one unit of work on that thread: it takes the
+//! thread's in-process lock, then asks the store to [`begin`](Store::begin) a
+//! [`StoreTransaction`], runs the request's reads and writes through it, and commits it when
+//! the response ends. The rule, the same for every built-in store:
+//!
+//! - **serialization**: the units of work of one thread run one after the other, each seeing
+//!   what the previous one committed, so no update is lost. [`MemoryStore`] and
+//!   [`SqliteStore`] serialize within the process that owns the store (a `SQLite` file shared
+//!   by several processes keeps every write, but their actions may interleave); the
+//!   `PostgresStore` (feature `postgres`) serializes across every process sharing the
+//!   database, with a transaction-scoped advisory lock per thread;
+//! - **atomicity**: a unit's writes become visible together when it commits. It commits when
+//!   the handler returns, whether `Ok` or `Err` (as in the SDK, the events a failing handler
+//!   emitted before its error stay, and the client gets the error event), and when the
+//!   client disconnects (the SDK's cancellation handling is part of the unit). It rolls back,
+//!   leaving nothing of the action, when a store operation fails, when the handler panics,
+//!   and when the process dies before the commit;
+//! - **visibility**: the unit reads its own writes; other requests see them only once it
+//!   commits.
+//!
+//! A store that does not override [`Store::begin`] keeps the older behaviour: every write
+//! goes straight to the store (the in-process lock still serializes each thread).
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::thread::{Attachment, Page, SortOrder, ThreadItem, ThreadMetadata};
 
 pub mod memory;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+mod staged;
 #[cfg(any(test, feature = "test-util"))]
 #[doc(hidden)]
 pub mod testing;
@@ -262,6 +290,52 @@ pub trait Store<C: Send + Sync + 'static>: Send + Sync + 'static {
 
     /// Deletes an attachment's metadata.
     async fn delete_attachment(&self, attachment_id: &str, context: &C) -> Result<(), StoreError>;
+
+    /// Begins one unit of work on `thread_id` (see the [module docs](self#units-of-work-serialization-and-atomicity)):
+    /// waits for the thread's cross-process lock if the store has one, and returns the
+    /// transaction the request's reads and writes go through until the server commits or
+    /// rolls it back. The thread need not exist yet (`threads.create` begins a unit on the
+    /// id it is about to save).
+    ///
+    /// The default returns `None`: no transaction, every write goes straight to the store,
+    /// as it did before units of work existed. The server holds its in-process lock of the
+    /// thread either way.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Backend`] when the store cannot start the unit (no connection, say).
+    async fn begin(
+        &self,
+        thread_id: &str,
+        context: &C,
+    ) -> Result<Option<Arc<dyn StoreTransaction<C>>>, StoreError> {
+        let _ = (thread_id, context);
+        Ok(None)
+    }
+}
+
+/// One unit of work on one thread, from [`Store::begin`]: a [`Store`] whose writes become
+/// visible to others together, at [`commit`](StoreTransaction::commit), or not at all.
+///
+/// It reads its own writes. Once committed or rolled back, every operation fails with
+/// [`StoreError::Backend`]. Dropping it without either rolls it back. Some failures may
+/// show only at the commit (a write the store can only check against the committed
+/// data); the commit then fails and nothing is written.
+#[async_trait::async_trait]
+pub trait StoreTransaction<C: Send + Sync + 'static>: Store<C> {
+    /// Makes the unit's writes durable and visible, and releases the thread.
+    ///
+    /// # Errors
+    ///
+    /// When the writes cannot be committed: then none of them is.
+    async fn commit(&self) -> Result<(), StoreError>;
+
+    /// Discards the unit's writes and releases the thread.
+    ///
+    /// # Errors
+    ///
+    /// When the backend fails to roll back; nothing of the unit is visible either way.
+    async fn rollback(&self) -> Result<(), StoreError>;
 }
 
 impl fmt::Display for StoreItemType {

@@ -8,7 +8,8 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::de::DeserializeOwned;
 
-use super::{Store, StoreError, StoreScope, page_of};
+use super::staged::{ApplyWrites, Op, Staged, Write};
+use super::{Store, StoreError, StoreScope, StoreTransaction, page_of};
 use crate::thread::{Attachment, ForStore, Page, SortOrder, ThreadItem, ThreadMetadata, Timestamp};
 
 /// How long a statement waits for another process's lock before failing.
@@ -56,7 +57,11 @@ const MIGRATIONS: &[&str] = &[
 ///
 /// Every method runs on Tokio's blocking pool (so it needs a Tokio runtime) and holds the
 /// connection for its duration: calls through one store, and its clones, run one at a time.
-/// Every write is one transaction. The isolation, ordering and error rules are those of the
+/// Every write is one transaction, and so are the writes of a unit of work
+/// ([`Store::begin`]): they are staged while the action runs and applied together at its
+/// commit, in one `BEGIN IMMEDIATE … COMMIT`. The connection runs with
+/// `synchronous = NORMAL` (WAL): a commit is atomic and survives a crash of the process; a
+/// power loss may lose the last ones. The isolation, ordering and error rules are those of the
 /// [module docs](super), as for [`MemoryStore`](super::MemoryStore), except that `created_at`
 /// orders to the microsecond (the precision the SDK writes); finer differences tie.
 ///
@@ -108,6 +113,15 @@ impl SqliteStore {
         Ok(Self {
             connection: Arc::new(tokio::sync::Mutex::new(connection)),
         })
+    }
+
+    /// Applies one write as its own transaction.
+    async fn write_one<C: StoreScope>(&self, context: &C, op: Op) -> Result<(), StoreError> {
+        self.apply_writes(vec![Write {
+            owner: owner(context),
+            op,
+        }])
+        .await
     }
 
     /// Runs `operation` on the connection, on the blocking pool.
@@ -166,6 +180,10 @@ fn configure(connection: &mut Connection) -> Result<(), Failure> {
     let _mode: String =
         connection.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
     connection.pragma_update(None, "foreign_keys", true)?;
+    // In WAL mode, NORMAL syncs at checkpoints rather than at every commit: a commit is
+    // atomic and the database stays consistent on a crash, and a power loss may undo the
+    // last commits. That is the usual setting for WAL, and what makes a commit cheap.
+    connection.pragma_update(None, "synchronous", "NORMAL")?;
     migrate(connection)
 }
 
@@ -282,35 +300,8 @@ impl<C: StoreScope + Send + Sync + 'static> Store<C> for SqliteStore {
     }
 
     async fn save_thread(&self, thread: &ThreadMetadata, context: &C) -> Result<(), StoreError> {
-        let data = to_json(thread)?;
-        let (id, owner, created_us) = (
-            thread.id.clone(),
-            owner(context),
-            sort_key(&thread.created_at),
-        );
-        self.call(move |connection| {
-            let tx = write(connection)?;
-            let existing: Option<Option<String>> = tx
-                .prepare_cached("SELECT owner FROM threads WHERE id = ?1")?
-                .query_row(params![id], |row| row.get(0))
-                .optional()?;
-            match existing {
-                Some(existing) if existing != owner => {
-                    return Err(StoreError::thread_not_found(&id).into());
-                }
-                Some(_) => tx
-                    .prepare_cached("UPDATE threads SET created_us = ?2, data = ?3 WHERE id = ?1")?
-                    .execute(params![id, created_us, data])?,
-                None => tx
-                    .prepare_cached(
-                        "INSERT INTO threads (id, owner, created_us, data) VALUES (?1, ?2, ?3, ?4)",
-                    )?
-                    .execute(params![id, owner, created_us, data])?,
-            };
-            tx.commit()?;
-            Ok(())
-        })
-        .await
+        self.write_one(context, Op::SaveThread(thread.clone()))
+            .await
     }
 
     async fn load_thread_items(
@@ -425,28 +416,11 @@ impl<C: StoreScope + Send + Sync + 'static> Store<C> for SqliteStore {
         item: &ThreadItem,
         context: &C,
     ) -> Result<(), StoreError> {
-        let data = to_json(&ForStore(item))?;
-        let (thread_id, id, owner) = (thread_id.to_owned(), item.id().to_owned(), owner(context));
-        let created_us = sort_key(item.created_at());
-        self.call(move |connection| {
-            let tx = write(connection)?;
-            check_thread(&tx, &thread_id, owner.as_deref())?;
-            let exists = tx
-                .prepare_cached("SELECT 1 FROM items WHERE thread_id = ?1 AND id = ?2")?
-                .query_row(params![thread_id, id], |_| Ok(()))
-                .optional()?
-                .is_some();
-            if exists {
-                return Err(StoreError::Conflict(id).into());
-            }
-            tx.prepare_cached(
-                "INSERT INTO items (thread_id, id, created_us, data) VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute(params![thread_id, id, created_us, data])?;
-            tx.commit()?;
-            Ok(())
-        })
-        .await
+        let op = Op::AddItem {
+            thread_id: thread_id.to_owned(),
+            item: item.clone(),
+        };
+        self.write_one(context, op).await
     }
 
     async fn save_item(
@@ -455,23 +429,11 @@ impl<C: StoreScope + Send + Sync + 'static> Store<C> for SqliteStore {
         item: &ThreadItem,
         context: &C,
     ) -> Result<(), StoreError> {
-        let data = to_json(&ForStore(item))?;
-        let (thread_id, id, owner) = (thread_id.to_owned(), item.id().to_owned(), owner(context));
-        let created_us = sort_key(item.created_at());
-        self.call(move |connection| {
-            let tx = write(connection)?;
-            check_thread(&tx, &thread_id, owner.as_deref())?;
-            // The upsert keeps an existing row's `seq`, hence its place among its ties.
-            tx.prepare_cached(
-                "INSERT INTO items (thread_id, id, created_us, data) VALUES (?1, ?2, ?3, ?4) \
-                 ON CONFLICT (thread_id, id) DO UPDATE \
-                 SET created_us = excluded.created_us, data = excluded.data",
-            )?
-            .execute(params![thread_id, id, created_us, data])?;
-            tx.commit()?;
-            Ok(())
-        })
-        .await
+        let op = Op::SaveItem {
+            thread_id: thread_id.to_owned(),
+            item: item.clone(),
+        };
+        self.write_one(context, op).await
     }
 
     async fn load_item(
@@ -497,19 +459,8 @@ impl<C: StoreScope + Send + Sync + 'static> Store<C> for SqliteStore {
     }
 
     async fn delete_thread(&self, thread_id: &str, context: &C) -> Result<(), StoreError> {
-        let (thread_id, owner) = (thread_id.to_owned(), owner(context));
-        self.call(move |connection| {
-            let tx = write(connection)?;
-            check_thread(&tx, &thread_id, owner.as_deref())?;
-            // The foreign key cascades too; deleting explicitly doesn't depend on the pragma.
-            tx.prepare_cached("DELETE FROM items WHERE thread_id = ?1")?
-                .execute(params![thread_id])?;
-            tx.prepare_cached("DELETE FROM threads WHERE id = ?1")?
-                .execute(params![thread_id])?;
-            tx.commit()?;
-            Ok(())
-        })
-        .await
+        self.write_one(context, Op::DeleteThread(thread_id.to_owned()))
+            .await
     }
 
     async fn delete_thread_item(
@@ -518,16 +469,11 @@ impl<C: StoreScope + Send + Sync + 'static> Store<C> for SqliteStore {
         item_id: &str,
         context: &C,
     ) -> Result<(), StoreError> {
-        let (thread_id, id, owner) = (thread_id.to_owned(), item_id.to_owned(), owner(context));
-        self.call(move |connection| {
-            let tx = write(connection)?;
-            check_thread(&tx, &thread_id, owner.as_deref())?;
-            tx.prepare_cached("DELETE FROM items WHERE thread_id = ?1 AND id = ?2")?
-                .execute(params![thread_id, id])?;
-            tx.commit()?;
-            Ok(())
-        })
-        .await
+        let op = Op::DeleteItem {
+            thread_id: thread_id.to_owned(),
+            item_id: item_id.to_owned(),
+        };
+        self.write_one(context, op).await
     }
 
     async fn save_attachment(
@@ -535,31 +481,8 @@ impl<C: StoreScope + Send + Sync + 'static> Store<C> for SqliteStore {
         attachment: &Attachment,
         context: &C,
     ) -> Result<(), StoreError> {
-        let data = to_json(&ForStore(attachment))?;
-        let (id, owner) = (attachment.id().to_owned(), owner(context));
-        self.call(move |connection| {
-            let tx = write(connection)?;
-            let existing: Option<Option<String>> = tx
-                .prepare_cached("SELECT owner FROM attachments WHERE id = ?1")?
-                .query_row(params![id], |row| row.get(0))
-                .optional()?;
-            match existing {
-                Some(existing) if existing != owner => {
-                    return Err(StoreError::attachment_not_found(&id).into());
-                }
-                Some(_) => tx
-                    .prepare_cached("UPDATE attachments SET data = ?2 WHERE id = ?1")?
-                    .execute(params![id, data])?,
-                None => tx
-                    .prepare_cached(
-                        "INSERT INTO attachments (id, owner, data) VALUES (?1, ?2, ?3)",
-                    )?
-                    .execute(params![id, owner, data])?,
-            };
-            tx.commit()?;
-            Ok(())
-        })
-        .await
+        self.write_one(context, Op::SaveAttachment(attachment.clone()))
+            .await
     }
 
     async fn load_attachment(
@@ -582,20 +505,173 @@ impl<C: StoreScope + Send + Sync + 'static> Store<C> for SqliteStore {
     }
 
     async fn delete_attachment(&self, attachment_id: &str, context: &C) -> Result<(), StoreError> {
-        let (id, owner) = (attachment_id.to_owned(), owner(context));
+        self.write_one(context, Op::DeleteAttachment(attachment_id.to_owned()))
+            .await
+    }
+
+    /// A staged unit of work: its writes are checked as they come, read back by the unit,
+    /// and applied at the commit in one `BEGIN IMMEDIATE … COMMIT`, so an action costs one
+    /// transaction (one sync of the log) instead of one per event.
+    async fn begin(
+        &self,
+        thread_id: &str,
+        context: &C,
+    ) -> Result<Option<Arc<dyn StoreTransaction<C>>>, StoreError> {
+        let _ = (thread_id, context);
+        Ok(Some(Arc::new(Staged::new(self.clone()))))
+    }
+}
+
+#[async_trait::async_trait]
+impl ApplyWrites for SqliteStore {
+    async fn thread_owner(&self, thread_id: &str) -> Result<Option<Option<String>>, StoreError> {
+        let id = thread_id.to_owned();
+        self.call(move |connection| {
+            Ok(connection
+                .prepare_cached("SELECT owner FROM threads WHERE id = ?1")?
+                .query_row(params![id], |row| row.get(0))
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn attachment_owner(
+        &self,
+        attachment_id: &str,
+    ) -> Result<Option<Option<String>>, StoreError> {
+        let id = attachment_id.to_owned();
+        self.call(move |connection| {
+            Ok(connection
+                .prepare_cached("SELECT owner FROM attachments WHERE id = ?1")?
+                .query_row(params![id], |row| row.get(0))
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn apply_writes(&self, writes: Vec<Write>) -> Result<(), StoreError> {
         self.call(move |connection| {
             let tx = write(connection)?;
-            let deleted = tx
-                .prepare_cached("DELETE FROM attachments WHERE id = ?1 AND owner IS ?2")?
-                .execute(params![id, owner])?;
-            if deleted == 0 {
-                return Err(StoreError::attachment_not_found(&id).into());
+            for write in &writes {
+                apply(&tx, write)?;
             }
             tx.commit()?;
             Ok(())
         })
         .await
     }
+}
+
+/// Applies one write inside the transaction `tx`, with the checks of the [`Store`] contract.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one arm per kind of write, each a few statements"
+)]
+fn apply(tx: &Connection, write: &Write) -> Result<(), Failure> {
+    let owner = write.owner.as_deref();
+    match &write.op {
+        Op::SaveThread(thread) => {
+            let data = to_json(thread)?;
+            let (id, created_us) = (&thread.id, sort_key(&thread.created_at));
+            let existing: Option<Option<String>> = tx
+                .prepare_cached("SELECT owner FROM threads WHERE id = ?1")?
+                .query_row(params![id], |row| row.get(0))
+                .optional()?;
+            match existing {
+                Some(existing) if existing.as_deref() != owner => {
+                    return Err(StoreError::thread_not_found(id).into());
+                }
+                Some(_) => tx
+                    .prepare_cached("UPDATE threads SET created_us = ?2, data = ?3 WHERE id = ?1")?
+                    .execute(params![id, created_us, data])?,
+                None => tx
+                    .prepare_cached(
+                        "INSERT INTO threads (id, owner, created_us, data) VALUES (?1, ?2, ?3, ?4)",
+                    )?
+                    .execute(params![id, owner, created_us, data])?,
+            };
+        }
+        Op::AddItem { thread_id, item } => {
+            let data = to_json(&ForStore(item))?;
+            check_thread(tx, thread_id, owner)?;
+            let exists = tx
+                .prepare_cached("SELECT 1 FROM items WHERE thread_id = ?1 AND id = ?2")?
+                .query_row(params![thread_id, item.id()], |_| Ok(()))
+                .optional()?
+                .is_some();
+            if exists {
+                return Err(StoreError::Conflict(item.id().to_owned()).into());
+            }
+            tx.prepare_cached(
+                "INSERT INTO items (thread_id, id, created_us, data) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![
+                thread_id,
+                item.id(),
+                sort_key(item.created_at()),
+                data
+            ])?;
+        }
+        Op::SaveItem { thread_id, item } => {
+            let data = to_json(&ForStore(item))?;
+            check_thread(tx, thread_id, owner)?;
+            // The upsert keeps an existing row's `seq`, hence its place among its ties.
+            tx.prepare_cached(
+                "INSERT INTO items (thread_id, id, created_us, data) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (thread_id, id) DO UPDATE \
+                 SET created_us = excluded.created_us, data = excluded.data",
+            )?
+            .execute(params![
+                thread_id,
+                item.id(),
+                sort_key(item.created_at()),
+                data
+            ])?;
+        }
+        Op::DeleteThread(thread_id) => {
+            check_thread(tx, thread_id, owner)?;
+            // The foreign key cascades too; deleting explicitly doesn't depend on the pragma.
+            tx.prepare_cached("DELETE FROM items WHERE thread_id = ?1")?
+                .execute(params![thread_id])?;
+            tx.prepare_cached("DELETE FROM threads WHERE id = ?1")?
+                .execute(params![thread_id])?;
+        }
+        Op::DeleteItem { thread_id, item_id } => {
+            check_thread(tx, thread_id, owner)?;
+            tx.prepare_cached("DELETE FROM items WHERE thread_id = ?1 AND id = ?2")?
+                .execute(params![thread_id, item_id])?;
+        }
+        Op::SaveAttachment(attachment) => {
+            let data = to_json(&ForStore(attachment))?;
+            let id = attachment.id();
+            let existing: Option<Option<String>> = tx
+                .prepare_cached("SELECT owner FROM attachments WHERE id = ?1")?
+                .query_row(params![id], |row| row.get(0))
+                .optional()?;
+            match existing {
+                Some(existing) if existing.as_deref() != owner => {
+                    return Err(StoreError::attachment_not_found(id).into());
+                }
+                Some(_) => tx
+                    .prepare_cached("UPDATE attachments SET data = ?2 WHERE id = ?1")?
+                    .execute(params![id, data])?,
+                None => tx
+                    .prepare_cached(
+                        "INSERT INTO attachments (id, owner, data) VALUES (?1, ?2, ?3)",
+                    )?
+                    .execute(params![id, owner, data])?,
+            };
+        }
+        Op::DeleteAttachment(id) => {
+            let deleted = tx
+                .prepare_cached("DELETE FROM attachments WHERE id = ?1 AND owner IS ?2")?
+                .execute(params![id, owner])?;
+            if deleted == 0 {
+                return Err(StoreError::attachment_not_found(id).into());
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -638,6 +714,18 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn suite_in_memory() {
         run_suite(async || SqliteStore::in_memory().unwrap()).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn unit_suite() {
+        crate::store::testing::run_unit_suite(async || SqliteStore::in_memory().unwrap()).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failing_commit_applies_nothing() {
+        let dir = TempDir::new();
+        let store = SqliteStore::open(dir.db()).unwrap();
+        crate::store::testing::staged_commit_is_all_or_nothing(store).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

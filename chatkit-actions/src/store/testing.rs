@@ -17,7 +17,7 @@ use std::sync::Arc;
 use chrono::TimeDelta;
 use serde_json::json;
 
-use super::{Store, StoreError, StoreItemType, StoreScope};
+use super::{Store, StoreError, StoreItemType, StoreScope, StoreTransaction};
 use crate::thread::{
     AssistantMessageItem, Attachment, EndOfTurnItem, HiddenContextItem, Page, SortOrder,
     ThreadItem, ThreadMetadata, ThreadStatus, Timestamp, UploadDescriptor, UploadMethod,
@@ -940,4 +940,403 @@ async fn concurrent_writers<S: Store<TestContext>>(store: S) {
             "writer {task} in order"
         );
     }
+}
+
+/// A unit of work seen as a plain [`Store`], to run the suite through it.
+struct InUnit(Arc<dyn StoreTransaction<TestContext>>);
+
+#[async_trait::async_trait]
+impl Store<TestContext> for InUnit {
+    async fn load_thread(
+        &self,
+        thread_id: &str,
+        context: &TestContext,
+    ) -> Result<ThreadMetadata, StoreError> {
+        self.0.load_thread(thread_id, context).await
+    }
+
+    async fn save_thread(
+        &self,
+        thread: &ThreadMetadata,
+        context: &TestContext,
+    ) -> Result<(), StoreError> {
+        self.0.save_thread(thread, context).await
+    }
+
+    async fn load_thread_items(
+        &self,
+        thread_id: &str,
+        after: Option<&str>,
+        limit: usize,
+        order: SortOrder,
+        context: &TestContext,
+    ) -> Result<Page<ThreadItem>, StoreError> {
+        self.0
+            .load_thread_items(thread_id, after, limit, order, context)
+            .await
+    }
+
+    async fn load_threads(
+        &self,
+        limit: usize,
+        after: Option<&str>,
+        order: SortOrder,
+        context: &TestContext,
+    ) -> Result<Page<ThreadMetadata>, StoreError> {
+        self.0.load_threads(limit, after, order, context).await
+    }
+
+    async fn add_thread_item(
+        &self,
+        thread_id: &str,
+        item: &ThreadItem,
+        context: &TestContext,
+    ) -> Result<(), StoreError> {
+        self.0.add_thread_item(thread_id, item, context).await
+    }
+
+    async fn save_item(
+        &self,
+        thread_id: &str,
+        item: &ThreadItem,
+        context: &TestContext,
+    ) -> Result<(), StoreError> {
+        self.0.save_item(thread_id, item, context).await
+    }
+
+    async fn load_item(
+        &self,
+        thread_id: &str,
+        item_id: &str,
+        context: &TestContext,
+    ) -> Result<ThreadItem, StoreError> {
+        self.0.load_item(thread_id, item_id, context).await
+    }
+
+    async fn delete_thread(
+        &self,
+        thread_id: &str,
+        context: &TestContext,
+    ) -> Result<(), StoreError> {
+        self.0.delete_thread(thread_id, context).await
+    }
+
+    async fn delete_thread_item(
+        &self,
+        thread_id: &str,
+        item_id: &str,
+        context: &TestContext,
+    ) -> Result<(), StoreError> {
+        self.0.delete_thread_item(thread_id, item_id, context).await
+    }
+
+    async fn save_attachment(
+        &self,
+        attachment: &Attachment,
+        context: &TestContext,
+    ) -> Result<(), StoreError> {
+        self.0.save_attachment(attachment, context).await
+    }
+
+    async fn load_attachment(
+        &self,
+        attachment_id: &str,
+        context: &TestContext,
+    ) -> Result<Attachment, StoreError> {
+        self.0.load_attachment(attachment_id, context).await
+    }
+
+    async fn delete_attachment(
+        &self,
+        attachment_id: &str,
+        context: &TestContext,
+    ) -> Result<(), StoreError> {
+        self.0.delete_attachment(attachment_id, context).await
+    }
+}
+
+/// Begins a unit of work, which the store must support.
+async fn begin<S: Store<TestContext>>(
+    store: &S,
+    thread_id: &str,
+) -> Arc<dyn StoreTransaction<TestContext>> {
+    store
+        .begin(thread_id, &alice())
+        .await
+        .expect("begin")
+        .expect("the store has units of work")
+}
+
+/// Runs the suite of units of work ([`Store::begin`]) on stores from `make_store`: the whole
+/// [`run_suite`] through a unit of work on a fresh store (a unit reads its own writes by
+/// the same contract), then the cases of atomicity and visibility.
+///
+/// # Panics
+///
+/// When the store breaks the contract; the message names the case and the check.
+pub async fn run_unit_suite<S: Store<TestContext>>(mut make_store: impl AsyncFnMut() -> S) {
+    // The suite through a unit, then committed: the unit's reads follow the contract.
+    let mut stores = Vec::new();
+    run_suite(async || {
+        let store = make_store().await;
+        let unit = begin(&store, "thr_1").await;
+        stores.push(store);
+        InUnit(unit)
+    })
+    .await;
+    drop(stores);
+    macro_rules! cases {
+        ($($case:ident),* $(,)?) => {$(
+            let guard = CaseGuard(stringify!($case));
+            $case(make_store().await).await;
+            drop(guard);
+        )*};
+    }
+    cases!(
+        unit_commits_together,
+        unit_rolls_back,
+        unit_dropped_rolls_back,
+        unit_merges_its_writes_in_order,
+        unit_ends_once,
+    );
+}
+
+/// What the store shows of `thr_1` outside any unit.
+async fn committed_ids<S: Store<TestContext>>(store: &S) -> Vec<String> {
+    match store
+        .load_thread_items("thr_1", None, 100, SortOrder::Asc, &alice())
+        .await
+    {
+        Ok(page) => item_ids(&page),
+        Err(error) => panic!("load_thread_items: {error}"),
+    }
+}
+
+async fn unit_commits_together<S: Store<TestContext>>(store: S) {
+    store
+        .save_thread(&thread("thr_1"), &alice())
+        .await
+        .expect("save");
+    add_messages(&store, "thr_1", &[0]).await;
+    let unit = begin(&store, "thr_1").await;
+    let title = thread("thr_1").title("Changed");
+    unit.save_thread(&title, &alice()).await.expect("save");
+    unit.add_thread_item("thr_1", &message("msg_new", "thr_1", 5), &alice())
+        .await
+        .expect("add");
+    unit.delete_thread_item("thr_1", "msg_0", &alice())
+        .await
+        .expect("delete");
+    // The unit reads its own writes; the store shows none of them yet.
+    assert_eq!(
+        unit.load_thread("thr_1", &alice())
+            .await
+            .expect("load")
+            .title
+            .as_deref(),
+        Some("Changed")
+    );
+    assert_eq!(
+        item_ids(
+            &load_items(
+                &InUnit(Arc::clone(&unit)),
+                "thr_1",
+                None,
+                10,
+                SortOrder::Asc
+            )
+            .await
+        ),
+        ["msg_new"]
+    );
+    assert_eq!(committed_ids(&store).await, ["msg_0"]);
+    assert_eq!(
+        store
+            .load_thread("thr_1", &alice())
+            .await
+            .expect("load")
+            .title,
+        None
+    );
+    unit.commit().await.expect("commit");
+    assert_eq!(committed_ids(&store).await, ["msg_new"]);
+    assert_eq!(
+        store
+            .load_thread("thr_1", &alice())
+            .await
+            .expect("load")
+            .title
+            .as_deref(),
+        Some("Changed")
+    );
+}
+
+async fn unit_rolls_back<S: Store<TestContext>>(store: S) {
+    let unit = begin(&store, "thr_1").await;
+    unit.save_thread(&thread("thr_1"), &alice())
+        .await
+        .expect("save");
+    unit.add_thread_item("thr_1", &message("msg_1", "thr_1", 1), &alice())
+        .await
+        .expect("add");
+    unit.save_attachment(&image_attachment(), &alice())
+        .await
+        .expect("save");
+    unit.rollback().await.expect("rollback");
+    assert_not_found(
+        store.load_thread("thr_1", &alice()).await,
+        "rolled back thread",
+    );
+    assert_not_found(
+        store
+            .load_attachment(image_attachment().id(), &alice())
+            .await,
+        "rolled back attachment",
+    );
+}
+
+async fn unit_dropped_rolls_back<S: Store<TestContext>>(store: S) {
+    store
+        .save_thread(&thread("thr_1"), &alice())
+        .await
+        .expect("save");
+    {
+        let unit = begin(&store, "thr_1").await;
+        unit.add_thread_item("thr_1", &message("msg_1", "thr_1", 1), &alice())
+            .await
+            .expect("add");
+    }
+    // The next unit on the thread starts (a store with a lock released it) and sees nothing.
+    let unit = begin(&store, "thr_1").await;
+    assert_not_found(
+        unit.load_item("thr_1", "msg_1", &alice()).await,
+        "dropped write",
+    );
+    unit.commit().await.expect("commit");
+    assert!(committed_ids(&store).await.is_empty());
+}
+
+/// Committed items, then a unit's adds, replacements and deletions: pages through the unit
+/// and after its commit agree, ties in insertion order and replacements in place.
+async fn unit_merges_its_writes_in_order<S: Store<TestContext>>(store: S) {
+    store
+        .save_thread(&thread("thr_1"), &alice())
+        .await
+        .expect("save");
+    add_messages(&store, "thr_1", &[0, 1, 1, 2]).await;
+    let before = committed_ids(&store).await;
+    assert_eq!(before.len(), 4);
+    let unit = begin(&store, "thr_1").await;
+    let view = InUnit(Arc::clone(&unit));
+    // A replacement of the second item (same created_at) keeps its place.
+    let replaced: ThreadItem = AssistantMessageItem::new(before[1].clone(), "thr_1", "new text")
+        .created_at(at(1))
+        .into();
+    unit.save_item("thr_1", &replaced, &alice())
+        .await
+        .expect("save");
+    unit.add_thread_item("thr_1", &message("msg_early", "thr_1", 1), &alice())
+        .await
+        .expect("add");
+    unit.add_thread_item("thr_1", &message("msg_late", "thr_1", 9), &alice())
+        .await
+        .expect("add");
+    unit.delete_thread_item("thr_1", &before[0], &alice())
+        .await
+        .expect("delete");
+    assert!(matches!(
+        unit.add_thread_item("thr_1", &message("msg_late", "thr_1", 9), &alice())
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let expected = [
+        before[1].clone(),
+        before[2].clone(),
+        "msg_early".to_owned(),
+        before[3].clone(),
+        "msg_late".to_owned(),
+    ];
+    let all = load_items(&view, "thr_1", None, 10, SortOrder::Asc).await;
+    assert_eq!(item_ids(&all), expected, "in the unit");
+    let first = load_items(&view, "thr_1", None, 2, SortOrder::Desc).await;
+    assert_eq!(item_ids(&first), ["msg_late", before[3].as_str()]);
+    let next = load_items(&view, "thr_1", first.after.as_deref(), 10, SortOrder::Desc).await;
+    assert_eq!(
+        item_ids(&next),
+        ["msg_early", before[2].as_str(), before[1].as_str()]
+    );
+    assert_eq!(
+        view.load_item("thr_1", &before[1], &alice())
+            .await
+            .expect("load"),
+        replaced
+    );
+    unit.commit().await.expect("commit");
+    assert_eq!(committed_ids(&store).await, expected, "committed");
+}
+
+async fn unit_ends_once<S: Store<TestContext>>(store: S) {
+    let unit = begin(&store, "thr_1").await;
+    unit.save_thread(&thread("thr_1"), &alice())
+        .await
+        .expect("save");
+    unit.commit().await.expect("commit");
+    assert!(unit.commit().await.is_err(), "a second commit");
+    assert!(
+        unit.rollback().await.is_err(),
+        "a rollback after the commit"
+    );
+    assert!(
+        unit.save_thread(&thread("thr_2"), &alice()).await.is_err(),
+        "a write after the commit"
+    );
+    assert_not_found(store.load_thread("thr_2", &alice()).await, "late write");
+    store
+        .load_thread("thr_1", &alice())
+        .await
+        .expect("committed");
+}
+
+/// For stores that stage a unit's writes and apply them at the commit (the memory and
+/// `SQLite` stores): a commit that fails on its last write (a conflict with a write made
+/// outside the unit meanwhile) applies none of them.
+///
+/// # Panics
+///
+/// When the store applies a part of the unit.
+pub async fn staged_commit_is_all_or_nothing<S: Store<TestContext>>(store: S) {
+    store
+        .save_thread(&thread("thr_1"), &alice())
+        .await
+        .expect("save");
+    add_messages(&store, "thr_1", &[0]).await;
+    let unit = begin(&store, "thr_1").await;
+    unit.add_thread_item("thr_1", &message("msg_1", "thr_1", 1), &alice())
+        .await
+        .expect("add");
+    unit.save_thread(&thread("thr_1").title("Changed"), &alice())
+        .await
+        .expect("save");
+    unit.delete_thread_item("thr_1", "msg_0", &alice())
+        .await
+        .expect("delete");
+    unit.add_thread_item("thr_1", &message("msg_2", "thr_1", 2), &alice())
+        .await
+        .expect("add");
+    // Meanwhile, a write outside the unit takes the id of its last item.
+    store
+        .add_thread_item("thr_1", &message("msg_2", "thr_1", 3), &alice())
+        .await
+        .expect("add outside the unit");
+    let error = unit.commit().await.expect_err("the commit conflicts");
+    assert!(matches!(error, StoreError::Conflict(_)), "{error:?}");
+    assert_eq!(committed_ids(&store).await, ["msg_0", "msg_2"]);
+    assert_eq!(
+        store
+            .load_thread("thr_1", &alice())
+            .await
+            .expect("load")
+            .title,
+        None
+    );
 }
