@@ -11,6 +11,7 @@
 #
 #   scripts/bench-server.sh                 # 10 s per measurement
 #   DURATION=5s scripts/bench-server.sh     # shorter
+#   scripts/bench-server.sh soak            # 60 s at 16 connections per store, RSS each second
 #
 # Needs: cargo, python3 (with venv), curl; installs wrk with apt-get when it is missing.
 # Everything listens on 127.0.0.1 only; every process started here is stopped on exit.
@@ -186,6 +187,52 @@ bench() {
     done
     echo "$name $(peak_rss "$server_pid")" >>"$work/rss"
 }
+
+# --- the soak (scripts/bench-server.sh soak) ----------------------------------------------
+# soak STORE PORT: SOAK_DURATION (60 s) of load at 16 connections, the server's resident
+# memory (VmRSS) sampled every second; prints one row of the soak table.
+soak() {
+    local store=$1 port=$2 secs=${SOAK_DURATION%s}
+    start "soak-$store" "$port" "$bin/counter" --port "$port" --store "$store" --db "$work/soak-$store.db"
+    counter_body "$port"
+    export EXPECT='"type":"thread.item.replaced"'
+    BODY_FILE=$work/body.json wrk -t1 -c16 -d"${secs}s" --timeout 5s -s "$work/load.lua" \
+        "http://127.0.0.1:$port/chatkit" >"$work/soak-$store.wrk" &
+    local load=$!
+    : >"$work/soak-$store.rss"
+    for t in $(seq "$secs"); do
+        sleep 1
+        awk -v t="$t" '/^VmRSS/ { printf "%d %.1f\n", t, $2 / 1024 }' "/proc/$server_pid/status" \
+            >>"$work/soak-$store.rss"
+    done
+    wait "$load"
+    local result
+    result=$(sed -n 's/^RESULT //p' "$work/soak-$store.wrk")
+    stop "$server_pid"
+    python3 - "$store" "$work/soak-$store.rss" "$result" <<'PY'
+import sys
+store, path, result = sys.argv[1:]
+rps, p50, p99, checked, bad, errors = result.split()
+rss = [float(line.split()[1]) for line in open(path)]
+at = lambda t: rss[min(t, len(rss)) - 1]
+n = len(rss)
+# Growth over the second half, when allocator pools and caches have settled.
+half = rss[n // 2 - 1]
+per_request = (rss[-1] - half) * 1024 * 1024 / max(1, int(checked) * (n - n // 2) / n)
+print(f"| {store} | {n} s | {int(checked):,} / {int(bad) + int(errors)} | {float(rps):,.0f} | "
+      f"{at(5):.1f} | {at(n // 2):.1f} | {rss[-1]:.1f} | {max(rss):.1f} | {per_request:,.0f} |")
+PY
+}
+
+if [ "${1:-}" = soak ]; then
+    SOAK_DURATION=${SOAK_DURATION:-60s}
+    log "soak: ${SOAK_DURATION} at 16 connections per store"
+    printf '| store | duration | answers checked / bad | req/s | RSS MiB at 5 s | at half | at end | peak | bytes per request, second half |\n'
+    printf '|---|---:|---:|---:|---:|---:|---:|---:|---:|\n'
+    soak memory $((port_base + 11))
+    soak sqlite $((port_base + 12))
+    exit 0
+fi
 
 # --- the run ------------------------------------------------------------------------------
 port=$port_base
