@@ -100,12 +100,17 @@ impl StoreItemType {
     }
 }
 
-/// A new id for `kind`: its prefix, an underscore and 8 random hex digits, as the SDK makes
-/// them (`thr_1a2b3c4d`).
+/// A new id for `kind`: its prefix, an underscore and 16 random hex digits
+/// (`thr_1a2b3c4d5e6f7a8b`).
+///
+/// The SDK's ids have 8 digits, 32 bits: two items of one thread are likely to share an id
+/// once it holds about 77,000 (the birthday bound), and its dict store then overwrites the
+/// older one. 64 bits put that bound past four billion items. Clients treat ids as opaque
+/// strings, so the length is not part of the protocol.
 #[must_use]
 pub fn default_id(kind: StoreItemType) -> String {
     let uuid = uuid::Uuid::new_v4().simple().to_string();
-    format!("{}_{}", kind.prefix(), &uuid[..8])
+    format!("{}_{}", kind.prefix(), &uuid[..16])
 }
 
 /// The part of a request context that scopes stored data.
@@ -199,13 +204,13 @@ impl StoreError {
 /// [`async_trait`](crate::async_trait).
 #[async_trait::async_trait]
 pub trait Store<C: Send + Sync + 'static>: Send + Sync + 'static {
-    /// A new thread id; `thr_` and 8 hex digits by default.
+    /// A new thread id; `thr_` and 16 hex digits by default.
     fn generate_thread_id(&self, context: &C) -> String {
         let _ = context;
         default_id(StoreItemType::Thread)
     }
 
-    /// A new id for an item of `kind` in `thread`; `<prefix>_` and 8 hex digits by default.
+    /// A new id for an item of `kind` in `thread`; `<prefix>_` and 16 hex digits by default.
     fn generate_item_id(
         &self,
         kind: StoreItemType,

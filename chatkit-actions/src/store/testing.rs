@@ -856,8 +856,8 @@ async fn default_ids<S: Store<TestContext>>(store: S) {
             .strip_prefix(prefix)
             .and_then(|rest| rest.strip_prefix('_'));
         assert!(
-            suffix.is_some_and(|hex| hex.len() == 8 && hex.bytes().all(|b| b.is_ascii_hexdigit())),
-            "`{id}` is not `{prefix}_` and 8 hex digits"
+            suffix.is_some_and(|hex| hex.len() == 16 && hex.bytes().all(|b| b.is_ascii_hexdigit())),
+            "`{id}` is not `{prefix}_` and 16 hex digits"
         );
     }
     let context = alice();
