@@ -8,6 +8,9 @@
 #   (scripts/browser.sh, which does nothing when they are there);
 # - the pinned npm packages of the TypeScript check (scripts/ts-setup.sh: typescript,
 #   @openai/chatkit, ajv in tests/typescript/node_modules), needed by tests/typescript.rs;
+# - a throw-away PostgreSQL server for the PostgreSQL store's tests (scripts/postgres.sh,
+#   which installs Debian's postgresql when needed), stopped at exit; unless
+#   CHATKIT_POSTGRES_URL already names one;
 # - every test of the workspace (unit, integration, UI and doc tests), all features on;
 # - the documentation, with warnings as errors.
 set -euo pipefail
@@ -31,6 +34,11 @@ export CHATKIT_CHROMIUM
 if [ -z "${CHATKIT_TS_NODE_MODULES:-}" ]; then
     scripts/ts-setup.sh >/dev/null
     export CHATKIT_TS_NODE_MODULES="$PWD/tests/typescript/node_modules"
+fi
+
+if [ -z "${CHATKIT_POSTGRES_URL:-}" ]; then
+    trap 'scripts/postgres.sh stop' EXIT
+    eval "$(scripts/postgres.sh start)"
 fi
 
 cargo test --workspace --all-features

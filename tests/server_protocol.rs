@@ -2,8 +2,10 @@
 //! test per checklist line about the requests this server supports, each one driving
 //! [`ChatKitServer::process`] with raw JSON bodies, exactly as the HTTP layer does.
 //!
-//! Every test runs twice, over [`MemoryStore`] (`memory::…`) and over an in-memory
-//! [`SqliteStore`] (`sqlite::…`), both wrapped in a [`Spy`] that records the store calls.
+//! Every test runs over [`MemoryStore`] (`memory::…`), an in-memory [`SqliteStore`]
+//! (`sqlite::…`) and, when `CHATKIT_POSTGRES_URL` names a server, a [`PostgresStore`] in a
+//! fresh schema (`postgres::…`; without the variable those say so and check nothing), each
+//! wrapped in a [`Spy`] that records the store calls.
 //!
 //! The test application answers user messages with a script written in the message text:
 //! `;`-separated commands such as `title:Trip;stream:Hello, |World!` (see [`run_script`]).
@@ -20,7 +22,8 @@ use chatkit_actions::handler::{
 use chatkit_actions::request::FeedbackKind;
 use chatkit_actions::server::{ChatKitServer, EventStream, ProcessError, Processed};
 use chatkit_actions::store::{
-    MemoryStore, SqliteStore, Store, StoreError, StoreItemType, StoreScope, StoreTransaction,
+    MemoryStore, PostgresStore, SqliteStore, Store, StoreError, StoreItemType, StoreScope,
+    StoreTransaction,
 };
 use chatkit_actions::thread::{
     AssistantMessageContent, AssistantMessageItem, Attachment, ClientToolCallItem, CustomTask,
@@ -541,10 +544,39 @@ impl StoreTransaction<User> for Spy {
 // ---------------------------------------------------------------------------------------------
 
 /// Which built-in store backs the spy.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone)]
 enum Backend {
     Memory,
     Sqlite,
+    /// A store in a fresh schema of the server at `CHATKIT_POSTGRES_URL`.
+    Postgres(Arc<PostgresStore>),
+}
+
+impl Backend {
+    /// A PostgreSQL store in a fresh schema, or `None` (said on stderr) without a server.
+    async fn postgres() -> Option<Backend> {
+        let Ok(url) = std::env::var("CHATKIT_POSTGRES_URL") else {
+            eprintln!("skipped: CHATKIT_POSTGRES_URL is not set (see docs/postgres.md)");
+            return None;
+        };
+        let schema = format!("protocol_{}", random_name());
+        let store = PostgresStore::connect_in_schema(&url, &schema, 4)
+            .await
+            .expect("connect to CHATKIT_POSTGRES_URL");
+        Some(Backend::Postgres(Arc::new(store)))
+    }
+}
+
+/// 16 random lowercase hex digits, for a schema name.
+fn random_name() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_nanos()),
+    );
+    format!("{:016x}", hasher.finish())
 }
 
 /// A server over a spied store, the application's log, and the user making requests.
@@ -568,6 +600,7 @@ impl Harness {
         let inner: Arc<dyn Store<User>> = match backend {
             Backend::Memory => Arc::new(MemoryStore::new()),
             Backend::Sqlite => Arc::new(SqliteStore::in_memory().expect("in-memory SQLite")),
+            Backend::Postgres(store) => store,
         };
         let spy = Arc::new(Spy::new(inner, custom_ids));
         let log = Arc::new(Log::default());
@@ -844,7 +877,7 @@ async fn client_tool_call_on_create_produces_exactly_four_events(h: Harness) {
 }
 
 async fn stream_options_allow_cancel_true_unless_overridden(backend: Backend) {
-    let (_, events) = Harness::new(backend).create("").await;
+    let (_, events) = Harness::new(backend.clone()).create("").await;
     assert_eq!(events[2], stream_options());
 
     let h = Harness::build(backend, false, |server| server.allow_cancel(false));
@@ -2040,8 +2073,9 @@ async fn requests_on_an_unknown_thread_are_not_found(h: Harness) {
 // Every test, over both stores
 // ---------------------------------------------------------------------------------------------
 
-/// Runs each test over both stores: `memory::<name>` and `sqlite::<name>`. Tests taking a
-/// [`Harness`] get a fresh one; tests taking a [`Backend`] build their own.
+/// Runs each test over every store: `memory::<name>`, `sqlite::<name>` and
+/// `postgres::<name>`. Tests taking a [`Harness`] get a fresh one; tests taking a [`Backend`]
+/// build their own.
 macro_rules! over_both_stores {
     (harness: [$($harness:ident),* $(,)?], backend: [$($backend:ident),* $(,)?] $(,)?) => {
         mod memory {
@@ -2069,6 +2103,26 @@ macro_rules! over_both_stores {
                 #[tokio::test]
                 async fn $backend() {
                     super::$backend(super::Backend::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $harness() {
+                    let Some(backend) = super::Backend::postgres().await else {
+                        return;
+                    };
+                    super::$harness(super::Harness::new(backend)).await;
+                }
+            )*
+            $(
+                #[tokio::test]
+                async fn $backend() {
+                    let Some(backend) = super::Backend::postgres().await else {
+                        return;
+                    };
+                    super::$backend(backend).await;
                 }
             )*
         }

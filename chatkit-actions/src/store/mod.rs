@@ -5,8 +5,9 @@
 //! one reads like the other. Every method receives the request context `C`; the built-in
 //! stores use its [`StoreScope`] to keep each user's threads apart.
 //!
-//! Two stores ship with the crate: [`MemoryStore`], and [`SqliteStore`] behind the `sqlite`
-//! feature (on by default). Both follow the trait's contract and these rules, which
+//! Three stores ship with the crate: [`MemoryStore`], [`SqliteStore`] behind the `sqlite`
+//! feature (on by default), and `PostgresStore` behind the `postgres` feature, for several
+//! server processes sharing one database (`docs/postgres.md`). All follow the trait's contract and these rules, which
 //! `store::testing::run_suite` checks (the `test-util` feature makes it public, to run on another
 //! store):
 //! - a thread or attachment belongs to the scope of the context that first saved it; for
@@ -53,6 +54,8 @@ use std::sync::Arc;
 use crate::thread::{Attachment, Page, SortOrder, ThreadItem, ThreadMetadata};
 
 pub mod memory;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 mod staged;
@@ -61,6 +64,8 @@ mod staged;
 pub mod testing;
 
 pub use memory::MemoryStore;
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresStore;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 
