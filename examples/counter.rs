@@ -1,5 +1,5 @@
 //! The counter ChatKit backend of the server benchmark (`docs/benchmarks.md`):
-//! `cargo run --release --example counter -- --port 8000 --store memory|sqlite [--db PATH]`.
+//! `cargo run --release --example counter -- --port 8000 --store memory|sqlite|postgres [--db PATH|URL]`.
 //!
 //! Everything but argument parsing lives in `chatkit_examples::counter`.
 

@@ -26,7 +26,9 @@ use chatkit_actions::handler::{
     ActionContext, HandlerError, HandlerResult, Respond, SyncActionContext, SyncResult,
 };
 use chatkit_actions::server::ChatKitServer;
-use chatkit_actions::store::{MemoryStore, SqliteStore, Store, StoreError, StoreItemType};
+use chatkit_actions::store::{
+    MemoryStore, PostgresStore, SqliteStore, Store, StoreError, StoreItemType,
+};
 use chatkit_actions::thread::{HiddenContextItem, ThreadItem, UserMessageItem, WidgetItem};
 use chatkit_actions::widget::{Button, ButtonStyle, Card, FontWeight, Text, TextSize};
 use chatkit_actions::{Action, action_handler};
@@ -172,6 +174,8 @@ pub enum StoreKind {
     Memory,
     /// [`SqliteStore`] in the file `--db`.
     Sqlite,
+    /// [`PostgresStore`] at the URL `--db` (`postgres://…`); several replicas may share it.
+    Postgres,
 }
 
 /// The counter ChatKit backend: `POST http://127.0.0.1:PORT/chatkit`.
@@ -187,7 +191,8 @@ pub struct Args {
     /// The store.
     #[arg(long, value_enum, default_value_t = StoreKind::Memory)]
     pub store: StoreKind,
-    /// The `SQLite` file of `--store sqlite`, created if missing (`:memory:` keeps nothing).
+    /// The `SQLite` file of `--store sqlite`, created if missing (`:memory:` keeps nothing),
+    /// or the URL of `--store postgres` (`postgres://user@127.0.0.1:5432/db`).
     #[arg(long, default_value = "counter.db")]
     pub db: String,
 }
@@ -196,12 +201,13 @@ pub struct Args {
 ///
 /// # Errors
 ///
-/// When the `SQLite` file cannot be opened.
-pub fn open_store(args: &Args) -> Result<Arc<dyn Store<()>>, StoreError> {
+/// When the `SQLite` file cannot be opened, or the PostgreSQL database reached.
+pub async fn open_store(args: &Args) -> Result<Arc<dyn Store<()>>, StoreError> {
     Ok(match args.store {
         StoreKind::Memory => Arc::new(MemoryStore::new()),
         StoreKind::Sqlite if args.db == ":memory:" => Arc::new(SqliteStore::in_memory()?),
         StoreKind::Sqlite => Arc::new(SqliteStore::open(&args.db)?),
+        StoreKind::Postgres => Arc::new(PostgresStore::connect(&args.db).await?),
     })
 }
 
@@ -218,7 +224,7 @@ pub fn app(store: Arc<dyn Store<()>>) -> axum::Router {
 ///
 /// When the store cannot be opened, the port cannot be bound, or serving fails.
 pub async fn run(args: Args) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let store = open_store(&args)?;
+    let store = open_store(&args).await?;
     let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, args.port))).await?;
     println!(
         "counter backend listening on http://{}{ENDPOINT} (store: {:?})",

@@ -18,7 +18,11 @@ pub const HELP: &str = "I keep a todo list for this conversation. Try:\n\
 - **list**: show the list; click a todo to edit it\n\
 - **done** *n*: mark todo #*n* done\n\
 - **clear done**: remove the done todos\n\
+- **count**: add one to this conversation's counter\n\
 - **help**: this message";
+
+/// The key of the conversation's counter in a thread's `metadata` (the `count` command).
+pub const COUNT_KEY: &str = "count";
 
 /// A user message, read as a command.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +39,9 @@ pub enum Command {
     DoneWithoutNumber,
     /// `clear done`.
     ClearDone,
+    /// `count`: one more on the conversation's counter (a read-modify-write of the thread,
+    /// as a click on a counter widget is; the replica tests send a thousand of them).
+    Count,
     /// `help`, or anything else.
     Help,
 }
@@ -55,6 +62,7 @@ impl Command {
                 .parse()
                 .map_or(Command::DoneWithoutNumber, Command::Done),
             "clear" if rest.eq_ignore_ascii_case("done") => Command::ClearDone,
+            "count" if rest.is_empty() => Command::Count,
             _ => Command::Help,
         }
     }
@@ -102,6 +110,16 @@ impl Respond<Session> for TodoAssistant {
             }
             Command::AddForm => {
                 cx.add_widget(widgets::new_todo_card()).await?;
+            }
+            Command::Count => {
+                let metadata = &mut cx.thread_mut().metadata;
+                let count = metadata
+                    .get(COUNT_KEY)
+                    .and_then(serde_json::Value::as_u64)
+                    .unwrap_or(0)
+                    + 1;
+                metadata.insert(COUNT_KEY.to_owned(), count.into());
+                cx.add_assistant_message(format!("Count: {count}.")).await?;
             }
             Command::List => {
                 cx.add_assistant_message(summary(&list)).await?;
@@ -183,6 +201,8 @@ mod tests {
             Command::Add("buy  milk".to_owned())
         );
         assert_eq!(Command::parse("add"), Command::AddForm);
+        assert_eq!(Command::parse("Count"), Command::Count);
+        assert_eq!(Command::parse("count me in"), Command::Help);
         assert_eq!(Command::parse("List"), Command::List);
         assert_eq!(Command::parse("done #3"), Command::Done(3));
         assert_eq!(Command::parse("done three"), Command::DoneWithoutNumber);

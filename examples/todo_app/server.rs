@@ -7,7 +7,7 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use chatkit_actions::server::{ChatKitServer, RateLimit};
-use chatkit_actions::store::{SqliteStore, Store, StoreError};
+use chatkit_actions::store::{PostgresStore, SqliteStore, Store, StoreError};
 use clap::Parser;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -37,12 +37,16 @@ pub struct Args {
     /// The port to listen on, on 127.0.0.1 (0 picks a free one).
     #[arg(long, env = "CHATKIT_PORT", default_value_t = 8000)]
     pub port: u16,
-    /// The SQLite database file, created if missing; `:memory:` keeps nothing.
+    /// The SQLite database file, created if missing (`:memory:` keeps nothing), or a
+    /// PostgreSQL URL (`postgres://user@host:5432/db`), which several replicas may share.
     #[arg(long, env = "CHATKIT_DB", default_value = "todo.db")]
     pub db: String,
     /// The most requests a user may send per minute (0: no limit); more get `429`.
     #[arg(long, env = "CHATKIT_RATE_LIMIT", default_value_t = DEFAULT_RATE_LIMIT)]
     pub rate_limit: u32,
+    /// Bring the database's schema up to date, print its version, and exit without serving.
+    #[arg(long)]
+    pub migrate_only: bool,
 }
 
 /// The default of `--rate-limit`: requests per user and minute.
@@ -58,6 +62,25 @@ pub fn open_store(db: &str) -> Result<SqliteStore, StoreError> {
         SqliteStore::in_memory()
     } else {
         SqliteStore::open(db)
+    }
+}
+
+/// Whether `--db` names a PostgreSQL database rather than a SQLite file.
+pub fn is_postgres_url(db: &str) -> bool {
+    db.starts_with("postgres://") || db.starts_with("postgresql://")
+}
+
+/// Opens the store `--db` names: a PostgreSQL database for a `postgres://` URL (its schema
+/// migrated), else the SQLite file, as [`open_store`].
+///
+/// # Errors
+///
+/// When the database cannot be reached or opened, or its schema is newer than this build.
+pub async fn open_db(db: &str) -> Result<SharedStore, StoreError> {
+    if is_postgres_url(db) {
+        Ok(Arc::new(PostgresStore::connect(db).await?))
+    } else {
+        Ok(Arc::new(open_store(db)?))
     }
 }
 
@@ -158,10 +181,16 @@ pub fn start(
     })
 }
 
-/// The line printed once the server listens.
+/// The line printed once the server listens. A PostgreSQL URL is not repeated (it may hold
+/// a password).
 pub fn banner(addr: SocketAddr, db: &str) -> String {
+    let store = if is_postgres_url(db) {
+        "PostgreSQL".to_owned()
+    } else {
+        format!("SQLite: {db}")
+    };
     format!(
-        "todo backend listening on http://{addr}{ENDPOINT} — playground: http://{addr}{PLAYGROUND} (SQLite: {db})"
+        "todo backend listening on http://{addr}{ENDPOINT} — playground: http://{addr}{PLAYGROUND} ({store})"
     )
 }
 
@@ -172,7 +201,17 @@ pub fn banner(addr: SocketAddr, db: &str) -> String {
 ///
 /// When the store cannot be opened, the port cannot be bound, or serving fails.
 pub async fn run(args: Args) -> Result<(), std::boxed::Box<dyn std::error::Error + Send + Sync>> {
-    let store = Arc::new(open_store(&args.db)?);
+    if args.migrate_only {
+        if is_postgres_url(&args.db) {
+            let version = PostgresStore::connect(&args.db).await?.migrate().await?;
+            println!("PostgreSQL schema at version {version}");
+        } else {
+            open_store(&args.db)?;
+            println!("SQLite schema up to date: {}", args.db);
+        }
+        return Ok(());
+    }
+    let store = open_db(&args.db).await?;
     let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, args.port))).await?;
     let server = start(listener, store, args.rate_limit)?;
     println!("{}", banner(server.addr(), &args.db));
@@ -225,6 +264,7 @@ mod tests {
                     port: 8000,
                     db: "todo.db".to_owned(),
                     rate_limit: DEFAULT_RATE_LIMIT,
+                    migrate_only: false,
                 })
             );
         }
@@ -243,6 +283,7 @@ mod tests {
                 port: 0,
                 db: IN_MEMORY.to_owned(),
                 rate_limit: 0,
+                migrate_only: false,
             })
         );
         assert!(Args::try_parse_from(["todo", "--port", "http"]).is_err());
@@ -254,6 +295,10 @@ mod tests {
         assert_eq!(
             banner(addr, "todo.db"),
             "todo backend listening on http://127.0.0.1:8000/chatkit — playground: http://127.0.0.1:8000/playground (SQLite: todo.db)"
+        );
+        assert!(
+            banner(addr, "postgres://app:secret@db/todo").ends_with("(PostgreSQL)"),
+            "no password in the banner"
         );
     }
 }
