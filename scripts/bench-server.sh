@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The server benchmark (docs/benchmarks.md), in one run on loopback:
-#   - the Rust counter backend (examples/counter.rs) with the memory and the SQLite store;
+#   - the Rust counter backend (examples/counter.rs) with the memory and the SQLite store, and
+#     with PostgreSQL (scripts/postgres.sh's throw-away server), one replica and two replicas
+#     sharing the database (POSTGRES=0 skips it);
 #   - the official Python SDK's counter server (../shared/anchors/python-chatkit/server.py),
 #     stock and with `--cached-adapter --loop uvloop --http httptools`;
 #   - the ceiling (examples/ceiling.rs): a bare axum endpoint answering one fixed SSE frame
@@ -29,7 +31,11 @@ port_base=${PORT_BASE:-38700}
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/bench-server.XXXXXX")
 pids=()
+postgres_started=0
 cleanup() {
+    if [ "$postgres_started" = 1 ]; then
+        scripts/postgres.sh stop >/dev/null 2>&1 || true
+    fi
     for pid in "${pids[@]}"; do
         kill "$pid" 2>/dev/null || true
     done
@@ -251,6 +257,55 @@ for store in memory sqlite; do
     stop "$server_pid"
 done
 
+# PostgreSQL: one replica, then two replicas sharing the database, each driven by its own wrk
+# with half the connections (a load balancer's round robin); the rows sum their throughput
+# and take the worse latency of the two. The server is the test suite's throw-away one
+# (scripts/postgres.sh) with PostgreSQL's default durability (`--durable`: fsync on).
+if [ "${POSTGRES:-1}" = 1 ] && [ -x scripts/postgres.sh ]; then
+    log "postgres (one replica, then two)"
+    eval "$(scripts/postgres.sh start --durable)"
+    postgres_started=1
+    port=$((port + 1))
+    start counter-postgres "$port" "$bin/counter" --port "$port" --store postgres --db "$CHATKIT_POSTGRES_URL"
+    counter_body "$port"
+    bench rust-postgres "$port" '"type":"thread.item.replaced"'
+    stop "$server_pid"
+    first=$((port + 1)) second=$((port + 2)) port=$((port + 2))
+    start counter-postgres-a "$first" "$bin/counter" --port "$first" --store postgres --db "$CHATKIT_POSTGRES_URL"
+    pid_a=$server_pid
+    start counter-postgres-b "$second" "$bin/counter" --port "$second" --store postgres --db "$CHATKIT_POSTGRES_URL"
+    pid_b=$server_pid
+    counter_body "$first"
+    export EXPECT='"type":"thread.item.replaced"'
+    warm "$first"
+    for conns in $CONNECTIONS; do
+        half=$(( (conns + 1) / 2 ))
+        other=$(( conns - half ))
+        BODY_FILE=$work/body.json wrk -t1 -c"$half" -d"$DURATION" --timeout 5s --latency \
+            -s "$work/load.lua" "http://127.0.0.1:$first/chatkit" >"$work/wrk-a" &
+        load_a=$!
+        if [ "$other" -gt 0 ]; then
+            BODY_FILE=$work/body.json wrk -t1 -c"$other" -d"$DURATION" --timeout 5s --latency \
+                -s "$work/load.lua" "http://127.0.0.1:$second/chatkit" >"$work/wrk-b"
+        else
+            : >"$work/wrk-b"
+        fi
+        wait "$load_a"
+        cat "$work/wrk-a" "$work/wrk-b" >>"$work/wrk.log"
+        result=$(sed -n 's/^RESULT //p' "$work/wrk-a" "$work/wrk-b" | awk '
+            { rps += $1; if ($2 > p50) p50 = $2; if ($3 > p99) p99 = $3; c += $4; b += $5; e += $6 }
+            END { printf "%.1f %.3f %.3f %d %d %d", rps, p50, p99, c, b, e }')
+        echo "rust-postgres-2 $conns $result" >>"$work/results"
+        log "  rust-postgres-2, $conns connection(s): $result (rps p50 p99 checked bad errors)"
+    done
+    echo "rust-postgres-2 $(awk '/^VmHWM/ { a = $2 } END { printf "%.1f", a / 1024 }' "/proc/$pid_a/status") $(peak_rss "$pid_b")" \
+        | awk '{ printf "%s %.1f\n", $1, $2 + $3 }' >>"$work/rss"
+    stop "$pid_a"
+    stop "$pid_b"
+    scripts/postgres.sh stop >/dev/null 2>&1 || true
+    postgres_started=0
+fi
+
 for config in stock fast; do
     port=$((port + 1))
     flags=()
@@ -283,6 +338,8 @@ rss = dict(line.split() for line in open(rss_path))
 labels = {
     "rust-memory": "Rust counter, MemoryStore",
     "rust-sqlite": "Rust counter, SqliteStore (file)",
+    "rust-postgres": "Rust counter, PostgresStore, one replica",
+    "rust-postgres-2": "Rust counter, PostgresStore, two replicas",
     "python-stock": "Python SDK, stock",
     "python-fast": "Python SDK, cached adapter + uvloop + httptools",
     "ceiling": "ceiling (bare axum, one fixed SSE frame)",
