@@ -11,7 +11,7 @@ use chatkit_actions::request::ChatKitRequest;
 use chatkit_actions::server::{ChatKitServer, Processed};
 use chatkit_actions::store::MemoryStore;
 use chatkit_actions::thread::{ThreadItem, ThreadMetadata, Timestamp, WidgetItem};
-use chatkit_actions::widget::{Card, Text};
+use chatkit_actions::widget::{Button, Card, Text};
 use chatkit_actions::{Action, action_handler};
 use criterion::Criterion;
 use serde::Deserialize;
@@ -115,7 +115,17 @@ fn bench(c: &mut Criterion) {
         let widget = WidgetItem::new(
             "msg_widget",
             "thr_bench",
-            Card::new().child(Text::new("hi")).into(),
+            // The widget offers the very action the body sends (the server checks that).
+            Card::new()
+                .child(Text::new("Call Anna"))
+                .child(Button::new("Save").on_click_action(TodoAction::UpdateTodo {
+                    id: "todo_8f3a2c1e".into(),
+                    title: "Call Anna about the Sunday lunch".into(),
+                    priority: 2,
+                    due: Some("2025-06-01".into()),
+                    tags: vec!["family".into(), "weekend".into(), "food".into()],
+                }))
+                .into(),
         );
         server
             .store()
@@ -135,7 +145,7 @@ fn bench(c: &mut Criterion) {
         .iter()
         .map(|event| serde_json::to_value(event).map(|v| v["type"].clone()))
         .collect();
-    assert_eq!(types.len(), 1, "{types:?}");
+    assert_eq!(types.len(), 1, "{events:?}");
 
     let mut group = c.benchmark_group("dispatch");
     group.bench_function("floor/parse_only", |b| {
