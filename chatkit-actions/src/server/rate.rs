@@ -18,6 +18,12 @@ pub use governor::Quota;
 /// peer address when the function returns `None` and the [`http`](crate::http) layer knows
 /// it.
 ///
+/// The counts live in the process: with several replicas behind a load balancer (sharing a
+/// PostgreSQL store, say), each replica allows the full quota, so a client may send up to
+/// N times the quota to N replicas. Divide the quota by the number of replicas when the
+/// balancer spreads requests evenly, or limit in the balancer or gateway, which sees every
+/// request (`docs/postgres.md`).
+///
 /// ```
 /// use std::num::NonZeroU32;
 /// use chatkit_actions::server::{Quota, RateLimit};
