@@ -61,14 +61,48 @@ fn used(i: usize) -> String {
         })
 }
 
-fn main_fn(out: &mut String, dispatch: &str) {
+/// `main`: builds one action's config with `to_config` and parses it back, so the example
+/// also runs.
+fn main_fn(out: &mut String, to_config: &str) {
     let _ = write!(
         out,
         "\n/// Builds one action's config and parses it back, so the example also runs.\n\
          fn main() {{\n\
-         {dispatch}\
+         \x20   let action = BenchAction::Action1 {{ id: \"a\".into(), count: 1 }};\n\
+         \x20   let config = {to_config};\n\
+         \x20   assert_eq!(config.action_type, \"action1\");\n\
+         \x20   let raw = serde_json::json!({{\"type\": config.action_type, \"payload\": config.payload}});\n\
+         \x20   let action: BenchAction = serde_json::from_value(raw).expect(\"the action parses back\");\n\
+         \x20   assert!(matches!(action, BenchAction::Action1 {{ .. }}));\n\
          }}\n"
     );
+}
+
+/// The enum's variants, each under the attribute `attribute(i)`.
+fn variants(out: &mut String, attribute: impl Fn(usize) -> String) {
+    for i in 0..VARIANTS {
+        let _ = writeln!(out, "    /// Action {i}.");
+        let _ = writeln!(out, "    {}", attribute(i));
+        let _ = writeln!(out, "    Action{i} {{");
+        for (name, ty) in fields(i) {
+            let _ = writeln!(out, "        /// Field `{name}`.");
+            let _ = writeln!(out, "        {name}: {ty},");
+        }
+        out.push_str("    },\n");
+    }
+}
+
+/// The handler's methods, one per action (the same bodies in both applications).
+fn handler_methods(out: &mut String) {
+    for i in 0..VARIANTS {
+        let _ = write!(
+            out,
+            "    async fn action{i}(&self, {}cx: &mut ActionContext<()>) -> HandlerResult {{\n{}{}    }}\n",
+            params(i),
+            used(i),
+            body(i)
+        );
+    }
 }
 
 /// The application with this crate's macros.
@@ -85,36 +119,11 @@ fn derived() -> String {
          #[derive(Action, Debug, Clone, PartialEq)]\n\
          pub enum BenchAction {\n",
     );
-    for i in 0..VARIANTS {
-        let _ = writeln!(out, "    /// Action {i}.");
-        let _ = writeln!(out, "    #[action(client_payload)]");
-        let _ = writeln!(out, "    Action{i} {{");
-        for (name, ty) in fields(i) {
-            let _ = writeln!(out, "        /// Field `{name}`.");
-            let _ = writeln!(out, "        {name}: {ty},");
-        }
-        out.push_str("    },\n");
-    }
+    variants(&mut out, |_| "#[action(client_payload)]".to_owned());
     out.push_str("}\n\n/// The benchmark's handler.\npub struct App;\n\n#[action_handler(BenchAction)]\nimpl App {\n");
-    for i in 0..VARIANTS {
-        let _ = write!(
-            out,
-            "    async fn action{i}(&self, {}cx: &mut ActionContext<()>) -> HandlerResult {{\n{}{}    }}\n",
-            params(i),
-            used(i),
-            body(i)
-        );
-    }
+    handler_methods(&mut out);
     out.push_str("}\n");
-    main_fn(
-        &mut out,
-        "    let action = BenchAction::Action1 { id: \"a\".into(), count: 1 };\n\
-         \x20   let config = ActionConfig::create(action);\n\
-         \x20   assert_eq!(config.action_type, \"action1\");\n\
-         \x20   let raw = serde_json::json!({\"type\": config.action_type, \"payload\": config.payload});\n\
-         \x20   let action: BenchAction = serde_json::from_value(raw).expect(\"the action parses back\");\n\
-         \x20   assert!(matches!(action, BenchAction::Action1 { .. }));\n",
-    );
+    main_fn(&mut out, "ActionConfig::create(action)");
     out
 }
 
@@ -131,16 +140,7 @@ fn handwritten() -> String {
          #[serde(tag = \"type\", content = \"payload\")]\n\
          pub enum BenchAction {\n",
     );
-    for i in 0..VARIANTS {
-        let _ = writeln!(out, "    /// Action {i}.");
-        let _ = writeln!(out, "    #[serde(rename = \"action{i}\")]");
-        let _ = writeln!(out, "    Action{i} {{");
-        for (name, ty) in fields(i) {
-            let _ = writeln!(out, "        /// Field `{name}`.");
-            let _ = writeln!(out, "        {name}: {ty},");
-        }
-        out.push_str("    },\n");
-    }
+    variants(&mut out, |i| format!("#[serde(rename = \"action{i}\")]"));
     out.push_str(
         "}\n\nimpl From<BenchAction> for ActionConfig {\n\
          \x20   fn from(action: BenchAction) -> Self {\n\
@@ -183,25 +183,9 @@ fn handwritten() -> String {
         );
     }
     out.push_str("    }\n}\n\n/// The benchmark's handler.\npub struct App;\n\nimpl BenchHandler for App {\n");
-    for i in 0..VARIANTS {
-        let _ = write!(
-            out,
-            "    async fn action{i}(&self, {}cx: &mut ActionContext<()>) -> HandlerResult {{\n{}{}    }}\n",
-            params(i),
-            used(i),
-            body(i)
-        );
-    }
+    handler_methods(&mut out);
     out.push_str("}\n");
-    main_fn(
-        &mut out,
-        "    let action = BenchAction::Action1 { id: \"a\".into(), count: 1 };\n\
-         \x20   let config = ActionConfig::from(action);\n\
-         \x20   assert_eq!(config.action_type, \"action1\");\n\
-         \x20   let raw = serde_json::json!({\"type\": config.action_type, \"payload\": config.payload});\n\
-         \x20   let action: BenchAction = serde_json::from_value(raw).expect(\"the action parses back\");\n\
-         \x20   assert!(matches!(action, BenchAction::Action1 { .. }));\n",
-    );
+    main_fn(&mut out, "ActionConfig::from(action)");
     out
 }
 
