@@ -9,13 +9,13 @@ use super::*;
 use crate::config::{ActionConfig, Handler, LoadingBehavior};
 
 fn cases_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/python-sdk")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/conformance/cases")
 }
 
 /// Every case whose file name starts with one of `prefixes`: (name, kind, json, expected).
 fn cases(prefixes: &[&str]) -> Vec<(String, String, Value, Value)> {
     let mut found = Vec::new();
-    let entries = std::fs::read_dir(cases_dir()).expect("the shared conformance cases exist");
+    let entries = std::fs::read_dir(cases_dir()).expect("the conformance cases exist");
     for entry in entries {
         let path = entry.expect("readable directory").path();
         let name = path
