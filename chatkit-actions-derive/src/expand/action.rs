@@ -259,10 +259,7 @@ pub(crate) fn expand_enum(input: &EnumInput<'_>) -> TokenStream {
         let variant_name = name.to_string();
         match &variant.type_name {
             TypeName::Literal(text) => {
-                let fields = match &variant.shape {
-                    Shape::Struct(fields) => fields.as_slice(),
-                    Shape::Unit | Shape::Newtype(_) => &[],
-                };
+                let fields = variant.shape.fields();
                 let spec = spec_tokens(
                     krate,
                     &quote!(#text),
@@ -426,7 +423,7 @@ pub(crate) fn expand_enum(input: &EnumInput<'_>) -> TokenStream {
 
 /// What stands in place of the real impls when the input has errors, so that uses of the
 /// type elsewhere do not add errors of their own.
-pub(crate) fn fallback(ident: &syn::Ident, krate: &syn::Path) -> TokenStream {
+pub(crate) fn stub_impl(ident: &syn::Ident, krate: &syn::Path) -> TokenStream {
     let serde = quote!(#krate::__private::serde);
     quote! {
         #[automatically_derived]
