@@ -208,8 +208,6 @@ enum Place {
     Trait,
     /// Into an inherent impl: a method with an error its trait signature would repeat.
     Inherent,
-    /// Nowhere: a duplicate.
-    Dropped,
 }
 
 #[expect(
@@ -325,7 +323,6 @@ fn expand_impl(cx: &Ctxt, args: &HandlerArgs, model: &EnumInput<'_>, mut item: I
         match check_handler(cx, model, variant, &mut function, &context_text) {
             Place::Trait => trait_items.push(ImplItem::Fn(function)),
             Place::Inherent => inherent_items.push(ImplItem::Fn(function)),
-            Place::Dropped => {}
         }
     }
 
@@ -494,10 +491,10 @@ fn check_handler(
                 signature(variant, context)
             ),
         );
-        return Place::Dropped;
+        return Place::Inherent;
     }
     let names: Vec<String> = fields.iter().map(ast::Field::name).collect();
-    let mut place = Place::Trait;
+    let mut misplaced = Vec::new();
     for (param, (field, expected_name)) in params.iter().zip(fields.iter().zip(&names)) {
         let found = match &*param.pat {
             syn::Pat::Wild(_) => continue,
@@ -509,15 +506,40 @@ fn check_handler(
                         "a handler binds each field by its name: this parameter must be named `{expected_name}`\nhelp: destructure it in the body; the parameters of `{qualified}`'s handler are `{list}`"
                     ),
                 );
-                place = Place::Inherent;
+                misplaced.push(None);
                 continue;
             }
         };
-        let bare = found.trim_start_matches('_');
-        if bare == expected_name {
-            continue;
+        // A leading `_` marks a field the handler does not use.
+        let bare = found.trim_start_matches('_').to_owned();
+        if bare != *expected_name {
+            misplaced.push(Some((*param, field, found, bare)));
         }
-        let at_place = if names.iter().any(|n| n == bare) {
+    }
+    if misplaced.is_empty() {
+        return Place::Trait;
+    }
+    let wrong: Vec<_> = misplaced.iter().flatten().collect();
+    let permutation = wrong.len() > 1
+        && wrong
+            .iter()
+            .all(|(_, _, _, bare)| names.iter().any(|n| n == bare));
+    if permutation {
+        // Fields swapped: one mistake, one error, at the first parameter out of place.
+        if let Some((param, field, found, _)) = wrong.first() {
+            cx.error_spanned_by(
+                &param.pat,
+                format!(
+                    "the parameter `{found}` stands where the field `{}: {}` of `{qualified}` goes: handler parameters are the payload's fields in their declared order\nhelp: the parameters are `{list}`",
+                    field.name(),
+                    pretty(&field.field.ty.to_token_stream())
+                ),
+            );
+        }
+        return Place::Inherent;
+    }
+    for (param, field, found, bare) in wrong {
+        let why = if names.iter().any(|n| n == bare) {
             format!("`{bare}` is another field of `{qualified}`: the fields come in their declared order")
         } else {
             format!("`{qualified}` has no field `{bare}`")
@@ -525,13 +547,13 @@ fn check_handler(
         cx.error_spanned_by(
             &param.pat,
             format!(
-                "the parameter `{found}` stands where the field `{expected_name}: {}` goes; {at_place}\nhelp: the parameters are `{list}`",
+                "the parameter `{found}` stands where the field `{}: {}` goes; {why}\nhelp: the parameters are `{list}`",
+                field.name(),
                 pretty(&field.field.ty.to_token_stream())
             ),
         );
-        place = Place::Inherent;
     }
-    place
+    Place::Inherent
 }
 
 /// The not-yet-handled variant whose method `name` most likely misspells.
