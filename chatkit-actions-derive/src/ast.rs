@@ -95,7 +95,7 @@ impl<'a> Field<'a> {
         self.field
             .ident
             .as_ref()
-            .map(|ident| unraw(ident))
+            .map(unraw)
             .unwrap_or_default()
     }
 }
@@ -198,6 +198,10 @@ pub(crate) struct StructInput<'a> {
     pub(crate) fields: Vec<Field<'a>>,
 }
 
+#[expect(
+    clippy::large_enum_variant,
+    reason = "built once per derive and never moved around"
+)]
 pub(crate) enum Input<'a> {
     Enum(EnumInput<'a>),
     Struct(StructInput<'a>),

@@ -168,8 +168,8 @@ mod tests {
         };
         let errors = errors(&input);
         assert_eq!(errors.len(), 6, "{errors:#?}");
-        assert!(errors[0].starts_with("`#[derive(Action)]` does not support generic"));
-        assert!(errors[5].starts_with("\"two\" is first used by `Two`"));
+        assert!(errors.first().is_some_and(|e| e.starts_with("`#[derive(Action)]` does not support generic")));
+        assert!(errors.get(5).is_some_and(|e| e.starts_with("\"two\" is first used by `Two`")));
     }
 
     #[test]

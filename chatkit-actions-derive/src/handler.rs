@@ -22,7 +22,7 @@ const MISSING_ENUM: &str = "`#[action_handler]` needs the action enum it handles
 
 /// The attribute: forwards to the enum's macro, or reports a missing enum beside the
 /// untouched impl.
-pub(crate) fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
+pub(crate) fn attribute(args: &TokenStream, item: TokenStream) -> TokenStream {
     let action = (|input: ParseStream<'_>| {
         let path = if input.is_empty() {
             None

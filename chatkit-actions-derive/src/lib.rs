@@ -48,7 +48,7 @@ pub fn derive_action_types(input: TokenStream) -> TokenStream {
 /// re-export in `chatkit-actions`.
 #[proc_macro_attribute]
 pub fn action_handler(args: TokenStream, item: TokenStream) -> TokenStream {
-    handler::attribute(args.into(), item.into()).into()
+    handler::attribute(&args.into(), item.into()).into()
 }
 
 /// The second half of `#[action_handler]`, reached through the macro `#[derive(Action)]`

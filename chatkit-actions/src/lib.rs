@@ -132,7 +132,7 @@ pub use typescript::ActionTypes;
 /// | `loading = "…"` | variant, struct | `"auto"` (default), `"none"`, `"self"`, `"container"` |
 /// | `streaming = false` | variant, struct | sent as `threads.sync_custom_action`; its handler returns the updated item |
 /// | `client_payload` | variant, struct | the client may build this action itself, not only echo one a widget offered: the server skips the provenance check (type offered by the sender widget, server-set payload fields unchanged) and accepts it without an `item_id` |
-/// | `form` | field of a struct variant or struct | filled in by the client from a form input: the server never writes it into the payload (so it cannot collide with the form's value), and accepts it in a widget-issued action |
+/// | `form` | field of a struct variant or struct | filled in by the client from a form input: the server never writes it into the payload (so it cannot collide with the form's value), and accepts it in a widget-issued action; the derive adds an `offer_…` constructor without it (below) |
 /// | `sensitive` | field of a struct variant or struct | a secret: a parse error inside it says "invalid value (redacted)", never the value, in the error event and the log |
 /// | `typed` | newtype variant | the type string and loading behavior come from the payload type's own `#[derive(Action)]` |
 ///

@@ -83,6 +83,10 @@ pub(crate) fn signature(variant: &Variant<'_>, context: &str) -> String {
     )
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "one quote! per generated item reads best in sequence"
+)]
 pub(crate) fn expand_handler_trait(input: &EnumInput<'_>) -> TokenStream {
     let enum_ident = input.ident;
     let vis = input.vis;
