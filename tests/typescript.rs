@@ -348,7 +348,10 @@ fn keyword_named_actions_generate() {
     ] {
         assert!(ts.contains(expected), "missing `{expected}` in:\n{ts}");
     }
-    assert!(!ts.contains("r#"), "no raw identifier leaks into TypeScript:\n{ts}");
+    assert!(
+        !ts.contains("r#"),
+        "no raw identifier leaks into TypeScript:\n{ts}"
+    );
     let schema = &generated.schemas["payloads/type.json"];
     assert_eq!(schema["required"], json!(["type"]));
     let action: WizardAction =

@@ -92,18 +92,15 @@ impl<'a> Field<'a> {
 
     /// The field's name without `r#`, as a handler parameter must spell it.
     pub(crate) fn name(&self) -> String {
-        self.field
-            .ident
-            .as_ref()
-            .map(unraw)
-            .unwrap_or_default()
+        self.field.ident.as_ref().map(unraw).unwrap_or_default()
     }
 }
 
 /// An identifier's text without its `r#`.
 pub(crate) fn unraw(ident: &Ident) -> String {
     let text = ident.to_string();
-    text.strip_prefix("r#").map_or_else(|| text.clone(), str::to_owned)
+    text.strip_prefix("r#")
+        .map_or_else(|| text.clone(), str::to_owned)
 }
 
 /// The key serde reads a field from: `#[serde(rename = "…")]` (or its `deserialize` half)
@@ -152,18 +149,20 @@ pub(crate) fn method_ident(variant: &Ident) -> Option<Ident> {
     if KEYWORDS.contains(&name.as_str()) {
         Some(Ident::new_raw(&name, span))
     } else {
-        syn::parse_str::<Ident>(&name).ok().map(|_| Ident::new(&name, span))
+        syn::parse_str::<Ident>(&name)
+            .ok()
+            .map(|_| Ident::new(&name, span))
     }
 }
 
 /// Rust's strict and reserved keywords in every edition (`gen` since 2024, `async`, `await`,
 /// `dyn` and `try` since 2018): a handler named so is written raw, whatever the user's edition.
 const KEYWORDS: &[&str] = &[
-    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "do",
-    "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in",
-    "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
-    "return", "static", "struct", "trait", "true", "try", "type", "typeof", "unsafe", "unsized",
-    "use", "virtual", "where", "while", "yield",
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "do", "dyn",
+    "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let",
+    "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return",
+    "static", "struct", "trait", "true", "try", "type", "typeof", "unsafe", "unsized", "use",
+    "virtual", "where", "while", "yield",
 ];
 
 pub(crate) struct Variant<'a> {
@@ -331,10 +330,22 @@ mod tests {
     #[test]
     fn keyword_methods_are_raw() {
         let method = |name: &str| method_ident(&Ident::new(name, Span::call_site()));
-        assert_eq!(method("Continue").map(|m| m.to_string()).as_deref(), Some("r#continue"));
-        assert_eq!(method("Type").map(|m| m.to_string()).as_deref(), Some("r#type"));
-        assert_eq!(method("Gen").map(|m| m.to_string()).as_deref(), Some("r#gen"));
-        assert_eq!(method("RefreshAll").map(|m| m.to_string()).as_deref(), Some("refresh_all"));
+        assert_eq!(
+            method("Continue").map(|m| m.to_string()).as_deref(),
+            Some("r#continue")
+        );
+        assert_eq!(
+            method("Type").map(|m| m.to_string()).as_deref(),
+            Some("r#type")
+        );
+        assert_eq!(
+            method("Gen").map(|m| m.to_string()).as_deref(),
+            Some("r#gen")
+        );
+        assert_eq!(
+            method("RefreshAll").map(|m| m.to_string()).as_deref(),
+            Some("refresh_all")
+        );
         assert!(method("Super").is_none());
         assert!(method("Crate").is_none());
     }

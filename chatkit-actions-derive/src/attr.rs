@@ -411,7 +411,10 @@ fn value<T: syn::parse::Parse>(cx: &Ctxt, meta: &ParseNestedMeta<'_>, expected: 
     match meta.value().and_then(syn::parse::ParseBuffer::parse::<T>) {
         Ok(value) => Some(value),
         Err(error) => {
-            cx.push(syn::Error::new(error.span(), format!("expected {expected}")));
+            cx.push(syn::Error::new(
+                error.span(),
+                format!("expected {expected}"),
+            ));
             let _ = meta.input.parse::<syn::Expr>();
             None
         }

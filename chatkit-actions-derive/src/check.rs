@@ -1,14 +1,17 @@
-//! The rules of `#[derive(Action)]`, run on the model after parsing. Each rule pushes its
+//! The rules of `#[derive(Action)]`, run on the model after parsing, and those of the impl
+//! block of `#[action_handler]`, checked against the enum. Each rule pushes its
 //! error to the [`Ctxt`] and carries on, so one build reports every mistake.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use quote::ToTokens as _;
-use syn::{Fields, Ident};
+use syn::{Fields, Ident, ImplItemFn, Token};
 
-use crate::ast::{EnumInput, Input, StructInput, TypeName, Variant, unraw};
+use crate::ast::{self, EnumInput, Input, Shape, StructInput, TypeName, Variant, unraw};
 use crate::case::snake_case;
 use crate::ctxt::Ctxt;
+use crate::expand::handler::signature;
+use crate::expand::pretty;
 
 /// Runs every rule on `input`.
 pub(crate) fn check(cx: &Ctxt, input: &Input<'_>) {
@@ -140,6 +143,169 @@ fn unique_types(cx: &Ctxt, input: &EnumInput<'_>) {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// The handler impl of `#[action_handler]`, checked against the enum.
+
+/// The rules of one handler method of `#[action_handler]`: `async`, and its parameters bound
+/// to the payload's fields by name. `false` when the method broke one (a plain `fn` is made
+/// `async` here, so that rustc does not repeat the error).
+pub(crate) fn handler_method(
+    cx: &Ctxt,
+    model: &EnumInput<'_>,
+    variant: &Variant<'_>,
+    function: &mut ImplItemFn,
+    context: &str,
+) -> bool {
+    let sig = &mut function.sig;
+    let returns_future = matches!(&sig.output, syn::ReturnType::Type(_, ty) if matches!(**ty, syn::Type::ImplTrait(_)));
+    if sig.asyncness.is_none() && !returns_future {
+        cx.error_spanned_by(
+            sig.fn_token,
+            format!(
+                "the handler `{}` must be an `async fn`\nhelp: make it async: `async fn {}(…)`",
+                sig.ident, sig.ident
+            ),
+        );
+        // Checked as the async fn it was meant to be.
+        sig.asyncness = Some(Token![async](sig.fn_token.span));
+    }
+    let Shape::Struct(fields) = &variant.shape else {
+        return true;
+    };
+    let params: Vec<&syn::PatType> = sig
+        .inputs
+        .iter()
+        .filter_map(|arg| match arg {
+            syn::FnArg::Typed(param) => Some(param),
+            syn::FnArg::Receiver(_) => None,
+        })
+        .collect();
+    let expected: Vec<String> = fields
+        .iter()
+        .map(|f| format!("{}: {}", f.name(), pretty(&f.field.ty.to_token_stream())))
+        .collect();
+    let list = expected.join(", ");
+    let qualified = format!("{}::{}", model.ident, variant.ident);
+    if params.len() != fields.len() + 1 {
+        cx.error_spanned_by(
+            &sig.inputs,
+            format!(
+                "the handler of `{qualified}` takes its {} fields, then the context\nhelp: write `{}`",
+                fields.len(),
+                signature(variant, context)
+            ),
+        );
+        return false;
+    }
+    let names: Vec<String> = fields.iter().map(ast::Field::name).collect();
+    let mut misplaced = Vec::new();
+    for (param, (field, expected_name)) in params.iter().zip(fields.iter().zip(&names)) {
+        let found = match &*param.pat {
+            syn::Pat::Wild(_) => continue,
+            syn::Pat::Ident(pat) => unraw(&pat.ident),
+            other => {
+                cx.error_spanned_by(
+                    other,
+                    format!(
+                        "a handler binds each field by its name: this parameter must be named `{expected_name}`\nhelp: destructure it in the body; the parameters of `{qualified}`'s handler are `{list}`"
+                    ),
+                );
+                misplaced.push(None);
+                continue;
+            }
+        };
+        // A leading `_` marks a field the handler does not use.
+        let bare = found.trim_start_matches('_').to_owned();
+        if bare != *expected_name {
+            misplaced.push(Some((*param, field, found, bare)));
+        }
+    }
+    if misplaced.is_empty() {
+        return true;
+    }
+    let wrong: Vec<_> = misplaced.iter().flatten().collect();
+    let permutation = wrong.len() > 1
+        && wrong
+            .iter()
+            .all(|(_, _, _, bare)| names.iter().any(|n| n == bare));
+    if permutation {
+        // Fields swapped: one mistake, one error, at the first parameter out of place.
+        if let Some((param, field, found, _)) = wrong.first() {
+            cx.error_spanned_by(
+                &param.pat,
+                format!(
+                    "the parameter `{found}` stands where the field `{}: {}` of `{qualified}` goes: handler parameters are the payload's fields in their declared order\nhelp: the parameters are `{list}`",
+                    field.name(),
+                    pretty(&field.field.ty.to_token_stream())
+                ),
+            );
+        }
+        return false;
+    }
+    for (param, field, found, bare) in wrong {
+        let why = if names.iter().any(|n| n == bare) {
+            format!(
+                "`{bare}` is another field of `{qualified}`: the fields come in their declared order"
+            )
+        } else {
+            format!("`{qualified}` has no field `{bare}`")
+        };
+        cx.error_spanned_by(
+            &param.pat,
+            format!(
+                "the parameter `{found}` stands where the field `{}: {}` goes; {why}\nhelp: the parameters are `{list}`",
+                field.name(),
+                pretty(&field.field.ty.to_token_stream())
+            ),
+        );
+    }
+    false
+}
+
+/// The variant, not yet handled, whose handler a method named `name` most likely misspells.
+pub(crate) fn misspelled_handler<'m, 'a>(
+    name: &str,
+    model: &'m EnumInput<'a>,
+    handled: &HashSet<String>,
+    claimed: &HashSet<String>,
+) -> Option<&'m Variant<'a>> {
+    model
+        .variants
+        .iter()
+        .filter_map(|variant| {
+            let method = unraw(variant.method.as_ref()?);
+            if handled.contains(&method) || claimed.contains(&method) {
+                return None;
+            }
+            let distance = edit_distance(name, &method);
+            (distance <= method.chars().count().max(3) / 3).then_some((distance, variant))
+        })
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, variant)| variant)
+}
+
+/// The Levenshtein distance between two names.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = i;
+        let mut next = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let above = row.get(j + 1).copied().unwrap_or(usize::MAX);
+            let left = next.last().copied().unwrap_or(usize::MAX);
+            let cost = diagonal + usize::from(ca != *cb);
+            next.push(
+                cost.min(above.saturating_add(1))
+                    .min(left.saturating_add(1)),
+            );
+            diagonal = above;
+        }
+        row = next;
+    }
+    row.last().copied().unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,8 +334,23 @@ mod tests {
         };
         let errors = errors(&input);
         assert_eq!(errors.len(), 6, "{errors:#?}");
-        assert!(errors.first().is_some_and(|e| e.starts_with("`#[derive(Action)]` does not support generic")));
-        assert!(errors.get(5).is_some_and(|e| e.starts_with("\"two\" is first used by `Two`")));
+        assert!(
+            errors
+                .first()
+                .is_some_and(|e| e.starts_with("`#[derive(Action)]` does not support generic"))
+        );
+        assert!(
+            errors
+                .get(5)
+                .is_some_and(|e| e.starts_with("\"two\" is first used by `Two`"))
+        );
+    }
+
+    #[test]
+    fn distances() {
+        assert_eq!(edit_distance("refesh_all", "refresh_all"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 
     #[test]

@@ -11,9 +11,10 @@ use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::parse::{ParseStream, Parser};
 use syn::spanned::Spanned;
-use syn::{DeriveInput, ImplItem, ImplItemFn, ItemImpl, Token};
+use syn::{DeriveInput, ImplItem, ItemImpl, Token};
 
-use crate::ast::{self, EnumInput, Input, Shape, Variant, unraw};
+use crate::ast::{EnumInput, Input, Variant, unraw};
+use crate::check;
 use crate::ctxt::Ctxt;
 use crate::expand::handler::{macro_ident, signature, trait_ident, type_string_for_message};
 use crate::expand::pretty;
@@ -202,19 +203,16 @@ fn inherent(mut item: ItemImpl) -> TokenStream {
     item.into_token_stream()
 }
 
-/// Where a method of the impl goes.
-enum Place {
-    /// Into the handler trait's impl.
-    Trait,
-    /// Into an inherent impl: a method with an error its trait signature would repeat.
-    Inherent,
-}
-
 #[expect(
     clippy::too_many_lines,
     reason = "the classification of the methods, then one quote! per generated item"
 )]
-fn expand_impl(cx: &Ctxt, args: &HandlerArgs, model: &EnumInput<'_>, mut item: ItemImpl) -> TokenStream {
+fn expand_impl(
+    cx: &Ctxt,
+    args: &HandlerArgs,
+    model: &EnumInput<'_>,
+    mut item: ItemImpl,
+) -> TokenStream {
     let krate = args
         .crate_path
         .clone()
@@ -266,8 +264,12 @@ fn expand_impl(cx: &Ctxt, args: &HandlerArgs, model: &EnumInput<'_>, mut item: I
         }
         let variant = if let Some(variant) = by_method.get(&name) {
             Some(*variant)
-        } else if let Some(variant) = suggestion(&name, model, &handled, &claimed) {
-            let method = variant.method.as_ref().map(ToString::to_string).unwrap_or_default();
+        } else if let Some(variant) = check::misspelled_handler(&name, model, &handled, &claimed) {
+            let method = variant
+                .method
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default();
             cx.error_spanned_by(
                 &function.sig.ident,
                 format!(
@@ -320,9 +322,12 @@ fn expand_impl(cx: &Ctxt, args: &HandlerArgs, model: &EnumInput<'_>, mut item: I
             continue;
         }
         seen.insert(key, function.sig.ident.clone());
-        match check_handler(cx, model, variant, &mut function, &context_text) {
-            Place::Trait => trait_items.push(ImplItem::Fn(function)),
-            Place::Inherent => inherent_items.push(ImplItem::Fn(function)),
+        // A method with an error goes into an inherent impl, so that its trait signature
+        // does not make rustc repeat the error.
+        if check::handler_method(cx, model, variant, &mut function, &context_text) {
+            trait_items.push(ImplItem::Fn(function));
+        } else {
+            inherent_items.push(ImplItem::Fn(function));
         }
     }
 
@@ -440,171 +445,5 @@ fn expand_impl(cx: &Ctxt, args: &HandlerArgs, model: &EnumInput<'_>, mut item: I
         }
 
         #inherent
-    }
-}
-
-/// The rules of one handler method: `async`, and its parameters bound to the payload's
-/// fields by name. Says where the method goes so that an error is not repeated by rustc.
-fn check_handler(
-    cx: &Ctxt,
-    model: &EnumInput<'_>,
-    variant: &Variant<'_>,
-    function: &mut ImplItemFn,
-    context: &str,
-) -> Place {
-    let sig = &mut function.sig;
-    let returns_future = matches!(&sig.output, syn::ReturnType::Type(_, ty) if matches!(**ty, syn::Type::ImplTrait(_)));
-    if sig.asyncness.is_none() && !returns_future {
-        cx.error_spanned_by(
-            sig.fn_token,
-            format!(
-                "the handler `{}` must be an `async fn`\nhelp: make it async: `async fn {}(…)`",
-                sig.ident, sig.ident
-            ),
-        );
-        // Checked as the async fn it was meant to be.
-        sig.asyncness = Some(Token![async](sig.fn_token.span));
-    }
-    let Shape::Struct(fields) = &variant.shape else {
-        return Place::Trait;
-    };
-    let params: Vec<&syn::PatType> = sig
-        .inputs
-        .iter()
-        .filter_map(|arg| match arg {
-            syn::FnArg::Typed(param) => Some(param),
-            syn::FnArg::Receiver(_) => None,
-        })
-        .collect();
-    let expected: Vec<String> = fields
-        .iter()
-        .map(|f| format!("{}: {}", f.name(), pretty(&f.field.ty.to_token_stream())))
-        .collect();
-    let list = expected.join(", ");
-    let qualified = format!("{}::{}", model.ident, variant.ident);
-    if params.len() != fields.len() + 1 {
-        cx.error_spanned_by(
-            &sig.inputs,
-            format!(
-                "the handler of `{qualified}` takes its {} fields, then the context\nhelp: write `{}`",
-                fields.len(),
-                signature(variant, context)
-            ),
-        );
-        return Place::Inherent;
-    }
-    let names: Vec<String> = fields.iter().map(ast::Field::name).collect();
-    let mut misplaced = Vec::new();
-    for (param, (field, expected_name)) in params.iter().zip(fields.iter().zip(&names)) {
-        let found = match &*param.pat {
-            syn::Pat::Wild(_) => continue,
-            syn::Pat::Ident(pat) => unraw(&pat.ident),
-            other => {
-                cx.error_spanned_by(
-                    other,
-                    format!(
-                        "a handler binds each field by its name: this parameter must be named `{expected_name}`\nhelp: destructure it in the body; the parameters of `{qualified}`'s handler are `{list}`"
-                    ),
-                );
-                misplaced.push(None);
-                continue;
-            }
-        };
-        // A leading `_` marks a field the handler does not use.
-        let bare = found.trim_start_matches('_').to_owned();
-        if bare != *expected_name {
-            misplaced.push(Some((*param, field, found, bare)));
-        }
-    }
-    if misplaced.is_empty() {
-        return Place::Trait;
-    }
-    let wrong: Vec<_> = misplaced.iter().flatten().collect();
-    let permutation = wrong.len() > 1
-        && wrong
-            .iter()
-            .all(|(_, _, _, bare)| names.iter().any(|n| n == bare));
-    if permutation {
-        // Fields swapped: one mistake, one error, at the first parameter out of place.
-        if let Some((param, field, found, _)) = wrong.first() {
-            cx.error_spanned_by(
-                &param.pat,
-                format!(
-                    "the parameter `{found}` stands where the field `{}: {}` of `{qualified}` goes: handler parameters are the payload's fields in their declared order\nhelp: the parameters are `{list}`",
-                    field.name(),
-                    pretty(&field.field.ty.to_token_stream())
-                ),
-            );
-        }
-        return Place::Inherent;
-    }
-    for (param, field, found, bare) in wrong {
-        let why = if names.iter().any(|n| n == bare) {
-            format!("`{bare}` is another field of `{qualified}`: the fields come in their declared order")
-        } else {
-            format!("`{qualified}` has no field `{bare}`")
-        };
-        cx.error_spanned_by(
-            &param.pat,
-            format!(
-                "the parameter `{found}` stands where the field `{}: {}` goes; {why}\nhelp: the parameters are `{list}`",
-                field.name(),
-                pretty(&field.field.ty.to_token_stream())
-            ),
-        );
-    }
-    Place::Inherent
-}
-
-/// The not-yet-handled variant whose method `name` most likely misspells.
-fn suggestion<'m, 'a>(
-    name: &str,
-    model: &'m EnumInput<'a>,
-    handled: &HashSet<String>,
-    claimed: &HashSet<String>,
-) -> Option<&'m Variant<'a>> {
-    model
-        .variants
-        .iter()
-        .filter_map(|variant| {
-            let method = unraw(variant.method.as_ref()?);
-            if handled.contains(&method) || claimed.contains(&method) {
-                return None;
-            }
-            let distance = edit_distance(name, &method);
-            (distance <= method.chars().count().max(3) / 3).then_some((distance, variant))
-        })
-        .min_by_key(|(distance, _)| *distance)
-        .map(|(_, variant)| variant)
-}
-
-/// The Levenshtein distance between two names.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = i;
-        let mut next = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let above = row.get(j + 1).copied().unwrap_or(usize::MAX);
-            let left = next.last().copied().unwrap_or(usize::MAX);
-            let cost = diagonal + usize::from(ca != *cb);
-            next.push(cost.min(above.saturating_add(1)).min(left.saturating_add(1)));
-            diagonal = above;
-        }
-        row = next;
-    }
-    row.last().copied().unwrap_or(0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn distances() {
-        assert_eq!(edit_distance("refesh_all", "refresh_all"), 1);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 }

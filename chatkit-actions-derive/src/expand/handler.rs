@@ -16,7 +16,11 @@ pub(crate) fn trait_ident(enum_ident: &syn::Ident) -> syn::Ident {
 /// The name of the macro the derive emits beside the enum for `#[action_handler]`:
 /// `AppAction` → `__chatkit_handlers_AppAction`.
 pub(crate) fn macro_ident(enum_ident: &syn::Ident) -> syn::Ident {
-    format_ident!("__chatkit_handlers_{}", enum_ident, span = enum_ident.span())
+    format_ident!(
+        "__chatkit_handlers_{}",
+        enum_ident,
+        span = enum_ident.span()
+    )
 }
 
 /// The parameters a variant's handler method takes before the context, and the expressions
