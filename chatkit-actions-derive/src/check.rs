@@ -146,6 +146,22 @@ fn unique_types(cx: &Ctxt, input: &EnumInput<'_>) {
 // ---------------------------------------------------------------------------------------------
 // The handler impl of `#[action_handler]`, checked against the enum.
 
+/// A handler is an `async fn`, or returns `impl Future`. A plain `fn` is reported, then made
+/// `async`, so that rustc does not add "not a future" for the same mistake.
+fn async_handler(cx: &Ctxt, sig: &mut syn::Signature) {
+    let returns_future = matches!(&sig.output, syn::ReturnType::Type(_, ty) if matches!(**ty, syn::Type::ImplTrait(_)));
+    if sig.asyncness.is_none() && !returns_future {
+        cx.error_spanned_by(
+            sig.fn_token,
+            format!(
+                "the handler `{}` must be an `async fn`\nhelp: make it async: `async fn {}(…)`",
+                sig.ident, sig.ident
+            ),
+        );
+        sig.asyncness = Some(Token![async](sig.fn_token.span));
+    }
+}
+
 /// The rules of one handler method of `#[action_handler]`: `async`, and its parameters bound
 /// to the payload's fields by name. `false` when the method broke one (a plain `fn` is made
 /// `async` here, so that rustc does not repeat the error).
@@ -157,18 +173,7 @@ pub(crate) fn handler_method(
     context: &str,
 ) -> bool {
     let sig = &mut function.sig;
-    let returns_future = matches!(&sig.output, syn::ReturnType::Type(_, ty) if matches!(**ty, syn::Type::ImplTrait(_)));
-    if sig.asyncness.is_none() && !returns_future {
-        cx.error_spanned_by(
-            sig.fn_token,
-            format!(
-                "the handler `{}` must be an `async fn`\nhelp: make it async: `async fn {}(…)`",
-                sig.ident, sig.ident
-            ),
-        );
-        // Checked as the async fn it was meant to be.
-        sig.asyncness = Some(Token![async](sig.fn_token.span));
-    }
+    async_handler(cx, sig);
     let Shape::Struct(fields) = &variant.shape else {
         return true;
     };

@@ -150,13 +150,27 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         let args;
         syn::braced!(args in input);
         let args: TokenStream = args.parse()?;
-        let item: ItemImpl = input.parse()?;
+        let item: TokenStream = input.parse()?;
         Ok((definition, args, item))
     })
     .parse2(input);
     let (definition, args, item) = match parsed {
         Ok(parsed) => parsed,
         Err(error) => return error.to_compile_error(),
+    };
+    let Ok(item) = syn::parse2::<ItemImpl>(item.clone()) else {
+        let first = item
+            .clone()
+            .into_iter()
+            .next()
+            .map_or_else(Span::call_site, |token| token.span());
+        let mut tokens = syn::Error::new(
+            first,
+            "`#[action_handler]` goes on an impl block\nhelp: write `#[action_handler(AppAction)] impl MyHandler { … }`",
+        )
+        .to_compile_error();
+        tokens.extend(item);
+        return tokens;
     };
     let cx = Ctxt::new();
     let args = (|input: ParseStream<'_>| HandlerArgs::parse(&cx, input)).parse2(args);
