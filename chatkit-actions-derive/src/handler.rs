@@ -461,3 +461,72 @@ fn expand_impl(
         #inherent
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn messages(tokens: &TokenStream) -> Vec<String> {
+        let text = tokens.to_string();
+        text.split("compile_error !")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').nth(1).map(str::to_owned))
+            .collect()
+    }
+
+    #[test]
+    fn one_error_per_mistake() {
+        let input = quote! {
+            {
+                enum AppAction {
+                    Rename { id: String, title: String },
+                    Refresh,
+                    RefreshAll,
+                    #[action(handler = "client")]
+                    Copy(String),
+                    Continue,
+                }
+            }
+            { AppAction, ctx = () }
+            impl App {
+                async fn rename(&self, title: String, id: String, cx: &mut Cx) -> R { todo!() }
+                async fn refesh_all(&self, cx: &mut Cx) -> R { todo!() }
+                fn r#continue(&self, cx: &mut Cx) -> R { todo!() }
+            }
+        };
+        let errors = messages(&expand(input));
+        assert_eq!(errors.len(), 5, "{errors:#?}");
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.starts_with("unknown `action_handler` argument `ctx`"))
+        );
+        assert!(errors.iter().any(|e| e.starts_with("the parameter `title` stands where the field `id: String`")));
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("did you mean `refresh_all`"))
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.starts_with("the handler `r#continue` must be an `async fn`"))
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.starts_with("missing handler for `AppAction::Refresh`"))
+        );
+    }
+
+    #[test]
+    fn the_impl_is_kept_when_the_enum_is_missing() {
+        let out = attribute(
+            &TokenStream::new(),
+            quote!(impl App { fn helper(&self) {} }),
+        );
+        let text = out.to_string();
+        assert!(text.contains("needs the action enum it handles"));
+        assert!(text.contains("fn helper"));
+    }
+}
