@@ -13,9 +13,19 @@
 //! key of requests whose context gives none (see
 //! [`ChatKitServer::rate_limit`](crate::server::ChatKitServer::rate_limit)).
 //!
+//! [`router_with_stream_limit`] also caps the response streams one user may have open at once
+//! ([`StreamLimit`]): one more is answered `429 Too Many Requests` with `Retry-After`. A body
+//! that [`serve`](crate::serve::serve) stopped waiting for ([`BodyTimeout`]) is answered
+//! `408 Request Timeout`.
+//!
+//! Serve the router with [`serve::serve`](crate::serve::serve) (feature `serve`, on by
+//! default): timeouts for slow and half-open clients, a connection cap below the open-files
+//! limit, a shutdown deadline, `TCP_NODELAY`, and the peer address on every request.
+//!
 //! ```no_run
 //! use chatkit_actions::{Action, action_handler};
 //! use chatkit_actions::handler::{ActionContext, HandlerResult};
+//! use chatkit_actions::serve::{ServeConfig, serve, shutdown_signal};
 //! use chatkit_actions::server::ChatKitServer;
 //! use chatkit_actions::store::MemoryStore;
 //!
@@ -37,21 +47,21 @@
 //! let server = ChatKitServer::new(MemoryStore::new(), App);
 //! let app = chatkit_actions::http::router(server, "/chatkit");
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
-//! // Events are small writes: turn Nagle's algorithm off, or each response waits for the
-//! // client's acknowledgement of the previous write (about 40 ms on Linux).
-//! let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-//!     let _ = tcp.set_nodelay(true);
-//! });
-//! axum::serve(listener, app).await
+//! serve(listener, app, ServeConfig::default(), shutdown_signal()).await
 //! # }
 //! ```
 
+use std::collections::HashMap;
+use std::fmt;
 use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Extension, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -71,6 +81,223 @@ where
         .route(path, post(endpoint::<H>))
         .layer(DefaultBodyLimit::max(body_limit))
         .with_state(server)
+}
+
+/// Like [`router`], with at most `limit` response streams open at once per user.
+pub fn router_with_stream_limit<H>(
+    server: ChatKitServer<H>,
+    path: &str,
+    limit: StreamLimit<H::Context>,
+) -> Router
+where
+    H: ActionHandler,
+    H::Context: FromRequestParts<ChatKitServer<H>>,
+{
+    router(server, path).layer(Extension(limit))
+}
+
+/// A cap on the response streams (`text/event-stream` answers) one user may have open at
+/// once, so one user cannot hold every connection: the next streaming request is answered
+/// `429 Too Many Requests` with `Retry-After` and a JSON error body of code
+/// `too_many_streams`, and nothing runs. Other requests (JSON answers) are not counted.
+///
+/// The user is named by the key function, from the request context, as for
+/// [`ChatKitServer::rate_limit`](crate::server::ChatKitServer::rate_limit); when it returns
+/// `None`, the peer address is the key (the requests of anonymous clients behind one
+/// address share a cap).
+///
+/// ```
+/// use std::num::NonZeroUsize;
+/// use std::time::Duration;
+/// use chatkit_actions::http::StreamLimit;
+///
+/// struct Session { user: String }
+///
+/// let four = NonZeroUsize::new(4).unwrap();
+/// let limit = StreamLimit::per_user(four, |session: &Session| Some(session.user.clone()))
+///     .retry_after(Duration::from_secs(2));
+/// assert_eq!(limit.max_per_user(), 4);
+/// ```
+///
+/// With [`router_with_stream_limit`]; on a router of its own, add it as a layer:
+/// `.layer(axum::Extension(limit))` next to [`endpoint`].
+pub struct StreamLimit<C> {
+    max: NonZeroUsize,
+    retry_after: Duration,
+    key: Arc<dyn Fn(&C) -> Option<String> + Send + Sync>,
+    open: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+impl<C> Clone for StreamLimit<C> {
+    fn clone(&self) -> Self {
+        StreamLimit {
+            max: self.max,
+            retry_after: self.retry_after,
+            key: Arc::clone(&self.key),
+            open: Arc::clone(&self.open),
+        }
+    }
+}
+
+impl<C> fmt::Debug for StreamLimit<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StreamLimit")
+            .field("max", &self.max)
+            .field("retry_after", &self.retry_after)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The `Retry-After` of [`StreamLimit`] unless set: streams end on their own, a few seconds
+/// is a fair guess.
+const STREAM_RETRY_AFTER: Duration = Duration::from_secs(5);
+
+impl<C> StreamLimit<C> {
+    /// At most `max` streams open at once for each key `key` gives (the peer address when
+    /// it gives none); `Retry-After: 5` beyond it.
+    pub fn per_user(
+        max: NonZeroUsize,
+        key: impl Fn(&C) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        StreamLimit {
+            max,
+            retry_after: STREAM_RETRY_AFTER,
+            key: Arc::new(key),
+            open: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    /// The `Retry-After` of a refused stream (rounded up to whole seconds, at least 1).
+    #[must_use]
+    pub fn retry_after(mut self, wait: Duration) -> Self {
+        self.retry_after = wait;
+        self
+    }
+
+    /// The most streams one user may have open.
+    pub fn max_per_user(&self) -> usize {
+        self.max.get()
+    }
+
+    /// How many streams `user` (a key of the key function, or `peer:<address>`) has open.
+    pub fn open_streams(&self, user: &str) -> usize {
+        self.lock().get(user).copied().unwrap_or(0)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, usize>> {
+        // The map holds plain counts, always consistent: a panic elsewhere leaves it usable.
+        self.open.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Takes a stream slot for the user of `context`, or answers why not.
+    fn acquire(&self, context: &C, peer: Option<IpAddr>) -> Result<Option<StreamSlot>, Response> {
+        let Some(key) = (self.key)(context).or_else(|| peer.map(|peer| format!("peer:{peer}")))
+        else {
+            return Ok(None);
+        };
+        let mut open = self.lock();
+        let count = open.entry(key.clone()).or_insert(0);
+        if *count >= self.max.get() {
+            let max = self.max.get();
+            drop(open);
+            tracing::warn!(key = %key, max, "too many open streams");
+            let secs = self.retry_after.as_secs() + u64::from(self.retry_after.subsec_nanos() > 0);
+            let mut response = error_response(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_streams",
+                &format!("too many open streams: at most {max} at once; retry when one ends"),
+            );
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+            return Err(response);
+        }
+        *count += 1;
+        Ok(Some(StreamSlot {
+            open: Arc::clone(&self.open),
+            key,
+        }))
+    }
+}
+
+/// One open stream of a user, given back when the response body is dropped.
+struct StreamSlot {
+    open: Arc<Mutex<HashMap<String, usize>>>,
+    key: String,
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(count) = open.get_mut(&self.key) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                open.remove(&self.key);
+            }
+        }
+    }
+}
+
+/// The request types answered with an event stream
+/// ([`ChatKitRequest::is_streaming`](crate::request::ChatKitRequest::is_streaming)).
+const STREAMING_TYPES: [&str; 6] = [
+    "threads.create",
+    "threads.add_user_message",
+    "threads.add_client_tool_output",
+    "threads.add_structured_input",
+    "threads.retry_after_item",
+    "threads.custom_action",
+];
+
+/// Whether `body` asks for a streaming answer, read from its `type` alone (a body that is
+/// not a request is answered `400` by the server anyway).
+fn asks_for_stream(body: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Kind<'a> {
+        #[serde(rename = "type", borrow)]
+        kind: std::borrow::Cow<'a, str>,
+    }
+    serde_json::from_slice::<Kind<'_>>(body)
+        .is_ok_and(|Kind { kind }| STREAMING_TYPES.contains(&kind.as_ref()))
+}
+
+/// The error of a request body that did not arrive within its time
+/// ([`ServeConfig::body_read_timeout`](crate::serve::ServeConfig::body_read_timeout)); the
+/// endpoint answers it with `408 Request Timeout`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the request body did not arrive within {} ms", .timeout.as_millis())]
+pub struct BodyTimeout {
+    timeout: Duration,
+}
+
+impl BodyTimeout {
+    /// The error of a body not received within `timeout`.
+    pub fn new(timeout: Duration) -> Self {
+        BodyTimeout { timeout }
+    }
+
+    /// The time the body had.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The [`BodyTimeout`] somewhere in `error`'s chain of sources, if any.
+    pub fn find<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a BodyTimeout> {
+        let mut next = Some(error);
+        while let Some(error) = next {
+            if let Some(timeout) = error.downcast_ref::<BodyTimeout>() {
+                return Some(timeout);
+            }
+            next = error.source();
+        }
+        None
+    }
+}
+
+/// A JSON error answer: `{"error": {"code": …, "message": …}}`.
+fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = serde_json::json!({ "error": { "code": code, "message": message } });
+    (status, axum::Json(body)).into_response()
 }
 
 /// The peer address of a request, when the server was started with
@@ -99,6 +326,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Peer {
 pub async fn endpoint<H>(
     State(server): State<ChatKitServer<H>>,
     Peer(peer): Peer,
+    streams: Option<Extension<StreamLimit<H::Context>>>,
     context: H::Context,
     body: Result<Bytes, BytesRejection>,
 ) -> Response
@@ -109,6 +337,23 @@ where
     let body = match body {
         Ok(body) => body,
         Err(rejection) => {
+            if let Some(timeout) = BodyTimeout::find(&rejection) {
+                tracing::info!(
+                    ?peer,
+                    timeout_ms = timeout.timeout().as_millis(),
+                    "request body too slow"
+                );
+                let mut response = error_response(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "request_timeout",
+                    &timeout.to_string(),
+                );
+                // The rest of the body may still be on its way: the connection is done.
+                response
+                    .headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+                return response;
+            }
             let limit = server.current_limits().max_body_bytes();
             let error = if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 tracing::warn!(limit, "request body over the size limit");
@@ -119,10 +364,42 @@ where
             return error.into_response();
         }
     };
+    let slot = match streams {
+        Some(Extension(streams)) if asks_for_stream(&body) => match streams.acquire(&context, peer)
+        {
+            Ok(slot) => slot,
+            Err(refused) => return refused,
+        },
+        _ => None,
+    };
     match server.process_from(&body, context, peer).await {
+        Ok(Processed::Stream(events)) if slot.is_some() => {
+            // The slot is given back when the body is dropped: at the end of the stream, or
+            // when the client goes away.
+            let frames = futures_util::StreamExt::map(events.into_sse(), move |frame| {
+                let _held = &slot;
+                frame
+            });
+            sse_response(Body::from_stream(frames))
+        }
         Ok(processed) => processed.into_response(),
         Err(error) => error.into_response(),
     }
+}
+
+/// A `text/event-stream` answer with `body`.
+fn sse_response(body: Body) -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/event-stream"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 impl IntoResponse for Processed {
@@ -136,17 +413,7 @@ impl IntoResponse for Processed {
                 body,
             )
                 .into_response(),
-            Processed::Stream(events) => (
-                [
-                    (
-                        header::CONTENT_TYPE,
-                        HeaderValue::from_static("text/event-stream"),
-                    ),
-                    (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-                ],
-                Body::from_stream(events.into_sse()),
-            )
-                .into_response(),
+            Processed::Stream(events) => sse_response(Body::from_stream(events.into_sse())),
         }
     }
 }
@@ -163,8 +430,7 @@ impl IntoResponse for ProcessError {
         } else {
             self.to_string()
         };
-        let body = serde_json::json!({ "error": { "code": self.code(), "message": message } });
-        let mut response = (status, axum::Json(body)).into_response();
+        let mut response = error_response(status, self.code(), &message);
         if let Some(secs) = self.retry_after_secs() {
             response
                 .headers_mut()
