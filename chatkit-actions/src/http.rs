@@ -439,3 +439,85 @@ impl IntoResponse for ProcessError {
         response
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::ChatKitRequest;
+    use serde_json::json;
+
+    #[test]
+    fn the_streaming_peek_agrees_with_the_parsed_request() {
+        let bodies = [
+            json!({"type": "threads.create", "params": {"input": {"content": []}}}),
+            json!({"type": "threads.add_user_message", "params": {"thread_id": "t", "input": {"content": []}}}),
+            json!({"type": "threads.add_client_tool_output", "params": {"thread_id": "t", "result": null}}),
+            json!({"type": "threads.add_structured_input", "params": {"thread_id": "t", "item_id": "i", "input": {}}}),
+            json!({"type": "threads.retry_after_item", "params": {"thread_id": "t", "item_id": "i"}}),
+            json!({"type": "threads.custom_action", "params": {"thread_id": "t", "action": {"type": "a"}}}),
+            json!({"type": "threads.sync_custom_action", "params": {"thread_id": "t", "item_id": null, "action": {"type": "a"}}}),
+            json!({"type": "threads.get_by_id", "params": {"thread_id": "t"}}),
+            json!({"type": "threads.list", "params": {}}),
+            json!({"type": "threads.update", "params": {"thread_id": "t", "title": "T"}}),
+            json!({"type": "threads.delete", "params": {"thread_id": "t"}}),
+            json!({"type": "items.list", "params": {"thread_id": "t", "limit": 0}}),
+            json!({"type": "items.feedback", "params": {"thread_id": "t", "item_ids": ["i"], "kind": "positive"}}),
+            json!({"type": "attachments.create", "params": {"name": "a.txt", "size": 3, "mime_type": "text/plain"}}),
+            json!({"type": "attachments.delete", "params": {"attachment_id": "a"}}),
+            json!({"type": "input.transcribe", "params": {"audio_base64": "AAA=", "mime_type": "audio/webm"}}),
+        ];
+        let mut streaming = 0;
+        for body in bodies {
+            let bytes = serde_json::to_vec(&body).unwrap_or_default();
+            let request: ChatKitRequest = serde_json::from_slice(&bytes).expect("a request");
+            assert_eq!(asks_for_stream(&bytes), request.is_streaming(), "{body}");
+            streaming += usize::from(request.is_streaming());
+        }
+        assert_eq!(streaming, STREAMING_TYPES.len());
+        // Not requests: never counted (the server answers them 400).
+        for body in [&b"{"[..], b"[]", b"{\"type\": 1}", b"\xff"] {
+            assert!(!asks_for_stream(body));
+        }
+    }
+
+    #[test]
+    fn stream_slots_are_counted_per_user_and_given_back() {
+        let two = NonZeroUsize::new(2).unwrap_or(NonZeroUsize::MIN);
+        let limit = StreamLimit::per_user(two, |user: &Option<&str>| user.map(str::to_owned))
+            .retry_after(Duration::from_millis(1500));
+        let peer = Some(IpAddr::from([10, 0, 0, 1]));
+        let first = limit.acquire(&Some("alice"), peer).expect("a slot");
+        let second = limit.acquire(&Some("alice"), peer).expect("a slot");
+        assert_eq!(limit.open_streams("alice"), 2);
+        let refused = limit.acquire(&Some("alice"), peer).err().expect("refused");
+        assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(
+            refused.headers().get(header::RETRY_AFTER),
+            Some(&HeaderValue::from(2))
+        );
+        // Others are unaffected; anonymous requests count by peer address.
+        let bob = limit.acquire(&Some("bob"), peer).expect("a slot");
+        let anonymous = limit.acquire(&None, peer).expect("a slot");
+        assert_eq!(limit.open_streams("peer:10.0.0.1"), 1);
+        // No key at all (no peer either): not counted.
+        assert!(matches!(limit.acquire(&None, None), Ok(None)));
+        drop((first, bob, anonymous));
+        assert_eq!(limit.open_streams("alice"), 1);
+        assert_eq!(limit.open_streams("bob"), 0);
+        assert!(limit.acquire(&Some("alice"), peer).is_ok());
+        drop(second);
+    }
+
+    #[test]
+    fn a_body_timeout_is_found_in_a_chain_of_errors() {
+        let timeout = BodyTimeout::new(Duration::from_secs(3));
+        let wrapped = axum::Error::new(axum::Error::new(timeout));
+        assert_eq!(BodyTimeout::find(&wrapped), Some(&timeout));
+        let other = axum::Error::new(std::io::Error::other("reset"));
+        assert_eq!(BodyTimeout::find(&other), None);
+        assert_eq!(
+            timeout.to_string(),
+            "the request body did not arrive within 3000 ms"
+        );
+    }
+}

@@ -452,8 +452,8 @@ impl ConnectionConfig {
         let app = self.app.clone();
         let body_read_timeout = self.body_read_timeout;
         let service = hyper::service::service_fn(move |request: Request<Incoming>| {
-            let mut request = request
-                .map(|body| Body::new(DeadlineBody::new(body, Instant::now() + body_read_timeout)));
+            let mut request =
+                request.map(|body| Body::new(DeadlineBody::new(body, body_read_timeout)));
             request.extensions_mut().insert(ConnectInfo(peer));
             app.clone().oneshot(request)
         });
@@ -502,8 +502,9 @@ fn log_connection_error(error: &hyper::Error, peer: SocketAddr, send_timeout: Du
     }
 }
 
-/// A request body that fails with [`BodyTimeout`] once `deadline` passes before its end.
-/// The timer is only set when the body is not all there at once.
+/// A request body that fails with [`BodyTimeout`] once `timeout` has passed since the end of
+/// the request head, before the body's end. The timer is only set when the body is not all
+/// there at once.
 struct DeadlineBody {
     inner: Incoming,
     deadline: Instant,
@@ -513,12 +514,12 @@ struct DeadlineBody {
 }
 
 impl DeadlineBody {
-    fn new(inner: Incoming, deadline: Instant) -> Self {
+    fn new(inner: Incoming, timeout: Duration) -> Self {
         DeadlineBody {
             inner,
-            deadline,
+            deadline: Instant::now() + timeout,
             sleep: None,
-            timeout: deadline.saturating_duration_since(Instant::now()),
+            timeout,
             expired: false,
         }
     }
