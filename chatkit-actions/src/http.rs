@@ -124,9 +124,12 @@ where
 pub struct StreamLimit<C> {
     max: NonZeroUsize,
     retry_after: Duration,
-    key: Arc<dyn Fn(&C) -> Option<String> + Send + Sync>,
+    key: StreamKey<C>,
     open: Arc<Mutex<HashMap<String, usize>>>,
 }
+
+/// The key function of a [`StreamLimit`].
+type StreamKey<C> = Arc<dyn Fn(&C) -> Option<String> + Send + Sync>;
 
 impl<C> Clone for StreamLimit<C> {
     fn clone(&self) -> Self {
@@ -189,34 +192,58 @@ impl<C> StreamLimit<C> {
         self.open.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Takes a stream slot for the user of `context`, or answers why not.
-    fn acquire(&self, context: &C, peer: Option<IpAddr>) -> Result<Option<StreamSlot>, Response> {
+    /// Takes a stream slot for the user of `context`; `None` when the request has no key
+    /// (no user, no peer address).
+    fn acquire(
+        &self,
+        context: &C,
+        peer: Option<IpAddr>,
+    ) -> Result<Option<StreamSlot>, TooManyStreams> {
         let Some(key) = (self.key)(context).or_else(|| peer.map(|peer| format!("peer:{peer}")))
         else {
             return Ok(None);
         };
+        let max = self.max.get();
         let mut open = self.lock();
         let count = open.entry(key.clone()).or_insert(0);
-        if *count >= self.max.get() {
-            let max = self.max.get();
+        if *count >= max {
             drop(open);
             tracing::warn!(key = %key, max, "too many open streams");
-            let secs = self.retry_after.as_secs() + u64::from(self.retry_after.subsec_nanos() > 0);
-            let mut response = error_response(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too_many_streams",
-                &format!("too many open streams: at most {max} at once; retry when one ends"),
-            );
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
-            return Err(response);
+            return Err(TooManyStreams {
+                max,
+                retry_after: self.retry_after,
+            });
         }
         *count += 1;
         Ok(Some(StreamSlot {
             open: Arc::clone(&self.open),
             key,
         }))
+    }
+}
+
+/// A streaming request over its user's [`StreamLimit`].
+#[derive(Debug)]
+struct TooManyStreams {
+    max: usize,
+    retry_after: Duration,
+}
+
+impl IntoResponse for TooManyStreams {
+    /// `429` with `Retry-After` (whole seconds, at least 1) and the JSON error body.
+    fn into_response(self) -> Response {
+        let wait = self.retry_after;
+        let secs = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+        let max = self.max;
+        let mut response = error_response(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_streams",
+            &format!("too many open streams: at most {max} at once; retry when one ends"),
+        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        response
     }
 }
 
@@ -368,7 +395,7 @@ where
         Some(Extension(streams)) if asks_for_stream(&body) => match streams.acquire(&context, peer)
         {
             Ok(slot) => slot,
-            Err(refused) => return refused,
+            Err(refused) => return refused.into_response(),
         },
         _ => None,
     };
@@ -483,20 +510,25 @@ mod tests {
     #[test]
     fn stream_slots_are_counted_per_user_and_given_back() {
         let two = NonZeroUsize::new(2).unwrap_or(NonZeroUsize::MIN);
-        let limit = StreamLimit::per_user(two, |user: &Option<&str>| user.map(str::to_owned))
+        let limit = StreamLimit::per_user(two, |user: &Option<String>| user.clone())
             .retry_after(Duration::from_millis(1500));
         let peer = Some(IpAddr::from([10, 0, 0, 1]));
-        let first = limit.acquire(&Some("alice"), peer).expect("a slot");
-        let second = limit.acquire(&Some("alice"), peer).expect("a slot");
+        let (alice, bob) = (Some("alice".to_owned()), Some("bob".to_owned()));
+        let first = limit.acquire(&alice, peer).expect("a slot");
+        let second = limit.acquire(&alice, peer).expect("a slot");
         assert_eq!(limit.open_streams("alice"), 2);
-        let refused = limit.acquire(&Some("alice"), peer).err().expect("refused");
+        let refused = limit
+            .acquire(&alice, peer)
+            .err()
+            .expect("refused")
+            .into_response();
         assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(
             refused.headers().get(header::RETRY_AFTER),
             Some(&HeaderValue::from(2))
         );
         // Others are unaffected; anonymous requests count by peer address.
-        let bob = limit.acquire(&Some("bob"), peer).expect("a slot");
+        let bob = limit.acquire(&bob, peer).expect("a slot");
         let anonymous = limit.acquire(&None, peer).expect("a slot");
         assert_eq!(limit.open_streams("peer:10.0.0.1"), 1);
         // No key at all (no peer either): not counted.
@@ -504,7 +536,7 @@ mod tests {
         drop((first, bob, anonymous));
         assert_eq!(limit.open_streams("alice"), 1);
         assert_eq!(limit.open_streams("bob"), 0);
-        assert!(limit.acquire(&Some("alice"), peer).is_ok());
+        assert!(limit.acquire(&alice, peer).is_ok());
         drop(second);
     }
 

@@ -278,10 +278,6 @@ where
     let cap = config.connection_cap();
     let slots = Arc::new(Semaphore::new(cap));
     let (phase, phase_rx) = watch::channel(Phase::Running);
-    let mut http = http1::Builder::new();
-    http.timer(TokioTimer::new())
-        .header_read_timeout(config.header_read_timeout)
-        .keep_alive(true);
     tracing::info!(
         %addr,
         max_connections = cap,
@@ -292,13 +288,7 @@ where
         shutdown_timeout_ms = config.shutdown_timeout.as_millis(),
         "serving"
     );
-    let connection = Arc::new(ConnectionConfig {
-        http,
-        app,
-        body_read_timeout: config.body_read_timeout,
-        send_timeout: config.send_timeout,
-        nodelay: config.nodelay,
-    });
+    let connection = Arc::new(ConnectionConfig::new(&config, app));
 
     let mut shutdown = std::pin::pin!(shutdown);
     let mut backoff: Option<Duration> = None;
@@ -364,15 +354,22 @@ where
     }
 
     drop(listener);
+    drain(&slots, cap, &phase, config.shutdown_timeout).await;
+    Ok(())
+}
+
+/// Tells the connections to finish, waits for them until `deadline`, then tells those left
+/// to close.
+async fn drain(slots: &Semaphore, cap: usize, phase: &watch::Sender<Phase>, deadline: Duration) {
     let open = cap - slots.available_permits();
     tracing::info!(
         open_connections = open,
-        deadline_ms = config.shutdown_timeout.as_millis(),
+        deadline_ms = deadline.as_millis(),
         "shutting down: no new connections; open ones may finish until the deadline"
     );
     let _ = phase.send(Phase::Draining);
     let all = u32::try_from(cap).unwrap_or(u32::MAX);
-    if tokio::time::timeout(config.shutdown_timeout, slots.acquire_many(all))
+    if tokio::time::timeout(deadline, slots.acquire_many(all))
         .await
         .is_err()
     {
@@ -384,7 +381,6 @@ where
         let _ = phase.send(Phase::Closing);
         let _ = tokio::time::timeout(CLOSE_GRACE, slots.acquire_many(all)).await;
     }
-    Ok(())
 }
 
 /// Waits for Ctrl-C, or for `SIGTERM` on Unix (what `kill`, container runtimes and service
@@ -439,6 +435,20 @@ struct ConnectionConfig {
 }
 
 impl ConnectionConfig {
+    fn new(config: &ServeConfig, app: Router) -> Self {
+        let mut http = http1::Builder::new();
+        http.timer(TokioTimer::new())
+            .header_read_timeout(config.header_read_timeout)
+            .keep_alive(true);
+        ConnectionConfig {
+            http,
+            app,
+            body_read_timeout: config.body_read_timeout,
+            send_timeout: config.send_timeout,
+            nodelay: config.nodelay,
+        }
+    }
+
     /// Serves one connection until it ends, or until the shutdown says to close it.
     async fn serve(&self, tcp: TcpStream, peer: SocketAddr, mut phase: watch::Receiver<Phase>) {
         if self.nodelay
