@@ -251,8 +251,14 @@ async fn half_open_requests_and_a_dripping_body_are_closed_while_others_are_serv
     );
     let answer = String::from_utf8_lossy(&answer);
     assert!(answer.starts_with("HTTP/1.1 408"), "a 408: {answer}");
-    assert!(answer.contains("\"code\":\"request_timeout\""), "{answer}");
-    assert!(answer.contains("within 2000 ms"), "{answer}");
+    // The body may be lost: a drip byte reaching the closed socket resets the connection,
+    // and the reset discards what this side had not read yet.
+    if let Some((_, body)) = answer.split_once("\r\n\r\n")
+        && !body.is_empty()
+    {
+        assert!(body.contains("\"code\":\"request_timeout\""), "{answer}");
+        assert!(body.contains("within 2000 ms"), "{answer}");
+    }
     dripping.abort();
 
     // Every half-open connection is closed within the header timeout (counted from when the
