@@ -335,9 +335,7 @@ where
                 tracing::debug!(%error, "a connection failed before it was accepted");
             }
             Err(error) => {
-                let pause = backoff.map_or(FIRST_ACCEPT_BACKOFF, |last| {
-                    (last * 2).min(config.accept_backoff)
-                });
+                let pause = next_backoff(backoff, config.accept_backoff);
                 backoff = Some(pause);
                 tracing::error!(
                     %error,
@@ -411,6 +409,13 @@ pub async fn shutdown_signal() {
         () = ctrl_c => {}
         () = terminate => {}
     }
+}
+
+/// The pause after an accept error, when the last one in a row was `last`: 10 ms first,
+/// then twice the last, at most `max`.
+fn next_backoff(last: Option<Duration>, max: Duration) -> Duration {
+    last.map_or(FIRST_ACCEPT_BACKOFF, |last| last.saturating_mul(2))
+        .min(max)
 }
 
 /// Accept errors that concern one connection only (it was reset before the accept): the
@@ -606,6 +611,20 @@ mod tests {
             ServeConfig::default().max_connections(0).connection_cap(),
             1
         );
+    }
+
+    #[test]
+    fn accept_errors_back_off_from_10_ms_doubling_to_the_maximum() {
+        let max = Duration::from_secs(1);
+        let mut pauses = Vec::new();
+        let mut last = None;
+        for _ in 0..10 {
+            let pause = next_backoff(last, max);
+            pauses.push(pause.as_millis());
+            last = Some(pause);
+        }
+        assert_eq!(pauses, [10, 20, 40, 80, 160, 320, 640, 1000, 1000, 1000]);
+        assert_eq!(next_backoff(None, Duration::from_millis(5)).as_millis(), 5);
     }
 
     #[test]
