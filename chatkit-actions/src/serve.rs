@@ -112,6 +112,9 @@ const FIRST_ACCEPT_BACKOFF: Duration = Duration::from_millis(10);
 /// The connection cap when the open-files limit cannot be read (or is unlimited).
 const CAP_WITHOUT_LIMIT: usize = 65_536;
 
+/// The least time between two log lines saying the connection cap is reached.
+const CAP_WARNING_INTERVAL: Duration = Duration::from_secs(10);
+
 /// After the shutdown deadline, how long the connections get to let go once told to close.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
@@ -292,16 +295,17 @@ where
 
     let mut shutdown = std::pin::pin!(shutdown);
     let mut backoff: Option<Duration> = None;
-    let mut at_cap = false;
+    let mut cap_warned: Option<Instant> = None;
     loop {
         // A free slot first, so a full server leaves new connections in the backlog rather
         // than accepting them without a descriptor to spare.
         let permit = if let Ok(permit) = Arc::clone(&slots).try_acquire_owned() {
-            at_cap = false;
             permit
         } else {
-            if !at_cap {
-                at_cap = true;
+            // Under a flood the cap is reached again each time a slot frees: say it at most
+            // once per interval.
+            if cap_warned.is_none_or(|at| at.elapsed() >= CAP_WARNING_INTERVAL) {
+                cap_warned = Some(Instant::now());
                 tracing::warn!(
                     max_connections = cap,
                     "connection cap reached; new connections wait until one closes"
