@@ -76,6 +76,8 @@ pub mod http;
 #[cfg(feature = "playground")]
 pub mod playground;
 pub mod request;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod server;
 pub mod store;
 pub mod thread;
