@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use super::staged::{ApplyWrites, Op, Staged, Write};
+use super::staged::{self, ApplyWrites, Op, Write};
 use super::{Store, StoreError, StoreScope, StoreTransaction, page_of};
 use crate::thread::{Attachment, Page, SortOrder, ThreadItem, ThreadMetadata, Timestamp};
 
@@ -642,7 +642,7 @@ impl<C: StoreScope + Send + Sync + 'static> Store<C> for MemoryStore {
         context: &C,
     ) -> Result<Option<Arc<dyn StoreTransaction<C>>>, StoreError> {
         let _ = (thread_id, context);
-        Ok(Some(Arc::new(Staged::new(self.clone()))))
+        Ok(Some(staged::begin(self.clone())))
     }
 }
 

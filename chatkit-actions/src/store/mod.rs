@@ -53,9 +53,12 @@ use std::sync::Arc;
 
 use crate::thread::{Attachment, Page, SortOrder, ThreadItem, ThreadMetadata};
 
+mod forward;
 pub mod memory;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 mod staged;
@@ -63,6 +66,7 @@ mod staged;
 #[doc(hidden)]
 pub mod testing;
 
+pub(crate) use forward::forward_store;
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;

@@ -5,12 +5,14 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use rusqlite::types::ToSql;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::de::DeserializeOwned;
 
-use super::staged::{ApplyWrites, Op, Staged, Write};
+use super::sql::{Rows, fetch_limit, known_version, parse, sort_key, to_json};
+use super::staged::{self, ApplyWrites, Op, Write};
 use super::{Store, StoreError, StoreScope, StoreTransaction, page_of};
-use crate::thread::{Attachment, ForStore, Page, SortOrder, ThreadItem, ThreadMetadata, Timestamp};
+use crate::thread::{Attachment, ForStore, Page, SortOrder, ThreadItem, ThreadMetadata};
 
 /// How long a statement waits for another process's lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -192,16 +194,7 @@ fn migrate(connection: &mut Connection) -> Result<(), Failure> {
     // IMMEDIATE: two processes opening the same file migrate one after the other.
     let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let version: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
-    let known = MIGRATIONS.len();
-    let current = usize::try_from(version)
-        .ok()
-        .filter(|&version| version <= known)
-        .ok_or_else(|| {
-            StoreError::backend(format!(
-                "the database has schema version {version}; this version of chatkit-actions \
-                 knows versions up to {known}"
-            ))
-        })?;
+    let current = known_version(version, MIGRATIONS.len())?;
     for (index, migration) in MIGRATIONS.iter().enumerate().skip(current) {
         tx.execute_batch(migration)?;
         let version = i64::try_from(index + 1).map_err(StoreError::backend)?;
@@ -214,24 +207,6 @@ fn migrate(connection: &mut Connection) -> Result<(), Failure> {
 /// The scope of `context`, owned to move into an operation.
 fn owner<C: StoreScope>(context: &C) -> Option<String> {
     context.scope().map(str::to_owned)
-}
-
-/// The sort key of a timestamp: microseconds since the Unix epoch.
-fn sort_key(timestamp: &Timestamp) -> i64 {
-    timestamp.instant().timestamp_micros()
-}
-
-/// The `LIMIT` that fetches one row past `limit`, to learn whether more follow.
-fn fetch_limit(limit: usize) -> i64 {
-    i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX)
-}
-
-fn parse<T: DeserializeOwned>(data: &str) -> Result<T, Failure> {
-    Ok(serde_json::from_str(data)?)
-}
-
-fn to_json(value: &impl serde::Serialize) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(StoreError::backend)
 }
 
 /// Fails with not found unless `thread_id` exists and belongs to `owner`.
@@ -278,6 +253,60 @@ fn page_rows<T: DeserializeOwned>(
     Ok(values)
 }
 
+/// The `data` of the row `sql` finds, parsed: `missing` when there is none.
+fn load_one<T: DeserializeOwned>(
+    tx: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    missing: impl FnOnce() -> StoreError,
+) -> Result<T, Failure> {
+    let data: Option<String> = tx
+        .prepare_cached(sql)?
+        .query_row(params, |row| row.get(0))
+        .optional()?;
+    match data {
+        Some(data) => Ok(parse(&data)?),
+        None => Err(missing().into()),
+    }
+}
+
+/// The `data` of a page of `rows` (whose filter reads `key`), after the one whose id is
+/// `after`: not found, by `missing`, when `rows` has no such row.
+fn load_page<T: DeserializeOwned>(
+    tx: &Connection,
+    rows: Rows,
+    key: &dyn ToSql,
+    after: Option<&str>,
+    limit: usize,
+    order: SortOrder,
+    missing: fn(&str) -> StoreError,
+) -> Result<Vec<T>, Failure> {
+    let fetch = fetch_limit(limit);
+    let Some(after) = after else {
+        return page_rows(tx, &rows.first(order), params![key, fetch]);
+    };
+    let (created_us, seq): (i64, i64) = tx
+        .prepare_cached(&rows.cursor())?
+        .query_row(params![key, after], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?
+        .ok_or_else(|| missing(after))?;
+    page_rows(tx, &rows.after(order), params![key, created_us, seq, fetch])
+}
+
+/// The items of a thread (the first parameter).
+const ITEMS: Rows = Rows {
+    table: "items",
+    filter: "thread_id = ?1",
+    placeholder: '?',
+};
+
+/// The threads of an owner (the first parameter).
+const THREADS: Rows = Rows {
+    table: "threads",
+    filter: "owner IS ?1",
+    placeholder: '?',
+};
+
 #[async_trait::async_trait]
 impl<C: StoreScope + Send + Sync + 'static> Store<C> for SqliteStore {
     async fn load_thread(
@@ -287,14 +316,10 @@ impl<C: StoreScope + Send + Sync + 'static> Store<C> for SqliteStore {
     ) -> Result<ThreadMetadata, StoreError> {
         let (id, owner) = (thread_id.to_owned(), owner(context));
         self.call(move |connection| {
-            let data: Option<String> = connection
-                .prepare_cached("SELECT data FROM threads WHERE id = ?1 AND owner IS ?2")?
-                .query_row(params![id, owner], |row| row.get(0))
-                .optional()?;
-            match data {
-                Some(data) => parse(&data),
-                None => Err(StoreError::thread_not_found(&id).into()),
-            }
+            let sql = "SELECT data FROM threads WHERE id = ?1 AND owner IS ?2";
+            load_one(connection, sql, params![id, owner], || {
+                StoreError::thread_not_found(&id)
+            })
         })
         .await
     }
@@ -322,41 +347,10 @@ impl<C: StoreScope + Send + Sync + 'static> Store<C> for SqliteStore {
             if !thread_visible(&tx, &thread_id, owner.as_deref())? {
                 return Ok(Page::default());
             }
-            let fetch = fetch_limit(limit);
-            let rows = match &after {
-                None => {
-                    let sql = match order {
-                        SortOrder::Asc => {
-                            "SELECT data FROM items WHERE thread_id = ?1 \
-                             ORDER BY created_us ASC, seq ASC LIMIT ?2"
-                        }
-                        SortOrder::Desc => {
-                            "SELECT data FROM items WHERE thread_id = ?1 \
-                             ORDER BY created_us DESC, seq DESC LIMIT ?2"
-                        }
-                    };
-                    page_rows(&tx, sql, params![thread_id, fetch])?
-                }
-                Some(after) => {
-                    let (created_us, seq): (i64, i64) = tx
-                        .prepare_cached("SELECT created_us, seq FROM items WHERE thread_id = ?1 AND id = ?2")?
-                        .query_row(params![thread_id, after], |row| Ok((row.get(0)?, row.get(1)?)))
-                        .optional()?
-                        .ok_or_else(|| StoreError::item_not_found(after))?;
-                    let sql = match order {
-                        SortOrder::Asc => {
-                            "SELECT data FROM items WHERE thread_id = ?1 AND (created_us, seq) > (?2, ?3) \
-                             ORDER BY created_us ASC, seq ASC LIMIT ?4"
-                        }
-                        SortOrder::Desc => {
-                            "SELECT data FROM items WHERE thread_id = ?1 AND (created_us, seq) < (?2, ?3) \
-                             ORDER BY created_us DESC, seq DESC LIMIT ?4"
-                        }
-                    };
-                    page_rows(&tx, sql, params![thread_id, created_us, seq, fetch])?
-                }
-            };
-            Ok(page_of(rows, limit, after.as_deref(), ThreadItem::id))
+            let after = after.as_deref();
+            let missing = StoreError::item_not_found;
+            let rows = load_page(&tx, ITEMS, &thread_id, after, limit, order, missing)?;
+            Ok(page_of(rows, limit, after, ThreadItem::id))
         })
         .await
     }
@@ -371,41 +365,12 @@ impl<C: StoreScope + Send + Sync + 'static> Store<C> for SqliteStore {
         let (after, owner) = (after.map(str::to_owned), owner(context));
         self.call(move |connection| {
             let tx = read(connection)?;
-            let fetch = fetch_limit(limit);
-            let rows = match &after {
-                None => {
-                    let sql = match order {
-                        SortOrder::Asc => {
-                            "SELECT data FROM threads WHERE owner IS ?1 \
-                             ORDER BY created_us ASC, seq ASC LIMIT ?2"
-                        }
-                        SortOrder::Desc => {
-                            "SELECT data FROM threads WHERE owner IS ?1 \
-                             ORDER BY created_us DESC, seq DESC LIMIT ?2"
-                        }
-                    };
-                    page_rows(&tx, sql, params![owner, fetch])?
-                }
-                Some(after) => {
-                    let (created_us, seq): (i64, i64) = tx
-                        .prepare_cached("SELECT created_us, seq FROM threads WHERE id = ?1 AND owner IS ?2")?
-                        .query_row(params![after, owner], |row| Ok((row.get(0)?, row.get(1)?)))
-                        .optional()?
-                        .ok_or_else(|| StoreError::thread_not_found(after))?;
-                    let sql = match order {
-                        SortOrder::Asc => {
-                            "SELECT data FROM threads WHERE owner IS ?1 AND (created_us, seq) > (?2, ?3) \
-                             ORDER BY created_us ASC, seq ASC LIMIT ?4"
-                        }
-                        SortOrder::Desc => {
-                            "SELECT data FROM threads WHERE owner IS ?1 AND (created_us, seq) < (?2, ?3) \
-                             ORDER BY created_us DESC, seq DESC LIMIT ?4"
-                        }
-                    };
-                    page_rows(&tx, sql, params![owner, created_us, seq, fetch])?
-                }
-            };
-            Ok(page_of(rows, limit, after.as_deref(), |thread: &ThreadMetadata| thread.id.as_str()))
+            let after = after.as_deref();
+            let missing = StoreError::thread_not_found;
+            let rows = load_page(&tx, THREADS, &owner, after, limit, order, missing)?;
+            Ok(page_of(rows, limit, after, |thread: &ThreadMetadata| {
+                thread.id.as_str()
+            }))
         })
         .await
     }
@@ -446,14 +411,10 @@ impl<C: StoreScope + Send + Sync + 'static> Store<C> for SqliteStore {
         self.call(move |connection| {
             let tx = read(connection)?;
             check_thread(&tx, &thread_id, owner.as_deref())?;
-            let data: Option<String> = tx
-                .prepare_cached("SELECT data FROM items WHERE thread_id = ?1 AND id = ?2")?
-                .query_row(params![thread_id, id], |row| row.get(0))
-                .optional()?;
-            match data {
-                Some(data) => parse(&data),
-                None => Err(StoreError::item_not_found(&id).into()),
-            }
+            let sql = "SELECT data FROM items WHERE thread_id = ?1 AND id = ?2";
+            load_one(&tx, sql, params![thread_id, id], || {
+                StoreError::item_not_found(&id)
+            })
         })
         .await
     }
@@ -492,14 +453,10 @@ impl<C: StoreScope + Send + Sync + 'static> Store<C> for SqliteStore {
     ) -> Result<Attachment, StoreError> {
         let (id, owner) = (attachment_id.to_owned(), owner(context));
         self.call(move |connection| {
-            let data: Option<String> = connection
-                .prepare_cached("SELECT data FROM attachments WHERE id = ?1 AND owner IS ?2")?
-                .query_row(params![id, owner], |row| row.get(0))
-                .optional()?;
-            match data {
-                Some(data) => parse(&data),
-                None => Err(StoreError::attachment_not_found(&id).into()),
-            }
+            let sql = "SELECT data FROM attachments WHERE id = ?1 AND owner IS ?2";
+            load_one(connection, sql, params![id, owner], || {
+                StoreError::attachment_not_found(&id)
+            })
         })
         .await
     }
@@ -518,7 +475,7 @@ impl<C: StoreScope + Send + Sync + 'static> Store<C> for SqliteStore {
         context: &C,
     ) -> Result<Option<Arc<dyn StoreTransaction<C>>>, StoreError> {
         let _ = (thread_id, context);
-        Ok(Some(Arc::new(Staged::new(self.clone()))))
+        Ok(Some(staged::begin(self.clone())))
     }
 }
 
@@ -680,7 +637,7 @@ mod tests {
 
     use super::*;
     use crate::store::testing::{TestContext, run_suite};
-    use crate::thread::{AssistantMessageItem, UserMessageContent, UserMessageItem};
+    use crate::thread::{AssistantMessageItem, Timestamp, UserMessageContent, UserMessageItem};
 
     /// A fresh directory under the system temp dir, removed on drop.
     struct TempDir(PathBuf);

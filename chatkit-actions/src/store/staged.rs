@@ -12,8 +12,9 @@
 //! committed threads only.
 
 use std::collections::HashSet;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
+use super::forward::RollbackOnFailure;
 use super::{MemoryStore, Store, StoreError, StoreItemType, StoreScope, StoreTransaction};
 use crate::thread::{Attachment, Page, SortOrder, ThreadItem, ThreadMetadata};
 
@@ -77,6 +78,14 @@ pub(crate) trait ApplyWrites: Store<Scope> + Clone {
     async fn apply_writes(&self, writes: Vec<Write>) -> Result<(), StoreError>;
 }
 
+/// A staged unit of work over `base`, which rolls back at the commit once one of its
+/// operations failed in the backend.
+pub(crate) fn begin<S: ApplyWrites, C: StoreScope + Send + Sync + 'static>(
+    base: S,
+) -> Arc<dyn StoreTransaction<C>> {
+    Arc::new(RollbackOnFailure::new(Staged::new(base)))
+}
+
 /// A staged unit of work over the store `S`.
 pub(crate) struct Staged<S> {
     base: S,
@@ -90,8 +99,6 @@ struct State {
     view: MemoryStore,
     materialized: HashSet<String>,
     finished: bool,
-    /// An operation failed in the backend: the commit rolls back.
-    poisoned: bool,
 }
 
 /// What the staged writes say about a thread or an item.
@@ -111,19 +118,11 @@ fn ended() -> StoreError {
 }
 
 impl<S: ApplyWrites> Staged<S> {
-    pub(crate) fn new(base: S) -> Self {
+    fn new(base: S) -> Self {
         Self {
             base,
             state: Mutex::new(State::default()),
         }
-    }
-
-    /// Notes a backend failure, which makes the commit roll back.
-    fn track<T>(&self, result: Result<T, StoreError>) -> Result<T, StoreError> {
-        if let Err(StoreError::Backend(_)) = &result {
-            self.state().poisoned = true;
-        }
-        result
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -318,42 +317,34 @@ impl<S: ApplyWrites, C: StoreScope + Send + Sync + 'static> Store<C> for Staged<
         thread_id: &str,
         context: &C,
     ) -> Result<ThreadMetadata, StoreError> {
-        let result: Result<_, StoreError> = async {
-            let scope = Scope(context.scope().map(str::to_owned));
-            if self.materialized(thread_id)? {
-                return self.view().load_thread(thread_id, &scope).await;
-            }
-            match self.staged_thread(thread_id, context.scope()) {
-                Known::Present(thread) => Ok(thread),
-                Known::Gone | Known::Other => Err(StoreError::thread_not_found(thread_id)),
-                Known::Unknown => self.base.load_thread(thread_id, &scope).await,
-            }
+        let scope = Scope(context.scope().map(str::to_owned));
+        if self.materialized(thread_id)? {
+            return self.view().load_thread(thread_id, &scope).await;
         }
-        .await;
-        self.track(result)
+        match self.staged_thread(thread_id, context.scope()) {
+            Known::Present(thread) => Ok(thread),
+            Known::Gone | Known::Other => Err(StoreError::thread_not_found(thread_id)),
+            Known::Unknown => self.base.load_thread(thread_id, &scope).await,
+        }
     }
 
     async fn save_thread(&self, thread: &ThreadMetadata, context: &C) -> Result<(), StoreError> {
-        let result: Result<_, StoreError> = async {
-            self.materialized(&thread.id)?;
-            let visible = match self.staged_thread(&thread.id, context.scope()) {
-                // Saved by this unit, or deleted by it (saving it again creates it).
-                Known::Present(_) | Known::Gone => true,
-                Known::Other => false,
-                Known::Unknown => self
-                    .base
-                    .thread_owner(&thread.id)
-                    .await?
-                    .is_none_or(|owner| owner.as_deref() == context.scope()),
-            };
-            if !visible {
-                return Err(StoreError::thread_not_found(&thread.id));
-            }
-            self.stage(context.scope(), Op::SaveThread(thread.clone()))
-                .await
+        self.materialized(&thread.id)?;
+        let visible = match self.staged_thread(&thread.id, context.scope()) {
+            // Saved by this unit, or deleted by it (saving it again creates it).
+            Known::Present(_) | Known::Gone => true,
+            Known::Other => false,
+            Known::Unknown => self
+                .base
+                .thread_owner(&thread.id)
+                .await?
+                .is_none_or(|owner| owner.as_deref() == context.scope()),
+        };
+        if !visible {
+            return Err(StoreError::thread_not_found(&thread.id));
         }
-        .await;
-        self.track(result)
+        self.stage(context.scope(), Op::SaveThread(thread.clone()))
+            .await
     }
 
     async fn load_thread_items(
@@ -364,23 +355,19 @@ impl<S: ApplyWrites, C: StoreScope + Send + Sync + 'static> Store<C> for Staged<
         order: SortOrder,
         context: &C,
     ) -> Result<Page<ThreadItem>, StoreError> {
-        let result: Result<_, StoreError> = async {
-            let scope = Scope(context.scope().map(str::to_owned));
-            if !self.materialized(thread_id)? {
-                if !self.has_writes_for(thread_id, context.scope()) {
-                    return self
-                        .base
-                        .load_thread_items(thread_id, after, limit, order, &scope)
-                        .await;
-                }
-                self.materialize(thread_id, context.scope()).await?;
+        let scope = Scope(context.scope().map(str::to_owned));
+        if !self.materialized(thread_id)? {
+            if !self.has_writes_for(thread_id, context.scope()) {
+                return self
+                    .base
+                    .load_thread_items(thread_id, after, limit, order, &scope)
+                    .await;
             }
-            self.view()
-                .load_thread_items(thread_id, after, limit, order, &scope)
-                .await
+            self.materialize(thread_id, context.scope()).await?;
         }
-        .await;
-        self.track(result)
+        self.view()
+            .load_thread_items(thread_id, after, limit, order, &scope)
+            .await
     }
 
     async fn load_threads(
@@ -390,48 +377,44 @@ impl<S: ApplyWrites, C: StoreScope + Send + Sync + 'static> Store<C> for Staged<
         order: SortOrder,
         context: &C,
     ) -> Result<Page<ThreadMetadata>, StoreError> {
-        let result: Result<_, StoreError> = async {
-            let scope = Scope(context.scope().map(str::to_owned));
-            let staged: Vec<Write> = {
-                let state = self.state();
-                if state.finished {
-                    return Err(ended());
-                }
-                state
-                    .writes
-                    .iter()
-                    .filter(|write| matches!(write.op, Op::SaveThread(_) | Op::DeleteThread(_)))
-                    .cloned()
-                    .collect()
-            };
-            if staged.is_empty() {
-                return self.base.load_threads(limit, after, order, &scope).await;
+        let scope = Scope(context.scope().map(str::to_owned));
+        let staged: Vec<Write> = {
+            let state = self.state();
+            if state.finished {
+                return Err(ended());
             }
-            // Rare (a list of threads read by the unit that created or deleted one): the
-            // committed threads of the scope, in order, then the staged changes, in a copy.
-            let copy = MemoryStore::new();
-            let mut cursor: Option<String> = None;
-            loop {
-                let page = self
-                    .base
-                    .load_threads(500, cursor.as_deref(), SortOrder::Asc, &scope)
-                    .await?;
-                for thread in &page.data {
-                    copy.save_thread(thread, &scope).await?;
-                }
-                match (page.has_more, page.after) {
-                    (true, Some(next)) => cursor = Some(next),
-                    _ => break,
-                }
-            }
-            for write in staged.iter().filter(|write| write.owner == scope.0) {
-                // Checked when staged; a thread of another scope is settled at the commit.
-                let _ = apply_to(&copy, write).await;
-            }
-            copy.load_threads(limit, after, order, &scope).await
+            state
+                .writes
+                .iter()
+                .filter(|write| matches!(write.op, Op::SaveThread(_) | Op::DeleteThread(_)))
+                .cloned()
+                .collect()
+        };
+        if staged.is_empty() {
+            return self.base.load_threads(limit, after, order, &scope).await;
         }
-        .await;
-        self.track(result)
+        // Rare (a list of threads read by the unit that created or deleted one): the
+        // committed threads of the scope, in order, then the staged changes, in a copy.
+        let copy = MemoryStore::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = self
+                .base
+                .load_threads(500, cursor.as_deref(), SortOrder::Asc, &scope)
+                .await?;
+            for thread in &page.data {
+                copy.save_thread(thread, &scope).await?;
+            }
+            match (page.has_more, page.after) {
+                (true, Some(next)) => cursor = Some(next),
+                _ => break,
+            }
+        }
+        for write in staged.iter().filter(|write| write.owner == scope.0) {
+            // Checked when staged; a thread of another scope is settled at the commit.
+            let _ = apply_to(&copy, write).await;
+        }
+        copy.load_threads(limit, after, order, &scope).await
     }
 
     async fn add_thread_item(
@@ -440,24 +423,20 @@ impl<S: ApplyWrites, C: StoreScope + Send + Sync + 'static> Store<C> for Staged<
         item: &ThreadItem,
         context: &C,
     ) -> Result<(), StoreError> {
-        let result: Result<_, StoreError> = async {
-            self.check_thread(thread_id, context.scope()).await?;
-            match self.load_item(thread_id, item.id(), context).await {
-                Ok(_) => return Err(StoreError::Conflict(item.id().to_owned())),
-                Err(error) if error.is_not_found() => {}
-                Err(error) => return Err(error),
-            }
-            self.stage(
-                context.scope(),
-                Op::AddItem {
-                    thread_id: thread_id.to_owned(),
-                    item: item.clone(),
-                },
-            )
-            .await
+        self.check_thread(thread_id, context.scope()).await?;
+        match self.load_item(thread_id, item.id(), context).await {
+            Ok(_) => return Err(StoreError::Conflict(item.id().to_owned())),
+            Err(error) if error.is_not_found() => {}
+            Err(error) => return Err(error),
         }
-        .await;
-        self.track(result)
+        self.stage(
+            context.scope(),
+            Op::AddItem {
+                thread_id: thread_id.to_owned(),
+                item: item.clone(),
+            },
+        )
+        .await
     }
 
     async fn save_item(
@@ -466,19 +445,15 @@ impl<S: ApplyWrites, C: StoreScope + Send + Sync + 'static> Store<C> for Staged<
         item: &ThreadItem,
         context: &C,
     ) -> Result<(), StoreError> {
-        let result: Result<_, StoreError> = async {
-            self.check_thread(thread_id, context.scope()).await?;
-            self.stage(
-                context.scope(),
-                Op::SaveItem {
-                    thread_id: thread_id.to_owned(),
-                    item: item.clone(),
-                },
-            )
-            .await
-        }
-        .await;
-        self.track(result)
+        self.check_thread(thread_id, context.scope()).await?;
+        self.stage(
+            context.scope(),
+            Op::SaveItem {
+                thread_id: thread_id.to_owned(),
+                item: item.clone(),
+            },
+        )
+        .await
     }
 
     async fn load_item(
@@ -487,45 +462,37 @@ impl<S: ApplyWrites, C: StoreScope + Send + Sync + 'static> Store<C> for Staged<
         item_id: &str,
         context: &C,
     ) -> Result<ThreadItem, StoreError> {
-        let result: Result<_, StoreError> = async {
-            let scope = Scope(context.scope().map(str::to_owned));
-            if self.materialized(thread_id)? {
-                return self.view().load_item(thread_id, item_id, &scope).await;
-            }
-            match self.staged_item(thread_id, item_id) {
-                Known::Present(Ok(item)) => {
-                    self.check_thread(thread_id, context.scope()).await?;
-                    return Ok(item);
-                }
-                Known::Present(Err(true)) => return Err(StoreError::thread_not_found(thread_id)),
-                Known::Present(Err(false)) => {
-                    self.check_thread(thread_id, context.scope()).await?;
-                    return Err(StoreError::item_not_found(item_id));
-                }
-                Known::Gone | Known::Other | Known::Unknown => {}
-            }
-            match self.staged_thread(thread_id, context.scope()) {
-                Known::Gone | Known::Other => Err(StoreError::thread_not_found(thread_id)),
-                Known::Present(_) => match self.base.load_item(thread_id, item_id, &scope).await {
-                    // A thread created by this unit has no committed items.
-                    Err(error) if error.is_not_found() => Err(StoreError::item_not_found(item_id)),
-                    other => other,
-                },
-                Known::Unknown => self.base.load_item(thread_id, item_id, &scope).await,
-            }
+        let scope = Scope(context.scope().map(str::to_owned));
+        if self.materialized(thread_id)? {
+            return self.view().load_item(thread_id, item_id, &scope).await;
         }
-        .await;
-        self.track(result)
+        match self.staged_item(thread_id, item_id) {
+            Known::Present(Ok(item)) => {
+                self.check_thread(thread_id, context.scope()).await?;
+                return Ok(item);
+            }
+            Known::Present(Err(true)) => return Err(StoreError::thread_not_found(thread_id)),
+            Known::Present(Err(false)) => {
+                self.check_thread(thread_id, context.scope()).await?;
+                return Err(StoreError::item_not_found(item_id));
+            }
+            Known::Gone | Known::Other | Known::Unknown => {}
+        }
+        match self.staged_thread(thread_id, context.scope()) {
+            Known::Gone | Known::Other => Err(StoreError::thread_not_found(thread_id)),
+            Known::Present(_) => match self.base.load_item(thread_id, item_id, &scope).await {
+                // A thread created by this unit has no committed items.
+                Err(error) if error.is_not_found() => Err(StoreError::item_not_found(item_id)),
+                other => other,
+            },
+            Known::Unknown => self.base.load_item(thread_id, item_id, &scope).await,
+        }
     }
 
     async fn delete_thread(&self, thread_id: &str, context: &C) -> Result<(), StoreError> {
-        let result: Result<_, StoreError> = async {
-            self.check_thread(thread_id, context.scope()).await?;
-            self.stage(context.scope(), Op::DeleteThread(thread_id.to_owned()))
-                .await
-        }
-        .await;
-        self.track(result)
+        self.check_thread(thread_id, context.scope()).await?;
+        self.stage(context.scope(), Op::DeleteThread(thread_id.to_owned()))
+            .await
     }
 
     async fn delete_thread_item(
@@ -534,19 +501,15 @@ impl<S: ApplyWrites, C: StoreScope + Send + Sync + 'static> Store<C> for Staged<
         item_id: &str,
         context: &C,
     ) -> Result<(), StoreError> {
-        let result: Result<_, StoreError> = async {
-            self.check_thread(thread_id, context.scope()).await?;
-            self.stage(
-                context.scope(),
-                Op::DeleteItem {
-                    thread_id: thread_id.to_owned(),
-                    item_id: item_id.to_owned(),
-                },
-            )
-            .await
-        }
-        .await;
-        self.track(result)
+        self.check_thread(thread_id, context.scope()).await?;
+        self.stage(
+            context.scope(),
+            Op::DeleteItem {
+                thread_id: thread_id.to_owned(),
+                item_id: item_id.to_owned(),
+            },
+        )
+        .await
     }
 
     async fn save_attachment(
@@ -554,31 +517,27 @@ impl<S: ApplyWrites, C: StoreScope + Send + Sync + 'static> Store<C> for Staged<
         attachment: &Attachment,
         context: &C,
     ) -> Result<(), StoreError> {
-        let result: Result<_, StoreError> = async {
-            let staged = self
-                .state()
-                .writes
-                .iter()
-                .rev()
-                .find_map(|write| match &write.op {
-                    Op::SaveAttachment(staged) if staged.id() == attachment.id() => {
-                        Some(Some(write.owner.clone()))
-                    }
-                    Op::DeleteAttachment(id) if id == attachment.id() => Some(None),
-                    _ => None,
-                });
-            let owner = match staged {
-                Some(owner) => owner,
-                None => self.base.attachment_owner(attachment.id()).await?,
-            };
-            if owner.is_some_and(|owner| owner.as_deref() != context.scope()) {
-                return Err(StoreError::attachment_not_found(attachment.id()));
-            }
-            self.stage(context.scope(), Op::SaveAttachment(attachment.clone()))
-                .await
+        let staged = self
+            .state()
+            .writes
+            .iter()
+            .rev()
+            .find_map(|write| match &write.op {
+                Op::SaveAttachment(staged) if staged.id() == attachment.id() => {
+                    Some(Some(write.owner.clone()))
+                }
+                Op::DeleteAttachment(id) if id == attachment.id() => Some(None),
+                _ => None,
+            });
+        let owner = match staged {
+            Some(owner) => owner,
+            None => self.base.attachment_owner(attachment.id()).await?,
+        };
+        if owner.is_some_and(|owner| owner.as_deref() != context.scope()) {
+            return Err(StoreError::attachment_not_found(attachment.id()));
         }
-        .await;
-        self.track(result)
+        self.stage(context.scope(), Op::SaveAttachment(attachment.clone()))
+            .await
     }
 
     async fn load_attachment(
@@ -586,58 +545,44 @@ impl<S: ApplyWrites, C: StoreScope + Send + Sync + 'static> Store<C> for Staged<
         attachment_id: &str,
         context: &C,
     ) -> Result<Attachment, StoreError> {
-        let result: Result<_, StoreError> = async {
-            let staged = {
-                let state = self.state();
-                if state.finished {
-                    return Err(ended());
+        let staged = {
+            let state = self.state();
+            if state.finished {
+                return Err(ended());
+            }
+            state.writes.iter().rev().find_map(|write| match &write.op {
+                Op::SaveAttachment(attachment) if attachment.id() == attachment_id => {
+                    Some((write.owner.as_deref() == context.scope()).then(|| attachment.clone()))
                 }
-                state.writes.iter().rev().find_map(|write| match &write.op {
-                    Op::SaveAttachment(attachment) if attachment.id() == attachment_id => Some(
-                        (write.owner.as_deref() == context.scope()).then(|| attachment.clone()),
-                    ),
-                    Op::DeleteAttachment(id) if id == attachment_id => Some(None),
-                    _ => None,
-                })
-            };
-            match staged {
-                Some(Some(attachment)) => Ok(attachment),
-                Some(None) => Err(StoreError::attachment_not_found(attachment_id)),
-                None => {
-                    self.base
-                        .load_attachment(attachment_id, &Scope(context.scope().map(str::to_owned)))
-                        .await
-                }
+                Op::DeleteAttachment(id) if id == attachment_id => Some(None),
+                _ => None,
+            })
+        };
+        match staged {
+            Some(Some(attachment)) => Ok(attachment),
+            Some(None) => Err(StoreError::attachment_not_found(attachment_id)),
+            None => {
+                self.base
+                    .load_attachment(attachment_id, &Scope(context.scope().map(str::to_owned)))
+                    .await
             }
         }
-        .await;
-        self.track(result)
     }
 
     async fn delete_attachment(&self, attachment_id: &str, context: &C) -> Result<(), StoreError> {
-        let result: Result<_, StoreError> = async {
-            self.load_attachment(attachment_id, context).await?;
-            self.stage(
-                context.scope(),
-                Op::DeleteAttachment(attachment_id.to_owned()),
-            )
-            .await
-        }
-        .await;
-        self.track(result)
+        self.load_attachment(attachment_id, context).await?;
+        self.stage(
+            context.scope(),
+            Op::DeleteAttachment(attachment_id.to_owned()),
+        )
+        .await
     }
 }
 
 #[async_trait::async_trait]
 impl<S: ApplyWrites, C: StoreScope + Send + Sync + 'static> StoreTransaction<C> for Staged<S> {
     async fn commit(&self) -> Result<(), StoreError> {
-        let poisoned = self.state().poisoned;
         let writes = self.finish()?;
-        if poisoned {
-            return Err(StoreError::backend(
-                "an operation of this unit of work failed: its writes were rolled back",
-            ));
-        }
         if writes.is_empty() {
             return Ok(());
         }

@@ -945,113 +945,11 @@ async fn concurrent_writers<S: Store<TestContext>>(store: S) {
 /// A unit of work seen as a plain [`Store`], to run the suite through it.
 struct InUnit(Arc<dyn StoreTransaction<TestContext>>);
 
-#[async_trait::async_trait]
-impl Store<TestContext> for InUnit {
-    async fn load_thread(
-        &self,
-        thread_id: &str,
-        context: &TestContext,
-    ) -> Result<ThreadMetadata, StoreError> {
-        self.0.load_thread(thread_id, context).await
-    }
-
-    async fn save_thread(
-        &self,
-        thread: &ThreadMetadata,
-        context: &TestContext,
-    ) -> Result<(), StoreError> {
-        self.0.save_thread(thread, context).await
-    }
-
-    async fn load_thread_items(
-        &self,
-        thread_id: &str,
-        after: Option<&str>,
-        limit: usize,
-        order: SortOrder,
-        context: &TestContext,
-    ) -> Result<Page<ThreadItem>, StoreError> {
-        self.0
-            .load_thread_items(thread_id, after, limit, order, context)
-            .await
-    }
-
-    async fn load_threads(
-        &self,
-        limit: usize,
-        after: Option<&str>,
-        order: SortOrder,
-        context: &TestContext,
-    ) -> Result<Page<ThreadMetadata>, StoreError> {
-        self.0.load_threads(limit, after, order, context).await
-    }
-
-    async fn add_thread_item(
-        &self,
-        thread_id: &str,
-        item: &ThreadItem,
-        context: &TestContext,
-    ) -> Result<(), StoreError> {
-        self.0.add_thread_item(thread_id, item, context).await
-    }
-
-    async fn save_item(
-        &self,
-        thread_id: &str,
-        item: &ThreadItem,
-        context: &TestContext,
-    ) -> Result<(), StoreError> {
-        self.0.save_item(thread_id, item, context).await
-    }
-
-    async fn load_item(
-        &self,
-        thread_id: &str,
-        item_id: &str,
-        context: &TestContext,
-    ) -> Result<ThreadItem, StoreError> {
-        self.0.load_item(thread_id, item_id, context).await
-    }
-
-    async fn delete_thread(
-        &self,
-        thread_id: &str,
-        context: &TestContext,
-    ) -> Result<(), StoreError> {
-        self.0.delete_thread(thread_id, context).await
-    }
-
-    async fn delete_thread_item(
-        &self,
-        thread_id: &str,
-        item_id: &str,
-        context: &TestContext,
-    ) -> Result<(), StoreError> {
-        self.0.delete_thread_item(thread_id, item_id, context).await
-    }
-
-    async fn save_attachment(
-        &self,
-        attachment: &Attachment,
-        context: &TestContext,
-    ) -> Result<(), StoreError> {
-        self.0.save_attachment(attachment, context).await
-    }
-
-    async fn load_attachment(
-        &self,
-        attachment_id: &str,
-        context: &TestContext,
-    ) -> Result<Attachment, StoreError> {
-        self.0.load_attachment(attachment_id, context).await
-    }
-
-    async fn delete_attachment(
-        &self,
-        attachment_id: &str,
-        context: &TestContext,
-    ) -> Result<(), StoreError> {
-        self.0.delete_attachment(attachment_id, context).await
+super::forward_store! {
+    impl[] Store<TestContext> for InUnit {
+        store: |this| this.0,
+        ids: this.0,
+        result: |result| result,
     }
 }
 

@@ -1,0 +1,370 @@
+//! The statements of each operation of the [`Store`] contract, on one connection: the pool's
+//! (each operation one statement, hence atomic) or a unit's (inside its transaction).
+
+use std::ops::Deref;
+
+use deadpool_postgres::ClientWrapper;
+use serde::de::DeserializeOwned;
+use tokio_postgres::Row;
+use tokio_postgres::types::ToSql;
+
+use super::db;
+use crate::store::sql::{Rows, fetch_limit, parse, sort_key, to_json};
+use crate::store::{Store, StoreError, StoreScope, page_of};
+use crate::thread::{Attachment, ForStore, Page, SortOrder, ThreadItem, ThreadMetadata};
+
+/// One connection, seen as a [`Store`]: a pooled client, or the guard of a unit's.
+pub(super) struct Connection<G>(pub(super) G);
+
+impl<G: Deref<Target = ClientWrapper>> Connection<G> {
+    /// Runs `sql` as a cached prepared statement and returns its rows.
+    async fn query(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>, StoreError> {
+        let statement = self.0.prepare_cached(sql).await.map_err(db)?;
+        self.0.query(&statement, params).await.map_err(db)
+    }
+
+    /// Runs `sql` as a cached prepared statement and returns how many rows it changed.
+    pub(super) async fn execute(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<u64, StoreError> {
+        let statement = self.0.prepare_cached(sql).await.map_err(db)?;
+        self.0.execute(&statement, params).await.map_err(db)
+    }
+
+    /// The `data` of a page of `rows` (whose filter reads `key`), after the one whose id is
+    /// `after`: not found, by `missing`, when `rows` has no such row.
+    async fn page<T: DeserializeOwned>(
+        &self,
+        rows: Rows,
+        key: &(dyn ToSql + Sync),
+        after: Option<&str>,
+        limit: usize,
+        order: SortOrder,
+        missing: fn(&str) -> StoreError,
+    ) -> Result<Vec<T>, StoreError> {
+        let fetch = fetch_limit(limit);
+        let found = match after {
+            None => self.query(&rows.first(order), &[key, &fetch]).await?,
+            Some(after) => {
+                let cursor = self.query(&rows.cursor(), &[key, &after]).await?;
+                let Some(cursor) = cursor.first() else {
+                    return Err(missing(after));
+                };
+                let created_us: i64 = cursor.try_get(0).map_err(db)?;
+                let seq: i64 = cursor.try_get(1).map_err(db)?;
+                self.query(&rows.after(order), &[key, &created_us, &seq, &fetch])
+                    .await?
+            }
+        };
+        datas(&found)
+    }
+
+    /// Whether the thread exists and belongs to `owner`.
+    async fn visible(&self, thread_id: &str, owner: Option<&str>) -> Result<bool, StoreError> {
+        let rows = self
+            .query(
+                "SELECT 1 FROM chatkit_threads WHERE id = $1 AND owner IS NOT DISTINCT FROM $2",
+                &[&thread_id, &owner],
+            )
+            .await?;
+        Ok(!rows.is_empty())
+    }
+}
+
+/// Parses the `data` column (the first) of every row.
+fn datas<T: DeserializeOwned>(rows: &[Row]) -> Result<Vec<T>, StoreError> {
+    rows.iter()
+        .map(|row| parse(row.try_get::<_, &str>(0).map_err(db)?))
+        .collect()
+}
+
+#[async_trait::async_trait]
+impl<G, C> Store<C> for Connection<G>
+where
+    G: Deref<Target = ClientWrapper> + Send + Sync + 'static,
+    C: StoreScope + Send + Sync + 'static,
+{
+    async fn load_thread(
+        &self,
+        thread_id: &str,
+        context: &C,
+    ) -> Result<ThreadMetadata, StoreError> {
+        let owner = context.scope();
+        let rows = self
+            .query(
+                "SELECT data FROM chatkit_threads WHERE id = $1 AND owner IS NOT DISTINCT FROM $2",
+                &[&thread_id, &owner],
+            )
+            .await?;
+        datas(&rows)?
+            .pop()
+            .ok_or_else(|| StoreError::thread_not_found(thread_id))
+    }
+
+    async fn save_thread(&self, thread: &ThreadMetadata, context: &C) -> Result<(), StoreError> {
+        let owner = context.scope();
+        let data = to_json(thread)?;
+        // One statement: an insert, or an update of the owner's own row only.
+        let changed = self
+            .execute(
+                "INSERT INTO chatkit_threads (id, owner, created_us, data) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (id) DO UPDATE SET created_us = EXCLUDED.created_us, data = EXCLUDED.data \
+             WHERE chatkit_threads.owner IS NOT DISTINCT FROM EXCLUDED.owner",
+                &[&thread.id, &owner, &sort_key(&thread.created_at), &data],
+            )
+            .await?;
+        if changed == 0 {
+            return Err(StoreError::thread_not_found(&thread.id));
+        }
+        Ok(())
+    }
+
+    async fn load_thread_items(
+        &self,
+        thread_id: &str,
+        after: Option<&str>,
+        limit: usize,
+        order: SortOrder,
+        context: &C,
+    ) -> Result<Page<ThreadItem>, StoreError> {
+        if !self.visible(thread_id, context.scope()).await? {
+            return Ok(Page::default());
+        }
+        let items = Rows {
+            table: "chatkit_items",
+            filter: "thread_id = $1",
+            placeholder: '$',
+        };
+        let rows = self
+            .page(
+                items,
+                &thread_id,
+                after,
+                limit,
+                order,
+                StoreError::item_not_found,
+            )
+            .await?;
+        Ok(page_of(rows, limit, after, ThreadItem::id))
+    }
+
+    async fn load_threads(
+        &self,
+        limit: usize,
+        after: Option<&str>,
+        order: SortOrder,
+        context: &C,
+    ) -> Result<Page<ThreadMetadata>, StoreError> {
+        let owner = context.scope();
+        // `owner = $1` (rather than IS NOT DISTINCT FROM) lets the index serve the page; the
+        // shared space (NULL) has a filter of its own.
+        let filter = if owner.is_some() {
+            "owner = $1"
+        } else {
+            "owner IS NULL AND $1::text IS NULL"
+        };
+        let threads = Rows {
+            table: "chatkit_threads",
+            filter,
+            placeholder: '$',
+        };
+        let rows = self
+            .page(
+                threads,
+                &owner,
+                after,
+                limit,
+                order,
+                StoreError::thread_not_found,
+            )
+            .await?;
+        Ok(page_of(rows, limit, after, |thread: &ThreadMetadata| {
+            thread.id.as_str()
+        }))
+    }
+
+    async fn add_thread_item(
+        &self,
+        thread_id: &str,
+        item: &ThreadItem,
+        context: &C,
+    ) -> Result<(), StoreError> {
+        let owner = context.scope();
+        let data = to_json(&ForStore(item))?;
+        // One statement: inserted only into a visible thread, and only if the id is new.
+        let inserted = self
+            .execute(
+                "INSERT INTO chatkit_items (thread_id, id, created_us, data) \
+             SELECT $1, $2, $3, $4 WHERE EXISTS ( \
+                 SELECT 1 FROM chatkit_threads WHERE id = $1 AND owner IS NOT DISTINCT FROM $5) \
+             ON CONFLICT (thread_id, id) DO NOTHING",
+                &[
+                    &thread_id,
+                    &item.id(),
+                    &sort_key(item.created_at()),
+                    &data,
+                    &owner,
+                ],
+            )
+            .await?;
+        if inserted == 1 {
+            Ok(())
+        } else if self.visible(thread_id, owner).await? {
+            Err(StoreError::Conflict(item.id().to_owned()))
+        } else {
+            Err(StoreError::thread_not_found(thread_id))
+        }
+    }
+
+    async fn save_item(
+        &self,
+        thread_id: &str,
+        item: &ThreadItem,
+        context: &C,
+    ) -> Result<(), StoreError> {
+        let owner = context.scope();
+        let data = to_json(&ForStore(item))?;
+        // The upsert keeps an existing row's `seq`, hence its place among its ties.
+        let changed = self
+            .execute(
+                "INSERT INTO chatkit_items (thread_id, id, created_us, data) \
+             SELECT $1, $2, $3, $4 WHERE EXISTS ( \
+                 SELECT 1 FROM chatkit_threads WHERE id = $1 AND owner IS NOT DISTINCT FROM $5) \
+             ON CONFLICT (thread_id, id) DO UPDATE \
+             SET created_us = EXCLUDED.created_us, data = EXCLUDED.data",
+                &[
+                    &thread_id,
+                    &item.id(),
+                    &sort_key(item.created_at()),
+                    &data,
+                    &owner,
+                ],
+            )
+            .await?;
+        if changed == 0 {
+            return Err(StoreError::thread_not_found(thread_id));
+        }
+        Ok(())
+    }
+
+    async fn load_item(
+        &self,
+        thread_id: &str,
+        item_id: &str,
+        context: &C,
+    ) -> Result<ThreadItem, StoreError> {
+        let owner = context.scope();
+        let rows = self
+            .query(
+                "SELECT i.data FROM chatkit_threads t \
+             LEFT JOIN chatkit_items i ON i.thread_id = t.id AND i.id = $3 \
+             WHERE t.id = $1 AND t.owner IS NOT DISTINCT FROM $2",
+                &[&thread_id, &owner, &item_id],
+            )
+            .await?;
+        let Some(row) = rows.first() else {
+            return Err(StoreError::thread_not_found(thread_id));
+        };
+        match row.try_get::<_, Option<&str>>(0).map_err(db)? {
+            Some(data) => parse(data),
+            None => Err(StoreError::item_not_found(item_id)),
+        }
+    }
+
+    async fn delete_thread(&self, thread_id: &str, context: &C) -> Result<(), StoreError> {
+        let owner = context.scope();
+        // The items go with it (ON DELETE CASCADE).
+        let deleted = self
+            .execute(
+                "DELETE FROM chatkit_threads WHERE id = $1 AND owner IS NOT DISTINCT FROM $2",
+                &[&thread_id, &owner],
+            )
+            .await?;
+        if deleted == 0 {
+            return Err(StoreError::thread_not_found(thread_id));
+        }
+        Ok(())
+    }
+
+    async fn delete_thread_item(
+        &self,
+        thread_id: &str,
+        item_id: &str,
+        context: &C,
+    ) -> Result<(), StoreError> {
+        let owner = context.scope();
+        // One statement: the delete happens only in a visible thread, and the answer says
+        // whether the thread was visible.
+        let rows = self
+            .query(
+                "WITH thread AS ( \
+                 SELECT id FROM chatkit_threads WHERE id = $1 AND owner IS NOT DISTINCT FROM $2), \
+             deleted AS ( \
+                 DELETE FROM chatkit_items WHERE thread_id IN (SELECT id FROM thread) AND id = $3) \
+             SELECT 1 FROM thread",
+                &[&thread_id, &owner, &item_id],
+            )
+            .await?;
+        if rows.is_empty() {
+            return Err(StoreError::thread_not_found(thread_id));
+        }
+        Ok(())
+    }
+
+    async fn save_attachment(
+        &self,
+        attachment: &Attachment,
+        context: &C,
+    ) -> Result<(), StoreError> {
+        let owner = context.scope();
+        let data = to_json(&ForStore(attachment))?;
+        let changed = self
+            .execute(
+                "INSERT INTO chatkit_attachments (id, owner, data) VALUES ($1, $2, $3) \
+             ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data \
+             WHERE chatkit_attachments.owner IS NOT DISTINCT FROM EXCLUDED.owner",
+                &[&attachment.id(), &owner, &data],
+            )
+            .await?;
+        if changed == 0 {
+            return Err(StoreError::attachment_not_found(attachment.id()));
+        }
+        Ok(())
+    }
+
+    async fn load_attachment(
+        &self,
+        attachment_id: &str,
+        context: &C,
+    ) -> Result<Attachment, StoreError> {
+        let owner = context.scope();
+        let rows = self.query(
+            "SELECT data FROM chatkit_attachments WHERE id = $1 AND owner IS NOT DISTINCT FROM $2",
+            &[&attachment_id, &owner],
+        )
+        .await?;
+        datas(&rows)?
+            .pop()
+            .ok_or_else(|| StoreError::attachment_not_found(attachment_id))
+    }
+
+    async fn delete_attachment(&self, attachment_id: &str, context: &C) -> Result<(), StoreError> {
+        let owner = context.scope();
+        let deleted = self
+            .execute(
+                "DELETE FROM chatkit_attachments WHERE id = $1 AND owner IS NOT DISTINCT FROM $2",
+                &[&attachment_id, &owner],
+            )
+            .await?;
+        if deleted == 0 {
+            return Err(StoreError::attachment_not_found(attachment_id));
+        }
+        Ok(())
+    }
+}
