@@ -35,6 +35,35 @@ macro_rules! forward_store {
             $($items:tt)*
         }
     ) => {
+        $crate::store::forward_store! {
+            @impl[$($generics)*] Store<$context> for $store,
+            |$this| $inner, [$($ids)?], |$result| $then, { $($items)* },
+            // Every operation of the trait but the id generators and `begin`: its parameters
+            // before the context, and what it returns.
+            load_thread(thread_id: &str) -> $crate::thread::ThreadMetadata;
+            save_thread(thread: &$crate::thread::ThreadMetadata) -> ();
+            load_thread_items(
+                thread_id: &str, after: Option<&str>, limit: usize,
+                order: $crate::thread::SortOrder,
+            ) -> $crate::thread::Page<$crate::thread::ThreadItem>;
+            load_threads(limit: usize, after: Option<&str>, order: $crate::thread::SortOrder)
+                -> $crate::thread::Page<$crate::thread::ThreadMetadata>;
+            add_thread_item(thread_id: &str, item: &$crate::thread::ThreadItem) -> ();
+            save_item(thread_id: &str, item: &$crate::thread::ThreadItem) -> ();
+            load_item(thread_id: &str, item_id: &str) -> $crate::thread::ThreadItem;
+            delete_thread(thread_id: &str) -> ();
+            delete_thread_item(thread_id: &str, item_id: &str) -> ();
+            save_attachment(attachment: &$crate::thread::Attachment) -> ();
+            load_attachment(attachment_id: &str) -> $crate::thread::Attachment;
+            delete_attachment(attachment_id: &str) -> ();
+        }
+    };
+    (
+        @impl[$($generics:tt)*] Store<$context:ty> for $store:ty,
+        |$this:ident| $inner:expr, [$($ids:expr)?], |$result:ident| $then:expr,
+        { $($items:tt)* },
+        $($method:ident($($arg:ident: $type:ty),* $(,)?) -> $output:ty;)*
+    ) => {
         #[async_trait::async_trait]
         impl<$($generics)*> $crate::store::Store<$context> for $store {
             $(
@@ -54,142 +83,17 @@ macro_rules! forward_store {
                 }
             )?
 
-            async fn load_thread(
-                &self,
-                thread_id: &str,
-                context: &$context,
-            ) -> Result<$crate::thread::ThreadMetadata, $crate::store::StoreError> {
-                let $this = self;
-                let $result = $inner.load_thread(thread_id, context).await;
-                $then
-            }
-
-            async fn save_thread(
-                &self,
-                thread: &$crate::thread::ThreadMetadata,
-                context: &$context,
-            ) -> Result<(), $crate::store::StoreError> {
-                let $this = self;
-                let $result = $inner.save_thread(thread, context).await;
-                $then
-            }
-
-            async fn load_thread_items(
-                &self,
-                thread_id: &str,
-                after: Option<&str>,
-                limit: usize,
-                order: $crate::thread::SortOrder,
-                context: &$context,
-            ) -> Result<
-                $crate::thread::Page<$crate::thread::ThreadItem>,
-                $crate::store::StoreError,
-            > {
-                let $this = self;
-                let $result = $inner
-                    .load_thread_items(thread_id, after, limit, order, context)
-                    .await;
-                $then
-            }
-
-            async fn load_threads(
-                &self,
-                limit: usize,
-                after: Option<&str>,
-                order: $crate::thread::SortOrder,
-                context: &$context,
-            ) -> Result<
-                $crate::thread::Page<$crate::thread::ThreadMetadata>,
-                $crate::store::StoreError,
-            > {
-                let $this = self;
-                let $result = $inner.load_threads(limit, after, order, context).await;
-                $then
-            }
-
-            async fn add_thread_item(
-                &self,
-                thread_id: &str,
-                item: &$crate::thread::ThreadItem,
-                context: &$context,
-            ) -> Result<(), $crate::store::StoreError> {
-                let $this = self;
-                let $result = $inner.add_thread_item(thread_id, item, context).await;
-                $then
-            }
-
-            async fn save_item(
-                &self,
-                thread_id: &str,
-                item: &$crate::thread::ThreadItem,
-                context: &$context,
-            ) -> Result<(), $crate::store::StoreError> {
-                let $this = self;
-                let $result = $inner.save_item(thread_id, item, context).await;
-                $then
-            }
-
-            async fn load_item(
-                &self,
-                thread_id: &str,
-                item_id: &str,
-                context: &$context,
-            ) -> Result<$crate::thread::ThreadItem, $crate::store::StoreError> {
-                let $this = self;
-                let $result = $inner.load_item(thread_id, item_id, context).await;
-                $then
-            }
-
-            async fn delete_thread(
-                &self,
-                thread_id: &str,
-                context: &$context,
-            ) -> Result<(), $crate::store::StoreError> {
-                let $this = self;
-                let $result = $inner.delete_thread(thread_id, context).await;
-                $then
-            }
-
-            async fn delete_thread_item(
-                &self,
-                thread_id: &str,
-                item_id: &str,
-                context: &$context,
-            ) -> Result<(), $crate::store::StoreError> {
-                let $this = self;
-                let $result = $inner.delete_thread_item(thread_id, item_id, context).await;
-                $then
-            }
-
-            async fn save_attachment(
-                &self,
-                attachment: &$crate::thread::Attachment,
-                context: &$context,
-            ) -> Result<(), $crate::store::StoreError> {
-                let $this = self;
-                let $result = $inner.save_attachment(attachment, context).await;
-                $then
-            }
-
-            async fn load_attachment(
-                &self,
-                attachment_id: &str,
-                context: &$context,
-            ) -> Result<$crate::thread::Attachment, $crate::store::StoreError> {
-                let $this = self;
-                let $result = $inner.load_attachment(attachment_id, context).await;
-                $then
-            }
-
-            async fn delete_attachment(
-                &self,
-                attachment_id: &str,
-                context: &$context,
-            ) -> Result<(), $crate::store::StoreError> {
-                let $this = self;
-                let $result = $inner.delete_attachment(attachment_id, context).await;
-                $then
-            }
+            $(
+                async fn $method(
+                    &self,
+                    $($arg: $type,)*
+                    context: &$context,
+                ) -> Result<$output, $crate::store::StoreError> {
+                    let $this = self;
+                    let $result = $inner.$method($($arg,)* context).await;
+                    $then
+                }
+            )*
 
             $($items)*
         }

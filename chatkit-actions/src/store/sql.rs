@@ -85,7 +85,8 @@ impl Rows {
         };
         let (created_us, seq) = (self.param(2), self.param(3));
         format!(
-            "SELECT data FROM {table} WHERE {filter} AND (created_us, seq) {compare} ({created_us}, {seq}) {}",
+            "SELECT data FROM {table} WHERE {filter} \
+             AND (created_us, seq) {compare} ({created_us}, {seq}) {}",
             self.order_by(order, 4)
         )
     }
