@@ -381,11 +381,7 @@ impl<C: StoreScope + Send + Sync + 'static> Store<C> for SqliteStore {
         item: &ThreadItem,
         context: &C,
     ) -> Result<(), StoreError> {
-        let op = Op::AddItem {
-            thread_id: thread_id.to_owned(),
-            item: item.clone(),
-        };
-        self.write_one(context, op).await
+        self.write_one(context, Op::add_item(thread_id, item)).await
     }
 
     async fn save_item(
@@ -394,11 +390,8 @@ impl<C: StoreScope + Send + Sync + 'static> Store<C> for SqliteStore {
         item: &ThreadItem,
         context: &C,
     ) -> Result<(), StoreError> {
-        let op = Op::SaveItem {
-            thread_id: thread_id.to_owned(),
-            item: item.clone(),
-        };
-        self.write_one(context, op).await
+        self.write_one(context, Op::save_item(thread_id, item))
+            .await
     }
 
     async fn load_item(
@@ -430,11 +423,8 @@ impl<C: StoreScope + Send + Sync + 'static> Store<C> for SqliteStore {
         item_id: &str,
         context: &C,
     ) -> Result<(), StoreError> {
-        let op = Op::DeleteItem {
-            thread_id: thread_id.to_owned(),
-            item_id: item_id.to_owned(),
-        };
-        self.write_one(context, op).await
+        self.write_one(context, Op::delete_item(thread_id, item_id))
+            .await
     }
 
     async fn save_attachment(

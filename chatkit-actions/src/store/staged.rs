@@ -31,6 +31,21 @@ pub(crate) enum Op {
 }
 
 impl Op {
+    pub(crate) fn add_item(thread_id: &str, item: &ThreadItem) -> Self {
+        let (thread_id, item) = (thread_id.to_owned(), item.clone());
+        Op::AddItem { thread_id, item }
+    }
+
+    pub(crate) fn save_item(thread_id: &str, item: &ThreadItem) -> Self {
+        let (thread_id, item) = (thread_id.to_owned(), item.clone());
+        Op::SaveItem { thread_id, item }
+    }
+
+    pub(crate) fn delete_item(thread_id: &str, item_id: &str) -> Self {
+        let (thread_id, item_id) = (thread_id.to_owned(), item_id.to_owned());
+        Op::DeleteItem { thread_id, item_id }
+    }
+
     /// The thread whose items or metadata this write changes.
     fn thread_id(&self) -> Option<&str> {
         match self {
@@ -246,6 +261,15 @@ impl<S: ApplyWrites> Staged<S> {
         Ok(())
     }
 
+    /// Stages a write on a thread (its items, or its deletion) once the thread is visible to
+    /// `owner`.
+    async fn stage_on_thread(&self, owner: Option<&str>, op: Op) -> Result<(), StoreError> {
+        if let Some(thread_id) = op.thread_id() {
+            self.check_thread(thread_id, owner).await?;
+        }
+        self.stage(owner, op).await
+    }
+
     /// Stages a checked write, and applies it to the copy of its thread if there is one.
     async fn stage(&self, owner: Option<&str>, op: Op) -> Result<(), StoreError> {
         let write = Write {
@@ -429,14 +453,8 @@ impl<S: ApplyWrites, C: StoreScope + Send + Sync + 'static> Store<C> for Staged<
             Err(error) if error.is_not_found() => {}
             Err(error) => return Err(error),
         }
-        self.stage(
-            context.scope(),
-            Op::AddItem {
-                thread_id: thread_id.to_owned(),
-                item: item.clone(),
-            },
-        )
-        .await
+        self.stage(context.scope(), Op::add_item(thread_id, item))
+            .await
     }
 
     async fn save_item(
@@ -445,15 +463,8 @@ impl<S: ApplyWrites, C: StoreScope + Send + Sync + 'static> Store<C> for Staged<
         item: &ThreadItem,
         context: &C,
     ) -> Result<(), StoreError> {
-        self.check_thread(thread_id, context.scope()).await?;
-        self.stage(
-            context.scope(),
-            Op::SaveItem {
-                thread_id: thread_id.to_owned(),
-                item: item.clone(),
-            },
-        )
-        .await
+        self.stage_on_thread(context.scope(), Op::save_item(thread_id, item))
+            .await
     }
 
     async fn load_item(
@@ -490,9 +501,8 @@ impl<S: ApplyWrites, C: StoreScope + Send + Sync + 'static> Store<C> for Staged<
     }
 
     async fn delete_thread(&self, thread_id: &str, context: &C) -> Result<(), StoreError> {
-        self.check_thread(thread_id, context.scope()).await?;
-        self.stage(context.scope(), Op::DeleteThread(thread_id.to_owned()))
-            .await
+        let op = Op::DeleteThread(thread_id.to_owned());
+        self.stage_on_thread(context.scope(), op).await
     }
 
     async fn delete_thread_item(
@@ -501,15 +511,8 @@ impl<S: ApplyWrites, C: StoreScope + Send + Sync + 'static> Store<C> for Staged<
         item_id: &str,
         context: &C,
     ) -> Result<(), StoreError> {
-        self.check_thread(thread_id, context.scope()).await?;
-        self.stage(
-            context.scope(),
-            Op::DeleteItem {
-                thread_id: thread_id.to_owned(),
-                item_id: item_id.to_owned(),
-            },
-        )
-        .await
+        let op = Op::delete_item(thread_id, item_id);
+        self.stage_on_thread(context.scope(), op).await
     }
 
     async fn save_attachment(

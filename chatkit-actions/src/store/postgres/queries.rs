@@ -65,6 +65,27 @@ impl<G: Deref<Target = ClientWrapper>> Connection<G> {
         datas(&found)
     }
 
+    /// Inserts `item` into the thread if it is visible to `owner`; `on_conflict` says what
+    /// happens to an item of the same id. How many rows it wrote.
+    async fn insert_item(
+        &self,
+        thread_id: &str,
+        item: &ThreadItem,
+        owner: Option<&str>,
+        on_conflict: &str,
+    ) -> Result<u64, StoreError> {
+        let data = to_json(&ForStore(item))?;
+        let sql = format!(
+            "INSERT INTO chatkit_items (thread_id, id, created_us, data) \
+             SELECT $1, $2, $3, $4 WHERE EXISTS ( \
+                 SELECT 1 FROM chatkit_threads WHERE id = $1 AND owner IS NOT DISTINCT FROM $5) \
+             ON CONFLICT (thread_id, id) {on_conflict}"
+        );
+        let created_us = sort_key(item.created_at());
+        let params: [&(dyn ToSql + Sync); 5] = [&thread_id, &item.id(), &created_us, &data, &owner];
+        self.execute(&sql, &params).await
+    }
+
     /// Whether the thread exists and belongs to `owner`.
     async fn visible(&self, thread_id: &str, owner: Option<&str>) -> Result<bool, StoreError> {
         let rows = self
@@ -114,8 +135,8 @@ where
         let changed = self
             .execute(
                 "INSERT INTO chatkit_threads (id, owner, created_us, data) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (id) DO UPDATE SET created_us = EXCLUDED.created_us, data = EXCLUDED.data \
-             WHERE chatkit_threads.owner IS NOT DISTINCT FROM EXCLUDED.owner",
+                 ON CONFLICT (id) DO UPDATE SET created_us = EXCLUDED.created_us, data = EXCLUDED.data \
+                 WHERE chatkit_threads.owner IS NOT DISTINCT FROM EXCLUDED.owner",
                 &[&thread.id, &owner, &sort_key(&thread.created_at), &data],
             )
             .await?;
@@ -196,22 +217,9 @@ where
         context: &C,
     ) -> Result<(), StoreError> {
         let owner = context.scope();
-        let data = to_json(&ForStore(item))?;
         // One statement: inserted only into a visible thread, and only if the id is new.
         let inserted = self
-            .execute(
-                "INSERT INTO chatkit_items (thread_id, id, created_us, data) \
-             SELECT $1, $2, $3, $4 WHERE EXISTS ( \
-                 SELECT 1 FROM chatkit_threads WHERE id = $1 AND owner IS NOT DISTINCT FROM $5) \
-             ON CONFLICT (thread_id, id) DO NOTHING",
-                &[
-                    &thread_id,
-                    &item.id(),
-                    &sort_key(item.created_at()),
-                    &data,
-                    &owner,
-                ],
-            )
+            .insert_item(thread_id, item, owner, "DO NOTHING")
             .await?;
         if inserted == 1 {
             Ok(())
@@ -228,23 +236,13 @@ where
         item: &ThreadItem,
         context: &C,
     ) -> Result<(), StoreError> {
-        let owner = context.scope();
-        let data = to_json(&ForStore(item))?;
         // The upsert keeps an existing row's `seq`, hence its place among its ties.
         let changed = self
-            .execute(
-                "INSERT INTO chatkit_items (thread_id, id, created_us, data) \
-             SELECT $1, $2, $3, $4 WHERE EXISTS ( \
-                 SELECT 1 FROM chatkit_threads WHERE id = $1 AND owner IS NOT DISTINCT FROM $5) \
-             ON CONFLICT (thread_id, id) DO UPDATE \
-             SET created_us = EXCLUDED.created_us, data = EXCLUDED.data",
-                &[
-                    &thread_id,
-                    &item.id(),
-                    &sort_key(item.created_at()),
-                    &data,
-                    &owner,
-                ],
+            .insert_item(
+                thread_id,
+                item,
+                context.scope(),
+                "DO UPDATE SET created_us = EXCLUDED.created_us, data = EXCLUDED.data",
             )
             .await?;
         if changed == 0 {
@@ -263,8 +261,8 @@ where
         let rows = self
             .query(
                 "SELECT i.data FROM chatkit_threads t \
-             LEFT JOIN chatkit_items i ON i.thread_id = t.id AND i.id = $3 \
-             WHERE t.id = $1 AND t.owner IS NOT DISTINCT FROM $2",
+                 LEFT JOIN chatkit_items i ON i.thread_id = t.id AND i.id = $3 \
+                 WHERE t.id = $1 AND t.owner IS NOT DISTINCT FROM $2",
                 &[&thread_id, &owner, &item_id],
             )
             .await?;
@@ -327,8 +325,8 @@ where
         let changed = self
             .execute(
                 "INSERT INTO chatkit_attachments (id, owner, data) VALUES ($1, $2, $3) \
-             ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data \
-             WHERE chatkit_attachments.owner IS NOT DISTINCT FROM EXCLUDED.owner",
+                 ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data \
+                 WHERE chatkit_attachments.owner IS NOT DISTINCT FROM EXCLUDED.owner",
                 &[&attachment.id(), &owner, &data],
             )
             .await?;
