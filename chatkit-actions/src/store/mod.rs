@@ -53,6 +53,7 @@ use std::sync::Arc;
 
 use crate::thread::{Attachment, Page, SortOrder, ThreadItem, ThreadMetadata};
 
+mod backend;
 mod forward;
 pub mod memory;
 #[cfg(feature = "postgres")]
@@ -66,6 +67,7 @@ mod staged;
 #[doc(hidden)]
 pub mod testing;
 
+pub(crate) use backend::backend_store;
 pub(crate) use forward::forward_store;
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]

@@ -1,4 +1,4 @@
-//! [`SqliteStore`]: a [`Store`] in a `SQLite` database file (feature `sqlite`).
+//! [`SqliteStore`]: a [`Store`](super::Store) in a `SQLite` database file (feature `sqlite`).
 
 use std::fmt;
 use std::path::Path;
@@ -9,9 +9,10 @@ use rusqlite::types::ToSql;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::de::DeserializeOwned;
 
+use super::backend::{Backend, PageQuery, StoreResult};
 use super::sql::{Rows, fetch_limit, known_version, parse, sort_key, to_json};
 use super::staged::{self, ApplyWrites, Op, Write};
-use super::{Store, StoreError, StoreScope, StoreTransaction, page_of};
+use super::{StoreError, StoreTransaction, backend_store, page_of};
 use crate::thread::{Attachment, ForStore, Page, SortOrder, ThreadItem, ThreadMetadata};
 
 /// How long a statement waits for another process's lock before failing.
@@ -50,7 +51,7 @@ const MIGRATIONS: &[&str] = &[
     );",
 ];
 
-/// A [`Store`] in a `SQLite` database, through one connection.
+/// A [`Store`](super::Store) in a `SQLite` database, through one connection.
 ///
 /// The database runs in WAL mode with a busy timeout, so other processes may read it while
 /// this one writes. [`open`](Self::open) creates the schema, or migrates an older one, before
@@ -60,8 +61,8 @@ const MIGRATIONS: &[&str] = &[
 /// Every method runs on Tokio's blocking pool (so it needs a Tokio runtime) and holds the
 /// connection for its duration: calls through one store, and its clones, run one at a time.
 /// Every write is one transaction, and so are the writes of a unit of work
-/// ([`Store::begin`]): they are staged while the action runs and applied together at its
-/// commit, in one `BEGIN IMMEDIATE … COMMIT`. The connection runs with
+/// ([`Store::begin`](super::Store::begin)): they are staged while the action runs and applied
+/// together at its commit, in one `BEGIN IMMEDIATE … COMMIT`. The connection runs with
 /// `synchronous = NORMAL` (WAL): a commit is atomic and survives a crash of the process; a
 /// power loss may lose the last ones. The isolation, ordering and error rules are those of the
 /// [module docs](super), as for [`MemoryStore`](super::MemoryStore), except that `created_at`
@@ -115,15 +116,6 @@ impl SqliteStore {
         Ok(Self {
             connection: Arc::new(tokio::sync::Mutex::new(connection)),
         })
-    }
-
-    /// Applies one write as its own transaction.
-    async fn write_one<C: StoreScope>(&self, context: &C, op: Op) -> Result<(), StoreError> {
-        self.apply_writes(vec![Write {
-            owner: owner(context),
-            op,
-        }])
-        .await
     }
 
     /// Runs `operation` on the connection, on the blocking pool.
@@ -202,11 +194,6 @@ fn migrate(connection: &mut Connection) -> Result<(), Failure> {
     }
     tx.commit()?;
     Ok(())
-}
-
-/// The scope of `context`, owned to move into an operation.
-fn owner<C: StoreScope>(context: &C) -> Option<String> {
-    context.scope().map(str::to_owned)
 }
 
 /// Fails with not found unless `thread_id` exists and belongs to `owner`.
@@ -308,13 +295,9 @@ const THREADS: Rows = Rows {
 };
 
 #[async_trait::async_trait]
-impl<C: StoreScope + Send + Sync + 'static> Store<C> for SqliteStore {
-    async fn load_thread(
-        &self,
-        thread_id: &str,
-        context: &C,
-    ) -> Result<ThreadMetadata, StoreError> {
-        let (id, owner) = (thread_id.to_owned(), owner(context));
+impl Backend for SqliteStore {
+    async fn thread(&self, owner: Option<&str>, id: &str) -> StoreResult<ThreadMetadata> {
+        let (id, owner) = (id.to_owned(), owner.map(str::to_owned));
         self.call(move |connection| {
             let sql = "SELECT data FROM threads WHERE id = ?1 AND owner IS ?2";
             load_one(connection, sql, params![id, owner], || {
@@ -324,24 +307,9 @@ impl<C: StoreScope + Send + Sync + 'static> Store<C> for SqliteStore {
         .await
     }
 
-    async fn save_thread(&self, thread: &ThreadMetadata, context: &C) -> Result<(), StoreError> {
-        self.write_one(context, Op::SaveThread(thread.clone()))
-            .await
-    }
-
-    async fn load_thread_items(
-        &self,
-        thread_id: &str,
-        after: Option<&str>,
-        limit: usize,
-        order: SortOrder,
-        context: &C,
-    ) -> Result<Page<ThreadItem>, StoreError> {
-        let (thread_id, after, owner) = (
-            thread_id.to_owned(),
-            after.map(str::to_owned),
-            owner(context),
-        );
+    async fn items(&self, thread: &str, query: PageQuery<'_>) -> StoreResult<Page<ThreadItem>> {
+        let (thread_id, owner) = (thread.to_owned(), query.owner.map(str::to_owned));
+        let (after, limit, order) = (query.after.map(str::to_owned), query.limit, query.order);
         self.call(move |connection| {
             let tx = read(connection)?;
             if !thread_visible(&tx, &thread_id, owner.as_deref())? {
@@ -355,14 +323,9 @@ impl<C: StoreScope + Send + Sync + 'static> Store<C> for SqliteStore {
         .await
     }
 
-    async fn load_threads(
-        &self,
-        limit: usize,
-        after: Option<&str>,
-        order: SortOrder,
-        context: &C,
-    ) -> Result<Page<ThreadMetadata>, StoreError> {
-        let (after, owner) = (after.map(str::to_owned), owner(context));
+    async fn threads(&self, query: PageQuery<'_>) -> StoreResult<Page<ThreadMetadata>> {
+        let owner = query.owner.map(str::to_owned);
+        let (after, limit, order) = (query.after.map(str::to_owned), query.limit, query.order);
         self.call(move |connection| {
             let tx = read(connection)?;
             let after = after.as_deref();
@@ -375,32 +338,9 @@ impl<C: StoreScope + Send + Sync + 'static> Store<C> for SqliteStore {
         .await
     }
 
-    async fn add_thread_item(
-        &self,
-        thread_id: &str,
-        item: &ThreadItem,
-        context: &C,
-    ) -> Result<(), StoreError> {
-        self.write_one(context, Op::add_item(thread_id, item)).await
-    }
-
-    async fn save_item(
-        &self,
-        thread_id: &str,
-        item: &ThreadItem,
-        context: &C,
-    ) -> Result<(), StoreError> {
-        self.write_one(context, Op::save_item(thread_id, item))
-            .await
-    }
-
-    async fn load_item(
-        &self,
-        thread_id: &str,
-        item_id: &str,
-        context: &C,
-    ) -> Result<ThreadItem, StoreError> {
-        let (thread_id, id, owner) = (thread_id.to_owned(), item_id.to_owned(), owner(context));
+    async fn item(&self, owner: Option<&str>, thread: &str, id: &str) -> StoreResult<ThreadItem> {
+        let (thread_id, id) = (thread.to_owned(), id.to_owned());
+        let owner = owner.map(str::to_owned);
         self.call(move |connection| {
             let tx = read(connection)?;
             check_thread(&tx, &thread_id, owner.as_deref())?;
@@ -412,36 +352,8 @@ impl<C: StoreScope + Send + Sync + 'static> Store<C> for SqliteStore {
         .await
     }
 
-    async fn delete_thread(&self, thread_id: &str, context: &C) -> Result<(), StoreError> {
-        self.write_one(context, Op::DeleteThread(thread_id.to_owned()))
-            .await
-    }
-
-    async fn delete_thread_item(
-        &self,
-        thread_id: &str,
-        item_id: &str,
-        context: &C,
-    ) -> Result<(), StoreError> {
-        self.write_one(context, Op::delete_item(thread_id, item_id))
-            .await
-    }
-
-    async fn save_attachment(
-        &self,
-        attachment: &Attachment,
-        context: &C,
-    ) -> Result<(), StoreError> {
-        self.write_one(context, Op::SaveAttachment(attachment.clone()))
-            .await
-    }
-
-    async fn load_attachment(
-        &self,
-        attachment_id: &str,
-        context: &C,
-    ) -> Result<Attachment, StoreError> {
-        let (id, owner) = (attachment_id.to_owned(), owner(context));
+    async fn attachment(&self, owner: Option<&str>, id: &str) -> StoreResult<Attachment> {
+        let (id, owner) = (id.to_owned(), owner.map(str::to_owned));
         self.call(move |connection| {
             let sql = "SELECT data FROM attachments WHERE id = ?1 AND owner IS ?2";
             load_one(connection, sql, params![id, owner], || {
@@ -451,21 +363,25 @@ impl<C: StoreScope + Send + Sync + 'static> Store<C> for SqliteStore {
         .await
     }
 
-    async fn delete_attachment(&self, attachment_id: &str, context: &C) -> Result<(), StoreError> {
-        self.write_one(context, Op::DeleteAttachment(attachment_id.to_owned()))
-            .await
+    /// One write, as its own transaction.
+    async fn write(&self, write: Write) -> StoreResult<()> {
+        self.apply_writes(vec![write]).await
     }
+}
 
-    /// A staged unit of work: its writes are checked as they come, read back by the unit,
-    /// and applied at the commit in one `BEGIN IMMEDIATE … COMMIT`, so an action costs one
-    /// transaction (one sync of the log) instead of one per event.
-    async fn begin(
-        &self,
-        thread_id: &str,
-        context: &C,
-    ) -> Result<Option<Arc<dyn StoreTransaction<C>>>, StoreError> {
-        let _ = (thread_id, context);
-        Ok(Some(staged::begin(self.clone())))
+backend_store! {
+    impl[] Store<C> for SqliteStore {
+        /// A staged unit of work: its writes are checked as they come, read back by the unit,
+        /// and applied at the commit in one `BEGIN IMMEDIATE … COMMIT`, so an action costs one
+        /// transaction (one sync of the log) instead of one per event.
+        async fn begin(
+            &self,
+            thread_id: &str,
+            context: &C,
+        ) -> Result<Option<Arc<dyn StoreTransaction<C>>>, StoreError> {
+            let _ = (thread_id, context);
+            Ok(Some(staged::begin(self.clone())))
+        }
     }
 }
 
@@ -509,7 +425,8 @@ impl ApplyWrites for SqliteStore {
     }
 }
 
-/// Applies one write inside the transaction `tx`, with the checks of the [`Store`] contract.
+/// Applies one write inside the transaction `tx`, with the checks of the
+/// [`Store`](super::Store) contract.
 #[expect(
     clippy::too_many_lines,
     reason = "one arm per kind of write, each a few statements"
@@ -626,6 +543,7 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
+    use crate::store::Store;
     use crate::store::testing::{TestContext, run_suite};
     use crate::thread::{AssistantMessageItem, Timestamp, UserMessageContent, UserMessageItem};
 

@@ -14,8 +14,9 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use super::backend::{Backend, PageQuery, StoreResult};
 use super::forward::RollbackOnFailure;
-use super::{MemoryStore, Store, StoreError, StoreItemType, StoreScope, StoreTransaction};
+use super::{MemoryStore, StoreError, StoreScope, StoreTransaction, backend_store};
 use crate::thread::{Attachment, Page, SortOrder, ThreadItem, ThreadMetadata};
 
 /// One staged write, as the unit received it.
@@ -66,19 +67,9 @@ pub(crate) struct Write {
     pub(crate) op: Op,
 }
 
-/// A context of a given scope, to replay writes.
-#[derive(Debug, Clone)]
-pub(crate) struct Scope(pub(crate) Option<String>);
-
-impl StoreScope for Scope {
-    fn scope(&self) -> Option<&str> {
-        self.0.as_deref()
-    }
-}
-
 /// A store that applies a unit's writes atomically: all of them, in order, or none.
 #[async_trait::async_trait]
-pub(crate) trait ApplyWrites: Store<Scope> + Clone {
+pub(crate) trait ApplyWrites: Backend + Clone {
     /// The owner of a committed thread (`Some(owner)`), whatever the scope; `None` if there
     /// is no such thread.
     async fn thread_owner(&self, thread_id: &str) -> Result<Option<Option<String>>, StoreError>;
@@ -209,11 +200,7 @@ impl<S: ApplyWrites> Staged<S> {
         match self.staged_thread(thread_id, owner) {
             Known::Present(_) => Ok(()),
             Known::Gone | Known::Other => Err(StoreError::thread_not_found(thread_id)),
-            Known::Unknown => self
-                .base
-                .load_thread(thread_id, &Scope(owner.map(str::to_owned)))
-                .await
-                .map(drop),
+            Known::Unknown => self.base.thread(owner, thread_id).await.map(drop),
         }
     }
 
@@ -222,20 +209,19 @@ impl<S: ApplyWrites> Staged<S> {
         if self.materialized(thread_id)? {
             return Ok(());
         }
-        let scope = Scope(owner.map(str::to_owned));
         // The view is shared with the unit's state (clones of a memory store share data).
         let view = self.view();
-        match self.base.load_thread(thread_id, &scope).await {
+        match self.base.thread(owner, thread_id).await {
             Ok(thread) => {
-                view.save_thread(&thread, &scope).await?;
+                view.write(Write::new(owner, Op::SaveThread(thread)))
+                    .await?;
                 let mut after: Option<String> = None;
                 loop {
-                    let page = self
-                        .base
-                        .load_thread_items(thread_id, after.as_deref(), 500, SortOrder::Asc, &scope)
-                        .await?;
+                    let query = all_of(owner, after.as_deref());
+                    let page = self.base.items(thread_id, query).await?;
                     for item in &page.data {
-                        view.add_thread_item(thread_id, item, &scope).await?;
+                        view.write(Write::new(owner, Op::add_item(thread_id, item)))
+                            .await?;
                     }
                     match (page.has_more, page.after) {
                         (true, Some(next)) => after = Some(next),
@@ -253,35 +239,79 @@ impl<S: ApplyWrites> Staged<S> {
             .filter(|write| write.op.thread_id() == Some(thread_id))
             .cloned()
             .collect();
-        for write in &writes {
+        for write in writes {
             // Each write was checked when it was staged, against the same data.
-            apply_to(&view, write).await?;
+            view.write(write).await?;
         }
         self.state().materialized.insert(thread_id.to_owned());
         Ok(())
     }
 
-    /// Stages a write on a thread (its items, or its deletion) once the thread is visible to
-    /// `owner`.
-    async fn stage_on_thread(&self, owner: Option<&str>, op: Op) -> Result<(), StoreError> {
-        if let Some(thread_id) = op.thread_id() {
-            self.check_thread(thread_id, owner).await?;
+    /// Fails unless `write` would succeed on the store with the unit's writes before it
+    /// applied: the checks of the [`Store`](super::Store) contract.
+    async fn check(&self, write: &Write) -> Result<(), StoreError> {
+        let owner = write.owner.as_deref();
+        match &write.op {
+            Op::SaveThread(thread) => {
+                let visible = match self.staged_thread(&thread.id, owner) {
+                    // Saved by this unit, or deleted by it (saving it again creates it).
+                    Known::Present(_) | Known::Gone => true,
+                    Known::Other => false,
+                    Known::Unknown => self
+                        .base
+                        .thread_owner(&thread.id)
+                        .await?
+                        .is_none_or(|stored| stored.as_deref() == owner),
+                };
+                if !visible {
+                    return Err(StoreError::thread_not_found(&thread.id));
+                }
+            }
+            Op::AddItem { thread_id, item } => {
+                self.check_thread(thread_id, owner).await?;
+                match self.item(owner, thread_id, item.id()).await {
+                    Ok(_) => return Err(StoreError::Conflict(item.id().to_owned())),
+                    Err(error) if error.is_not_found() => {}
+                    Err(error) => return Err(error),
+                }
+            }
+            Op::SaveItem { thread_id, .. }
+            | Op::DeleteThread(thread_id)
+            | Op::DeleteItem { thread_id, .. } => self.check_thread(thread_id, owner).await?,
+            Op::SaveAttachment(attachment) => {
+                let staged = self
+                    .state()
+                    .writes
+                    .iter()
+                    .rev()
+                    .find_map(|write| match &write.op {
+                        Op::SaveAttachment(staged) if staged.id() == attachment.id() => {
+                            Some(Some(write.owner.clone()))
+                        }
+                        Op::DeleteAttachment(id) if id == attachment.id() => Some(None),
+                        _ => None,
+                    });
+                let stored = match staged {
+                    Some(stored) => stored,
+                    None => self.base.attachment_owner(attachment.id()).await?,
+                };
+                if stored.is_some_and(|stored| stored.as_deref() != owner) {
+                    return Err(StoreError::attachment_not_found(attachment.id()));
+                }
+            }
+            Op::DeleteAttachment(id) => drop(self.attachment(owner, id).await?),
         }
-        self.stage(owner, op).await
+        Ok(())
     }
 
     /// Stages a checked write, and applies it to the copy of its thread if there is one.
-    async fn stage(&self, owner: Option<&str>, op: Op) -> Result<(), StoreError> {
-        let write = Write {
-            owner: owner.map(str::to_owned),
-            op,
-        };
+    async fn stage(&self, write: Write) -> Result<(), StoreError> {
         let copied = write
             .op
             .thread_id()
             .is_some_and(|thread_id| self.state().materialized.contains(thread_id));
         if copied {
-            apply_to(&self.view(), &write).await?;
+            self.view().write(write.clone()).await?;
         }
         let mut state = self.state();
         if state.finished {
@@ -303,105 +333,40 @@ impl<S: ApplyWrites> Staged<S> {
     }
 }
 
-/// Applies one write to a memory store.
-async fn apply_to(store: &MemoryStore, write: &Write) -> Result<(), StoreError> {
-    let scope = Scope(write.owner.clone());
-    match &write.op {
-        Op::SaveThread(thread) => store.save_thread(thread, &scope).await,
-        Op::AddItem { thread_id, item } => store.add_thread_item(thread_id, item, &scope).await,
-        Op::SaveItem { thread_id, item } => store.save_item(thread_id, item, &scope).await,
-        Op::DeleteThread(thread_id) => store.delete_thread(thread_id, &scope).await,
-        Op::DeleteItem { thread_id, item_id } => {
-            store.delete_thread_item(thread_id, item_id, &scope).await
-        }
-        Op::SaveAttachment(attachment) => store.save_attachment(attachment, &scope).await,
-        Op::DeleteAttachment(id) => store.delete_attachment(id, &scope).await,
+/// The query of a whole table, page by page: the rows of `owner` after `after`, in order.
+fn all_of<'a>(owner: Option<&'a str>, after: Option<&'a str>) -> PageQuery<'a> {
+    PageQuery {
+        owner,
+        after,
+        limit: 500,
+        order: SortOrder::Asc,
     }
 }
 
 #[async_trait::async_trait]
-impl<S: ApplyWrites, C: StoreScope + Send + Sync + 'static> Store<C> for Staged<S> {
-    fn generate_thread_id(&self, context: &C) -> String {
-        self.base
-            .generate_thread_id(&Scope(context.scope().map(str::to_owned)))
-    }
-
-    fn generate_item_id(
-        &self,
-        kind: StoreItemType,
-        thread: &ThreadMetadata,
-        context: &C,
-    ) -> String {
-        self.base
-            .generate_item_id(kind, thread, &Scope(context.scope().map(str::to_owned)))
-    }
-
-    async fn load_thread(
-        &self,
-        thread_id: &str,
-        context: &C,
-    ) -> Result<ThreadMetadata, StoreError> {
-        let scope = Scope(context.scope().map(str::to_owned));
-        if self.materialized(thread_id)? {
-            return self.view().load_thread(thread_id, &scope).await;
+impl<S: ApplyWrites> Backend for Staged<S> {
+    async fn thread(&self, owner: Option<&str>, id: &str) -> StoreResult<ThreadMetadata> {
+        if self.materialized(id)? {
+            return self.view().thread(owner, id).await;
         }
-        match self.staged_thread(thread_id, context.scope()) {
+        match self.staged_thread(id, owner) {
             Known::Present(thread) => Ok(thread),
-            Known::Gone | Known::Other => Err(StoreError::thread_not_found(thread_id)),
-            Known::Unknown => self.base.load_thread(thread_id, &scope).await,
+            Known::Gone | Known::Other => Err(StoreError::thread_not_found(id)),
+            Known::Unknown => self.base.thread(owner, id).await,
         }
     }
 
-    async fn save_thread(&self, thread: &ThreadMetadata, context: &C) -> Result<(), StoreError> {
-        self.materialized(&thread.id)?;
-        let visible = match self.staged_thread(&thread.id, context.scope()) {
-            // Saved by this unit, or deleted by it (saving it again creates it).
-            Known::Present(_) | Known::Gone => true,
-            Known::Other => false,
-            Known::Unknown => self
-                .base
-                .thread_owner(&thread.id)
-                .await?
-                .is_none_or(|owner| owner.as_deref() == context.scope()),
-        };
-        if !visible {
-            return Err(StoreError::thread_not_found(&thread.id));
-        }
-        self.stage(context.scope(), Op::SaveThread(thread.clone()))
-            .await
-    }
-
-    async fn load_thread_items(
-        &self,
-        thread_id: &str,
-        after: Option<&str>,
-        limit: usize,
-        order: SortOrder,
-        context: &C,
-    ) -> Result<Page<ThreadItem>, StoreError> {
-        let scope = Scope(context.scope().map(str::to_owned));
-        if !self.materialized(thread_id)? {
-            if !self.has_writes_for(thread_id, context.scope()) {
-                return self
-                    .base
-                    .load_thread_items(thread_id, after, limit, order, &scope)
-                    .await;
+    async fn items(&self, thread: &str, query: PageQuery<'_>) -> StoreResult<Page<ThreadItem>> {
+        if !self.materialized(thread)? {
+            if !self.has_writes_for(thread, query.owner) {
+                return self.base.items(thread, query).await;
             }
-            self.materialize(thread_id, context.scope()).await?;
+            self.materialize(thread, query.owner).await?;
         }
-        self.view()
-            .load_thread_items(thread_id, after, limit, order, &scope)
-            .await
+        self.view().items(thread, query).await
     }
 
-    async fn load_threads(
-        &self,
-        limit: usize,
-        after: Option<&str>,
-        order: SortOrder,
-        context: &C,
-    ) -> Result<Page<ThreadMetadata>, StoreError> {
-        let scope = Scope(context.scope().map(str::to_owned));
+    async fn threads(&self, query: PageQuery<'_>) -> StoreResult<Page<ThreadMetadata>> {
         let staged: Vec<Write> = {
             let state = self.state();
             if state.finished {
@@ -411,11 +376,12 @@ impl<S: ApplyWrites, C: StoreScope + Send + Sync + 'static> Store<C> for Staged<
                 .writes
                 .iter()
                 .filter(|write| matches!(write.op, Op::SaveThread(_) | Op::DeleteThread(_)))
+                .filter(|write| write.owner.as_deref() == query.owner)
                 .cloned()
                 .collect()
         };
         if staged.is_empty() {
-            return self.base.load_threads(limit, after, order, &scope).await;
+            return self.base.threads(query).await;
         }
         // Rare (a list of threads read by the unit that created or deleted one): the
         // committed threads of the scope, in order, then the staged changes, in a copy.
@@ -424,162 +390,83 @@ impl<S: ApplyWrites, C: StoreScope + Send + Sync + 'static> Store<C> for Staged<
         loop {
             let page = self
                 .base
-                .load_threads(500, cursor.as_deref(), SortOrder::Asc, &scope)
+                .threads(all_of(query.owner, cursor.as_deref()))
                 .await?;
-            for thread in &page.data {
-                copy.save_thread(thread, &scope).await?;
+            for thread in page.data {
+                copy.write(Write::new(query.owner, Op::SaveThread(thread)))
+                    .await?;
             }
             match (page.has_more, page.after) {
                 (true, Some(next)) => cursor = Some(next),
                 _ => break,
             }
         }
-        for write in staged.iter().filter(|write| write.owner == scope.0) {
+        for write in staged {
             // Checked when staged; a thread of another scope is settled at the commit.
-            let _ = apply_to(&copy, write).await;
+            let _ = copy.write(write).await;
         }
-        copy.load_threads(limit, after, order, &scope).await
+        copy.threads(query).await
     }
 
-    async fn add_thread_item(
-        &self,
-        thread_id: &str,
-        item: &ThreadItem,
-        context: &C,
-    ) -> Result<(), StoreError> {
-        self.check_thread(thread_id, context.scope()).await?;
-        match self.load_item(thread_id, item.id(), context).await {
-            Ok(_) => return Err(StoreError::Conflict(item.id().to_owned())),
-            Err(error) if error.is_not_found() => {}
-            Err(error) => return Err(error),
+    async fn item(&self, owner: Option<&str>, thread: &str, id: &str) -> StoreResult<ThreadItem> {
+        if self.materialized(thread)? {
+            return self.view().item(owner, thread, id).await;
         }
-        self.stage(context.scope(), Op::add_item(thread_id, item))
-            .await
-    }
-
-    async fn save_item(
-        &self,
-        thread_id: &str,
-        item: &ThreadItem,
-        context: &C,
-    ) -> Result<(), StoreError> {
-        self.stage_on_thread(context.scope(), Op::save_item(thread_id, item))
-            .await
-    }
-
-    async fn load_item(
-        &self,
-        thread_id: &str,
-        item_id: &str,
-        context: &C,
-    ) -> Result<ThreadItem, StoreError> {
-        let scope = Scope(context.scope().map(str::to_owned));
-        if self.materialized(thread_id)? {
-            return self.view().load_item(thread_id, item_id, &scope).await;
-        }
-        match self.staged_item(thread_id, item_id) {
+        match self.staged_item(thread, id) {
             Known::Present(Ok(item)) => {
-                self.check_thread(thread_id, context.scope()).await?;
+                self.check_thread(thread, owner).await?;
                 return Ok(item);
             }
-            Known::Present(Err(true)) => return Err(StoreError::thread_not_found(thread_id)),
+            Known::Present(Err(true)) => return Err(StoreError::thread_not_found(thread)),
             Known::Present(Err(false)) => {
-                self.check_thread(thread_id, context.scope()).await?;
-                return Err(StoreError::item_not_found(item_id));
+                self.check_thread(thread, owner).await?;
+                return Err(StoreError::item_not_found(id));
             }
             Known::Gone | Known::Other | Known::Unknown => {}
         }
-        match self.staged_thread(thread_id, context.scope()) {
-            Known::Gone | Known::Other => Err(StoreError::thread_not_found(thread_id)),
-            Known::Present(_) => match self.base.load_item(thread_id, item_id, &scope).await {
+        match self.staged_thread(thread, owner) {
+            Known::Gone | Known::Other => Err(StoreError::thread_not_found(thread)),
+            Known::Present(_) => match self.base.item(owner, thread, id).await {
                 // A thread created by this unit has no committed items.
-                Err(error) if error.is_not_found() => Err(StoreError::item_not_found(item_id)),
+                Err(error) if error.is_not_found() => Err(StoreError::item_not_found(id)),
                 other => other,
             },
-            Known::Unknown => self.base.load_item(thread_id, item_id, &scope).await,
+            Known::Unknown => self.base.item(owner, thread, id).await,
         }
     }
 
-    async fn delete_thread(&self, thread_id: &str, context: &C) -> Result<(), StoreError> {
-        let op = Op::DeleteThread(thread_id.to_owned());
-        self.stage_on_thread(context.scope(), op).await
-    }
-
-    async fn delete_thread_item(
-        &self,
-        thread_id: &str,
-        item_id: &str,
-        context: &C,
-    ) -> Result<(), StoreError> {
-        let op = Op::delete_item(thread_id, item_id);
-        self.stage_on_thread(context.scope(), op).await
-    }
-
-    async fn save_attachment(
-        &self,
-        attachment: &Attachment,
-        context: &C,
-    ) -> Result<(), StoreError> {
-        let staged = self
-            .state()
-            .writes
-            .iter()
-            .rev()
-            .find_map(|write| match &write.op {
-                Op::SaveAttachment(staged) if staged.id() == attachment.id() => {
-                    Some(Some(write.owner.clone()))
-                }
-                Op::DeleteAttachment(id) if id == attachment.id() => Some(None),
-                _ => None,
-            });
-        let owner = match staged {
-            Some(owner) => owner,
-            None => self.base.attachment_owner(attachment.id()).await?,
-        };
-        if owner.is_some_and(|owner| owner.as_deref() != context.scope()) {
-            return Err(StoreError::attachment_not_found(attachment.id()));
-        }
-        self.stage(context.scope(), Op::SaveAttachment(attachment.clone()))
-            .await
-    }
-
-    async fn load_attachment(
-        &self,
-        attachment_id: &str,
-        context: &C,
-    ) -> Result<Attachment, StoreError> {
+    async fn attachment(&self, owner: Option<&str>, id: &str) -> StoreResult<Attachment> {
         let staged = {
             let state = self.state();
             if state.finished {
                 return Err(ended());
             }
             state.writes.iter().rev().find_map(|write| match &write.op {
-                Op::SaveAttachment(attachment) if attachment.id() == attachment_id => {
-                    Some((write.owner.as_deref() == context.scope()).then(|| attachment.clone()))
+                Op::SaveAttachment(attachment) if attachment.id() == id => {
+                    Some((write.owner.as_deref() == owner).then(|| attachment.clone()))
                 }
-                Op::DeleteAttachment(id) if id == attachment_id => Some(None),
+                Op::DeleteAttachment(deleted) if deleted == id => Some(None),
                 _ => None,
             })
         };
         match staged {
             Some(Some(attachment)) => Ok(attachment),
-            Some(None) => Err(StoreError::attachment_not_found(attachment_id)),
-            None => {
-                self.base
-                    .load_attachment(attachment_id, &Scope(context.scope().map(str::to_owned)))
-                    .await
-            }
+            Some(None) => Err(StoreError::attachment_not_found(id)),
+            None => self.base.attachment(owner, id).await,
         }
     }
 
-    async fn delete_attachment(&self, attachment_id: &str, context: &C) -> Result<(), StoreError> {
-        self.load_attachment(attachment_id, context).await?;
-        self.stage(
-            context.scope(),
-            Op::DeleteAttachment(attachment_id.to_owned()),
-        )
-        .await
+    async fn write(&self, write: Write) -> StoreResult<()> {
+        if self.state().finished {
+            return Err(ended());
+        }
+        self.check(&write).await?;
+        self.stage(write).await
     }
+}
+
+backend_store! {
+    impl[S: ApplyWrites,] Store<C> for Staged<S> {}
 }
 
 #[async_trait::async_trait]

@@ -9,9 +9,10 @@ use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
 use super::db;
+use crate::store::backend::{Backend, Op, PageQuery, StoreResult, Write};
 use crate::store::sql::{Rows, fetch_limit, parse, sort_key, to_json};
-use crate::store::{Store, StoreError, StoreScope, page_of};
-use crate::thread::{Attachment, ForStore, Page, SortOrder, ThreadItem, ThreadMetadata};
+use crate::store::{StoreError, backend_store, page_of};
+use crate::thread::{Attachment, ForStore, Page, ThreadItem, ThreadMetadata};
 
 /// One connection, seen as a [`Store`]: a pooled client, or the guard of a unit's.
 pub(super) struct Connection<G>(pub(super) G);
@@ -43,11 +44,15 @@ impl<G: Deref<Target = ClientWrapper>> Connection<G> {
         &self,
         rows: Rows,
         key: &(dyn ToSql + Sync),
-        after: Option<&str>,
-        limit: usize,
-        order: SortOrder,
+        query: PageQuery<'_>,
         missing: fn(&str) -> StoreError,
     ) -> Result<Vec<T>, StoreError> {
+        let PageQuery {
+            after,
+            limit,
+            order,
+            ..
+        } = query;
         let fetch = fetch_limit(limit);
         let found = match after {
             None => self.query(&rows.first(order), &[key, &fetch]).await?,
@@ -106,30 +111,110 @@ fn datas<T: DeserializeOwned>(rows: &[Row]) -> Result<Vec<T>, StoreError> {
 }
 
 #[async_trait::async_trait]
-impl<G, C> Store<C> for Connection<G>
-where
-    G: Deref<Target = ClientWrapper> + Send + Sync + 'static,
-    C: StoreScope + Send + Sync + 'static,
-{
-    async fn load_thread(
-        &self,
-        thread_id: &str,
-        context: &C,
-    ) -> Result<ThreadMetadata, StoreError> {
-        let owner = context.scope();
+impl<G: Deref<Target = ClientWrapper> + Send + Sync + 'static> Backend for Connection<G> {
+    async fn thread(&self, owner: Option<&str>, id: &str) -> StoreResult<ThreadMetadata> {
         let rows = self
             .query(
                 "SELECT data FROM chatkit_threads WHERE id = $1 AND owner IS NOT DISTINCT FROM $2",
-                &[&thread_id, &owner],
+                &[&id, &owner],
             )
             .await?;
         datas(&rows)?
             .pop()
-            .ok_or_else(|| StoreError::thread_not_found(thread_id))
+            .ok_or_else(|| StoreError::thread_not_found(id))
     }
 
-    async fn save_thread(&self, thread: &ThreadMetadata, context: &C) -> Result<(), StoreError> {
-        let owner = context.scope();
+    async fn items(&self, thread: &str, query: PageQuery<'_>) -> StoreResult<Page<ThreadItem>> {
+        if !self.visible(thread, query.owner).await? {
+            return Ok(Page::default());
+        }
+        let items = Rows {
+            table: "chatkit_items",
+            filter: "thread_id = $1",
+            placeholder: '$',
+        };
+        let rows = self
+            .page(items, &thread, query, StoreError::item_not_found)
+            .await?;
+        Ok(page_of(rows, query.limit, query.after, ThreadItem::id))
+    }
+
+    async fn threads(&self, query: PageQuery<'_>) -> StoreResult<Page<ThreadMetadata>> {
+        // `owner = $1` (rather than IS NOT DISTINCT FROM) lets the index serve the page; the
+        // shared space (NULL) has a filter of its own.
+        let filter = if query.owner.is_some() {
+            "owner = $1"
+        } else {
+            "owner IS NULL AND $1::text IS NULL"
+        };
+        let threads = Rows {
+            table: "chatkit_threads",
+            filter,
+            placeholder: '$',
+        };
+        let rows = self
+            .page(threads, &query.owner, query, StoreError::thread_not_found)
+            .await?;
+        Ok(page_of(
+            rows,
+            query.limit,
+            query.after,
+            |thread: &ThreadMetadata| thread.id.as_str(),
+        ))
+    }
+
+    async fn item(&self, owner: Option<&str>, thread: &str, id: &str) -> StoreResult<ThreadItem> {
+        let rows = self
+            .query(
+                "SELECT i.data FROM chatkit_threads t \
+                 LEFT JOIN chatkit_items i ON i.thread_id = t.id AND i.id = $3 \
+                 WHERE t.id = $1 AND t.owner IS NOT DISTINCT FROM $2",
+                &[&thread, &owner, &id],
+            )
+            .await?;
+        let Some(row) = rows.first() else {
+            return Err(StoreError::thread_not_found(thread));
+        };
+        match row.try_get::<_, Option<&str>>(0).map_err(db)? {
+            Some(data) => parse(data),
+            None => Err(StoreError::item_not_found(id)),
+        }
+    }
+
+    async fn attachment(&self, owner: Option<&str>, id: &str) -> StoreResult<Attachment> {
+        let rows = self.query(
+            "SELECT data FROM chatkit_attachments WHERE id = $1 AND owner IS NOT DISTINCT FROM $2",
+            &[&id, &owner],
+        )
+        .await?;
+        datas(&rows)?
+            .pop()
+            .ok_or_else(|| StoreError::attachment_not_found(id))
+    }
+
+    async fn write(&self, write: Write) -> StoreResult<()> {
+        let owner = write.owner.as_deref();
+        match &write.op {
+            Op::SaveThread(thread) => self.save_thread(owner, thread).await,
+            Op::AddItem { thread_id, item } => self.add_item(owner, thread_id, item).await,
+            Op::SaveItem { thread_id, item } => self.save_item(owner, thread_id, item).await,
+            Op::DeleteThread(thread_id) => self.delete_thread(owner, thread_id).await,
+            Op::DeleteItem { thread_id, item_id } => {
+                self.delete_item(owner, thread_id, item_id).await
+            }
+            Op::SaveAttachment(attachment) => self.save_attachment(owner, attachment).await,
+            Op::DeleteAttachment(id) => self.delete_attachment(owner, id).await,
+        }
+    }
+}
+
+backend_store! {
+    impl[G: Deref<Target = ClientWrapper> + Send + Sync + 'static,] Store<C> for Connection<G> {}
+}
+
+/// The writes, each one statement (hence atomic outside a unit) on behalf of `owner`.
+impl<G: Deref<Target = ClientWrapper>> Connection<G> {
+    async fn save_thread(&self, owner: Option<&str>, thread: &ThreadMetadata) -> StoreResult<()> {
         let data = to_json(thread)?;
         // One statement: an insert, or an update of the owner's own row only.
         let changed = self
@@ -146,77 +231,12 @@ where
         Ok(())
     }
 
-    async fn load_thread_items(
+    async fn add_item(
         &self,
-        thread_id: &str,
-        after: Option<&str>,
-        limit: usize,
-        order: SortOrder,
-        context: &C,
-    ) -> Result<Page<ThreadItem>, StoreError> {
-        if !self.visible(thread_id, context.scope()).await? {
-            return Ok(Page::default());
-        }
-        let items = Rows {
-            table: "chatkit_items",
-            filter: "thread_id = $1",
-            placeholder: '$',
-        };
-        let rows = self
-            .page(
-                items,
-                &thread_id,
-                after,
-                limit,
-                order,
-                StoreError::item_not_found,
-            )
-            .await?;
-        Ok(page_of(rows, limit, after, ThreadItem::id))
-    }
-
-    async fn load_threads(
-        &self,
-        limit: usize,
-        after: Option<&str>,
-        order: SortOrder,
-        context: &C,
-    ) -> Result<Page<ThreadMetadata>, StoreError> {
-        let owner = context.scope();
-        // `owner = $1` (rather than IS NOT DISTINCT FROM) lets the index serve the page; the
-        // shared space (NULL) has a filter of its own.
-        let filter = if owner.is_some() {
-            "owner = $1"
-        } else {
-            "owner IS NULL AND $1::text IS NULL"
-        };
-        let threads = Rows {
-            table: "chatkit_threads",
-            filter,
-            placeholder: '$',
-        };
-        let rows = self
-            .page(
-                threads,
-                &owner,
-                after,
-                limit,
-                order,
-                StoreError::thread_not_found,
-            )
-            .await?;
-        Ok(page_of(rows, limit, after, |thread: &ThreadMetadata| {
-            thread.id.as_str()
-        }))
-    }
-
-    async fn add_thread_item(
-        &self,
+        owner: Option<&str>,
         thread_id: &str,
         item: &ThreadItem,
-        context: &C,
-    ) -> Result<(), StoreError> {
-        let owner = context.scope();
+    ) -> StoreResult<()> {
         // One statement: inserted only into a visible thread, and only if the id is new.
         let inserted = self
             .insert_item(thread_id, item, owner, "DO NOTHING")
@@ -232,16 +252,16 @@ where
 
     async fn save_item(
         &self,
+        owner: Option<&str>,
         thread_id: &str,
         item: &ThreadItem,
-        context: &C,
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         // The upsert keeps an existing row's `seq`, hence its place among its ties.
         let changed = self
             .insert_item(
                 thread_id,
                 item,
-                context.scope(),
+                owner,
                 "DO UPDATE SET created_us = EXCLUDED.created_us, data = EXCLUDED.data",
             )
             .await?;
@@ -251,32 +271,7 @@ where
         Ok(())
     }
 
-    async fn load_item(
-        &self,
-        thread_id: &str,
-        item_id: &str,
-        context: &C,
-    ) -> Result<ThreadItem, StoreError> {
-        let owner = context.scope();
-        let rows = self
-            .query(
-                "SELECT i.data FROM chatkit_threads t \
-                 LEFT JOIN chatkit_items i ON i.thread_id = t.id AND i.id = $3 \
-                 WHERE t.id = $1 AND t.owner IS NOT DISTINCT FROM $2",
-                &[&thread_id, &owner, &item_id],
-            )
-            .await?;
-        let Some(row) = rows.first() else {
-            return Err(StoreError::thread_not_found(thread_id));
-        };
-        match row.try_get::<_, Option<&str>>(0).map_err(db)? {
-            Some(data) => parse(data),
-            None => Err(StoreError::item_not_found(item_id)),
-        }
-    }
-
-    async fn delete_thread(&self, thread_id: &str, context: &C) -> Result<(), StoreError> {
-        let owner = context.scope();
+    async fn delete_thread(&self, owner: Option<&str>, thread_id: &str) -> StoreResult<()> {
         // The items go with it (ON DELETE CASCADE).
         let deleted = self
             .execute(
@@ -290,13 +285,12 @@ where
         Ok(())
     }
 
-    async fn delete_thread_item(
+    async fn delete_item(
         &self,
+        owner: Option<&str>,
         thread_id: &str,
         item_id: &str,
-        context: &C,
-    ) -> Result<(), StoreError> {
-        let owner = context.scope();
+    ) -> StoreResult<()> {
         // One statement: the delete happens only in a visible thread, and the answer says
         // whether the thread was visible.
         let rows = self
@@ -317,10 +311,9 @@ where
 
     async fn save_attachment(
         &self,
+        owner: Option<&str>,
         attachment: &Attachment,
-        context: &C,
-    ) -> Result<(), StoreError> {
-        let owner = context.scope();
+    ) -> StoreResult<()> {
         let data = to_json(&ForStore(attachment))?;
         let changed = self
             .execute(
@@ -336,24 +329,7 @@ where
         Ok(())
     }
 
-    async fn load_attachment(
-        &self,
-        attachment_id: &str,
-        context: &C,
-    ) -> Result<Attachment, StoreError> {
-        let owner = context.scope();
-        let rows = self.query(
-            "SELECT data FROM chatkit_attachments WHERE id = $1 AND owner IS NOT DISTINCT FROM $2",
-            &[&attachment_id, &owner],
-        )
-        .await?;
-        datas(&rows)?
-            .pop()
-            .ok_or_else(|| StoreError::attachment_not_found(attachment_id))
-    }
-
-    async fn delete_attachment(&self, attachment_id: &str, context: &C) -> Result<(), StoreError> {
-        let owner = context.scope();
+    async fn delete_attachment(&self, owner: Option<&str>, attachment_id: &str) -> StoreResult<()> {
         let deleted = self
             .execute(
                 "DELETE FROM chatkit_attachments WHERE id = $1 AND owner IS NOT DISTINCT FROM $2",
