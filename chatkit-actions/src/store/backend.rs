@@ -52,8 +52,29 @@ impl Write {
 }
 
 /// Implements [`Store`](super::Store) for a [`Backend`], for every context with a
-/// [`StoreScope`](super::StoreScope); further items (`begin`) are part of the impl.
+/// [`StoreScope`](super::StoreScope); further items (`begin`) are part of the impl, or
+/// `, staged` gives the store staged units of work.
 macro_rules! backend_store {
+    // A store whose units of work are staged (see `staged`).
+    (impl[$($generics:tt)*] Store<C> for $store:ty, staged) => {
+        $crate::store::backend_store! {
+            impl[$($generics)*] Store<C> for $store {
+                /// A staged unit of work: its writes are checked as they come, read back by the
+                /// unit, and applied together at the commit, all or none.
+                async fn begin(
+                    &self,
+                    thread_id: &str,
+                    context: &C,
+                ) -> Result<
+                    Option<std::sync::Arc<dyn $crate::store::StoreTransaction<C>>>,
+                    $crate::store::StoreError,
+                > {
+                    let _ = (thread_id, context);
+                    Ok(Some($crate::store::staged::begin(self.clone())))
+                }
+            }
+        }
+    };
     (impl[$($generics:tt)*] Store<C> for $store:ty { $($items:tt)* }) => {
         $crate::store::backend_store! {
             @impl[$($generics)*] $store, { $($items)* },

@@ -6,8 +6,8 @@ use std::ops::Bound;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::backend::{Backend, PageQuery, StoreResult};
-use super::staged::{self, ApplyWrites, Op, Write};
-use super::{StoreError, StoreTransaction, backend_store, page_of};
+use super::staged::{ApplyWrites, Op, Write};
+use super::{StoreError, backend_store, page_of, thread_id};
 use crate::thread::{Attachment, Page, SortOrder, ThreadItem, ThreadMetadata, Timestamp};
 
 /// A [`Store`](super::Store) that keeps threads, items and attachments in memory.
@@ -522,12 +522,7 @@ impl Backend for MemoryStore {
             .take(query.limit.saturating_add(1))
             .map(|thread| thread.metadata.clone())
             .collect();
-        Ok(page_of(
-            rows,
-            query.limit,
-            query.after,
-            |thread: &ThreadMetadata| thread.id.as_str(),
-        ))
+        Ok(page_of(rows, query.limit, query.after, thread_id))
     }
 
     async fn item(&self, owner: Option<&str>, thread: &str, id: &str) -> StoreResult<ThreadItem> {
@@ -559,18 +554,7 @@ impl Backend for MemoryStore {
 }
 
 backend_store! {
-    impl[] Store<C> for MemoryStore {
-        /// A staged unit of work: its writes are checked as they come, read back by the unit,
-        /// and applied at the commit under the store's write lock, all or none.
-        async fn begin(
-            &self,
-            thread_id: &str,
-            context: &C,
-        ) -> Result<Option<Arc<dyn StoreTransaction<C>>>, StoreError> {
-            let _ = (thread_id, context);
-            Ok(Some(staged::begin(self.clone())))
-        }
-    }
+    impl[] Store<C> for MemoryStore, staged
 }
 
 #[cfg(test)]

@@ -380,3 +380,8 @@ pub(crate) fn page_of<T>(
         after,
     }
 }
+
+/// A thread's id: the cursor of a page of threads, for [`page_of`].
+pub(crate) fn thread_id(thread: &ThreadMetadata) -> &str {
+    &thread.id
+}

@@ -11,8 +11,8 @@ use serde::de::DeserializeOwned;
 
 use super::backend::{Backend, PageQuery, StoreResult};
 use super::sql::{Rows, fetch_limit, known_version, parse, sort_key, to_json};
-use super::staged::{self, ApplyWrites, Op, Write};
-use super::{StoreError, StoreTransaction, backend_store, page_of};
+use super::staged::{ApplyWrites, Op, Write};
+use super::{StoreError, backend_store, page_of, thread_id};
 use crate::thread::{Attachment, ForStore, Page, SortOrder, ThreadItem, ThreadMetadata};
 
 /// How long a statement waits for another process's lock before failing.
@@ -331,9 +331,7 @@ impl Backend for SqliteStore {
             let after = after.as_deref();
             let missing = StoreError::thread_not_found;
             let rows = load_page(&tx, THREADS, &owner, after, limit, order, missing)?;
-            Ok(page_of(rows, limit, after, |thread: &ThreadMetadata| {
-                thread.id.as_str()
-            }))
+            Ok(page_of(rows, limit, after, thread_id))
         })
         .await
     }
@@ -370,32 +368,15 @@ impl Backend for SqliteStore {
 }
 
 backend_store! {
-    impl[] Store<C> for SqliteStore {
-        /// A staged unit of work: its writes are checked as they come, read back by the unit,
-        /// and applied at the commit in one `BEGIN IMMEDIATE … COMMIT`, so an action costs one
-        /// transaction (one sync of the log) instead of one per event.
-        async fn begin(
-            &self,
-            thread_id: &str,
-            context: &C,
-        ) -> Result<Option<Arc<dyn StoreTransaction<C>>>, StoreError> {
-            let _ = (thread_id, context);
-            Ok(Some(staged::begin(self.clone())))
-        }
-    }
+    impl[] Store<C> for SqliteStore, staged
 }
 
 #[async_trait::async_trait]
 impl ApplyWrites for SqliteStore {
     async fn thread_owner(&self, thread_id: &str) -> Result<Option<Option<String>>, StoreError> {
         let id = thread_id.to_owned();
-        self.call(move |connection| {
-            Ok(connection
-                .prepare_cached("SELECT owner FROM threads WHERE id = ?1")?
-                .query_row(params![id], |row| row.get(0))
-                .optional()?)
-        })
-        .await
+        self.call(move |connection| stored_owner(connection, "threads", &id))
+            .await
     }
 
     async fn attachment_owner(
@@ -403,13 +384,8 @@ impl ApplyWrites for SqliteStore {
         attachment_id: &str,
     ) -> Result<Option<Option<String>>, StoreError> {
         let id = attachment_id.to_owned();
-        self.call(move |connection| {
-            Ok(connection
-                .prepare_cached("SELECT owner FROM attachments WHERE id = ?1")?
-                .query_row(params![id], |row| row.get(0))
-                .optional()?)
-        })
-        .await
+        self.call(move |connection| stored_owner(connection, "attachments", &id))
+            .await
     }
 
     async fn apply_writes(&self, writes: Vec<Write>) -> Result<(), StoreError> {
@@ -427,36 +403,23 @@ impl ApplyWrites for SqliteStore {
 
 /// Applies one write inside the transaction `tx`, with the checks of the
 /// [`Store`](super::Store) contract.
-#[expect(
-    clippy::too_many_lines,
-    reason = "one arm per kind of write, each a few statements"
-)]
 fn apply(tx: &Connection, write: &Write) -> Result<(), Failure> {
     let owner = write.owner.as_deref();
     match &write.op {
         Op::SaveThread(thread) => {
-            let data = to_json(thread)?;
-            let (id, created_us) = (&thread.id, sort_key(&thread.created_at));
-            let existing: Option<Option<String>> = tx
-                .prepare_cached("SELECT owner FROM threads WHERE id = ?1")?
-                .query_row(params![id], |row| row.get(0))
-                .optional()?;
-            match existing {
-                Some(existing) if existing.as_deref() != owner => {
-                    return Err(StoreError::thread_not_found(id).into());
-                }
-                Some(_) => tx
-                    .prepare_cached("UPDATE threads SET created_us = ?2, data = ?3 WHERE id = ?1")?
-                    .execute(params![id, created_us, data])?,
-                None => tx
-                    .prepare_cached(
-                        "INSERT INTO threads (id, owner, created_us, data) VALUES (?1, ?2, ?3, ?4)",
-                    )?
-                    .execute(params![id, owner, created_us, data])?,
-            };
+            let (id, data) = (&thread.id, to_json(thread)?);
+            let created_us = sort_key(&thread.created_at);
+            if owned_row(tx, "threads", id, owner, StoreError::thread_not_found)? {
+                tx.prepare_cached("UPDATE threads SET created_us = ?2, data = ?3 WHERE id = ?1")?
+                    .execute(params![id, created_us, data])?;
+            } else {
+                tx.prepare_cached(
+                    "INSERT INTO threads (id, owner, created_us, data) VALUES (?1, ?2, ?3, ?4)",
+                )?
+                .execute(params![id, owner, created_us, data])?;
+            }
         }
         Op::AddItem { thread_id, item } => {
-            let data = to_json(&ForStore(item))?;
             check_thread(tx, thread_id, owner)?;
             let exists = tx
                 .prepare_cached("SELECT 1 FROM items WHERE thread_id = ?1 AND id = ?2")?
@@ -466,31 +429,14 @@ fn apply(tx: &Connection, write: &Write) -> Result<(), Failure> {
             if exists {
                 return Err(StoreError::Conflict(item.id().to_owned()).into());
             }
-            tx.prepare_cached(
-                "INSERT INTO items (thread_id, id, created_us, data) VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute(params![
-                thread_id,
-                item.id(),
-                sort_key(item.created_at()),
-                data
-            ])?;
+            insert_item(tx, thread_id, item, "")?;
         }
         Op::SaveItem { thread_id, item } => {
-            let data = to_json(&ForStore(item))?;
             check_thread(tx, thread_id, owner)?;
             // The upsert keeps an existing row's `seq`, hence its place among its ties.
-            tx.prepare_cached(
-                "INSERT INTO items (thread_id, id, created_us, data) VALUES (?1, ?2, ?3, ?4) \
-                 ON CONFLICT (thread_id, id) DO UPDATE \
-                 SET created_us = excluded.created_us, data = excluded.data",
-            )?
-            .execute(params![
-                thread_id,
-                item.id(),
-                sort_key(item.created_at()),
-                data
-            ])?;
+            let update = "ON CONFLICT (thread_id, id) DO UPDATE \
+                          SET created_us = excluded.created_us, data = excluded.data";
+            insert_item(tx, thread_id, item, update)?;
         }
         Op::DeleteThread(thread_id) => {
             check_thread(tx, thread_id, owner)?;
@@ -506,25 +452,20 @@ fn apply(tx: &Connection, write: &Write) -> Result<(), Failure> {
                 .execute(params![thread_id, item_id])?;
         }
         Op::SaveAttachment(attachment) => {
-            let data = to_json(&ForStore(attachment))?;
-            let id = attachment.id();
-            let existing: Option<Option<String>> = tx
-                .prepare_cached("SELECT owner FROM attachments WHERE id = ?1")?
-                .query_row(params![id], |row| row.get(0))
-                .optional()?;
-            match existing {
-                Some(existing) if existing.as_deref() != owner => {
-                    return Err(StoreError::attachment_not_found(id).into());
-                }
-                Some(_) => tx
-                    .prepare_cached("UPDATE attachments SET data = ?2 WHERE id = ?1")?
-                    .execute(params![id, data])?,
-                None => tx
-                    .prepare_cached(
-                        "INSERT INTO attachments (id, owner, data) VALUES (?1, ?2, ?3)",
-                    )?
-                    .execute(params![id, owner, data])?,
-            };
+            let (id, data) = (attachment.id(), to_json(&ForStore(attachment))?);
+            if owned_row(
+                tx,
+                "attachments",
+                id,
+                owner,
+                StoreError::attachment_not_found,
+            )? {
+                tx.prepare_cached("UPDATE attachments SET data = ?2 WHERE id = ?1")?
+                    .execute(params![id, data])?;
+            } else {
+                tx.prepare_cached("INSERT INTO attachments (id, owner, data) VALUES (?1, ?2, ?3)")?
+                    .execute(params![id, owner, data])?;
+            }
         }
         Op::DeleteAttachment(id) => {
             let deleted = tx
@@ -535,6 +476,47 @@ fn apply(tx: &Connection, write: &Write) -> Result<(), Failure> {
             }
         }
     }
+    Ok(())
+}
+
+/// The owner of the row of `id` in `table` (`threads` or `attachments`), if there is one.
+fn stored_owner(tx: &Connection, table: &str, id: &str) -> Result<Option<Option<String>>, Failure> {
+    Ok(tx
+        .prepare_cached(&format!("SELECT owner FROM {table} WHERE id = ?1"))?
+        .query_row(params![id], |row| row.get(0))
+        .optional()?)
+}
+
+/// Whether the row of `id` in `table` exists; not found, by `missing`, when it belongs to
+/// another owner than `owner`.
+fn owned_row(
+    tx: &Connection,
+    table: &str,
+    id: &str,
+    owner: Option<&str>,
+    missing: fn(&str) -> StoreError,
+) -> Result<bool, Failure> {
+    match stored_owner(tx, table, id)? {
+        Some(stored) if stored.as_deref() != owner => Err(missing(id).into()),
+        stored => Ok(stored.is_some()),
+    }
+}
+
+/// Inserts `item` into the thread, `on_conflict` (an `ON CONFLICT` clause) deciding what
+/// becomes of an item of the same id.
+fn insert_item(
+    tx: &Connection,
+    thread_id: &str,
+    item: &ThreadItem,
+    on_conflict: &str,
+) -> Result<(), Failure> {
+    let data = to_json(&ForStore(item))?;
+    let sql = format!(
+        "INSERT INTO items (thread_id, id, created_us, data) VALUES (?1, ?2, ?3, ?4) {on_conflict}"
+    );
+    let created_us = sort_key(item.created_at());
+    tx.prepare_cached(&sql)?
+        .execute(params![thread_id, item.id(), created_us, data])?;
     Ok(())
 }
 

@@ -464,16 +464,24 @@ async fn add_thread_item_conflict<S: Store<TestContext>>(store: S) {
     assert_eq!(load_item(&store, "thr_2", "msg_0").await, other);
 }
 
+/// Both ways of writing `item` into `thread_id` are not found for `context`.
+async fn item_writes_not_found<S: Store<TestContext>>(
+    store: &S,
+    thread_id: &str,
+    item: &ThreadItem,
+    context: &TestContext,
+    what: &str,
+) {
+    let added = store.add_thread_item(thread_id, item, context).await;
+    assert_not_found(added, &format!("add_thread_item {what}"));
+    let saved = store.save_item(thread_id, item, context).await;
+    assert_not_found(saved, &format!("save_item {what}"));
+}
+
 async fn items_need_a_thread<S: Store<TestContext>>(store: S) {
     let item = message("msg_0", "thr_missing", 0);
-    assert_not_found(
-        store.add_thread_item("thr_missing", &item, &alice()).await,
-        "add_thread_item to a missing thread",
-    );
-    assert_not_found(
-        store.save_item("thr_missing", &item, &alice()).await,
-        "save_item to a missing thread",
-    );
+    let what = "to a missing thread";
+    item_writes_not_found(&store, "thr_missing", &item, &alice(), what).await;
     let page = store
         .load_thread_items("thr_missing", None, 10, SortOrder::Asc, &alice())
         .await
@@ -599,14 +607,7 @@ async fn isolation<S: Store<TestContext>>(store: S) {
     let takeover = thread("thr_alice").title("Bob's now");
     assert_not_found(store.save_thread(&takeover, &bob()).await, "save_thread");
     let item = message("msg_bob", "thr_alice", 5);
-    assert_not_found(
-        store.add_thread_item("thr_alice", &item, &bob()).await,
-        "add_thread_item",
-    );
-    assert_not_found(
-        store.save_item("thr_alice", &item, &bob()).await,
-        "save_item",
-    );
+    item_writes_not_found(&store, "thr_alice", &item, &bob(), "to another's thread").await;
     let item = message("msg_0", "thr_alice", 5);
     assert_not_found(
         store.save_item("thr_alice", &item, &bob()).await,

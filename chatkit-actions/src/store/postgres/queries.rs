@@ -11,7 +11,7 @@ use tokio_postgres::types::ToSql;
 use super::db;
 use crate::store::backend::{Backend, Op, PageQuery, StoreResult, Write};
 use crate::store::sql::{Rows, fetch_limit, parse, sort_key, to_json};
-use crate::store::{StoreError, backend_store, page_of};
+use crate::store::{StoreError, backend_store, page_of, thread_id};
 use crate::thread::{Attachment, ForStore, Page, ThreadItem, ThreadMetadata};
 
 /// One connection, seen as a [`Store`]: a pooled client, or the guard of a unit's.
@@ -155,12 +155,7 @@ impl<G: Deref<Target = ClientWrapper> + Send + Sync + 'static> Backend for Conne
         let rows = self
             .page(threads, &query.owner, query, StoreError::thread_not_found)
             .await?;
-        Ok(page_of(
-            rows,
-            query.limit,
-            query.after,
-            |thread: &ThreadMetadata| thread.id.as_str(),
-        ))
+        Ok(page_of(rows, query.limit, query.after, thread_id))
     }
 
     async fn item(&self, owner: Option<&str>, thread: &str, id: &str) -> StoreResult<ThreadItem> {
@@ -216,97 +211,69 @@ backend_store! {
 impl<G: Deref<Target = ClientWrapper>> Connection<G> {
     async fn save_thread(&self, owner: Option<&str>, thread: &ThreadMetadata) -> StoreResult<()> {
         let data = to_json(thread)?;
-        // One statement: an insert, or an update of the owner's own row only.
+        // An insert, or an update of the owner's own row only.
+        let sql = "INSERT INTO chatkit_threads (id, owner, created_us, data) \
+                   VALUES ($1, $2, $3, $4) \
+                   ON CONFLICT (id) DO UPDATE \
+                   SET created_us = EXCLUDED.created_us, data = EXCLUDED.data \
+                   WHERE chatkit_threads.owner IS NOT DISTINCT FROM EXCLUDED.owner";
+        let created_us = sort_key(&thread.created_at);
         let changed = self
-            .execute(
-                "INSERT INTO chatkit_threads (id, owner, created_us, data) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (id) DO UPDATE SET created_us = EXCLUDED.created_us, data = EXCLUDED.data \
-                 WHERE chatkit_threads.owner IS NOT DISTINCT FROM EXCLUDED.owner",
-                &[&thread.id, &owner, &sort_key(&thread.created_at), &data],
-            )
+            .execute(sql, &[&thread.id, &owner, &created_us, &data])
             .await?;
-        if changed == 0 {
-            return Err(StoreError::thread_not_found(&thread.id));
-        }
-        Ok(())
+        found(changed, || StoreError::thread_not_found(&thread.id))
     }
 
     async fn add_item(
         &self,
         owner: Option<&str>,
-        thread_id: &str,
+        thread: &str,
         item: &ThreadItem,
     ) -> StoreResult<()> {
-        // One statement: inserted only into a visible thread, and only if the id is new.
-        let inserted = self
-            .insert_item(thread_id, item, owner, "DO NOTHING")
-            .await?;
+        // Inserted only into a visible thread, and only if the id is new.
+        let inserted = self.insert_item(thread, item, owner, "DO NOTHING").await?;
         if inserted == 1 {
             Ok(())
-        } else if self.visible(thread_id, owner).await? {
+        } else if self.visible(thread, owner).await? {
             Err(StoreError::Conflict(item.id().to_owned()))
         } else {
-            Err(StoreError::thread_not_found(thread_id))
+            Err(StoreError::thread_not_found(thread))
         }
     }
 
     async fn save_item(
         &self,
         owner: Option<&str>,
-        thread_id: &str,
+        thread: &str,
         item: &ThreadItem,
     ) -> StoreResult<()> {
         // The upsert keeps an existing row's `seq`, hence its place among its ties.
-        let changed = self
-            .insert_item(
-                thread_id,
-                item,
-                owner,
-                "DO UPDATE SET created_us = EXCLUDED.created_us, data = EXCLUDED.data",
-            )
-            .await?;
-        if changed == 0 {
-            return Err(StoreError::thread_not_found(thread_id));
-        }
-        Ok(())
+        let update = "DO UPDATE SET created_us = EXCLUDED.created_us, data = EXCLUDED.data";
+        let changed = self.insert_item(thread, item, owner, update).await?;
+        found(changed, || StoreError::thread_not_found(thread))
     }
 
-    async fn delete_thread(&self, owner: Option<&str>, thread_id: &str) -> StoreResult<()> {
+    async fn delete_thread(&self, owner: Option<&str>, id: &str) -> StoreResult<()> {
         // The items go with it (ON DELETE CASCADE).
-        let deleted = self
-            .execute(
-                "DELETE FROM chatkit_threads WHERE id = $1 AND owner IS NOT DISTINCT FROM $2",
-                &[&thread_id, &owner],
-            )
-            .await?;
-        if deleted == 0 {
-            return Err(StoreError::thread_not_found(thread_id));
-        }
-        Ok(())
+        let sql = "DELETE FROM chatkit_threads WHERE id = $1 AND owner IS NOT DISTINCT FROM $2";
+        let deleted = self.execute(sql, &[&id, &owner]).await?;
+        found(deleted, || StoreError::thread_not_found(id))
     }
 
-    async fn delete_item(
-        &self,
-        owner: Option<&str>,
-        thread_id: &str,
-        item_id: &str,
-    ) -> StoreResult<()> {
-        // One statement: the delete happens only in a visible thread, and the answer says
-        // whether the thread was visible.
-        let rows = self
-            .query(
-                "WITH thread AS ( \
-                 SELECT id FROM chatkit_threads WHERE id = $1 AND owner IS NOT DISTINCT FROM $2), \
-             deleted AS ( \
-                 DELETE FROM chatkit_items WHERE thread_id IN (SELECT id FROM thread) AND id = $3) \
-             SELECT 1 FROM thread",
-                &[&thread_id, &owner, &item_id],
-            )
-            .await?;
-        if rows.is_empty() {
-            return Err(StoreError::thread_not_found(thread_id));
-        }
-        Ok(())
+    async fn delete_item(&self, owner: Option<&str>, thread: &str, id: &str) -> StoreResult<()> {
+        // The delete happens only in a visible thread, and the answer says whether the thread
+        // was visible.
+        let sql = "WITH thread AS ( \
+                       SELECT id FROM chatkit_threads \
+                       WHERE id = $1 AND owner IS NOT DISTINCT FROM $2), \
+                   deleted AS ( \
+                       DELETE FROM chatkit_items \
+                       WHERE thread_id IN (SELECT id FROM thread) AND id = $3) \
+                   SELECT 1 FROM thread";
+        let rows = self.query(sql, &[&thread, &owner, &id]).await?;
+        found(u64::from(!rows.is_empty()), || {
+            StoreError::thread_not_found(thread)
+        })
     }
 
     async fn save_attachment(
@@ -315,30 +282,24 @@ impl<G: Deref<Target = ClientWrapper>> Connection<G> {
         attachment: &Attachment,
     ) -> StoreResult<()> {
         let data = to_json(&ForStore(attachment))?;
-        let changed = self
-            .execute(
-                "INSERT INTO chatkit_attachments (id, owner, data) VALUES ($1, $2, $3) \
-                 ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data \
-                 WHERE chatkit_attachments.owner IS NOT DISTINCT FROM EXCLUDED.owner",
-                &[&attachment.id(), &owner, &data],
-            )
-            .await?;
-        if changed == 0 {
-            return Err(StoreError::attachment_not_found(attachment.id()));
-        }
-        Ok(())
+        // An insert, or an update of the owner's own row only.
+        let sql = "INSERT INTO chatkit_attachments (id, owner, data) VALUES ($1, $2, $3) \
+                   ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data \
+                   WHERE chatkit_attachments.owner IS NOT DISTINCT FROM EXCLUDED.owner";
+        let id = attachment.id();
+        let changed = self.execute(sql, &[&id, &owner, &data]).await?;
+        found(changed, || StoreError::attachment_not_found(id))
     }
 
-    async fn delete_attachment(&self, owner: Option<&str>, attachment_id: &str) -> StoreResult<()> {
-        let deleted = self
-            .execute(
-                "DELETE FROM chatkit_attachments WHERE id = $1 AND owner IS NOT DISTINCT FROM $2",
-                &[&attachment_id, &owner],
-            )
-            .await?;
-        if deleted == 0 {
-            return Err(StoreError::attachment_not_found(attachment_id));
-        }
-        Ok(())
+    async fn delete_attachment(&self, owner: Option<&str>, id: &str) -> StoreResult<()> {
+        let sql = "DELETE FROM chatkit_attachments WHERE id = $1 AND owner IS NOT DISTINCT FROM $2";
+        let deleted = self.execute(sql, &[&id, &owner]).await?;
+        found(deleted, || StoreError::attachment_not_found(id))
     }
+}
+
+/// Whether a statement found its row (it changed or returned `rows` of them): not found, by
+/// `missing`, when it did not.
+fn found(rows: u64, missing: impl FnOnce() -> StoreError) -> StoreResult<()> {
+    if rows == 0 { Err(missing()) } else { Ok(()) }
 }

@@ -1,11 +1,12 @@
 //! The PostgreSQL store against a real server (`CHATKIT_POSTGRES_URL`); without one, each
 //! test says so on stderr and checks nothing.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::{MIGRATIONS, PostgresStore};
 use crate::store::testing::{TestContext, run_suite, run_unit_suite};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, StoreTransaction};
 use crate::thread::{AssistantMessageItem, SortOrder, ThreadItem, ThreadMetadata, Timestamp};
 
 /// A store in a fresh schema of the test server (`CHATKIT_POSTGRES_URL`), or `None`, said
@@ -29,6 +30,12 @@ async fn in_schema(schema: &str) -> Option<PostgresStore> {
 
 fn alice() -> TestContext {
     TestContext::user("alice")
+}
+
+/// A unit of work of alice's on `thread_id`.
+async fn begin(store: &PostgresStore, thread_id: &str) -> Arc<dyn StoreTransaction<TestContext>> {
+    let unit = store.begin(thread_id, &alice()).await.expect("begin");
+    unit.expect("the store has units of work")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -94,21 +101,13 @@ async fn units_of_one_thread_serialize_across_pools() {
     let second = in_schema(&schema).await.expect("a second pool");
     let thread = ThreadMetadata::new("thr_1", Timestamp::now());
     first.save_thread(&thread, &alice()).await.expect("save");
-    let unit = first
-        .begin("thr_1", &alice())
-        .await
-        .expect("begin")
-        .expect("unit");
+    let unit = begin(&first, "thr_1").await;
     let item: ThreadItem = AssistantMessageItem::new("msg_1", "thr_1", "first").into();
     unit.add_thread_item("thr_1", &item, &alice())
         .await
         .expect("add");
     let waiting = tokio::spawn(async move {
-        let unit = second
-            .begin("thr_1", &alice())
-            .await
-            .expect("begin")
-            .expect("unit");
+        let unit = begin(&second, "thr_1").await;
         let seen = unit.load_item("thr_1", "msg_1", &alice()).await.map(drop);
         unit.commit().await.expect("commit");
         seen
@@ -119,11 +118,7 @@ async fn units_of_one_thread_serialize_across_pools() {
         "the second unit must wait for the lock"
     );
     // Another thread is not held up.
-    let other = first
-        .begin("thr_2", &alice())
-        .await
-        .expect("begin")
-        .expect("unit");
+    let other = begin(&first, "thr_2").await;
     other.rollback().await.expect("rollback");
     unit.commit().await.expect("commit");
     waiting
@@ -147,11 +142,7 @@ async fn a_failed_statement_rolls_the_unit_back() {
         .batch_execute("ALTER TABLE chatkit_items ADD CONSTRAINT no_msg_3 CHECK (id <> 'msg_3')")
         .await
         .expect("a constraint");
-    let unit = store
-        .begin("thr_1", &alice())
-        .await
-        .expect("begin")
-        .expect("unit");
+    let unit = begin(&store, "thr_1").await;
     let small: ThreadItem = AssistantMessageItem::new("msg_2", "thr_1", "kept?").into();
     let large: ThreadItem = AssistantMessageItem::new("msg_3", "thr_1", "refused").into();
     unit.add_thread_item("thr_1", &small, &alice())
