@@ -5,7 +5,6 @@
 //! scope.
 
 use super::StoreError;
-pub(crate) use super::staged::{Op, Write};
 use crate::thread::{Attachment, Page, SortOrder, ThreadItem, ThreadMetadata};
 
 /// What a store operation returns.
@@ -43,12 +42,78 @@ pub(crate) trait Backend: Send + Sync + 'static {
     async fn write(&self, write: Write) -> StoreResult<()>;
 }
 
+/// A write: any operation of [`Store`](super::Store) but the reads.
+#[derive(Debug, Clone)]
+pub(crate) enum Op {
+    SaveThread(ThreadMetadata),
+    AddItem { thread_id: String, item: ThreadItem },
+    SaveItem { thread_id: String, item: ThreadItem },
+    DeleteThread(String),
+    DeleteItem { thread_id: String, item_id: String },
+    SaveAttachment(Attachment),
+    DeleteAttachment(String),
+}
+
+impl Op {
+    pub(crate) fn add_item(thread_id: &str, item: &ThreadItem) -> Self {
+        let (thread_id, item) = (thread_id.to_owned(), item.clone());
+        Op::AddItem { thread_id, item }
+    }
+
+    pub(crate) fn save_item(thread_id: &str, item: &ThreadItem) -> Self {
+        let (thread_id, item) = (thread_id.to_owned(), item.clone());
+        Op::SaveItem { thread_id, item }
+    }
+
+    pub(crate) fn delete_item(thread_id: &str, item_id: &str) -> Self {
+        let (thread_id, item_id) = (thread_id.to_owned(), item_id.to_owned());
+        Op::DeleteItem { thread_id, item_id }
+    }
+
+    /// The thread whose items or metadata this write changes.
+    pub(crate) fn thread_id(&self) -> Option<&str> {
+        match self {
+            Op::SaveThread(thread) => Some(&thread.id),
+            Op::AddItem { thread_id, .. }
+            | Op::SaveItem { thread_id, .. }
+            | Op::DeleteItem { thread_id, .. }
+            | Op::DeleteThread(thread_id) => Some(thread_id),
+            Op::SaveAttachment(_) | Op::DeleteAttachment(_) => None,
+        }
+    }
+}
+
+/// A write with the scope of the context that made it.
+#[derive(Debug, Clone)]
+pub(crate) struct Write {
+    pub(crate) owner: Option<String>,
+    pub(crate) op: Op,
+}
+
 impl Write {
     /// The write `op` by `owner`.
     pub(crate) fn new(owner: Option<&str>, op: Op) -> Self {
         let owner = owner.map(str::to_owned);
         Self { owner, op }
     }
+}
+
+/// A store that a staged unit of work (`staged`) applies its writes to at its commit,
+/// atomically: all of them, in order, or none.
+#[async_trait::async_trait]
+pub(crate) trait ApplyWrites: Backend + Clone {
+    /// The owner of a committed thread (`Some(owner)`), whatever the scope; `None` if there
+    /// is no such thread.
+    async fn thread_owner(&self, thread_id: &str) -> Result<Option<Option<String>>, StoreError>;
+
+    /// The owner of a committed attachment, as [`thread_owner`](Self::thread_owner).
+    async fn attachment_owner(
+        &self,
+        attachment_id: &str,
+    ) -> Result<Option<Option<String>>, StoreError>;
+
+    /// Applies `writes` in order, as one transaction.
+    async fn apply_writes(&self, writes: Vec<Write>) -> Result<(), StoreError>;
 }
 
 /// Implements [`Store`](super::Store) for a [`Backend`], for every context with a

@@ -5,8 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use super::backend::{Backend, PageQuery, StoreResult};
-use super::staged::{ApplyWrites, Op, Write};
+use super::backend::{ApplyWrites, Backend, Op, PageQuery, StoreResult, Write};
 use super::{StoreError, backend_store, page_of, thread_id};
 use crate::thread::{Attachment, Page, SortOrder, ThreadItem, ThreadMetadata, Timestamp};
 

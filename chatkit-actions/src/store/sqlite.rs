@@ -9,9 +9,8 @@ use rusqlite::types::ToSql;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::de::DeserializeOwned;
 
-use super::backend::{Backend, PageQuery, StoreResult};
+use super::backend::{ApplyWrites, Backend, Op, PageQuery, StoreResult, Write};
 use super::sql::{Rows, fetch_limit, known_version, parse, sort_key, to_json};
-use super::staged::{ApplyWrites, Op, Write};
 use super::{StoreError, backend_store, page_of, thread_id};
 use crate::thread::{Attachment, ForStore, Page, SortOrder, ThreadItem, ThreadMetadata};
 
@@ -480,6 +479,10 @@ fn apply(tx: &Connection, write: &Write) -> Result<(), Failure> {
 }
 
 /// The owner of the row of `id` in `table` (`threads` or `attachments`), if there is one.
+#[expect(
+    clippy::option_option,
+    reason = "no row, or a row of an owner or of none (the shared space), as `ApplyWrites` says"
+)]
 fn stored_owner(tx: &Connection, table: &str, id: &str) -> Result<Option<Option<String>>, Failure> {
     Ok(tx
         .prepare_cached(&format!("SELECT owner FROM {table} WHERE id = ?1"))?

@@ -14,75 +14,10 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use super::backend::{Backend, PageQuery, StoreResult};
+use super::backend::{ApplyWrites, Backend, Op, PageQuery, StoreResult, Write};
 use super::forward::RollbackOnFailure;
 use super::{MemoryStore, StoreError, StoreScope, StoreTransaction, backend_store};
 use crate::thread::{Attachment, Page, SortOrder, ThreadItem, ThreadMetadata};
-
-/// One staged write, as the unit received it.
-#[derive(Debug, Clone)]
-pub(crate) enum Op {
-    SaveThread(ThreadMetadata),
-    AddItem { thread_id: String, item: ThreadItem },
-    SaveItem { thread_id: String, item: ThreadItem },
-    DeleteThread(String),
-    DeleteItem { thread_id: String, item_id: String },
-    SaveAttachment(Attachment),
-    DeleteAttachment(String),
-}
-
-impl Op {
-    pub(crate) fn add_item(thread_id: &str, item: &ThreadItem) -> Self {
-        let (thread_id, item) = (thread_id.to_owned(), item.clone());
-        Op::AddItem { thread_id, item }
-    }
-
-    pub(crate) fn save_item(thread_id: &str, item: &ThreadItem) -> Self {
-        let (thread_id, item) = (thread_id.to_owned(), item.clone());
-        Op::SaveItem { thread_id, item }
-    }
-
-    pub(crate) fn delete_item(thread_id: &str, item_id: &str) -> Self {
-        let (thread_id, item_id) = (thread_id.to_owned(), item_id.to_owned());
-        Op::DeleteItem { thread_id, item_id }
-    }
-
-    /// The thread whose items or metadata this write changes.
-    fn thread_id(&self) -> Option<&str> {
-        match self {
-            Op::SaveThread(thread) => Some(&thread.id),
-            Op::AddItem { thread_id, .. }
-            | Op::SaveItem { thread_id, .. }
-            | Op::DeleteItem { thread_id, .. }
-            | Op::DeleteThread(thread_id) => Some(thread_id),
-            Op::SaveAttachment(_) | Op::DeleteAttachment(_) => None,
-        }
-    }
-}
-
-/// A staged write with the scope of the context that made it.
-#[derive(Debug, Clone)]
-pub(crate) struct Write {
-    pub(crate) owner: Option<String>,
-    pub(crate) op: Op,
-}
-
-/// A store that applies a unit's writes atomically: all of them, in order, or none.
-#[async_trait::async_trait]
-pub(crate) trait ApplyWrites: Backend + Clone {
-    /// The owner of a committed thread (`Some(owner)`), whatever the scope; `None` if there
-    /// is no such thread.
-    async fn thread_owner(&self, thread_id: &str) -> Result<Option<Option<String>>, StoreError>;
-
-    /// The owner of a committed attachment, as [`thread_owner`](Self::thread_owner).
-    async fn attachment_owner(
-        &self,
-        attachment_id: &str,
-    ) -> Result<Option<Option<String>>, StoreError>;
-
-    /// Applies `writes` in order, as one transaction.
-    async fn apply_writes(&self, writes: Vec<Write>) -> Result<(), StoreError>;
-}
 
 /// A staged unit of work over `base`, which rolls back at the commit once one of its
 /// operations failed in the backend.
