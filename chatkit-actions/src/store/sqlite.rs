@@ -117,6 +117,23 @@ impl SqliteStore {
         })
     }
 
+    /// The row of `id` in `table` (`threads` or `attachments`) if `owner` owns it; not found,
+    /// by `missing`, otherwise.
+    async fn load_owned<T: DeserializeOwned + Send + 'static>(
+        &self,
+        table: &'static str,
+        owner: Option<&str>,
+        id: &str,
+        missing: fn(&str) -> StoreError,
+    ) -> StoreResult<T> {
+        let (id, owner) = (id.to_owned(), owner.map(str::to_owned));
+        self.call(move |connection| {
+            let sql = format!("SELECT data FROM {table} WHERE id = ?1 AND owner IS ?2");
+            load_one(connection, &sql, params![id, owner], || missing(&id))
+        })
+        .await
+    }
+
     /// Runs `operation` on the connection, on the blocking pool.
     async fn call<T: Send + 'static>(
         &self,
@@ -296,14 +313,8 @@ const THREADS: Rows = Rows {
 #[async_trait::async_trait]
 impl Backend for SqliteStore {
     async fn thread(&self, owner: Option<&str>, id: &str) -> StoreResult<ThreadMetadata> {
-        let (id, owner) = (id.to_owned(), owner.map(str::to_owned));
-        self.call(move |connection| {
-            let sql = "SELECT data FROM threads WHERE id = ?1 AND owner IS ?2";
-            load_one(connection, sql, params![id, owner], || {
-                StoreError::thread_not_found(&id)
-            })
-        })
-        .await
+        let missing = StoreError::thread_not_found;
+        self.load_owned("threads", owner, id, missing).await
     }
 
     async fn items(&self, thread: &str, query: PageQuery<'_>) -> StoreResult<Page<ThreadItem>> {
@@ -350,14 +361,8 @@ impl Backend for SqliteStore {
     }
 
     async fn attachment(&self, owner: Option<&str>, id: &str) -> StoreResult<Attachment> {
-        let (id, owner) = (id.to_owned(), owner.map(str::to_owned));
-        self.call(move |connection| {
-            let sql = "SELECT data FROM attachments WHERE id = ?1 AND owner IS ?2";
-            load_one(connection, sql, params![id, owner], || {
-                StoreError::attachment_not_found(&id)
-            })
-        })
-        .await
+        let missing = StoreError::attachment_not_found;
+        self.load_owned("attachments", owner, id, missing).await
     }
 
     /// One write, as its own transaction.

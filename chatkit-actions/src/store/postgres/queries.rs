@@ -91,6 +91,21 @@ impl<G: Deref<Target = ClientWrapper>> Connection<G> {
         self.execute(&sql, &params).await
     }
 
+    /// The row of `id` in `table` (threads or attachments) if `owner` owns it; not found, by
+    /// `missing`, otherwise.
+    async fn load_owned<T: DeserializeOwned>(
+        &self,
+        table: &str,
+        owner: Option<&str>,
+        id: &str,
+        missing: fn(&str) -> StoreError,
+    ) -> StoreResult<T> {
+        let sql =
+            format!("SELECT data FROM {table} WHERE id = $1 AND owner IS NOT DISTINCT FROM $2");
+        let rows = self.query(&sql, &[&id, &owner]).await?;
+        datas(&rows)?.pop().ok_or_else(|| missing(id))
+    }
+
     /// Whether the thread exists and belongs to `owner`.
     async fn visible(&self, thread_id: &str, owner: Option<&str>) -> Result<bool, StoreError> {
         let rows = self
@@ -113,15 +128,8 @@ fn datas<T: DeserializeOwned>(rows: &[Row]) -> Result<Vec<T>, StoreError> {
 #[async_trait::async_trait]
 impl<G: Deref<Target = ClientWrapper> + Send + Sync + 'static> Backend for Connection<G> {
     async fn thread(&self, owner: Option<&str>, id: &str) -> StoreResult<ThreadMetadata> {
-        let rows = self
-            .query(
-                "SELECT data FROM chatkit_threads WHERE id = $1 AND owner IS NOT DISTINCT FROM $2",
-                &[&id, &owner],
-            )
-            .await?;
-        datas(&rows)?
-            .pop()
-            .ok_or_else(|| StoreError::thread_not_found(id))
+        let missing = StoreError::thread_not_found;
+        self.load_owned("chatkit_threads", owner, id, missing).await
     }
 
     async fn items(&self, thread: &str, query: PageQuery<'_>) -> StoreResult<Page<ThreadItem>> {
@@ -177,14 +185,9 @@ impl<G: Deref<Target = ClientWrapper> + Send + Sync + 'static> Backend for Conne
     }
 
     async fn attachment(&self, owner: Option<&str>, id: &str) -> StoreResult<Attachment> {
-        let rows = self.query(
-            "SELECT data FROM chatkit_attachments WHERE id = $1 AND owner IS NOT DISTINCT FROM $2",
-            &[&id, &owner],
-        )
-        .await?;
-        datas(&rows)?
-            .pop()
-            .ok_or_else(|| StoreError::attachment_not_found(id))
+        let missing = StoreError::attachment_not_found;
+        self.load_owned("chatkit_attachments", owner, id, missing)
+            .await
     }
 
     async fn write(&self, write: Write) -> StoreResult<()> {
