@@ -1,5 +1,6 @@
-//! [`PostgresStore`]: a [`Store`] in a PostgreSQL database (feature `postgres`), for several
-//! server processes (replicas behind a load balancer) sharing one database.
+//! [`PostgresStore`]: a [`Store`](crate::store::Store) in a PostgreSQL database (feature
+//! `postgres`), for several server processes (replicas behind a load balancer) sharing one
+//! database.
 //!
 //! The driver is `tokio-postgres` with a `deadpool-postgres` pool: no TLS (put the database
 //! on a private network, or behind a TLS-terminating proxy), no macros, a small build.
@@ -15,9 +16,9 @@
 //!
 //! # Units of work across replicas
 //!
-//! [`Store::begin`] takes a pooled connection, opens a transaction and takes
-//! `pg_advisory_xact_lock` on a 64-bit hash of the schema and the thread id: the units of
-//! work of one thread run one at a time across every process sharing the database, each
+//! [`Store::begin`](crate::store::Store::begin) takes a pooled connection, opens a transaction
+//! and takes `pg_advisory_xact_lock` on a 64-bit hash of the schema and the thread id: the
+//! units of work of one thread run one at a time across every process sharing the database, each
 //! seeing what the previous one committed. The lock is released when the unit commits or
 //! rolls back, and by the server when the connection drops (a replica killed mid-action
 //! leaves nothing of that action). Two threads whose hashes collide merely wait for each
@@ -51,19 +52,20 @@ use queries::Connection;
 /// How many connections the pool of [`PostgresStore::connect`] keeps at most.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 16;
 
-/// A [`Store`] in a PostgreSQL database, through a pool of connections.
+/// A [`Store`](crate::store::Store) in a PostgreSQL database, through a pool of connections.
 ///
 /// Open it with [`connect`](Self::connect) (a URL such as
 /// `postgres://user:password@host:5432/db`, or key-value settings) or
 /// [`connect_with`](Self::connect_with) (a [`tokio_postgres::Config`]); both bring the schema
 /// up to date. Threads, items and attachments are stored as JSON text (attachment `metadata`
-/// included, see [`ForStore`]) beside the columns that order and scope them. Clones share the
-/// pool.
+/// included, see [`ForStore`](crate::thread::ForStore)) beside the columns that order and
+/// scope them. Clones share the pool.
 ///
 /// Every write outside a unit of work is one statement, hence atomic. A unit of work
-/// ([`Store::begin`]) is a transaction holding the thread's advisory lock (see the
-/// [module docs](self)). The isolation, ordering and error rules are those of the
-/// [store docs](super), as for the other stores, with `created_at` ordered to the microsecond.
+/// ([`Store::begin`](crate::store::Store::begin)) is a transaction holding the thread's
+/// advisory lock (see the [module docs](self)). The isolation, ordering and error rules are
+/// those of the [store docs](super), as for the other stores, with `created_at` ordered to the
+/// microsecond.
 ///
 /// ```no_run
 /// use chatkit_actions::store::{PostgresStore, Store};
