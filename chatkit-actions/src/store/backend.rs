@@ -153,7 +153,8 @@ macro_rules! backend_store {
                 thread_id: &str, after: Option<&str>, limit: usize,
                 order: $crate::thread::SortOrder,
             ) -> $crate::thread::Page<$crate::thread::ThreadItem>
-                = |backend, owner| backend.items(thread_id, PageQuery { owner, after, limit, order });
+                = |backend, owner| backend
+                    .items(thread_id, PageQuery { owner, after, limit, order });
             load_threads(limit: usize, after: Option<&str>, order: $crate::thread::SortOrder)
                 -> $crate::thread::Page<$crate::thread::ThreadMetadata>
                 = |backend, owner| backend.threads(PageQuery { owner, after, limit, order });
@@ -164,15 +165,19 @@ macro_rules! backend_store {
             load_item(thread_id: &str, item_id: &str) -> $crate::thread::ThreadItem
                 = |backend, owner| backend.item(owner, thread_id, item_id);
             delete_thread(thread_id: &str) -> ()
-                = |backend, owner| backend.write(Write::new(owner, Op::DeleteThread(thread_id.to_owned())));
+                = |backend, owner| backend
+                    .write(Write::new(owner, Op::DeleteThread(thread_id.to_owned())));
             delete_thread_item(thread_id: &str, item_id: &str) -> ()
-                = |backend, owner| backend.write(Write::new(owner, Op::delete_item(thread_id, item_id)));
+                = |backend, owner| backend
+                    .write(Write::new(owner, Op::delete_item(thread_id, item_id)));
             save_attachment(attachment: &$crate::thread::Attachment) -> ()
-                = |backend, owner| backend.write(Write::new(owner, Op::SaveAttachment(attachment.clone())));
+                = |backend, owner| backend
+                    .write(Write::new(owner, Op::SaveAttachment(attachment.clone())));
             load_attachment(attachment_id: &str) -> $crate::thread::Attachment
                 = |backend, owner| backend.attachment(owner, attachment_id);
             delete_attachment(attachment_id: &str) -> ()
-                = |backend, owner| backend.write(Write::new(owner, Op::DeleteAttachment(attachment_id.to_owned())));
+                = |backend, owner| backend
+                    .write(Write::new(owner, Op::DeleteAttachment(attachment_id.to_owned())));
         }
     };
     (
