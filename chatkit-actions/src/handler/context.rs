@@ -18,7 +18,7 @@ use super::{SharedResponder, SharedStore};
 use crate::store::{Store, StoreItemType};
 use crate::thread::{
     AssistantMessageItem, ErrorEvent, HiddenContextItem, SdkHiddenContextItem, ThreadItem,
-    ThreadItemUpdate, ThreadMetadata, ThreadStreamEvent, UserMessageItem, WidgetItem,
+    ThreadMetadata, ThreadStreamEvent, UserMessageItem, WidgetItem,
 };
 use crate::widget::WidgetRoot;
 
@@ -145,7 +145,7 @@ impl<C: Send + Sync + 'static> ActionContext<C> {
             }
             ThreadStreamEvent::ItemUpdated { item_id, update } => {
                 if let Some(pending) = self.pending.iter_mut().find(|p| p.id() == item_id) {
-                    apply_update(pending, update);
+                    pending.apply_update(update);
                 }
             }
             ThreadStreamEvent::ItemDone { item } => {
@@ -196,7 +196,7 @@ impl<C: Send + Sync + 'static> ActionContext<C> {
             .save_thread(&self.thread, &self.request)
             .await
             .map_err(HandlerError::store)?;
-        let response = crate::thread::Thread::from(self.thread.clone()).into_response();
+        let response = crate::thread::Thread::from(self.thread.clone()).redacted();
         self.forward(ThreadStreamEvent::ThreadUpdated { thread: response })
             .await
     }
@@ -289,7 +289,7 @@ impl<C: Send + Sync + 'static> ActionContext<C> {
     ///
     /// The first state is sent as `thread.item.added` (an id from
     /// [`new_item_id`](Self::new_item_id)`(Message)`, so `msg_…`); each later state as one
-    /// `thread.item.updated` per update [`diff_widget`](crate::widget::diff_widget) finds
+    /// `thread.item.updated` per update [`diff_widget`](crate::thread::diff_widget) finds
     /// against the state before it (text deltas while a `Text`/`Markdown` with an `id` grows,
     /// `widget.root.updated` otherwise); the end of the stream as `thread.item.done` with the
     /// same id and `created_at` and the last state, which is when the item is saved. A
@@ -313,7 +313,7 @@ impl<C: Send + Sync + 'static> ActionContext<C> {
     /// # Errors
     ///
     /// As [`ActionContext::emit`]. A stream that ends before its first state sends nothing and
-    /// fails (the SDK fails there too). A [`WidgetDiffError`](crate::widget::WidgetDiffError)
+    /// fails (the SDK fails there too). A [`WidgetDiffError`](crate::thread::WidgetDiffError)
     /// becomes [`HandlerError::internal`] with the SDK's message, which the SDK's rules make
     /// unreachable; the item then stays unsaved, as in the SDK.
     pub async fn stream_widget<W: Into<WidgetRoot>>(
@@ -332,7 +332,7 @@ impl<C: Send + Sync + 'static> ActionContext<C> {
             .await?;
         while let Some(next) = widgets.next().await {
             let next = next.into();
-            for update in crate::widget::diff_widget(&item.widget, &next)? {
+            for update in crate::thread::diff_widget(&item.widget, &next)? {
                 self.emit(ThreadStreamEvent::item_updated(item.id.clone(), update))
                     .await?;
             }
@@ -344,7 +344,7 @@ impl<C: Send + Sync + 'static> ActionContext<C> {
     }
 
     /// Updates the widget the action came from to `widget`, animating the change: the
-    /// client gets the [`diff_widget`](crate::widget::diff_widget) updates between the two
+    /// client gets the [`diff_widget`](crate::thread::diff_widget) updates between the two
     /// (`thread.item.updated` events, so text that grows in a `Text`/`Markdown` with an `id`
     /// streams in), and the store gets the new widget.
     ///
@@ -382,9 +382,9 @@ impl<C: Send + Sync + 'static> ActionContext<C> {
         if sender.widget == widget {
             return Ok(());
         }
-        let updates = crate::widget::diff_widget(&sender.widget, &widget)
+        let updates = crate::thread::diff_widget(&sender.widget, &widget)
             .ok()
-            .filter(|updates| crate::widget::updates_reach(&sender.widget, updates, &widget));
+            .filter(|updates| crate::thread::updates_reach(&sender.widget, updates, &widget));
         sender.widget = widget;
         let item = ThreadItem::Widget(sender.clone());
         let Some(updates) = updates else {
@@ -511,72 +511,6 @@ impl<C: Send + Sync + 'static> ActionContext<C> {
             tracing::error!(thread = %thread_id, %error, "saving the thread failed");
         }
         tracing::info!(thread = %thread_id, "stream cancelled by the client");
-    }
-}
-
-/// Applies an update to a pending item, as the SDK tracks them for cancellation.
-fn apply_update(item: &mut ThreadItem, update: &ThreadItemUpdate) {
-    match (item, update) {
-        (
-            ThreadItem::AssistantMessage(message),
-            ThreadItemUpdate::ContentPartTextDelta {
-                content_index,
-                delta,
-            },
-        ) => {
-            pad(&mut message.content, *content_index);
-            if let Some(part) = message.content.get_mut(*content_index) {
-                part.text.push_str(delta);
-            }
-        }
-        (
-            ThreadItem::AssistantMessage(message),
-            ThreadItemUpdate::ContentPartAdded {
-                content_index,
-                content,
-            }
-            | ThreadItemUpdate::ContentPartDone {
-                content_index,
-                content,
-            },
-        ) => {
-            pad(&mut message.content, *content_index);
-            if let Some(part) = message.content.get_mut(*content_index) {
-                *part = content.clone();
-            }
-        }
-        (
-            ThreadItem::AssistantMessage(message),
-            ThreadItemUpdate::ContentPartAnnotationAdded {
-                content_index,
-                annotation_index,
-                annotation,
-            },
-        ) => {
-            pad(&mut message.content, *content_index);
-            if let Some(part) = message.content.get_mut(*content_index) {
-                let at = (*annotation_index).min(part.annotations.len());
-                part.annotations.insert(at, annotation.clone());
-            }
-        }
-        (ThreadItem::Workflow(workflow), ThreadItemUpdate::WorkflowTaskAdded { task, .. }) => {
-            workflow.workflow.tasks.push(task.clone());
-        }
-        (
-            ThreadItem::Workflow(workflow),
-            ThreadItemUpdate::WorkflowTaskUpdated { task_index, task },
-        ) => {
-            if let Some(slot) = workflow.workflow.tasks.get_mut(*task_index) {
-                *slot = task.clone();
-            }
-        }
-        _ => {}
-    }
-}
-
-fn pad(content: &mut Vec<crate::thread::AssistantMessageContent>, index: usize) {
-    while content.len() <= index {
-        content.push(crate::thread::AssistantMessageContent::new(""));
     }
 }
 

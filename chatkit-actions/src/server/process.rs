@@ -118,7 +118,7 @@ impl<H: ActionHandler> ChatKitServer<H> {
                 save_attachments(&unit.store(), &message, &context).await?;
                 Ok(self.stream_pipeline(unit, thread, None, context, move |inner, cx| {
                     Box::pin(async move {
-                        let created = Thread::from(cx.thread().clone()).into_response();
+                        let created = Thread::from(cx.thread().clone()).redacted();
                         cx.forward(ThreadStreamEvent::ThreadCreated { thread: created }).await?;
                         cx.emit(ThreadStreamEvent::ItemDone { item: ThreadItem::UserMessage(message.clone()) })
                             .await?;
@@ -221,14 +221,14 @@ impl<H: ActionHandler> ChatKitServer<H> {
                 let items = store
                     .load_thread_items(&thread.id, None, DEFAULT_PAGE_SIZE, SortOrder::Asc, &context)
                     .await?;
-                json(&thread.with_items(items).into_response())
+                json(&thread.with_items(items).redacted())
             }
             ChatKitRequest::ThreadsList { params, .. } => {
                 let page = store
                     .load_threads(params.page_size(), params.after.as_deref(), params.order, &context)
                     .await?;
                 let threads = Page {
-                    data: page.data.into_iter().map(|t| Thread::from(t).into_response()).collect(),
+                    data: page.data.into_iter().map(|t| Thread::from(t).redacted()).collect(),
                     has_more: page.has_more,
                     after: page.after,
                 };
@@ -240,7 +240,7 @@ impl<H: ActionHandler> ChatKitServer<H> {
                 thread.title = Some(params.title);
                 unit.store().save_thread(&thread, &context).await?;
                 unit.end(true).await?;
-                json(&Thread::from(thread).into_response())
+                json(&Thread::from(thread).redacted())
             }
             ChatKitRequest::ThreadsDelete { params, .. } => {
                 let unit = self.begin(&params.thread_id, &context).await?;
