@@ -4,12 +4,12 @@
 use futures_util::stream;
 use serde_json::{Value, json};
 
-use crate::handler::ActionContext;
-use crate::handler::HandlerResult;
-use crate::server::{ChatKitServer, Processed};
+use crate::ActionConfig;
+use crate::handler::{ActionContext, HandlerResult, SyncActionContext, SyncResult};
+use crate::server::{ChatKitServer, ProcessError, Processed};
 use crate::store::MemoryStore;
 use crate::thread::{SortOrder, ThreadItem, ThreadItemUpdate, ThreadStreamEvent, WidgetItem};
-use crate::widget::{Card, Text, WidgetRoot};
+use crate::widget::{Card, Form, Input, Text, WidgetRoot};
 use crate::{Action, action_handler};
 
 /// The tests send these directly, not from a widget that offered them: they are
@@ -25,6 +25,27 @@ enum WidgetAction {
     /// Shows a static widget.
     #[action(client_payload)]
     Show(WidgetRoot),
+    /// Replaces the sender with this widget.
+    #[action(client_payload)]
+    Replace(WidgetRoot),
+    /// Emits a widget item with this widget by hand.
+    #[action(client_payload)]
+    Emit(WidgetRoot),
+    /// Streams these states.
+    #[action(client_payload)]
+    StreamRoots(Vec<WidgetRoot>),
+    /// Answers with the sender replaced by this widget.
+    #[action(client_payload, streaming = false)]
+    SyncReplace(WidgetRoot),
+    /// Answers with a new widget item.
+    #[action(client_payload, streaming = false)]
+    SyncAdd(WidgetRoot),
+    /// Answers with a widget item it built itself, unsaved.
+    #[action(client_payload, streaming = false)]
+    SyncReturn(WidgetRoot),
+    /// Leaves a note for the model and renames the thread, answering nothing.
+    #[action(client_payload, streaming = false)]
+    SyncNote(String),
 }
 
 struct App;
@@ -48,6 +69,42 @@ impl App {
 
     async fn show(&self, widget: WidgetRoot, cx: &mut ActionContext<()>) -> HandlerResult {
         cx.add_widget(widget).await.map(drop)
+    }
+
+    async fn replace(&self, widget: WidgetRoot, cx: &mut ActionContext<()>) -> HandlerResult {
+        cx.replace_sender(widget).await
+    }
+
+    async fn emit(&self, widget: WidgetRoot, cx: &mut ActionContext<()>) -> HandlerResult {
+        let item = WidgetItem::new("wid_emitted", cx.thread().id.clone(), widget);
+        cx.emit(ThreadStreamEvent::item_done(item)).await
+    }
+
+    async fn stream_roots(
+        &self,
+        widgets: Vec<WidgetRoot>,
+        cx: &mut ActionContext<()>,
+    ) -> HandlerResult {
+        cx.stream_widget(stream::iter(widgets)).await.map(drop)
+    }
+
+    async fn sync_replace(&self, widget: WidgetRoot, cx: &mut SyncActionContext<()>) -> SyncResult {
+        cx.replace_sender(widget).await.map(Some)
+    }
+
+    async fn sync_add(&self, widget: WidgetRoot, cx: &mut SyncActionContext<()>) -> SyncResult {
+        Ok(Some(cx.add_widget(widget).await?.into()))
+    }
+
+    async fn sync_return(&self, widget: WidgetRoot, cx: &mut SyncActionContext<()>) -> SyncResult {
+        let item = WidgetItem::new("wid_returned", cx.thread().id.clone(), widget);
+        Ok(Some(item.into()))
+    }
+
+    async fn sync_note(&self, note: String, cx: &mut SyncActionContext<()>) -> SyncResult {
+        cx.add_hidden_context(note.clone()).await?;
+        cx.thread_mut().title = Some(note);
+        Ok(None)
     }
 }
 
@@ -101,6 +158,27 @@ impl Harness {
             Some("stream_options")
         );
         events.into_iter().skip(1).collect()
+    }
+
+    async fn sync(&self, action: Value, item_id: Option<&str>) -> Result<Value, ProcessError> {
+        let mut params = json!({"thread_id": self.thread_id, "action": action});
+        if let Some(item_id) = item_id {
+            params["item_id"] = json!(item_id);
+        }
+        let body = json!({"type": "threads.sync_custom_action", "params": params});
+        match self.server.process(body.to_string().as_bytes(), ()).await? {
+            Processed::Json(json) => Ok(serde_json::from_slice(&json).unwrap()),
+            Processed::Stream(_) => panic!("expected a JSON answer"),
+        }
+    }
+
+    async fn items(&self) -> Vec<ThreadItem> {
+        self.server
+            .store()
+            .load_thread_items(&self.thread_id, None, 100, SortOrder::Asc, &())
+            .await
+            .unwrap()
+            .data
     }
 
     async fn widgets(&self) -> Vec<WidgetItem> {
@@ -367,4 +445,141 @@ async fn update_sender_without_a_sender_fails() {
         error.message.as_deref(),
         Some("this action did not come from a widget, so there is no widget to update")
     );
+}
+
+/// A form whose field `title` collides with the `title` its submit action's payload already
+/// has: [`WidgetRoot::check`] reports it.
+fn colliding() -> WidgetRoot {
+    root(
+        Card::new().child(
+            Form::new()
+                .on_submit_action(ActionConfig::new("todo.save").payload(json!({"title": "old"})))
+                .child(Input::new("title")),
+        ),
+    )
+}
+
+/// The one error event of a refused widget (tests run as debug builds, which refuse).
+fn assert_refused(events: &[ThreadStreamEvent]) {
+    let [ThreadStreamEvent::Error(error)] = events else {
+        panic!("expected one error event, got {events:?}");
+    };
+    assert_eq!(error.code.as_str(), "stream.error");
+}
+
+#[tokio::test]
+async fn a_colliding_widget_is_refused_on_every_streamed_path() {
+    let harness = Harness::new().await;
+    let sender = harness.sender(status("Saving", "status")).await;
+    for (kind, item_id) in [
+        ("show", None),
+        ("emit", None),
+        ("replace", Some(sender.as_str())),
+        ("update", Some(sender.as_str())),
+    ] {
+        let events = harness
+            .action(json!({"type": kind, "payload": colliding()}), item_id)
+            .await;
+        assert_refused(&events);
+    }
+    let events = harness
+        .action(
+            json!({"type": "stream_roots", "payload": [colliding()]}),
+            None,
+        )
+        .await;
+    assert_refused(&events);
+    // A later state is checked too: the first was sent, the stream stops at the second.
+    let events = harness
+        .action(
+            json!({"type": "stream_roots", "payload": [root(status("a", "t")), colliding()]}),
+            None,
+        )
+        .await;
+    assert_eq!(types(&events), ["thread.item.added", "error"]);
+    // Nothing was saved: the sender is as it was, and no other widget exists.
+    let stored = harness.widgets().await;
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert_eq!(stored[0].widget, root(status("Saving", "status")));
+}
+
+#[tokio::test]
+async fn a_colliding_widget_is_refused_as_a_sync_answer() {
+    let harness = Harness::new().await;
+    let sender = harness.sender(status("Saving", "status")).await;
+    for (kind, item_id) in [
+        ("sync_replace", Some(sender.as_str())),
+        ("sync_add", None),
+        ("sync_return", None),
+    ] {
+        let error = harness
+            .sync(json!({"type": kind, "payload": colliding()}), item_id)
+            .await
+            .unwrap_err();
+        assert_eq!(error.status(), 500, "{kind}: {error}");
+        assert!(
+            error.to_string().contains("fails the widget check"),
+            "{kind}: {error}"
+        );
+    }
+    let stored = harness.widgets().await;
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert_eq!(stored[0].widget, root(status("Saving", "status")));
+}
+
+#[tokio::test]
+async fn sync_helpers_save_a_note_a_widget_and_the_thread() {
+    let harness = Harness::new().await;
+    let answer = harness
+        .sync(json!({"type": "sync_note", "payload": "renamed"}), None)
+        .await
+        .unwrap();
+    assert_eq!(answer, json!({}));
+    let notes: Vec<ThreadItem> = harness
+        .items()
+        .await
+        .into_iter()
+        .filter(ThreadItem::is_hidden)
+        .collect();
+    let [ThreadItem::HiddenContext(note)] = notes.as_slice() else {
+        panic!("expected one note, got {notes:?}");
+    };
+    assert_eq!(note.content, json!("renamed"));
+    let thread = harness
+        .server
+        .store()
+        .load_thread(&harness.thread_id, &())
+        .await
+        .unwrap();
+    assert_eq!(thread.title.as_deref(), Some("renamed"));
+
+    let widget = root(status("Added", "status"));
+    let answer = harness
+        .sync(json!({"type": "sync_add", "payload": widget}), None)
+        .await
+        .unwrap();
+    let stored = harness.widgets().await;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].widget, widget);
+    assert_eq!(answer["updated_item"]["id"], json!(stored[0].id));
+}
+
+#[tokio::test]
+async fn configuring_a_clone_leaves_the_original_as_it_was() {
+    let harness = Harness::new().await;
+    let quiet = harness.server.clone().allow_cancel(false);
+    assert!(harness.server.allows_cancel());
+    assert!(!quiet.allows_cancel());
+    let options = |events: &[ThreadStreamEvent]| match events.first() {
+        Some(ThreadStreamEvent::StreamOptions { stream_options }) => stream_options.allow_cancel,
+        other => panic!("expected stream_options, got {other:?}"),
+    };
+    let body = json!({"type": "threads.custom_action", "params": {
+        "thread_id": harness.thread_id,
+        "action": {"type": "show", "payload": root(status("Hi", "text"))},
+    }});
+    // Both serve the same store: the clone sees the thread the original created.
+    assert!(!options(&run(&quiet, &body).await));
+    assert!(options(&run(&harness.server, &body).await));
+    assert_eq!(harness.widgets().await.len(), 2);
 }
