@@ -47,7 +47,7 @@ impl<C: Send + Sync + 'static> Guards<C> {
     /// [`ProcessError::RateLimited`] with the time to wait, when over the budget.
     pub(crate) fn check_rate_limit(
         &self,
-        request: &AuthRequest<'_>,
+        request: AuthRequest<'_>,
         context: &C,
         peer: Option<IpAddr>,
     ) -> Result<(), ProcessError> {

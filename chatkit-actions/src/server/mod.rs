@@ -387,7 +387,7 @@ impl<H: ActionHandler> ChatKitServer<H> {
         let guards = &self.inner.guards;
         guards.limits.check_request(request)?;
         let request = AuthRequest::new(request);
-        guards.check_rate_limit(&request, context, peer)?;
+        guards.check_rate_limit(request, context, peer)?;
         guards.check_authorization(&request, context).await
     }
 

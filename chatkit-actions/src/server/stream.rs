@@ -1,5 +1,5 @@
 //! What [`ChatKitServer::process`](super::ChatKitServer::process) answers: [`Processed`], a JSON
-//! body or an [`EventStream`] (with its SSE framing, [`SseFrames`]), and [`respond`], which
+//! body or an [`EventStream`] (with its SSE framing, [`SseFrames`]), and [`stream_response`], which
 //! runs a response pipeline as the stream of its events is read.
 
 use std::fmt;
@@ -22,7 +22,7 @@ use crate::thread::{ThreadMetadata, ThreadStreamEvent, WidgetItem};
 /// How many events may wait for a slow client before the handler waits too.
 const EVENT_BUFFER: usize = 64;
 
-/// The result of [`ChatKitServer::process`]: a stream of events for streaming requests, a
+/// The result of [`ChatKitServer::process`](super::ChatKitServer::process): a stream of events for streaming requests, a
 /// JSON body for the others.
 pub enum Processed {
     /// Serve as `text/event-stream`.
