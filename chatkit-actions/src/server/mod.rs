@@ -66,6 +66,12 @@
 //! the stream ends with an error event, and the lock is released. See the
 //! [store docs](crate::store#units-of-work-serialization-and-atomicity) for the rule.
 
+// `ChatKitServer` (this file) is the public face: construction, configuration, and `process`,
+// which runs the gates (`guard`, `limits`, `rate`, `authorize`) and hands the request to
+// `route`, one arm per request type. A streamed request's steps run over the response
+// pipeline (`crate::handler::pipeline`, wrapped by `ActionContext`) through
+// `stream::stream_response`, in the request's unit of work (`unit`, `locks`). An action passes
+// `untrusted` (provenance, form constraints, validation) before its handler.
 mod authorize;
 mod error;
 mod guard;

@@ -29,7 +29,7 @@ use crate::thread::{
 };
 
 impl<H: ActionHandler> Inner<H> {
-    /// Runs an admitted request: the Python SDK's steps for its type.
+    /// Runs a request that passed the gates: the Python SDK's steps for its type.
     #[expect(
         clippy::too_many_lines,
         reason = "one arm per request type, each the SDK's steps in order"
