@@ -259,31 +259,24 @@ impl<H: ActionHandler> Inner<H> {
             .store()
             .load_thread(&params.thread_id, &context)
             .await?;
-        let sender = match params.item_id.as_deref().filter(|id| !id.is_empty()) {
-            None => None,
-            Some(item_id) => match unit
-                .store()
-                .load_item(&thread.id, item_id, &context)
-                .await?
-            {
-                ThreadItem::Widget(widget) => Some(widget),
-                other => {
-                    // The SDK's answer: one error event, not even `stream_options` before it.
-                    tracing::warn!(
-                        item = other.id(),
-                        kind = other.item_type(),
-                        "custom action names an item that is not a widget"
-                    );
-                    let (events, receiver) = mpsc::channel(1);
-                    let _ = events
-                        .send(ThreadStreamEvent::Error(
-                            crate::thread::ErrorEvent::stream_error().allow_retry(false),
-                        ))
-                        .await;
-                    drop(unit);
-                    return Ok(Processed::Stream(EventStream::from_receiver(receiver)));
-                }
-            },
+        let sender = match load_sender(&unit, &thread, &params, &context).await? {
+            Ok(sender) => sender,
+            Err(other) => {
+                // The SDK's answer: one error event, not even `stream_options` before it.
+                tracing::warn!(
+                    item = other.id(),
+                    kind = other.item_type(),
+                    "custom action names an item that is not a widget"
+                );
+                let (events, receiver) = mpsc::channel(1);
+                let _ = events
+                    .send(ThreadStreamEvent::Error(
+                        crate::thread::ErrorEvent::stream_error().allow_retry(false),
+                    ))
+                    .await;
+                drop(unit);
+                return Ok(Processed::Stream(EventStream::from_receiver(receiver)));
+            }
         };
         let raw = params.action;
         let item_id = params.item_id.unwrap_or_default();
@@ -315,22 +308,15 @@ impl<H: ActionHandler> Inner<H> {
             .store()
             .load_thread(&params.thread_id, &context)
             .await?;
-        let sender = match params.item_id.as_deref().filter(|id| !id.is_empty()) {
-            None => None,
-            Some(item_id) => match unit
-                .store()
-                .load_item(&thread.id, item_id, &context)
-                .await?
-            {
-                ThreadItem::Widget(widget) => Some(widget),
-                other => {
-                    return Err(ProcessError::Conflict(format!(
-                        "item `{}` is a {} item, not a widget",
-                        other.id(),
-                        other.item_type()
-                    )));
-                }
-            },
+        let sender = match load_sender(&unit, &thread, &params, &context).await? {
+            Ok(sender) => sender,
+            Err(other) => {
+                return Err(ProcessError::Conflict(format!(
+                    "item `{}` is a {} item, not a widget",
+                    other.id(),
+                    other.item_type()
+                )));
+            }
         };
         let action_type = params.action.action_type.clone();
         let action = H::Action::from_raw(params.action.clone()).map_err(|error| {
@@ -368,6 +354,23 @@ impl<H: ActionHandler> Inner<H> {
                 None => Err(ProcessError::Handler(error.to_string())),
             },
         }
+    }
+}
+
+/// The widget item an action names (`item_id`, when set and not empty): `Ok(None)` without
+/// one, `Err` with the item when it is not a widget.
+async fn load_sender<C: Send + Sync + 'static>(
+    unit: &Unit<C>,
+    thread: &ThreadMetadata,
+    params: &ThreadCustomActionParams,
+    context: &C,
+) -> Result<Result<Option<WidgetItem>, ThreadItem>, ProcessError> {
+    let Some(item_id) = params.item_id.as_deref().filter(|id| !id.is_empty()) else {
+        return Ok(Ok(None));
+    };
+    match unit.store().load_item(&thread.id, item_id, context).await? {
+        ThreadItem::Widget(widget) => Ok(Ok(Some(widget))),
+        other => Ok(Err(other)),
     }
 }
 
