@@ -9,7 +9,7 @@ use super::style::{
     SpacingValue, Theme, WidgetStatus, Wrap, tokens,
 };
 use super::{DynamicComponent, WidgetComponent};
-use crate::config::ActionConfig;
+use crate::config::{ActionConfig, IntoActionConfig};
 
 tokens! {
     /// The size of a [`Card`].
@@ -29,10 +29,10 @@ pub struct CardAction {
 impl CardAction {
     /// A footer button; the action may be an [`ActionConfig`] or any typed action.
     #[must_use]
-    pub fn new(label: impl Into<String>, action: impl Into<ActionConfig>) -> Self {
+    pub fn new(label: impl Into<String>, action: impl IntoActionConfig) -> Self {
         CardAction {
             label: label.into(),
-            action: action.into(),
+            action: action.into_action_config(),
         }
     }
 }
@@ -145,14 +145,14 @@ impl Card {
     children_methods!(vec children, child: WidgetComponent);
     /// Sets the footer's confirm button: its label and the action it triggers.
     #[must_use]
-    pub fn confirm(mut self, label: impl Into<String>, action: impl Into<ActionConfig>) -> Self {
+    pub fn confirm(mut self, label: impl Into<String>, action: impl IntoActionConfig) -> Self {
         self.confirm = Some(CardAction::new(label, action));
         self
     }
 
     /// Sets the footer's cancel button: its label and the action it triggers.
     #[must_use]
-    pub fn cancel(mut self, label: impl Into<String>, action: impl Into<ActionConfig>) -> Self {
+    pub fn cancel(mut self, label: impl Into<String>, action: impl IntoActionConfig) -> Self {
         self.cancel = Some(CardAction::new(label, action));
         self
     }

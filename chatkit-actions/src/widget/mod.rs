@@ -25,8 +25,11 @@
 //! ```
 //!
 //! Every action slot (`on_click_action`, `on_submit_action`, `on_change_action`, Card
-//! `confirm`/`cancel`) takes `impl Into<ActionConfig>`, so a typed action
-//! (`#[derive(Action)]`) can be passed directly.
+//! `confirm`/`cancel`) takes [`impl IntoActionConfig`](crate::IntoActionConfig), so a typed
+//! action (`#[derive(Action)]`) can be passed directly. The setters never fail: a typed payload
+//! that cannot be serialized is kept in the slot's config and reported by
+//! [`WidgetRoot::check`] and by serializing the widget (see
+//! [`ActionConfig`](crate::ActionConfig#a-payload-that-cannot-be-serialized)).
 //!
 //! # Wire format
 //!
@@ -91,8 +94,8 @@ macro_rules! action_setter {
             "typed action (`#[derive(Action)]`)."
         )]
         #[must_use]
-        pub fn $field(mut self, action: impl Into<crate::config::ActionConfig>) -> Self {
-            self.$field = Some(action.into());
+        pub fn $field(mut self, action: impl crate::config::IntoActionConfig) -> Self {
+            self.$field = Some(action.into_action_config());
             self
         }
     };
