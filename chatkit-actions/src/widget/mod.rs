@@ -145,6 +145,7 @@ mod chart;
 mod check;
 mod content;
 mod diff;
+pub(crate) mod fields;
 mod form;
 mod layout;
 mod list;
@@ -155,12 +156,13 @@ mod text;
 pub use chart::{
     AreaSeries, BarSeries, Chart, ChartValue, CurveType, LineSeries, Series, XAxis, XAxisConfig,
 };
-pub use check::{ActionSite, ActionSlot, FieldKind, FormField, FormKind, FormScope, WidgetIssue};
+pub use check::{ActionSite, ActionSlot, FormKind, FormScope, WidgetIssue};
 pub use content::{
     Badge, BadgeColor, BadgeSize, BadgeVariant, Button, ButtonColor, ButtonIconSize, ButtonStyle,
     Icon, Image, ImageFit, ImagePosition,
 };
 pub(crate) use diff::updates_reach;
+pub use fields::{FieldKind, FormField};
 pub use diff::{WidgetDiffError, diff_widget};
 pub use form::{
     Checkbox, DatePicker, Form, GutterSize, Input, InputType, InputVariant, Label, PopoverAlign,

@@ -8,8 +8,13 @@ use serde_json::{Value, json};
 use super::*;
 use crate::config::{ActionConfig, Handler, LoadingBehavior};
 
+/// `$CHATKIT_CONFORMANCE_DIR`, else the shared set next to the workspace (as
+/// tests/conformance.rs finds it).
 fn cases_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/python-sdk")
+    std::env::var_os("CHATKIT_CONFORMANCE_DIR").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/python-sdk"),
+        PathBuf::from,
+    )
 }
 
 /// Every case whose file name starts with one of `prefixes`: (name, kind, json, expected).
@@ -385,6 +390,64 @@ fn typed_actions_go_straight_into_action_slots() {
         card.confirm.map(|confirm| confirm.action.payload),
         Some(Some(json!({"count": 4})))
     );
+}
+
+#[test]
+#[expect(
+    non_upper_case_globals,
+    reason = "the derive's generated constants currently trip this lint; not this module's code"
+)]
+fn an_unserializable_payload_is_kept_and_reported_never_sent() {
+    use std::collections::BTreeMap;
+
+    #[derive(crate::Action, Debug)]
+    enum AppAction {
+        // A JSON object's keys are strings: a map keyed by pairs has no JSON form.
+        Plot(BTreeMap<(i32, i32), String>),
+        Refresh,
+    }
+    let plot = || AppAction::Plot(BTreeMap::from([((1, 2), "a".to_owned())]));
+
+    // Building never panics; the error is kept in the slot's config.
+    let root = WidgetRoot::from(
+        Card::new()
+            .child(Button::new("Plot").on_click_action(plot()))
+            .confirm("Refresh", AppAction::Refresh),
+    );
+    let WidgetRoot::Card(card) = &root else {
+        unreachable!()
+    };
+    let WidgetComponent::Button(button) = &card.children[0] else {
+        unreachable!()
+    };
+    let config = button.on_click_action.as_ref().expect("the slot is set");
+    assert_eq!(config.action_type, "plot");
+    assert_eq!(config.payload, None);
+    let error = config.payload_error().expect("the error is kept");
+    assert_eq!(error.action_type(), "plot");
+
+    // The check reports it, with where it is.
+    let issues = root.check().expect_err("the check reports it");
+    assert!(
+        matches!(
+            &issues[..],
+            [WidgetIssue::PayloadNotSerializable { action_type, slot: ActionSlot::ButtonClick, action_pointer, message }]
+                if action_type == "plot" && action_pointer == "/children/0" && message == error.message()
+        ),
+        "{issues:?}"
+    );
+    assert!(issues[0].to_string().contains("cannot be serialized to JSON"));
+
+    // Serializing refuses: no client gets the action without its payload.
+    let refused = serde_json::to_string(&root).expect_err("serializing fails");
+    assert!(refused.to_string().contains("the payload of action `plot` cannot be serialized to JSON"), "{refused}");
+
+    // `try_create` gives the same error at once; a payload set later replaces it.
+    assert_eq!(ActionConfig::try_create(plot()).as_ref().err(), Some(error));
+    assert!(ActionConfig::try_create(AppAction::Refresh).is_ok());
+    let fixed = ActionConfig::create(plot()).payload(json!({"points": []}));
+    assert_eq!(fixed.payload_error(), None);
+    assert!(serde_json::to_string(&fixed).is_ok());
 }
 
 #[test]
