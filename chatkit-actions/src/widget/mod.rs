@@ -65,79 +65,288 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-/// Builder setters for optional fields: `field(value)` sets `Some(value.into())`, or, after
-/// `plain`, `Some(value)` (for `bool` and integers, so literals infer).
-macro_rules! setters {
-    (plain $($field:ident: $ty:ty),* $(,)?) => {$(
-        #[doc = concat!("Sets `", stringify!($field), "`.")]
+/// Declares a widget type: the struct, its serde attributes, `new()` and one builder method
+/// per field, from a list of fields in wire order.
+///
+/// `pub struct Name as "Type" { … }` declares a component: tagged with its wire `type`, with
+/// `key` and `id` first. `pub struct Name { … }` declares a property object (no tag, no
+/// `key`/`id`). Both are `camelCase` on the wire and derive `Debug`, `Clone`, `PartialEq`,
+/// `Serialize` and `Deserialize`; attributes before `pub struct` (docs, more derives) are kept.
+/// After the braces, `fn new;` (with its docs) generates `new` taking the `required` fields in
+/// order, every other field unset.
+///
+/// Each field has its docs, then one of:
+///
+/// | written | field | builder |
+/// |---|---|---|
+/// | `name: T` | `Option<T>`, absent when unset | `name(impl Into<T>)` |
+/// | `name: bool` (or `u32`, `i64`) | `Option<bool>`, absent when unset | `name(bool)`, so literals infer |
+/// | `required name: T` | `T`, always written | an argument of `new` |
+/// | `action name` | `Option<ActionConfig>`, written as the SDK writes actions in widgets | `name(impl IntoActionConfig)` |
+/// | `vec name(one): T` | `Vec<T>`, always written | `one(impl Into<T>)`, `name(iter)` |
+/// | `list name(one): T` | `Option<Vec<T>>`, absent until an entry is added | `one(impl Into<T>)`, `name(iter)` |
+/// | `list #[attrs] name(one): T` | the same, with more attributes | the same |
+/// | `custom #[attrs] name: T` | `T` with the given attributes | none |
+///
+/// `layout,` stands for the flex container fields Box, Row, Col and Form share (`align` …
+/// `aspectRatio`), `min_max,` for the six `min…`/`max…` sizes. Everything expands to plain
+/// fields and methods: the wire form is flat and nothing is added at run time.
+macro_rules! component {
+    (@ctor [$(#[$doc:meta])* fn new;] $name:ident {$($init:tt)*} {$($param:tt)*}) => {
+        $(#[$doc])*
         #[must_use]
-        pub fn $field(mut self, $field: $ty) -> Self {
-            self.$field = Some($field);
-            self
-        }
-    )*};
-    ($($field:ident: $ty:ty),* $(,)?) => {$(
-        #[doc = concat!("Sets `", stringify!($field), "`.")]
-        #[must_use]
-        pub fn $field(mut self, $field: impl Into<$ty>) -> Self {
-            self.$field = Some($field.into());
-            self
-        }
-    )*};
-}
-
-/// The builder setter of an action slot: takes an `ActionConfig` or any typed action.
-macro_rules! action_setter {
-    ($field:ident) => {
-        #[doc = concat!(
-            "Sets `", stringify!($field), "`: an [`ActionConfig`](crate::ActionConfig) or any ",
-            "typed action (`#[derive(Action)]`)."
-        )]
-        #[must_use]
-        pub fn $field(mut self, action: impl crate::config::IntoActionConfig) -> Self {
-            self.$field = Some(action.into_action_config());
-            self
-        }
-    };
-}
-
-/// `child`/`children` (or `option`/`options`) builder methods for a list field, required
-/// (`vec`) or optional (`opt`).
-macro_rules! children_methods {
-    (vec $field:ident, $one:ident: $item:ty) => {
-        #[doc = concat!("Appends one entry to `", stringify!($field), "`.")]
-        #[must_use]
-        pub fn $one(mut self, $one: impl Into<$item>) -> Self {
-            self.$field.push($one.into());
-            self
-        }
-
-        #[doc = concat!("Appends entries to `", stringify!($field), "`.")]
-        #[must_use]
-        pub fn $field(mut self, $field: impl IntoIterator<Item = impl Into<$item>>) -> Self {
-            self.$field.extend($field.into_iter().map(Into::into));
-            self
+        pub fn new($($param)*) -> Self {
+            $name { $($init)* }
         }
     };
-    (opt $field:ident, $one:ident: $item:ty) => {
-        #[doc = concat!("Appends one entry to `", stringify!($field), "` (creating the list).")]
-        #[must_use]
-        pub fn $one(mut self, $one: impl Into<$item>) -> Self {
-            self.$field.get_or_insert_with(Vec::new).push($one.into());
-            self
+    (@ctor [] $name:ident $init:tt $param:tt) => {};
+
+    // Every field is read: emit the struct and its methods.
+    (@munch [$(#[$meta:meta])*] $serde:tt $name:ident $ctor:tt
+        {$($field:tt)*} {$($method:tt)*} $init:tt $param:tt) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+        #[serde $serde]
+        pub struct $name {
+            $($field)*
         }
 
-        #[doc = concat!(
-                    "Appends entries to `", stringify!($field), "` (creating the list, so even no ",
+        impl $name {
+            component!(@ctor $ctor $name $init $param);
+            $($method)*
+        }
+    };
+
+    // The field groups.
+    (@munch $meta:tt $serde:tt $name:ident $ctor:tt $field:tt $method:tt $init:tt $param:tt
+        layout, $($rest:tt)*) => {
+        component!(@munch $meta $serde $name $ctor $field $method $init $param
+            /// Cross-axis alignment of the children.
+            align: $crate::widget::Alignment,
+            /// Main-axis distribution of the children.
+            justify: $crate::widget::Justification,
+            /// Whether children wrap onto several lines.
+            wrap: $crate::widget::Wrap,
+            /// Flex growth factor, or a CSS `flex` value.
+            flex: $crate::widget::IntOrString,
+            /// Gap between children, in spacing units or CSS.
+            gap: $crate::widget::IntOrString,
+            /// Height in pixels or CSS.
+            height: $crate::widget::FloatOrString,
+            /// Width in pixels or CSS.
+            width: $crate::widget::FloatOrString,
+            /// Width and height in pixels or CSS.
+            size: $crate::widget::FloatOrString,
+            min_max,
+            /// Inner spacing.
+            padding: $crate::widget::SpacingValue,
+            /// Outer spacing.
+            margin: $crate::widget::SpacingValue,
+            /// Border on every side or per side.
+            border: $crate::widget::BorderValue,
+            /// Corner radius.
+            radius: $crate::widget::Radius,
+            /// Background color (tokens such as `surface-secondary`, or CSS).
+            background: $crate::widget::Color,
+            /// Aspect ratio as a number (`1.5`) or CSS (`"16 / 9"`).
+            aspect_ratio: $crate::widget::FloatOrString,
+            $($rest)*
+        );
+    };
+    (@munch $meta:tt $serde:tt $name:ident $ctor:tt $field:tt $method:tt $init:tt $param:tt
+        min_max, $($rest:tt)*) => {
+        component!(@munch $meta $serde $name $ctor $field $method $init $param
+            /// Minimum height in pixels or CSS.
+            min_height: $crate::widget::IntOrString,
+            /// Minimum width in pixels or CSS.
+            min_width: $crate::widget::IntOrString,
+            /// Minimum width and height in pixels or CSS.
+            min_size: $crate::widget::IntOrString,
+            /// Maximum height in pixels or CSS.
+            max_height: $crate::widget::IntOrString,
+            /// Maximum width in pixels or CSS.
+            max_width: $crate::widget::IntOrString,
+            /// Maximum width and height in pixels or CSS.
+            max_size: $crate::widget::IntOrString,
+            $($rest)*
+        );
+    };
+
+    // The field kinds.
+    (@munch $meta:tt $serde:tt $name:ident $ctor:tt {$($field:tt)*} $method:tt {$($init:tt)*}
+        {$($param:tt)*} $(#[$doc:meta])* required $f:ident: $ty:ty, $($rest:tt)*) => {
+        component!(@munch $meta $serde $name $ctor
+            {$($field)* $(#[$doc])* pub $f: $ty,}
+            $method
+            {$($init)* $f: $f.into(),}
+            {$($param)* $f: impl Into<$ty>,}
+            $($rest)*);
+    };
+    (@munch $meta:tt $serde:tt $name:ident $ctor:tt {$($field:tt)*} {$($method:tt)*}
+        {$($init:tt)*} $param:tt $(#[$doc:meta])* action $f:ident, $($rest:tt)*) => {
+        component!(@munch $meta $serde $name $ctor
+            {$($field)*
+                $(#[$doc])*
+                #[serde(
+                    default,
+                    skip_serializing_if = "Option::is_none",
+                    serialize_with = "crate::widget::action_slot::serialize"
+                )]
+                pub $f: Option<$crate::config::ActionConfig>,
+            }
+            {$($method)*
+                #[doc = concat!(
+                    "Sets `", stringify!($f), "`: an [`ActionConfig`](crate::ActionConfig) or any ",
+                    "typed action (`#[derive(Action)]`); see [`IntoActionConfig`](crate::IntoActionConfig)."
+                )]
+                #[must_use]
+                pub fn $f(mut self, action: impl $crate::config::IntoActionConfig) -> Self {
+                    self.$f = Some(action.into_action_config());
+                    self
+                }
+            }
+            {$($init)* $f: None,}
+            $param
+            $($rest)*);
+    };
+    (@munch $meta:tt $serde:tt $name:ident $ctor:tt {$($field:tt)*} {$($method:tt)*}
+        {$($init:tt)*} $param:tt $(#[$doc:meta])* vec $f:ident($one:ident): $item:ty,
+        $($rest:tt)*) => {
+        component!(@munch $meta $serde $name $ctor
+            {$($field)* $(#[$doc])* pub $f: Vec<$item>,}
+            {$($method)*
+                #[doc = concat!("Appends one entry to `", stringify!($f), "`.")]
+                #[must_use]
+                pub fn $one(mut self, $one: impl Into<$item>) -> Self {
+                    self.$f.push($one.into());
+                    self
+                }
+
+                #[doc = concat!("Appends entries to `", stringify!($f), "`.")]
+                #[must_use]
+                pub fn $f(mut self, $f: impl IntoIterator<Item = impl Into<$item>>) -> Self {
+                    self.$f.extend($f.into_iter().map(Into::into));
+                    self
+                }
+            }
+            {$($init)* $f: Vec::new(),}
+            $param
+            $($rest)*);
+    };
+    (@munch $meta:tt $serde:tt $name:ident $ctor:tt {$($field:tt)*} {$($method:tt)*}
+        {$($init:tt)*} $param:tt $(#[$doc:meta])* list $(#[$attr:meta])* $f:ident($one:ident):
+        $item:ty, $($rest:tt)*) => {
+        component!(@munch $meta $serde $name $ctor
+            {$($field)*
+                $(#[$doc])*
+                #[serde(default, skip_serializing_if = "Option::is_none")]
+                $(#[$attr])*
+                pub $f: Option<Vec<$item>>,
+            }
+            {$($method)*
+                #[doc = concat!("Appends one entry to `", stringify!($f), "` (creating the list).")]
+                #[must_use]
+                pub fn $one(mut self, $one: impl Into<$item>) -> Self {
+                    self.$f.get_or_insert_with(Vec::new).push($one.into());
+                    self
+                }
+
+                #[doc = concat!(
+                    "Appends entries to `", stringify!($f), "` (creating the list, so even no ",
                     "entries write `[]`)."
                 )]
-        #[must_use]
-        pub fn $field(mut self, $field: impl IntoIterator<Item = impl Into<$item>>) -> Self {
-            self.$field
-                .get_or_insert_with(Vec::new)
-                .extend($field.into_iter().map(Into::into));
-            self
-        }
+                #[must_use]
+                pub fn $f(mut self, $f: impl IntoIterator<Item = impl Into<$item>>) -> Self {
+                    self.$f
+                        .get_or_insert_with(Vec::new)
+                        .extend($f.into_iter().map(Into::into));
+                    self
+                }
+            }
+            {$($init)* $f: None,}
+            $param
+            $($rest)*);
+    };
+    (@munch $meta:tt $serde:tt $name:ident $ctor:tt {$($field:tt)*} $method:tt {$($init:tt)*}
+        $param:tt $(#[$doc:meta])* custom $(#[$attr:meta])* $f:ident: $ty:ty, $($rest:tt)*) => {
+        component!(@munch $meta $serde $name $ctor
+            {$($field)* $(#[$doc])* $(#[$attr])* pub $f: $ty,}
+            $method
+            {$($init)* $f: Default::default(),}
+            $param
+            $($rest)*);
+    };
+    // `bool` and integers take their value as is, so literals infer.
+    (@munch $meta:tt $serde:tt $name:ident $ctor:tt $field:tt $method:tt $init:tt $param:tt
+        $(#[$doc:meta])* $f:ident: bool, $($rest:tt)*) => {
+        component!(@plain $meta $serde $name $ctor $field $method $init $param
+            [$(#[$doc])*] $f: bool, $($rest)*);
+    };
+    (@munch $meta:tt $serde:tt $name:ident $ctor:tt $field:tt $method:tt $init:tt $param:tt
+        $(#[$doc:meta])* $f:ident: u32, $($rest:tt)*) => {
+        component!(@plain $meta $serde $name $ctor $field $method $init $param
+            [$(#[$doc])*] $f: u32, $($rest)*);
+    };
+    (@munch $meta:tt $serde:tt $name:ident $ctor:tt $field:tt $method:tt $init:tt $param:tt
+        $(#[$doc:meta])* $f:ident: i64, $($rest:tt)*) => {
+        component!(@plain $meta $serde $name $ctor $field $method $init $param
+            [$(#[$doc])*] $f: i64, $($rest)*);
+    };
+    (@plain $meta:tt $serde:tt $name:ident $ctor:tt {$($field:tt)*} {$($method:tt)*}
+        {$($init:tt)*} $param:tt [$(#[$doc:meta])*] $f:ident: $ty:ty, $($rest:tt)*) => {
+        component!(@munch $meta $serde $name $ctor
+            {$($field)*
+                $(#[$doc])*
+                #[serde(default, skip_serializing_if = "Option::is_none")]
+                pub $f: Option<$ty>,
+            }
+            {$($method)*
+                #[doc = concat!("Sets `", stringify!($f), "`.")]
+                #[must_use]
+                pub fn $f(mut self, $f: $ty) -> Self {
+                    self.$f = Some($f);
+                    self
+                }
+            }
+            {$($init)* $f: None,}
+            $param
+            $($rest)*);
+    };
+    (@munch $meta:tt $serde:tt $name:ident $ctor:tt {$($field:tt)*} {$($method:tt)*}
+        {$($init:tt)*} $param:tt $(#[$doc:meta])* $f:ident: $ty:ty, $($rest:tt)*) => {
+        component!(@munch $meta $serde $name $ctor
+            {$($field)*
+                $(#[$doc])*
+                #[serde(default, skip_serializing_if = "Option::is_none")]
+                pub $f: Option<$ty>,
+            }
+            {$($method)*
+                #[doc = concat!("Sets `", stringify!($f), "`.")]
+                #[must_use]
+                pub fn $f(mut self, $f: impl Into<$ty>) -> Self {
+                    self.$f = Some($f.into());
+                    self
+                }
+            }
+            {$($init)* $f: None,}
+            $param
+            $($rest)*);
+    };
+
+    // A component: tagged with its wire `type`, `key` and `id` first.
+    ($(#[$meta:meta])* pub struct $name:ident as $wire:literal { $($fields:tt)* } $($ctor:tt)*) => {
+        component!(@munch [$(#[$meta])*] (tag = "type", rename = $wire, rename_all = "camelCase")
+            $name [$($ctor)*] {} {} {} {}
+            /// Stable identity among siblings, used by the client to diff updates.
+            key: String,
+            /// Identifier that streaming updates (`widget.component.updated`, text deltas) target.
+            id: String,
+            $($fields)*);
+    };
+    // A property object.
+    ($(#[$meta:meta])* pub struct $name:ident { $($fields:tt)* } $($ctor:tt)*) => {
+        component!(@munch [$(#[$meta])*] (rename_all = "camelCase") $name [$($ctor)*] {} {} {} {}
+            $($fields)*);
     };
 }
 

@@ -133,38 +133,26 @@ impl From<ThemeColor> for Color {
     }
 }
 
-/// Per-side spacing: `{top?, right?, bottom?, left?, x?, y?}`, each a spacing unit or a CSS
-/// string.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Spacing {
-    /// Top spacing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub top: Option<FloatOrString>,
-    /// Right spacing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub right: Option<FloatOrString>,
-    /// Bottom spacing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bottom: Option<FloatOrString>,
-    /// Left spacing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub left: Option<FloatOrString>,
-    /// Horizontal (left and right) spacing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub x: Option<FloatOrString>,
-    /// Vertical (top and bottom) spacing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub y: Option<FloatOrString>,
-}
-
-impl Spacing {
-    /// No spacing set on any side.
-    #[must_use]
-    pub fn new() -> Self {
-        Spacing::default()
+component! {
+    /// Per-side spacing: `{top?, right?, bottom?, left?, x?, y?}`, each a spacing unit or a CSS
+    /// string.
+    #[derive(Default)]
+    pub struct Spacing {
+        /// Top spacing.
+        top: FloatOrString,
+        /// Right spacing.
+        right: FloatOrString,
+        /// Bottom spacing.
+        bottom: FloatOrString,
+        /// Left spacing.
+        left: FloatOrString,
+        /// Horizontal (left and right) spacing.
+        x: FloatOrString,
+        /// Vertical (top and bottom) spacing.
+        y: FloatOrString,
     }
-
-    setters!(top: FloatOrString, right: FloatOrString, bottom: FloatOrString, left: FloatOrString, x: FloatOrString, y: FloatOrString);
+    /// No spacing set on any side.
+    fn new;
 }
 
 /// A `padding` or `margin` value: a number, a CSS string, or per-side [`Spacing`].
@@ -224,31 +212,19 @@ impl<N> From<Spacing> for SpacingValue<N> {
     }
 }
 
-/// One border: `{size, color?, style?}`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Border {
-    /// Thickness in pixels.
-    pub size: i64,
-    /// Border color; border tokens are `default`, `subtle` and `strong`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub color: Option<Color>,
-    /// Line style.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub style: Option<BorderStyle>,
-}
-
-impl Border {
-    /// A border of the given thickness in pixels.
-    #[must_use]
-    pub fn new(size: i64) -> Self {
-        Border {
-            size,
-            color: None,
-            style: None,
-        }
+component! {
+    /// One border: `{size, color?, style?}`.
+    #[derive(Eq, Hash)]
+    pub struct Border {
+        /// Thickness in pixels.
+        required size: i64,
+        /// Border color; border tokens are `default`, `subtle` and `strong`.
+        color: Color,
+        /// Line style.
+        style: BorderStyle,
     }
-
-    setters!(color: Color, style: BorderStyle);
+    /// A border of the given thickness in pixels.
+    fn new;
 }
 
 /// One side of [`Borders`]: a thickness in pixels or a full [`Border`].
@@ -279,37 +255,25 @@ impl From<Border> for BorderSide {
     }
 }
 
-/// Per-side borders: `{top?, right?, bottom?, left?, x?, y?}`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Borders {
-    /// Top border.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub top: Option<BorderSide>,
-    /// Right border.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub right: Option<BorderSide>,
-    /// Bottom border.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bottom: Option<BorderSide>,
-    /// Left border.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub left: Option<BorderSide>,
-    /// Left and right borders.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub x: Option<BorderSide>,
-    /// Top and bottom borders.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub y: Option<BorderSide>,
-}
-
-impl Borders {
-    /// No border on any side.
-    #[must_use]
-    pub fn new() -> Self {
-        Borders::default()
+component! {
+    /// Per-side borders: `{top?, right?, bottom?, left?, x?, y?}`.
+    #[derive(Default, Eq, Hash)]
+    pub struct Borders {
+        /// Top border.
+        top: BorderSide,
+        /// Right border.
+        right: BorderSide,
+        /// Bottom border.
+        bottom: BorderSide,
+        /// Left border.
+        left: BorderSide,
+        /// Left and right borders.
+        x: BorderSide,
+        /// Top and bottom borders.
+        y: BorderSide,
     }
-
-    setters!(top: BorderSide, right: BorderSide, bottom: BorderSide, left: BorderSide, x: BorderSide, y: BorderSide);
+    /// No border on any side.
+    fn new;
 }
 
 /// A `border` value: a thickness in pixels, one [`Border`] for every side, or [`Borders`].
@@ -465,36 +429,22 @@ tokens! {
     }
 }
 
-/// A status header shown above a `Card` or `ListView`: text, with a favicon or an icon.
-///
-/// The SDK types it as an untagged union of `{text, favicon?, frame?}` and `{text, icon?}`;
-/// this one struct holds either form losslessly. Set a favicon or an icon, not both.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct WidgetStatus {
-    /// Status text.
-    pub text: String,
-    /// URL of a favicon shown before the text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub favicon: Option<String>,
-    /// Draws a frame around the favicon.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub frame: Option<bool>,
-    /// Icon name shown before the text (see [`Icon`](super::Icon) for the names).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub icon: Option<String>,
-}
-
-impl WidgetStatus {
-    /// A status with text only.
-    #[must_use]
-    pub fn new(text: impl Into<String>) -> Self {
-        WidgetStatus {
-            text: text.into(),
-            favicon: None,
-            frame: None,
-            icon: None,
-        }
+component! {
+    /// A status header shown above a `Card` or `ListView`: text, with a favicon or an icon.
+    ///
+    /// The SDK types it as an untagged union of `{text, favicon?, frame?}` and `{text, icon?}`;
+    /// this one struct holds either form losslessly. Set a favicon or an icon, not both.
+    #[derive(Eq, Hash)]
+    pub struct WidgetStatus {
+        /// Status text.
+        required text: String,
+        /// URL of a favicon shown before the text.
+        favicon: String,
+        /// Draws a frame around the favicon.
+        frame: bool,
+        /// Icon name shown before the text (see [`Icon`](super::Icon) for the names).
+        icon: String,
     }
-
-    setters!(favicon: String, frame: bool, icon: String);
+    /// A status with text only.
+    fn new;
 }
