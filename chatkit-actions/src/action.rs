@@ -240,8 +240,7 @@ pub trait Action: Sized {
         payload: Option<serde_json::Value>,
     ) -> Result<Self, ActionParseError> {
         let result = match payload {
-            None => Self::deserialize_payload(action_type, serde_json::Value::Null)
-                .map_err(|error| (error, String::new())),
+            None => absent_payload(action_type),
             Some(value) => {
                 let mut track = serde_path_to_error::Track::new();
                 let deserializer = serde_path_to_error::Deserializer::new(value, &mut track);
@@ -263,8 +262,7 @@ pub trait Action: Sized {
         payload: Option<&RawValue>,
     ) -> Result<Self, ActionParseError> {
         let result = match payload {
-            None => Self::deserialize_payload(action_type, serde_json::Value::Null)
-                .map_err(|error| (error, String::new())),
+            None => absent_payload(action_type),
             Some(raw) => {
                 let mut track = serde_path_to_error::Track::new();
                 let mut json = serde_json::Deserializer::from_str(raw.get());
@@ -277,6 +275,14 @@ pub trait Action: Sized {
         };
         finish::<Self>(action_type, result)
     }
+}
+
+/// Parses the action `action_type` without a payload, as with a `null` one.
+fn absent_payload<A: Action>(
+    action_type: &str,
+) -> Result<Option<A>, (serde_json::Error, String)> {
+    A::deserialize_payload(action_type, serde_json::Value::Null)
+        .map_err(|error| (error, String::new()))
 }
 
 fn finish<A: Action>(

@@ -100,6 +100,18 @@ impl Serialize for ActionConfig {
     }
 }
 
+/// Builder setters of the options: `name(value)` sets the field `name`.
+macro_rules! option_setters {
+    ($($(#[$doc:meta])* $field:ident: $ty:ty,)+) => {$(
+        $(#[$doc])*
+        #[must_use]
+        pub fn $field(mut self, $field: $ty) -> Self {
+            self.$field = $field;
+            self
+        }
+    )+};
+}
+
 impl ActionConfig {
     /// An untyped config with the given type string, no payload and the default options.
     ///
@@ -209,26 +221,14 @@ impl ActionConfig {
         self
     }
 
-    /// Sets where the action is handled.
-    #[must_use]
-    pub fn handler(mut self, handler: Handler) -> Self {
-        self.handler = handler;
-        self
-    }
-
-    /// Sets which part of the widget shows a loading state.
-    #[must_use]
-    pub fn loading_behavior(mut self, loading_behavior: LoadingBehavior) -> Self {
-        self.loading_behavior = loading_behavior;
-        self
-    }
-
-    /// Sets whether the action is answered by a stream of events (`true`, the default) or by
-    /// one synchronous JSON response (`false`).
-    #[must_use]
-    pub fn streaming(mut self, streaming: bool) -> Self {
-        self.streaming = streaming;
-        self
+    option_setters! {
+        /// Sets where the action is handled.
+        handler: Handler,
+        /// Sets which part of the widget shows a loading state.
+        loading_behavior: LoadingBehavior,
+        /// Sets whether the action is answered by a stream of events (`true`, the default) or
+        /// by one synchronous JSON response (`false`).
+        streaming: bool,
     }
 }
 

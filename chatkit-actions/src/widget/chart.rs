@@ -20,36 +20,6 @@ pub enum ChartValue {
     Text(String),
 }
 
-impl From<i64> for ChartValue {
-    fn from(value: i64) -> Self {
-        ChartValue::Int(value)
-    }
-}
-
-impl From<i32> for ChartValue {
-    fn from(value: i32) -> Self {
-        ChartValue::Int(i64::from(value))
-    }
-}
-
-impl From<f64> for ChartValue {
-    fn from(value: f64) -> Self {
-        ChartValue::Float(value)
-    }
-}
-
-impl From<&str> for ChartValue {
-    fn from(value: &str) -> Self {
-        ChartValue::Text(value.to_owned())
-    }
-}
-
-impl From<String> for ChartValue {
-    fn from(value: String) -> Self {
-        ChartValue::Text(value)
-    }
-}
-
 /// The x axis of a [`Chart`]: the data key it reads, or a full [`XAxisConfig`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -60,21 +30,18 @@ pub enum XAxis {
     Config(XAxisConfig),
 }
 
-impl From<&str> for XAxis {
-    fn from(key: &str) -> Self {
-        XAxis::Key(key.to_owned())
+conversions! {
+    ChartValue {
+        i64 => |value| ChartValue::Int(value),
+        i32 => |value| ChartValue::Int(i64::from(value)),
+        f64 => |value| ChartValue::Float(value),
+        &str => |value| ChartValue::Text(value.to_owned()),
+        String => |value| ChartValue::Text(value),
     }
-}
-
-impl From<String> for XAxis {
-    fn from(key: String) -> Self {
-        XAxis::Key(key)
-    }
-}
-
-impl From<XAxisConfig> for XAxis {
-    fn from(config: XAxisConfig) -> Self {
-        XAxis::Config(config)
+    XAxis {
+        &str => |key| XAxis::Key(key.to_owned()),
+        String => |key| XAxis::Key(key),
+        XAxisConfig => |config| XAxis::Config(config),
     }
 }
 
@@ -115,58 +82,51 @@ tokens! {
     }
 }
 
-/// A bar series.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct BarSeries {
-    /// Legend label. The SDK requires the key but allows `null`, and then omits it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub label: Option<String>,
-    /// The data key of the values.
-    pub data_key: String,
-    /// Stack id: series with the same id stack.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stack: Option<String>,
-    /// Color (chart tokens `blue`, `purple`, `orange`, `green`, `red`, `yellow`, `pink`, or CSS).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub color: Option<Color>,
+component! {
+    /// A bar series.
+    #[derive(Eq)]
+    pub struct BarSeries {
+        /// Legend label. The SDK requires the key but allows `null`, and then omits it.
+        label: String,
+        /// The data key of the values.
+        required data_key: String,
+        /// Stack id: series with the same id stack.
+        stack: String,
+        /// Color (chart tokens `blue`, `purple`, `orange`, `green`, `red`, `yellow`, `pink`, or CSS).
+        color: Color,
+    }
 }
 
-/// An area series.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AreaSeries {
-    /// Legend label. The SDK requires the key but allows `null`, and then omits it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub label: Option<String>,
-    /// The data key of the values.
-    pub data_key: String,
-    /// Stack id: series with the same id stack.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stack: Option<String>,
-    /// Color (chart tokens or CSS).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub color: Option<Color>,
-    /// Interpolation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub curve_type: Option<CurveType>,
+component! {
+    /// An area series.
+    #[derive(Eq)]
+    pub struct AreaSeries {
+        /// Legend label. The SDK requires the key but allows `null`, and then omits it.
+        label: String,
+        /// The data key of the values.
+        required data_key: String,
+        /// Stack id: series with the same id stack.
+        stack: String,
+        /// Color (chart tokens or CSS).
+        color: Color,
+        /// Interpolation.
+        curve_type: CurveType,
+    }
 }
 
-/// A line series.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LineSeries {
-    /// Legend label. The SDK requires the key but allows `null`, and then omits it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub label: Option<String>,
-    /// The data key of the values.
-    pub data_key: String,
-    /// Color (chart tokens or CSS).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub color: Option<Color>,
-    /// Interpolation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub curve_type: Option<CurveType>,
+component! {
+    /// A line series.
+    #[derive(Eq)]
+    pub struct LineSeries {
+        /// Legend label. The SDK requires the key but allows `null`, and then omits it.
+        label: String,
+        /// The data key of the values.
+        required data_key: String,
+        /// Color (chart tokens or CSS).
+        color: Color,
+        /// Interpolation.
+        curve_type: CurveType,
+    }
 }
 
 /// One series of a [`Chart`], tagged by `type` (`bar`, `area`, `line`).

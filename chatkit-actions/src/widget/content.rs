@@ -12,43 +12,29 @@ tokens! {
         Secondary = "secondary", Success = "success", Danger = "danger", Warning = "warning",
         Info = "info", Discovery = "discovery",
     }
-}
 
-tokens! {
     /// The visual variant of a [`Badge`].
     BadgeVariant { Solid = "solid", Soft = "soft", Outline = "outline" }
-}
 
-tokens! {
     /// The size of a [`Badge`].
     BadgeSize { Sm = "sm", Md = "md", Lg = "lg" }
-}
 
-tokens! {
     /// How an [`Image`] fills its box (CSS `object-fit`).
     ImageFit { Cover = "cover", Contain = "contain", Fill = "fill", ScaleDown = "scale-down", None = "none" }
-}
 
-tokens! {
     /// Where an [`Image`] sits in its box (CSS `object-position`).
     ImagePosition {
         TopLeft = "top left", Top = "top", TopRight = "top right", Left = "left",
         Center = "center", Right = "right", BottomLeft = "bottom left", Bottom = "bottom",
         BottomRight = "bottom right",
     }
-}
 
-tokens! {
     /// The style of a [`Button`].
     ButtonStyle { Primary = "primary", Secondary = "secondary" }
-}
 
-tokens! {
     /// The size of a [`Button`]'s icons.
     ButtonIconSize { Sm = "sm", Md = "md", Lg = "lg", Xl = "xl", Xxl = "2xl" }
-}
 
-tokens! {
     /// The color of a [`Button`].
     ButtonColor {
         Primary = "primary", Secondary = "secondary", Info = "info", Discovery = "discovery",

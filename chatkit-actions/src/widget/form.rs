@@ -18,24 +18,16 @@ tokens! {
         Number = "number", Email = "email", Text = "text", Password = "password", Tel = "tel",
         Url = "url",
     }
-}
 
-tokens! {
     /// The visual variant of an [`Input`] or [`Textarea`].
     InputVariant { Soft = "soft", Outline = "outline" }
-}
 
-tokens! {
     /// The horizontal inner padding of an [`Input`] or [`Textarea`].
     GutterSize { Xxs = "2xs", Xs = "xs", Sm = "sm", Md = "md", Lg = "lg", Xl = "xl" }
-}
 
-tokens! {
     /// The side of a [`DatePicker`] its calendar opens on.
     PopoverSide { Top = "top", Bottom = "bottom", Left = "left", Right = "right" }
-}
 
-tokens! {
     /// The alignment of a [`DatePicker`]'s calendar along its side.
     PopoverAlign { Start = "start", Center = "center", End = "end" }
 }

@@ -15,15 +15,10 @@ pub enum ListLimit {
     Auto,
 }
 
-impl From<i64> for ListLimit {
-    fn from(count: i64) -> Self {
-        ListLimit::Count(count)
-    }
-}
-
-impl From<i32> for ListLimit {
-    fn from(count: i32) -> Self {
-        ListLimit::Count(i64::from(count))
+conversions! {
+    ListLimit {
+        i64 => |count| ListLimit::Count(count),
+        i32 => |count| ListLimit::Count(i64::from(count)),
     }
 }
 

@@ -100,6 +100,21 @@ macro_rules! component {
         }
     };
     (@ctor [] $name:ident $init:tt $param:tt) => {};
+    (@append $f:ident($one:ident): $item:ty, $creating:literal) => {
+        #[doc = concat!("Appends one entry to `", stringify!($f), "`", $creating, ".")]
+        #[must_use]
+        pub fn $one(mut self, $one: impl Into<$item>) -> Self {
+            $crate::widget::ListField::entries(&mut self.$f).push($one.into());
+            self
+        }
+
+        #[doc = concat!("Appends entries to `", stringify!($f), "`", $creating, ".")]
+        #[must_use]
+        pub fn $f(mut self, $f: impl IntoIterator<Item = impl Into<$item>>) -> Self {
+            $crate::widget::ListField::entries(&mut self.$f).extend($f.into_iter().map(Into::into));
+            self
+        }
+    };
 
     // Every field is read: emit the struct and its methods.
     (@munch [$(#[$meta:meta])*] $serde:tt $name:ident $ctor:tt
@@ -214,21 +229,7 @@ macro_rules! component {
         $($rest:tt)*) => {
         component!(@munch $meta $serde $name $ctor
             {$($field)* $(#[$doc])* pub $f: Vec<$item>,}
-            {$($method)*
-                #[doc = concat!("Appends one entry to `", stringify!($f), "`.")]
-                #[must_use]
-                pub fn $one(mut self, $one: impl Into<$item>) -> Self {
-                    self.$f.push($one.into());
-                    self
-                }
-
-                #[doc = concat!("Appends entries to `", stringify!($f), "`.")]
-                #[must_use]
-                pub fn $f(mut self, $f: impl IntoIterator<Item = impl Into<$item>>) -> Self {
-                    self.$f.extend($f.into_iter().map(Into::into));
-                    self
-                }
-            }
+            {$($method)* component!(@append $f($one): $item, "");}
             {$($init)* $f: Vec::new(),}
             $param
             $($rest)*);
@@ -243,26 +244,7 @@ macro_rules! component {
                 $(#[$attr])*
                 pub $f: Option<Vec<$item>>,
             }
-            {$($method)*
-                #[doc = concat!("Appends one entry to `", stringify!($f), "` (creating the list).")]
-                #[must_use]
-                pub fn $one(mut self, $one: impl Into<$item>) -> Self {
-                    self.$f.get_or_insert_with(Vec::new).push($one.into());
-                    self
-                }
-
-                #[doc = concat!(
-                    "Appends entries to `", stringify!($f), "` (creating the list, so even no ",
-                    "entries write `[]`)."
-                )]
-                #[must_use]
-                pub fn $f(mut self, $f: impl IntoIterator<Item = impl Into<$item>>) -> Self {
-                    self.$f
-                        .get_or_insert_with(Vec::new)
-                        .extend($f.into_iter().map(Into::into));
-                    self
-                }
-            }
+            {$($method)* component!(@append $f($one): $item, " (creating the list)");}
             {$($init)* $f: None,}
             $param
             $($rest)*);
@@ -279,21 +261,27 @@ macro_rules! component {
     // `bool` and integers take their value as is, so literals infer.
     (@munch $meta:tt $serde:tt $name:ident $ctor:tt $field:tt $method:tt $init:tt $param:tt
         $(#[$doc:meta])* $f:ident: bool, $($rest:tt)*) => {
-        component!(@plain $meta $serde $name $ctor $field $method $init $param
-            [$(#[$doc])*] $f: bool, $($rest)*);
+        component!(@optional $meta $serde $name $ctor $field $method $init $param
+            [$(#[$doc])*] $f: bool, ($f: bool) ($f), $($rest)*);
     };
     (@munch $meta:tt $serde:tt $name:ident $ctor:tt $field:tt $method:tt $init:tt $param:tt
         $(#[$doc:meta])* $f:ident: u32, $($rest:tt)*) => {
-        component!(@plain $meta $serde $name $ctor $field $method $init $param
-            [$(#[$doc])*] $f: u32, $($rest)*);
+        component!(@optional $meta $serde $name $ctor $field $method $init $param
+            [$(#[$doc])*] $f: u32, ($f: u32) ($f), $($rest)*);
     };
     (@munch $meta:tt $serde:tt $name:ident $ctor:tt $field:tt $method:tt $init:tt $param:tt
         $(#[$doc:meta])* $f:ident: i64, $($rest:tt)*) => {
-        component!(@plain $meta $serde $name $ctor $field $method $init $param
-            [$(#[$doc])*] $f: i64, $($rest)*);
+        component!(@optional $meta $serde $name $ctor $field $method $init $param
+            [$(#[$doc])*] $f: i64, ($f: i64) ($f), $($rest)*);
     };
-    (@plain $meta:tt $serde:tt $name:ident $ctor:tt {$($field:tt)*} {$($method:tt)*}
-        {$($init:tt)*} $param:tt [$(#[$doc:meta])*] $f:ident: $ty:ty, $($rest:tt)*) => {
+    (@munch $meta:tt $serde:tt $name:ident $ctor:tt $field:tt $method:tt $init:tt $param:tt
+        $(#[$doc:meta])* $f:ident: $ty:ty, $($rest:tt)*) => {
+        component!(@optional $meta $serde $name $ctor $field $method $init $param
+            [$(#[$doc])*] $f: $ty, ($f: impl Into<$ty>) ($f.into()), $($rest)*);
+    };
+    (@optional $meta:tt $serde:tt $name:ident $ctor:tt {$($field:tt)*} {$($method:tt)*}
+        {$($init:tt)*} $param:tt [$(#[$doc:meta])*] $f:ident: $ty:ty, ($($arg:tt)*)
+        ($($value:tt)*), $($rest:tt)*) => {
         component!(@munch $meta $serde $name $ctor
             {$($field)*
                 $(#[$doc])*
@@ -303,28 +291,8 @@ macro_rules! component {
             {$($method)*
                 #[doc = concat!("Sets `", stringify!($f), "`.")]
                 #[must_use]
-                pub fn $f(mut self, $f: $ty) -> Self {
-                    self.$f = Some($f);
-                    self
-                }
-            }
-            {$($init)* $f: None,}
-            $param
-            $($rest)*);
-    };
-    (@munch $meta:tt $serde:tt $name:ident $ctor:tt {$($field:tt)*} {$($method:tt)*}
-        {$($init:tt)*} $param:tt $(#[$doc:meta])* $f:ident: $ty:ty, $($rest:tt)*) => {
-        component!(@munch $meta $serde $name $ctor
-            {$($field)*
-                $(#[$doc])*
-                #[serde(default, skip_serializing_if = "Option::is_none")]
-                pub $f: Option<$ty>,
-            }
-            {$($method)*
-                #[doc = concat!("Sets `", stringify!($f), "`.")]
-                #[must_use]
-                pub fn $f(mut self, $f: impl Into<$ty>) -> Self {
-                    self.$f = Some($f.into());
+                pub fn $f(mut self, $($arg)*) -> Self {
+                    self.$f = Some($($value)*);
                     self
                 }
             }
@@ -347,6 +315,47 @@ macro_rules! component {
     ($(#[$meta:meta])* pub struct $name:ident { $($fields:tt)* } $($ctor:tt)*) => {
         component!(@munch [$(#[$meta])*] (rename_all = "camelCase") $name [$($ctor)*] {} {} {} {}
             $($fields)*);
+    };
+}
+
+/// A list field of a widget: a `Vec`, or an `Option<Vec>` its first entry creates (so even
+/// appending no entries writes `[]`).
+trait ListField<T> {
+    fn entries(&mut self) -> &mut Vec<T>;
+}
+
+impl<T> ListField<T> for Vec<T> {
+    fn entries(&mut self) -> &mut Vec<T> {
+        self
+    }
+}
+
+impl<T> ListField<T> for Option<Vec<T>> {
+    fn entries(&mut self) -> &mut Vec<T> {
+        self.get_or_insert_with(Vec::new)
+    }
+}
+
+/// `From` conversions into the value types: `Target { Source => |value| expression, … }`, and
+/// `for<N> Target<N> { … }` for a generic target.
+macro_rules! conversions {
+    (@one $generic:tt $target:ty;) => {};
+    (@one [$($generic:ident)?] $target:ty; $source:ty => |$value:ident| $make:expr, $($rest:tt)*) => {
+        impl<$($generic)?> From<$source> for $target {
+            fn from($value: $source) -> Self {
+                $make
+            }
+        }
+        conversions!(@one [$($generic)?] $target; $($rest)*);
+    };
+    () => {};
+    (for<$generic:ident> $target:ty { $($body:tt)* } $($rest:tt)*) => {
+        conversions!(@one [$generic] $target; $($body)*);
+        conversions!($($rest)*);
+    };
+    ($target:ty { $($body:tt)* } $($rest:tt)*) => {
+        conversions!(@one [] $target; $($body)*);
+        conversions!($($rest)*);
     };
 }
 
@@ -410,131 +419,90 @@ pub enum WidgetRoot {
     Dynamic(DynamicComponent),
 }
 
-/// Any widget node below the root, tagged by `type`.
-///
-/// Every typed component converts into it with `.into()`, so builders accept them directly.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum WidgetComponent {
-    /// A [`Box`].
-    Box(Box),
-    /// A [`Row`].
-    Row(Row),
-    /// A [`Col`].
-    Col(Col),
-    /// A [`Form`].
-    Form(Form),
-    /// A [`Spacer`].
-    Spacer(Spacer),
-    /// A [`Divider`].
-    Divider(Divider),
-    /// A [`Transition`].
-    Transition(Transition),
-    /// A [`Title`].
-    Title(Title),
-    /// A [`Caption`].
-    Caption(Caption),
-    /// A [`Text`].
-    Text(Text),
-    /// A [`Markdown`].
-    Markdown(Markdown),
-    /// A [`Badge`].
-    Badge(Badge),
-    /// A [`Icon`].
-    Icon(Icon),
-    /// A [`Image`].
-    Image(Image),
-    /// A [`Button`].
-    Button(Button),
-    /// A [`Table`].
-    Table(Table),
-    /// A [`TableRow`].
-    TableRow(TableRow),
-    /// A [`TableCell`].
-    TableCell(TableCell),
-    /// A [`Input`].
-    Input(Input),
-    /// A [`Textarea`].
-    Textarea(Textarea),
-    /// A [`Select`].
-    Select(Select),
-    /// A [`DatePicker`].
-    DatePicker(DatePicker),
-    /// A [`Checkbox`].
-    Checkbox(Checkbox),
-    /// A [`RadioGroup`].
-    RadioGroup(RadioGroup),
-    /// A [`Label`].
-    Label(Label),
-    /// A [`Chart`].
-    Chart(Chart),
-    /// A [`ListViewItem`].
-    ListViewItem(ListViewItem),
-    /// A component of an unknown `type`, or a known one the typed model rejects, kept as JSON.
-    Dynamic(DynamicComponent),
-}
+/// Declares [`WidgetComponent`] from the list of typed components and their wire `type`s:
+/// the enum, `From` each component, [`WidgetComponent::component_type`] and the typed parse.
+macro_rules! components {
+    ($($variant:ident = $wire:literal,)+) => {
+        /// Any widget node below the root, tagged by `type`.
+        ///
+        /// Every typed component converts into it with `.into()`, so builders accept them directly.
+        #[derive(Debug, Clone, PartialEq, Serialize)]
+        #[serde(untagged)]
+        pub enum WidgetComponent {
+            $(
+                #[doc = concat!("A [`", stringify!($variant), "`] (`\"", $wire, "\"`).")]
+                $variant($variant),
+            )+
+            /// A component of an unknown `type`, or a known one the typed model rejects, kept as JSON.
+            Dynamic(DynamicComponent),
+        }
 
-macro_rules! component_from {
-    ($($variant:ident),+ $(,)?) => {$(
-        impl From<$variant> for WidgetComponent {
-            fn from(component: $variant) -> Self {
-                WidgetComponent::$variant(component)
+        $(conversions! {
+            WidgetComponent {
+                $variant => |component| WidgetComponent::$variant(component),
+            }
+        })+
+
+        impl WidgetComponent {
+            /// The component's `type` on the wire, such as `"Button"` or `"Table.Row"`.
+            #[must_use]
+            pub fn component_type(&self) -> &str {
+                match self {
+                    $(WidgetComponent::$variant(_) => $wire,)+
+                    WidgetComponent::Dynamic(dynamic) => &dynamic.component_type,
+                }
+            }
+
+            /// The typed component of wire type `component_type`, if it is one and `object`
+            /// fits its model.
+            fn typed(component_type: &str, object: &Value) -> Option<WidgetComponent> {
+                match component_type {
+                    $($wire => $variant::deserialize(object).ok().map(WidgetComponent::$variant),)+
+                    _ => None,
+                }
             }
         }
-    )+};
+    };
 }
 
-component_from!(
-    Box,
-    Row,
-    Col,
-    Form,
-    Spacer,
-    Divider,
-    Transition,
-    Title,
-    Caption,
-    Text,
-    Markdown,
-    Badge,
-    Icon,
-    Image,
-    Button,
-    Table,
-    TableRow,
-    TableCell,
-    Input,
-    Textarea,
-    Select,
-    DatePicker,
-    Checkbox,
-    RadioGroup,
-    Label,
-    Chart,
-    ListViewItem,
-);
+components! {
+    Box = "Box",
+    Row = "Row",
+    Col = "Col",
+    Form = "Form",
+    Spacer = "Spacer",
+    Divider = "Divider",
+    Transition = "Transition",
+    Title = "Title",
+    Caption = "Caption",
+    Text = "Text",
+    Markdown = "Markdown",
+    Badge = "Badge",
+    Icon = "Icon",
+    Image = "Image",
+    Button = "Button",
+    Table = "Table",
+    TableRow = "Table.Row",
+    TableCell = "Table.Cell",
+    Input = "Input",
+    Textarea = "Textarea",
+    Select = "Select",
+    DatePicker = "DatePicker",
+    Checkbox = "Checkbox",
+    RadioGroup = "RadioGroup",
+    Label = "Label",
+    Chart = "Chart",
+    ListViewItem = "ListViewItem",
+}
 
-impl From<DynamicComponent> for WidgetComponent {
-    fn from(component: DynamicComponent) -> Self {
-        WidgetComponent::Dynamic(component)
+conversions! {
+    WidgetComponent {
+        DynamicComponent => |component| WidgetComponent::Dynamic(component),
     }
-}
-
-impl From<Card> for WidgetRoot {
-    fn from(root: Card) -> Self {
-        WidgetRoot::Card(root)
-    }
-}
-
-impl From<ListView> for WidgetRoot {
-    fn from(root: ListView) -> Self {
-        WidgetRoot::ListView(root)
-    }
-}
-
-impl From<Basic> for WidgetRoot {
-    fn from(root: Basic) -> Self {
-        WidgetRoot::Basic(root)
+    WidgetRoot {
+        Card => |root| WidgetRoot::Card(root),
+        ListView => |root| WidgetRoot::ListView(root),
+        Basic => |root| WidgetRoot::Basic(root),
     }
 }
 
@@ -552,82 +520,10 @@ impl WidgetRoot {
 }
 
 impl WidgetComponent {
-    /// The component's `type` on the wire, such as `"Button"` or `"Table.Row"`.
-    #[must_use]
-    pub fn component_type(&self) -> &str {
-        match self {
-            WidgetComponent::Box(_) => "Box",
-            WidgetComponent::Row(_) => "Row",
-            WidgetComponent::Col(_) => "Col",
-            WidgetComponent::Form(_) => "Form",
-            WidgetComponent::Spacer(_) => "Spacer",
-            WidgetComponent::Divider(_) => "Divider",
-            WidgetComponent::Transition(_) => "Transition",
-            WidgetComponent::Title(_) => "Title",
-            WidgetComponent::Caption(_) => "Caption",
-            WidgetComponent::Text(_) => "Text",
-            WidgetComponent::Markdown(_) => "Markdown",
-            WidgetComponent::Badge(_) => "Badge",
-            WidgetComponent::Icon(_) => "Icon",
-            WidgetComponent::Image(_) => "Image",
-            WidgetComponent::Button(_) => "Button",
-            WidgetComponent::Table(_) => "Table",
-            WidgetComponent::TableRow(_) => "Table.Row",
-            WidgetComponent::TableCell(_) => "Table.Cell",
-            WidgetComponent::Input(_) => "Input",
-            WidgetComponent::Textarea(_) => "Textarea",
-            WidgetComponent::Select(_) => "Select",
-            WidgetComponent::DatePicker(_) => "DatePicker",
-            WidgetComponent::Checkbox(_) => "Checkbox",
-            WidgetComponent::RadioGroup(_) => "RadioGroup",
-            WidgetComponent::Label(_) => "Label",
-            WidgetComponent::Chart(_) => "Chart",
-            WidgetComponent::ListViewItem(_) => "ListViewItem",
-            WidgetComponent::Dynamic(dynamic) => &dynamic.component_type,
-        }
-    }
-
     /// Parses one node the way the SDK does: typed when the `type` is known and the fields
     /// fit, [`WidgetComponent::Dynamic`] otherwise.
     fn from_object(object: &Value) -> Result<Self, String> {
-        fn typed<'a, T: Deserialize<'a>>(
-            object: &'a Value,
-            variant: fn(T) -> WidgetComponent,
-        ) -> Option<WidgetComponent> {
-            T::deserialize(object).ok().map(variant)
-        }
-        let component_type = object_type(object)?;
-        let parsed = match component_type {
-            "Box" => typed(object, WidgetComponent::Box),
-            "Row" => typed(object, WidgetComponent::Row),
-            "Col" => typed(object, WidgetComponent::Col),
-            "Form" => typed(object, WidgetComponent::Form),
-            "Spacer" => typed(object, WidgetComponent::Spacer),
-            "Divider" => typed(object, WidgetComponent::Divider),
-            "Transition" => typed(object, WidgetComponent::Transition),
-            "Title" => typed(object, WidgetComponent::Title),
-            "Caption" => typed(object, WidgetComponent::Caption),
-            "Text" => typed(object, WidgetComponent::Text),
-            "Markdown" => typed(object, WidgetComponent::Markdown),
-            "Badge" => typed(object, WidgetComponent::Badge),
-            "Icon" => typed(object, WidgetComponent::Icon),
-            "Image" => typed(object, WidgetComponent::Image),
-            "Button" => typed(object, WidgetComponent::Button),
-            "Table" => typed(object, WidgetComponent::Table),
-            "Table.Row" => typed(object, WidgetComponent::TableRow),
-            "Table.Cell" => typed(object, WidgetComponent::TableCell),
-            "Input" => typed(object, WidgetComponent::Input),
-            "Textarea" => typed(object, WidgetComponent::Textarea),
-            "Select" => typed(object, WidgetComponent::Select),
-            "DatePicker" => typed(object, WidgetComponent::DatePicker),
-            "Checkbox" => typed(object, WidgetComponent::Checkbox),
-            "RadioGroup" => typed(object, WidgetComponent::RadioGroup),
-            "Label" => typed(object, WidgetComponent::Label),
-            "Chart" => typed(object, WidgetComponent::Chart),
-            "ListViewItem" => typed(object, WidgetComponent::ListViewItem),
-            _ => None,
-        };
-        match parsed {
+        match WidgetComponent::typed(object_type(object)?, object) {
             Some(component) => Ok(component),
             None => DynamicComponent::from_value(object).map(WidgetComponent::Dynamic),
         }

@@ -32,54 +32,6 @@ pub enum IntOrString {
     Css(String),
 }
 
-impl From<f64> for FloatOrString {
-    fn from(value: f64) -> Self {
-        FloatOrString::Number(value)
-    }
-}
-
-impl From<i32> for FloatOrString {
-    fn from(value: i32) -> Self {
-        FloatOrString::Number(f64::from(value))
-    }
-}
-
-impl From<&str> for FloatOrString {
-    fn from(value: &str) -> Self {
-        FloatOrString::Css(value.to_owned())
-    }
-}
-
-impl From<String> for FloatOrString {
-    fn from(value: String) -> Self {
-        FloatOrString::Css(value)
-    }
-}
-
-impl From<i64> for IntOrString {
-    fn from(value: i64) -> Self {
-        IntOrString::Number(value)
-    }
-}
-
-impl From<i32> for IntOrString {
-    fn from(value: i32) -> Self {
-        IntOrString::Number(i64::from(value))
-    }
-}
-
-impl From<&str> for IntOrString {
-    fn from(value: &str) -> Self {
-        IntOrString::Css(value.to_owned())
-    }
-}
-
-impl From<String> for IntOrString {
-    fn from(value: String) -> Self {
-        IntOrString::Css(value)
-    }
-}
-
 /// A color for the light and the dark theme: `{"light": …, "dark": …}`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ThemeColor {
@@ -113,24 +65,6 @@ pub enum Color {
     Token(String),
     /// One color per theme.
     Theme(ThemeColor),
-}
-
-impl From<&str> for Color {
-    fn from(value: &str) -> Self {
-        Color::Token(value.to_owned())
-    }
-}
-
-impl From<String> for Color {
-    fn from(value: String) -> Self {
-        Color::Token(value)
-    }
-}
-
-impl From<ThemeColor> for Color {
-    fn from(value: ThemeColor) -> Self {
-        Color::Theme(value)
-    }
 }
 
 component! {
@@ -170,48 +104,6 @@ pub enum SpacingValue<N = f64> {
     Sides(Spacing),
 }
 
-impl From<f64> for SpacingValue<f64> {
-    fn from(value: f64) -> Self {
-        SpacingValue::Number(value)
-    }
-}
-
-impl From<i32> for SpacingValue<f64> {
-    fn from(value: i32) -> Self {
-        SpacingValue::Number(f64::from(value))
-    }
-}
-
-impl From<i64> for SpacingValue<i64> {
-    fn from(value: i64) -> Self {
-        SpacingValue::Number(value)
-    }
-}
-
-impl From<i32> for SpacingValue<i64> {
-    fn from(value: i32) -> Self {
-        SpacingValue::Number(i64::from(value))
-    }
-}
-
-impl<N> From<&str> for SpacingValue<N> {
-    fn from(value: &str) -> Self {
-        SpacingValue::Css(value.to_owned())
-    }
-}
-
-impl<N> From<String> for SpacingValue<N> {
-    fn from(value: String) -> Self {
-        SpacingValue::Css(value)
-    }
-}
-
-impl<N> From<Spacing> for SpacingValue<N> {
-    fn from(value: Spacing) -> Self {
-        SpacingValue::Sides(value)
-    }
-}
-
 component! {
     /// One border: `{size, color?, style?}`.
     #[derive(Eq, Hash)]
@@ -235,24 +127,6 @@ pub enum BorderSide {
     Width(i64),
     /// A full border definition.
     Border(Border),
-}
-
-impl From<i64> for BorderSide {
-    fn from(value: i64) -> Self {
-        BorderSide::Width(value)
-    }
-}
-
-impl From<i32> for BorderSide {
-    fn from(value: i32) -> Self {
-        BorderSide::Width(i64::from(value))
-    }
-}
-
-impl From<Border> for BorderSide {
-    fn from(value: Border) -> Self {
-        BorderSide::Border(value)
-    }
 }
 
 component! {
@@ -288,33 +162,12 @@ pub enum BorderValue {
     Sides(std::boxed::Box<Borders>),
 }
 
-impl From<i64> for BorderValue {
-    fn from(value: i64) -> Self {
-        BorderValue::Width(value)
-    }
-}
-
-impl From<i32> for BorderValue {
-    fn from(value: i32) -> Self {
-        BorderValue::Width(i64::from(value))
-    }
-}
-
-impl From<Border> for BorderValue {
-    fn from(value: Border) -> Self {
-        BorderValue::Border(value)
-    }
-}
-
-impl From<Borders> for BorderValue {
-    fn from(value: Borders) -> Self {
-        BorderValue::Sides(std::boxed::Box::new(value))
-    }
-}
-
-/// Declares a closed set of string tokens as a unit-only enum with serde renames.
+/// Declares closed sets of string tokens, each as a unit-only enum with serde renames.
 macro_rules! tokens {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal),+ $(,)? }) => {
+    ($(
+        $(#[$meta:meta])*
+        $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal),+ $(,)? }
+    )+) => {$(
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
         pub enum $name {
@@ -335,7 +188,7 @@ macro_rules! tokens {
                 }
             }
         }
-    };
+    )+};
 }
 pub(crate) use tokens;
 
@@ -345,83 +198,55 @@ tokens! {
         Solid = "solid", Dashed = "dashed", Dotted = "dotted", Double = "double",
         Groove = "groove", Ridge = "ridge", Inset = "inset", Outset = "outset",
     }
-}
 
-tokens! {
     /// A corner radius token.
     Radius {
         Xxs = "2xs", Xs = "xs", Sm = "sm", Md = "md", Lg = "lg", Xl = "xl", Xxl = "2xl",
         Xxxl = "3xl", Xxxxl = "4xl", Full = "full", Percent100 = "100%", None = "none",
     }
-}
 
-tokens! {
     /// Cross-axis alignment of a flex container's children.
     Alignment { Start = "start", Center = "center", End = "end", Baseline = "baseline", Stretch = "stretch" }
-}
 
-tokens! {
     /// Main-axis distribution of a flex container's children.
     Justification {
         Start = "start", Center = "center", End = "end", Between = "between",
         Around = "around", Evenly = "evenly", Stretch = "stretch",
     }
-}
 
-tokens! {
     /// How a flex container wraps its children.
     Wrap { NoWrap = "nowrap", Wrap = "wrap", WrapReverse = "wrap-reverse" }
-}
 
-tokens! {
     /// The main axis of a `Box`, `Form`, `Basic` root or `RadioGroup`.
     Direction { Row = "row", Col = "col" }
-}
 
-tokens! {
     /// Forces the light or dark theme on a subtree.
     Theme { Light = "light", Dark = "dark" }
-}
 
-tokens! {
     /// Horizontal text alignment.
     TextAlign { Start = "start", Center = "center", End = "end" }
-}
 
-tokens! {
     /// Body text size (Text, Label).
     TextSize { Xs = "xs", Sm = "sm", Md = "md", Lg = "lg", Xl = "xl" }
-}
 
-tokens! {
     /// Title size.
     TitleSize {
         Sm = "sm", Md = "md", Lg = "lg", Xl = "xl", Xxl = "2xl", Xxxl = "3xl", Xxxxl = "4xl",
         Xxxxxl = "5xl",
     }
-}
 
-tokens! {
     /// Caption size.
     CaptionSize { Sm = "sm", Md = "md", Lg = "lg" }
-}
 
-tokens! {
     /// Icon size.
     IconSize { Xs = "xs", Sm = "sm", Md = "md", Lg = "lg", Xl = "xl", Xxl = "2xl", Xxxl = "3xl" }
-}
 
-tokens! {
     /// Font weight.
     FontWeight { Normal = "normal", Medium = "medium", Semibold = "semibold", Bold = "bold" }
-}
 
-tokens! {
     /// Visual variant of a `Button`, `Select` or `DatePicker`.
     ControlVariant { Solid = "solid", Soft = "soft", Outline = "outline", Ghost = "ghost" }
-}
 
-tokens! {
     /// Size of a control (`Button`, `Input`, `Textarea`, `Select`, `DatePicker`).
     ControlSize {
         Xxxs = "3xs", Xxs = "2xs", Xs = "xs", Sm = "sm", Md = "md", Lg = "lg", Xl = "xl",
@@ -447,4 +272,50 @@ component! {
     }
     /// A status with text only.
     fn new;
+}
+
+// What lets builders take plain values: `.padding(4)`, `.height("50%")`, `.color("blue")`,
+// `.border(1)`.
+conversions! {
+    FloatOrString {
+        f64 => |value| FloatOrString::Number(value),
+        i32 => |value| FloatOrString::Number(f64::from(value)),
+        &str => |value| FloatOrString::Css(value.to_owned()),
+        String => |value| FloatOrString::Css(value),
+    }
+    IntOrString {
+        i64 => |value| IntOrString::Number(value),
+        i32 => |value| IntOrString::Number(i64::from(value)),
+        &str => |value| IntOrString::Css(value.to_owned()),
+        String => |value| IntOrString::Css(value),
+    }
+    Color {
+        &str => |value| Color::Token(value.to_owned()),
+        String => |value| Color::Token(value),
+        ThemeColor => |value| Color::Theme(value),
+    }
+    SpacingValue<f64> {
+        f64 => |value| SpacingValue::Number(value),
+        i32 => |value| SpacingValue::Number(f64::from(value)),
+    }
+    SpacingValue<i64> {
+        i64 => |value| SpacingValue::Number(value),
+        i32 => |value| SpacingValue::Number(i64::from(value)),
+    }
+    for<N> SpacingValue<N> {
+        &str => |value| SpacingValue::Css(value.to_owned()),
+        String => |value| SpacingValue::Css(value),
+        Spacing => |value| SpacingValue::Sides(value),
+    }
+    BorderSide {
+        i64 => |value| BorderSide::Width(value),
+        i32 => |value| BorderSide::Width(i64::from(value)),
+        Border => |value| BorderSide::Border(value),
+    }
+    BorderValue {
+        i64 => |value| BorderValue::Width(value),
+        i32 => |value| BorderValue::Width(i64::from(value)),
+        Border => |value| BorderValue::Border(value),
+        Borders => |value| BorderValue::Sides(std::boxed::Box::new(value)),
+    }
 }

@@ -10,9 +10,7 @@ use super::style::{FloatOrString, Spacing, tokens};
 tokens! {
     /// The alignment of a [`TableCell`]'s content.
     CellAlign { Start = "start", Center = "center", End = "end" }
-}
 
-tokens! {
     /// The width token of a table column.
     ColSize { Xs = "xs", Sm = "sm", Md = "md", Lg = "lg", Xl = "xl" }
 }

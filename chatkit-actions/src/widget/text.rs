@@ -40,9 +40,9 @@ pub enum Editable {
     Field(EditableProps),
 }
 
-impl From<EditableProps> for Editable {
-    fn from(props: EditableProps) -> Self {
-        Editable::Field(props)
+conversions! {
+    Editable {
+        EditableProps => |props| Editable::Field(props),
     }
 }
 
