@@ -35,12 +35,10 @@ conversions! {
         i64 => |value| ChartValue::Int(value),
         i32 => |value| ChartValue::Int(i64::from(value)),
         f64 => |value| ChartValue::Float(value),
-        &str => |value| ChartValue::Text(value.to_owned()),
-        String => |value| ChartValue::Text(value),
+        String | &str => |value| ChartValue::Text(value),
     }
     XAxis {
-        &str => |key| XAxis::Key(key.to_owned()),
-        String => |key| XAxis::Key(key),
+        String | &str => |key| XAxis::Key(key),
         XAxisConfig => |config| XAxis::Config(config),
     }
 }

@@ -128,18 +128,7 @@ component! {
         placeholder: String,
         /// Lets browser autofill and password extensions fill the field.
         allow_autofill_extensions: bool,
-        /// Selects the whole value on focus.
-        auto_select: bool,
-        /// Focuses the field when it appears.
-        auto_focus: bool,
-        /// Disables the field.
-        disabled: bool,
-        /// Visual variant.
-        variant: InputVariant,
-        /// Size.
-        size: ControlSize,
-        /// Horizontal inner padding.
-        gutter_size: GutterSize,
+        text_entry,
         /// Fully rounded ends.
         pill: bool,
     }
@@ -160,18 +149,7 @@ component! {
         pattern: String,
         /// Placeholder text.
         placeholder: String,
-        /// Selects the whole value on focus.
-        auto_select: bool,
-        /// Focuses the field when it appears.
-        auto_focus: bool,
-        /// Disables the field.
-        disabled: bool,
-        /// Visual variant.
-        variant: InputVariant,
-        /// Size.
-        size: ControlSize,
-        /// Horizontal inner padding.
-        gutter_size: GutterSize,
+        text_entry,
         /// Number of visible rows.
         rows: u32,
         /// Grows with its content.

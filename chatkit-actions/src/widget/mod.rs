@@ -89,7 +89,8 @@ use serde_json::{Map, Value};
 /// | `custom #[attrs] name: T` | `T` with the given attributes | none |
 ///
 /// `layout,` stands for the flex container fields Box, Row, Col and Form share (`align` …
-/// `aspectRatio`), `min_max,` for the six `min…`/`max…` sizes. Everything expands to plain
+/// `aspectRatio`), `min_max,` for the six `min…`/`max…` sizes, `text_entry,` for the options
+/// Input and Textarea share (`autoSelect` … `gutterSize`). Everything expands to plain
 /// fields and methods: the wire form is flat and nothing is added at run time.
 macro_rules! component {
     (@ctor [$(#[$doc:meta])* fn new;] $name:ident {$($init:tt)*} {$($param:tt)*}) => {
@@ -165,6 +166,24 @@ macro_rules! component {
             background: $crate::widget::Color,
             /// Aspect ratio as a number (`1.5`) or CSS (`"16 / 9"`).
             aspect_ratio: $crate::widget::FloatOrString,
+            $($rest)*
+        );
+    };
+    (@munch $meta:tt $serde:tt $name:ident $ctor:tt $field:tt $method:tt $init:tt $param:tt
+        text_entry, $($rest:tt)*) => {
+        component!(@munch $meta $serde $name $ctor $field $method $init $param
+            /// Selects the whole value on focus.
+            auto_select: bool,
+            /// Focuses the field when it appears.
+            auto_focus: bool,
+            /// Disables the field.
+            disabled: bool,
+            /// Visual variant.
+            variant: $crate::widget::InputVariant,
+            /// Size.
+            size: $crate::widget::ControlSize,
+            /// Horizontal inner padding.
+            gutter_size: $crate::widget::GutterSize,
             $($rest)*
         );
     };
@@ -337,9 +356,19 @@ impl<T> ListField<T> for Option<Vec<T>> {
 }
 
 /// `From` conversions into the value types: `Target { Source => |value| expression, … }`, and
-/// `for<N> Target<N> { … }` for a generic target.
+/// `for<N> Target<N> { … }` for a generic target. `String | &str => …` also converts a `&str`
+/// as its owned `String`.
 macro_rules! conversions {
     (@one $generic:tt $target:ty;) => {};
+    (@one [$($generic:ident)?] $target:ty; String | &str => |$value:ident| $make:expr, $($rest:tt)*) => {
+        conversions!(@one [$($generic)?] $target; String => |$value| $make,);
+        impl<$($generic)?> From<&str> for $target {
+            fn from($value: &str) -> Self {
+                Self::from($value.to_owned())
+            }
+        }
+        conversions!(@one [$($generic)?] $target; $($rest)*);
+    };
     (@one [$($generic:ident)?] $target:ty; $source:ty => |$value:ident| $make:expr, $($rest:tt)*) => {
         impl<$($generic)?> From<$source> for $target {
             fn from($value: $source) -> Self {

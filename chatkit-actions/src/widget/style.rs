@@ -280,18 +280,15 @@ conversions! {
     FloatOrString {
         f64 => |value| FloatOrString::Number(value),
         i32 => |value| FloatOrString::Number(f64::from(value)),
-        &str => |value| FloatOrString::Css(value.to_owned()),
-        String => |value| FloatOrString::Css(value),
+        String | &str => |value| FloatOrString::Css(value),
     }
     IntOrString {
         i64 => |value| IntOrString::Number(value),
         i32 => |value| IntOrString::Number(i64::from(value)),
-        &str => |value| IntOrString::Css(value.to_owned()),
-        String => |value| IntOrString::Css(value),
+        String | &str => |value| IntOrString::Css(value),
     }
     Color {
-        &str => |value| Color::Token(value.to_owned()),
-        String => |value| Color::Token(value),
+        String | &str => |value| Color::Token(value),
         ThemeColor => |value| Color::Theme(value),
     }
     SpacingValue<f64> {
@@ -303,8 +300,7 @@ conversions! {
         i32 => |value| SpacingValue::Number(i64::from(value)),
     }
     for<N> SpacingValue<N> {
-        &str => |value| SpacingValue::Css(value.to_owned()),
-        String => |value| SpacingValue::Css(value),
+        String | &str => |value| SpacingValue::Css(value),
         Spacing => |value| SpacingValue::Sides(value),
     }
     BorderSide {
