@@ -7,7 +7,6 @@ use serde::de::Deserializer;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::value::RawValue;
 
-
 /// Where an action is handled.
 ///
 /// On the wire: `"server"` (the default) or `"client"`.
@@ -278,9 +277,7 @@ pub trait Action: Sized {
 }
 
 /// Parses the action `action_type` without a payload, as with a `null` one.
-fn absent_payload<A: Action>(
-    action_type: &str,
-) -> Result<Option<A>, (serde_json::Error, String)> {
+fn absent_payload<A: Action>(action_type: &str) -> Result<Option<A>, (serde_json::Error, String)> {
     A::deserialize_payload(action_type, serde_json::Value::Null)
         .map_err(|error| (error, String::new()))
 }

@@ -17,6 +17,7 @@ use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 
 use super::unit::Unit;
+use super::untrusted::check_offered_and_valid;
 use crate::handler::{
     ActionContext, ActionHandler, HandlerError, HandlerResult, SyncActionContext,
 };
@@ -404,7 +405,7 @@ impl<H: ActionHandler> ChatKitServer<H> {
             tracing::warn!(action = %action_type, thread = %thread.id, %error, "action rejected");
             ProcessError::Rejected(error.to_string())
         })?;
-        let admitted = super::untrusted::check_offered_and_valid(
+        let admitted = check_offered_and_valid(
             &inner.handler,
             Some(&action),
             &params.action,
@@ -484,11 +485,11 @@ async fn run_action<H: ActionHandler>(
     let thread_id = cx.thread().id.clone();
     match H::Action::from_raw(raw.clone()) {
         Ok(action) => {
-            super::untrusted::check_offered_and_valid(handler, Some(&action), &raw, cx.sender(), &thread_id)?;
+            check_offered_and_valid(handler, Some(&action), &raw, cx.sender(), &thread_id)?;
             handler.handle(action, cx).await
         }
         Err(crate::ActionParseError::UnknownType { .. }) if H::ACCEPTS_UNKNOWN => {
-            super::untrusted::check_offered_and_valid(handler, None, &raw, cx.sender(), &thread_id)?;
+            check_offered_and_valid(handler, None, &raw, cx.sender(), &thread_id)?;
             handler.handle_unknown(raw, cx).await
         }
         Err(error) => {

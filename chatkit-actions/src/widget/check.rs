@@ -111,7 +111,10 @@ impl ActionSite {
                 message: error.message().to_owned(),
             }];
         }
-        let (Some(form), Some(payload)) = (&self.form, super::fields::present(self.action.payload.as_ref())) else {
+        let (Some(form), Some(payload)) = (
+            &self.form,
+            super::fields::present(self.action.payload.as_ref()),
+        ) else {
             return Vec::new();
         };
         if form.fields.is_empty() {

@@ -1,6 +1,5 @@
 //! Content components: [`Badge`], [`Icon`], [`Image`], [`Button`].
 
-
 use super::style::{
     Color, ControlSize, ControlVariant, FloatOrString, IconSize, IntOrString, Radius, SpacingValue,
     tokens,

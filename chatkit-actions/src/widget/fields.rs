@@ -189,9 +189,10 @@ impl FormField {
             };
         };
         match self.kind {
-            FieldKind::Input | FieldKind::Textarea | FieldKind::EditableText => {
-                self.pattern.as_ref().map_or(Ok(()), |pattern| check_pattern(name, pattern, value))
-            }
+            FieldKind::Input | FieldKind::Textarea | FieldKind::EditableText => self
+                .pattern
+                .as_ref()
+                .map_or(Ok(()), |pattern| check_pattern(name, pattern, value)),
             FieldKind::Select | FieldKind::RadioGroup => {
                 let Some(options) = &self.options else {
                     return Ok(());
@@ -287,9 +288,9 @@ impl<'a> FormKeys<'a> {
     /// Whether the dotted `path` holds a form value's key deeper down (`todo` for
     /// `todo.title`).
     pub(crate) fn holds_form_key(&self, path: &str) -> bool {
-        self.fields.iter().any(|field| {
-            (field.name.strip_prefix(path)).is_some_and(|rest| rest.starts_with('.'))
-        })
+        self.fields
+            .iter()
+            .any(|field| (field.name.strip_prefix(path)).is_some_and(|rest| rest.starts_with('.')))
     }
 
     /// The first constraint the submitted values break, as the message for the client.
@@ -469,6 +470,9 @@ mod tests {
             title.collision(&json!({"todo": {"title": "old"}})),
             Some("todo.title".to_owned())
         );
-        assert_eq!(title.collision(&json!({"todo": 3})), Some("todo".to_owned()));
+        assert_eq!(
+            title.collision(&json!({"todo": 3})),
+            Some("todo".to_owned())
+        );
     }
 }

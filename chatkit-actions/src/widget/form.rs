@@ -4,12 +4,9 @@
 //! Each field has a `name`. Inside a [`Form`], or a [`Card`](super::Card) with `asForm`, the
 //! client merges every field's value into the payload of every action triggered inside it.
 
-
 use super::WidgetComponent;
 use super::style::{
-    Color, ControlSize, ControlVariant, Direction,
-    FontWeight, TextAlign, TextSize,
-    tokens,
+    Color, ControlSize, ControlVariant, Direction, FontWeight, TextAlign, TextSize, tokens,
 };
 
 tokens! {

@@ -5,8 +5,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use super::style::{
-    Alignment, BorderValue, Color, Direction, IntOrString, Justification,
-    SpacingValue, Theme, WidgetStatus, tokens,
+    Alignment, BorderValue, Color, Direction, IntOrString, Justification, SpacingValue, Theme,
+    WidgetStatus, tokens,
 };
 use super::{DynamicComponent, WidgetComponent};
 use crate::config::{ActionConfig, IntoActionConfig};

@@ -51,8 +51,12 @@
 //! # Checking and walking a tree
 //!
 //! [`WidgetRoot::check`] reports form values the client would silently drop because the
-//! action's payload already has their key. [`WidgetRoot::action_sites`] lists every action slot
-//! with the form fields it receives, and [`WidgetRoot::for_each_component`] visits every node.
+//! action's payload already has their key, and typed payloads that could not be serialized.
+//! [`WidgetRoot::action_sites`] lists every action slot with the form fields it receives
+//! ([`ActionSite::fields`]), and [`WidgetRoot::for_each_component`] visits every node. The
+//! rules about form fields (which values an action receives, which payload keys they occupy,
+//! the constraints the browser enforces) are in [`fields`], shared by this check and the
+//! server's provenance gate.
 //!
 //! # Streaming a widget
 //!
@@ -392,7 +396,7 @@ mod chart;
 mod check;
 mod content;
 mod diff;
-pub(crate) mod fields;
+pub mod fields;
 mod form;
 mod layout;
 mod list;
@@ -409,8 +413,8 @@ pub use content::{
     Icon, Image, ImageFit, ImagePosition,
 };
 pub(crate) use diff::updates_reach;
-pub use fields::{FieldKind, FormField};
 pub use diff::{WidgetDiffError, diff_widget};
+pub use fields::{FieldKind, FormField};
 pub use form::{
     Checkbox, DatePicker, Form, GutterSize, Input, InputType, InputVariant, Label, PopoverAlign,
     PopoverSide, RadioGroup, RadioOption, Select, SelectOption, Textarea,

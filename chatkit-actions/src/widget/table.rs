@@ -3,7 +3,6 @@
 //! These come from the JS types; the Python SDK has no typed model for them and passes them
 //! through as dynamic components, with exactly the keys given.
 
-
 use super::WidgetComponent;
 use super::style::{FloatOrString, Spacing, tokens};
 

@@ -438,11 +438,20 @@ fn an_unserializable_payload_is_kept_and_reported_never_sent() {
         ),
         "{issues:?}"
     );
-    assert!(issues[0].to_string().contains("cannot be serialized to JSON"));
+    assert!(
+        issues[0]
+            .to_string()
+            .contains("cannot be serialized to JSON")
+    );
 
     // Serializing refuses: no client gets the action without its payload.
     let refused = serde_json::to_string(&root).expect_err("serializing fails");
-    assert!(refused.to_string().contains("the payload of action `plot` cannot be serialized to JSON"), "{refused}");
+    assert!(
+        refused
+            .to_string()
+            .contains("the payload of action `plot` cannot be serialized to JSON"),
+        "{refused}"
+    );
 
     // `try_create` gives the same error at once; a payload set later replaces it.
     assert_eq!(ActionConfig::try_create(plot()).as_ref().err(), Some(error));
