@@ -128,7 +128,9 @@ impl FormField {
             WidgetComponent::RadioGroup(group) => FormField {
                 required: flag(group.required),
                 disabled: flag(group.disabled),
-                options: (group.options.as_ref())
+                options: group
+                    .options
+                    .as_ref()
                     .map(|options| options.iter().map(|o| o.value.clone()).collect()),
                 ..FormField::new(&group.name, FieldKind::RadioGroup, pointer)
             },
@@ -288,14 +290,16 @@ impl<'a> FormKeys<'a> {
     /// Whether the dotted `path` holds a form value's key deeper down (`todo` for
     /// `todo.title`).
     pub(crate) fn holds_form_key(&self, path: &str) -> bool {
-        self.fields
-            .iter()
-            .any(|field| (field.name.strip_prefix(path)).is_some_and(|rest| rest.starts_with('.')))
+        self.fields.iter().any(|field| {
+            let rest = field.name.strip_prefix(path);
+            rest.is_some_and(|rest| rest.starts_with('.'))
+        })
     }
 
     /// The first constraint the submitted values break, as the message for the client.
     pub(crate) fn check_values(&self, payload: Option<&Value>) -> Result<(), String> {
-        (self.fields.iter())
+        self.fields
+            .iter()
             .filter(|field| !field.disabled)
             .try_for_each(|field| field.check(payload))
     }
