@@ -167,6 +167,11 @@ impl ActionConfig {
 
     /// Like [`ActionConfig::create`], returning the payload's serialization error at once.
     ///
+    /// This is the fallible conversion from a typed action. It is not a blanket
+    /// `impl<A: Action> TryFrom<A> for ActionConfig`: that impl would overlap the standard
+    /// library's `TryFrom` for every type that is `Into<ActionConfig>`, so a `TryFrom` can only
+    /// be written per action type.
+    ///
     /// ```
     /// use std::collections::BTreeMap;
     /// use chatkit_actions::{Action, ActionConfig};

@@ -159,7 +159,7 @@ fn check_offered(
     let mut tampered = None;
     let mut broken = None;
     for site in &sites {
-        let keys = FormKeys::new(site, declared);
+        let keys = FormKeys::new(site.fields(), declared);
         if !client_payload {
             let exempt = |path: &str| keys.is_form_key(path);
             let nested = |path: &str| keys.holds_form_key(path);

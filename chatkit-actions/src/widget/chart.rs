@@ -90,7 +90,8 @@ component! {
         required data_key: String,
         /// Stack id: series with the same id stack.
         stack: String,
-        /// Color (chart tokens `blue`, `purple`, `orange`, `green`, `red`, `yellow`, `pink`, or CSS).
+        /// Color (chart tokens `blue`, `purple`, `orange`, `green`, `red`, `yellow`, `pink`, or
+        /// CSS).
         color: Color,
     }
 }

@@ -10,56 +10,9 @@ use std::fmt;
 
 use serde_json::Value;
 
-use super::fields::FormField;
+use super::fields::{ActionSlot, FormField};
 use super::{DynamicComponent, WidgetComponent, WidgetRoot};
 use crate::config::ActionConfig;
-
-/// Which slot of which component holds an action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ActionSlot {
-    /// `Button.onClickAction`.
-    ButtonClick,
-    /// `ListViewItem.onClickAction`.
-    ListViewItemClick,
-    /// `Form.onSubmitAction`.
-    FormSubmit,
-    /// `Card.confirm.action`.
-    CardConfirm,
-    /// `Card.cancel.action`.
-    CardCancel,
-    /// `Select.onChangeAction`.
-    SelectChange,
-    /// `Checkbox.onChangeAction`.
-    CheckboxChange,
-    /// `RadioGroup.onChangeAction`.
-    RadioGroupChange,
-    /// `DatePicker.onChangeAction`.
-    DatePickerChange,
-}
-
-impl ActionSlot {
-    /// The slot as written in the widget, such as `"Button.onClickAction"`.
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            ActionSlot::ButtonClick => "Button.onClickAction",
-            ActionSlot::ListViewItemClick => "ListViewItem.onClickAction",
-            ActionSlot::FormSubmit => "Form.onSubmitAction",
-            ActionSlot::CardConfirm => "Card.confirm.action",
-            ActionSlot::CardCancel => "Card.cancel.action",
-            ActionSlot::SelectChange => "Select.onChangeAction",
-            ActionSlot::CheckboxChange => "Checkbox.onChangeAction",
-            ActionSlot::RadioGroupChange => "RadioGroup.onChangeAction",
-            ActionSlot::DatePickerChange => "DatePicker.onChangeAction",
-        }
-    }
-}
-
-impl fmt::Display for ActionSlot {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str(self.as_str())
-    }
-}
 
 /// What makes a subtree a form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -99,6 +52,18 @@ pub struct ActionSite {
 }
 
 impl ActionSite {
+    /// The fields whose values the client merges into this action's payload: its form's, and
+    /// for an `onChangeAction` ([`ActionSlot::sends_own_value`]) the control's own (once, when
+    /// it is also in the form).
+    pub fn fields(&self) -> impl Iterator<Item = &FormField> {
+        let form = self.form.iter().flat_map(|form| &form.fields);
+        let own = self
+            .control
+            .as_ref()
+            .filter(|control| !form.clone().any(|field| field.pointer == control.pointer));
+        form.chain(own)
+    }
+
     /// The problems of this site: a payload that cannot be serialized, or form values the
     /// action would lose to keys its payload already has.
     fn issues(&self) -> Vec<WidgetIssue> {

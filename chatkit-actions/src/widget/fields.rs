@@ -1,6 +1,7 @@
 //! Form fields and every rule about them, in one place: what a field is ([`FormField`]), which
-//! values an action receives from the client ([`ActionSite::fields`]: its form's fields, plus
-//! the control's own value for an `onChangeAction`), which payload keys those values occupy,
+//! values an action receives from the client (its form's fields, plus the control's own value
+//! for an `onChangeAction`: [`ActionSlot::sends_own_value`], gathered by
+//! [`ActionSite::fields`](super::ActionSite::fields)), which payload keys those values occupy,
 //! and the constraints the browser enforces before submitting.
 //!
 //! Two checks use these rules: [`WidgetRoot::check`](super::WidgetRoot::check) (a form value
@@ -25,10 +26,11 @@
 //! application's mistake, not the client's: it is logged at `warn` and skipped (the browser
 //! still enforces it), rather than making the form impossible to submit.
 
+use std::fmt;
+
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use serde_json::Value;
 
-use super::check::{ActionSite, ActionSlot};
 use super::{Editable, WidgetComponent};
 
 /// The component a form field comes from.
@@ -238,6 +240,53 @@ impl FormField {
     }
 }
 
+/// Which slot of which component holds an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ActionSlot {
+    /// `Button.onClickAction`.
+    ButtonClick,
+    /// `ListViewItem.onClickAction`.
+    ListViewItemClick,
+    /// `Form.onSubmitAction`.
+    FormSubmit,
+    /// `Card.confirm.action`.
+    CardConfirm,
+    /// `Card.cancel.action`.
+    CardCancel,
+    /// `Select.onChangeAction`.
+    SelectChange,
+    /// `Checkbox.onChangeAction`.
+    CheckboxChange,
+    /// `RadioGroup.onChangeAction`.
+    RadioGroupChange,
+    /// `DatePicker.onChangeAction`.
+    DatePickerChange,
+}
+
+impl ActionSlot {
+    /// The slot as written in the widget, such as `"Button.onClickAction"`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ActionSlot::ButtonClick => "Button.onClickAction",
+            ActionSlot::ListViewItemClick => "ListViewItem.onClickAction",
+            ActionSlot::FormSubmit => "Form.onSubmitAction",
+            ActionSlot::CardConfirm => "Card.confirm.action",
+            ActionSlot::CardCancel => "Card.cancel.action",
+            ActionSlot::SelectChange => "Select.onChangeAction",
+            ActionSlot::CheckboxChange => "Checkbox.onChangeAction",
+            ActionSlot::RadioGroupChange => "RadioGroup.onChangeAction",
+            ActionSlot::DatePickerChange => "DatePicker.onChangeAction",
+        }
+    }
+}
+
+impl fmt::Display for ActionSlot {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(self.as_str())
+    }
+}
+
 impl ActionSlot {
     /// Whether the slot is a control's `onChangeAction`, which the client sends with the
     /// control's own value under its `name` even outside a form.
@@ -253,19 +302,6 @@ impl ActionSlot {
     }
 }
 
-impl ActionSite {
-    /// The fields whose values the client merges into this action's payload: its form's, and
-    /// for an `onChangeAction` the control's own (once, when it is also in the form).
-    pub fn fields(&self) -> impl Iterator<Item = &FormField> {
-        let form = self.form.iter().flat_map(|form| &form.fields);
-        let own = self
-            .control
-            .as_ref()
-            .filter(|control| !form.clone().any(|field| field.pointer == control.pointer));
-        form.chain(own)
-    }
-}
-
 /// The payload keys a client fills in for one action site: the names of the fields it
 /// receives and the action's `#[action(form)]` fields. Every other key is the server's and
 /// must come back as the widget offered it.
@@ -275,9 +311,14 @@ pub(crate) struct FormKeys<'a> {
 }
 
 impl<'a> FormKeys<'a> {
-    pub(crate) fn new(site: &'a ActionSite, declared: &'a [&'static str]) -> Self {
+    /// The keys of `fields` (an action site's, see
+    /// [`ActionSite::fields`](super::ActionSite::fields)) and of the `declared` form fields.
+    pub(crate) fn new(
+        fields: impl Iterator<Item = &'a FormField>,
+        declared: &'a [&'static str],
+    ) -> Self {
         FormKeys {
-            fields: site.fields().collect(),
+            fields: fields.collect(),
             declared,
         }
     }

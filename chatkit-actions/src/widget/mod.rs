@@ -84,7 +84,7 @@ use serde_json::{Map, Value};
 /// | written | field | builder |
 /// |---|---|---|
 /// | `name: T` | `Option<T>`, absent when unset | `name(impl Into<T>)` |
-/// | `name: bool` (or `u32`, `i64`) | `Option<bool>`, absent when unset | `name(bool)`, so literals infer |
+/// | `name: bool` (or `u32`, `i64`) | `Option<T>`, absent when unset | `name(T)`, so literals infer |
 /// | `required name: T` | `T`, always written | an argument of `new` |
 /// | `action name` | `Option<ActionConfig>`, written as the SDK writes actions in widgets | `name(impl IntoActionConfig)` |
 /// | `vec name(one): T` | `Vec<T>`, always written | `one(impl Into<T>)`, `name(iter)` |
@@ -116,7 +116,8 @@ macro_rules! component {
         #[doc = concat!("Appends entries to `", stringify!($f), "`", $creating, ".")]
         #[must_use]
         pub fn $f(mut self, $f: impl IntoIterator<Item = impl Into<$item>>) -> Self {
-            $crate::widget::ListField::entries(&mut self.$f).extend($f.into_iter().map(Into::into));
+            let entries = $crate::widget::ListField::entries(&mut self.$f);
+            entries.extend($f.into_iter().map(Into::into));
             self
         }
     };
@@ -407,14 +408,14 @@ mod text;
 pub use chart::{
     AreaSeries, BarSeries, Chart, ChartValue, CurveType, LineSeries, Series, XAxis, XAxisConfig,
 };
-pub use check::{ActionSite, ActionSlot, FormKind, FormScope, WidgetIssue};
+pub use check::{ActionSite, FormKind, FormScope, WidgetIssue};
 pub use content::{
     Badge, BadgeColor, BadgeSize, BadgeVariant, Button, ButtonColor, ButtonIconSize, ButtonStyle,
     Icon, Image, ImageFit, ImagePosition,
 };
 pub(crate) use diff::updates_reach;
 pub use diff::{WidgetDiffError, diff_widget};
-pub use fields::{FieldKind, FormField};
+pub use fields::{ActionSlot, FieldKind, FormField};
 pub use form::{
     Checkbox, DatePicker, Form, GutterSize, Input, InputType, InputVariant, Label, PopoverAlign,
     PopoverSide, RadioGroup, RadioOption, Select, SelectOption, Textarea,

@@ -801,3 +801,46 @@ fn action_sites_see_through_basic_roots_and_list_views() {
         .collect();
     assert_eq!(pointers, ["/children/0", "/children/1", "/children/2"]);
 }
+
+#[test]
+fn change_slots_receive_their_control_once() {
+    let root = WidgetRoot::from(
+        Card::new()
+            .child(
+                Select::new("color")
+                    .option(SelectOption::new("red", "Red"))
+                    .on_change_action(ActionConfig::new("recolor")),
+            )
+            .child(
+                Form::new()
+                    .on_submit_action(ActionConfig::new("save"))
+                    .child(Input::new("title"))
+                    .child(Checkbox::new("done").on_change_action(ActionConfig::new("toggle"))),
+            ),
+    );
+    let sites = root.action_sites();
+    let fields = |slot: ActionSlot| -> Vec<String> {
+        let site = sites
+            .iter()
+            .find(|site| site.slot == slot)
+            .expect("the slot");
+        site.fields().map(|field| field.name.clone()).collect()
+    };
+    // Outside a form, an onChangeAction still sends its control's value.
+    assert!(ActionSlot::SelectChange.sends_own_value());
+    assert_eq!(fields(ActionSlot::SelectChange), ["color"]);
+    // Inside one, the control is one of the form's fields: it is listed once.
+    assert_eq!(fields(ActionSlot::CheckboxChange), ["title", "done"]);
+    // A submit receives the form's fields only.
+    assert!(!ActionSlot::FormSubmit.sends_own_value());
+    assert_eq!(fields(ActionSlot::FormSubmit), ["title", "done"]);
+    let select = sites
+        .iter()
+        .find(|site| site.slot == ActionSlot::SelectChange);
+    assert_eq!(
+        select
+            .and_then(|site| site.control.as_ref())
+            .map(|field| field.kind),
+        Some(FieldKind::Select)
+    );
+}
