@@ -21,7 +21,6 @@ use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
-use axum::serve::ListenerExt;
 use chatkit_actions::handler::{
     ActionContext, HandlerError, HandlerResult, Respond, SyncActionContext, SyncResult,
 };
@@ -195,6 +194,9 @@ pub struct Args {
     /// or the URL of `--store postgres` (`postgres://user@127.0.0.1:5432/db`).
     #[arg(long, default_value = "counter.db")]
     pub db: String,
+    /// The connection limits.
+    #[command(flatten)]
+    pub serve: crate::serving::ServeArgs,
 }
 
 /// Opens the store `args` ask for.
@@ -231,40 +233,16 @@ pub async fn run(args: Args) -> Result<(), Box<dyn std::error::Error + Send + Sy
         listener.local_addr()?,
         args.store
     );
-    // An event stream is written frame by frame: without `TCP_NODELAY`, Nagle's algorithm
-    // holds each small frame back until the client's delayed ACK, about 40 ms per answer.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(error) = tcp.set_nodelay(true) {
-            tracing::warn!(%error, "could not set TCP_NODELAY");
-        }
-    });
-    axum::serve(listener, app(store))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    // `serve` sets `TCP_NODELAY`: an event stream is written frame by frame, and Nagle's
+    // algorithm would hold each small frame back until the client's delayed ACK.
+    chatkit_actions::serve::serve(
+        listener,
+        app(store),
+        args.serve.config(),
+        chatkit_actions::serve::shutdown_signal(),
+    )
+    .await?;
     Ok(())
-}
-
-/// Waits for Ctrl-C, or for `SIGTERM` on Unix.
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        let terminate = async {
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(mut signal) => {
-                    signal.recv().await;
-                }
-                Err(_) => std::future::pending().await,
-            }
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            () = terminate => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }
 
 /// Sends logs to stderr, filtered by `RUST_LOG` (`warn` when unset).

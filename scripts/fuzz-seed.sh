@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Seeds the `cargo fuzz` corpora from the conformance cases (../shared/conformance/python-sdk):
+# Seeds the `cargo fuzz` corpora from the conformance cases (tests/conformance/cases):
 # every request case into fuzz/corpus/request, every action case into fuzz/corpus/action.
 # Usage: scripts/fuzz-seed.sh [CONFORMANCE_DIR]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-cases="${1:-$root/../shared/conformance/python-sdk}"
+cases="${1:-$root/tests/conformance/cases}"
 mkdir -p "$root/fuzz/corpus/request" "$root/fuzz/corpus/action"
 python3 - "$cases" "$root/fuzz/corpus" <<'PY'
 import json, pathlib, sys

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The test command of the README: installs what the tests need, then runs them all.
 #
-# - the Python SDK "oracle" (../shared/conformance/oracle), a virtualenv with the official
-#   openai-chatkit package that validates what this project emits; built once into
-#   target/chatkit-sdk when python3 and the shared folder are there;
+# - the Python SDK "oracle" of tests/server_http.rs (conformance/oracle of the shared folder
+#   next to the repository, or CHATKIT_SHARED_DIR), which validates what this project emits
+#   with the official openai-chatkit package: when python3 and that folder are there, its
+#   virtualenv is built once into target/chatkit-sdk (scripts/oracle-setup.sh); without them
+#   that test says it is skipped. The conformance cases themselves are in tests/conformance;
 # - Debian's Chromium and playwright-core for the playground's browser test
 #   (scripts/browser.sh, which does nothing when they are there);
 # - the pinned npm packages of the TypeScript check (scripts/ts-setup.sh: typescript,
@@ -18,14 +20,9 @@ cd "$(dirname "$0")/.."
 
 shared="${CHATKIT_SHARED_DIR:-../shared}"
 if [ -z "${CHATKIT_ORACLE_VENV:-}" ] && command -v python3 >/dev/null 2>&1 \
-    && [ -f "$shared/anchors/python-chatkit/setup.sh" ]; then
-    venv="$PWD/target/chatkit-sdk"
-    if [ ! -x "$venv/bin/python" ]; then
-        echo "setting up the Python SDK oracle in $venv"
-        mkdir -p target
-        bash "$shared/anchors/python-chatkit/setup.sh" "$venv" >/dev/null
-    fi
-    export CHATKIT_ORACLE_VENV="$venv"
+    && [ -f "$shared/conformance/oracle/validate.sh" ]; then
+    scripts/oracle-setup.sh "$PWD/target/chatkit-sdk" >/dev/null
+    export CHATKIT_ORACLE_VENV="$PWD/target/chatkit-sdk"
 fi
 
 CHATKIT_CHROMIUM="$(scripts/browser.sh | tail -n 1)"

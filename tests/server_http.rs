@@ -1,8 +1,9 @@
 //! The axum endpoint on a real loopback listener, driven by a real HTTP client: SSE framing
 //! and content types, the JSON error bodies of rejected requests (which write nothing), and
 //! the captured SSE bytes validated by the official Python SDK (the oracle of
-//! `../shared/conformance`, when `CHATKIT_ORACLE_VENV` names its virtualenv; see
-//! `scripts/oracle-setup.sh`).
+//! `../shared/conformance` next to the workspace, or under `CHATKIT_SHARED_DIR`, when it is
+//! present and `CHATKIT_ORACLE_VENV` names a virtualenv with the SDK, made by
+//! `scripts/oracle-setup.sh`; that test says it is skipped otherwise).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -474,11 +475,13 @@ async fn sse_wire_format_is_validated_by_the_python_sdk() {
         PathBuf::from,
     );
     let validate = shared.join("conformance/oracle/validate.sh");
-    assert!(
-        validate.is_file(),
-        "the oracle is missing: {}",
-        validate.display()
-    );
+    if !validate.is_file() {
+        println!(
+            "skipped: the oracle {} is absent (set CHATKIT_SHARED_DIR to the folder that holds conformance/oracle)",
+            validate.display()
+        );
+        return;
+    }
 
     let served = Served::start().await;
     let mut sse = Vec::new();

@@ -8,19 +8,15 @@ use serde_json::{Value, json};
 use super::*;
 use crate::config::{ActionConfig, Handler, LoadingBehavior};
 
-/// `$CHATKIT_CONFORMANCE_DIR`, else the shared set next to the workspace (as
-/// tests/conformance.rs finds it).
+/// The conformance cases kept in the repository.
 fn cases_dir() -> PathBuf {
-    std::env::var_os("CHATKIT_CONFORMANCE_DIR").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/python-sdk"),
-        PathBuf::from,
-    )
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/conformance/cases")
 }
 
 /// Every case whose file name starts with one of `prefixes`: (name, kind, json, expected).
 fn cases(prefixes: &[&str]) -> Vec<(String, String, Value, Value)> {
     let mut found = Vec::new();
-    let entries = std::fs::read_dir(cases_dir()).expect("the shared conformance cases exist");
+    let entries = std::fs::read_dir(cases_dir()).expect("the conformance cases exist");
     for entry in entries {
         let path = entry.expect("readable directory").path();
         let name = path
