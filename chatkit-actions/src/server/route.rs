@@ -13,6 +13,7 @@ use tracing::Instrument;
 
 use super::stream::{self, EventStream, Processed};
 use super::unit::Unit;
+use super::untrusted::check_offered_and_valid;
 use super::{Inner, ProcessError};
 use crate::action::Action;
 use crate::handler::pipeline::check_sent_widget;
@@ -323,7 +324,7 @@ impl<H: ActionHandler> Inner<H> {
             tracing::warn!(action = %action_type, thread = %thread.id, %error, "action rejected");
             ProcessError::Rejected(error.to_string())
         })?;
-        let admitted = super::untrusted::admit(
+        let admitted = check_offered_and_valid(
             &*inner.handler,
             Some(&action),
             &params.action,
@@ -428,11 +429,11 @@ async fn run_action<H: ActionHandler>(
     let thread_id = cx.thread().id.clone();
     match H::Action::from_raw(raw.clone()) {
         Ok(action) => {
-            super::untrusted::admit(handler, Some(&action), &raw, cx.sender(), &thread_id)?;
+            check_offered_and_valid(handler, Some(&action), &raw, cx.sender(), &thread_id)?;
             handler.handle(action, cx).await
         }
         Err(crate::ActionParseError::UnknownType { .. }) if H::ACCEPTS_UNKNOWN => {
-            super::untrusted::admit(handler, None, &raw, cx.sender(), &thread_id)?;
+            check_offered_and_valid(handler, None, &raw, cx.sender(), &thread_id)?;
             handler.handle_unknown(raw, cx).await
         }
         Err(error) => {
