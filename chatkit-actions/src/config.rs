@@ -167,10 +167,10 @@ impl ActionConfig {
 
     /// Like [`ActionConfig::create`], returning the payload's serialization error at once.
     ///
-    /// This is the fallible conversion from a typed action. It is not a blanket
-    /// `impl<A: Action> TryFrom<A> for ActionConfig`: that impl would overlap the standard
-    /// library's `TryFrom` for every type that is `Into<ActionConfig>`, so a `TryFrom` can only
-    /// be written per action type.
+    /// This is the fallible conversion from a typed action; `#[derive(Action)]` also gives
+    /// each action type `TryFrom<YourAction> for ActionConfig`, which calls it. (A blanket
+    /// `impl<A: Action> TryFrom<A> for ActionConfig` would overlap the standard library's
+    /// `TryFrom` for every type that is `Into<ActionConfig>`, hence one impl per type.)
     ///
     /// ```
     /// use std::collections::BTreeMap;
@@ -186,6 +186,7 @@ impl ActionConfig {
     ///     .unwrap_err();
     /// assert_eq!(error.action_type(), "plot");
     /// assert!(error.to_string().starts_with("the payload of action `plot` cannot be serialized to JSON"));
+    /// assert!(ActionConfig::try_from(AppAction::Plot(BTreeMap::new())).is_ok());
     /// ```
     ///
     /// # Errors

@@ -120,7 +120,8 @@ pub use typescript::ActionTypes;
 ///   key order and ignoring unknown keys, as the SDK does;
 /// - [`Action`](trait@Action), with [`Action::SPECS`]: every type string with its defaults;
 /// - [`IntoActionConfig`] (through a blanket impl over [`Action`](trait@Action)), so every widget
-///   action slot takes the enum directly;
+///   action slot takes the enum directly, and `TryFrom<Enum> for ActionConfig`, the conversion
+///   that reports a payload whose `Serialize` fails ([`ActionConfig::try_create`]);
 /// - `<Enum>Handler`, a trait with one method per action (named after the variant in
 ///   `snake_case`, as a raw identifier when that is a keyword: `Continue` → `r#continue`),
 ///   implemented by [`#[action_handler]`](macro@action_handler);

@@ -452,6 +452,12 @@ fn an_unserializable_payload_is_kept_and_reported_never_sent() {
     // `try_create` gives the same error at once; a payload set later replaces it.
     assert_eq!(ActionConfig::try_create(plot()).as_ref().err(), Some(error));
     assert!(ActionConfig::try_create(AppAction::Refresh).is_ok());
+    // The derive's `TryFrom` is the same conversion.
+    assert_eq!(ActionConfig::try_from(plot()).as_ref().err(), Some(error));
+    assert_eq!(
+        ActionConfig::try_from(AppAction::Refresh).ok(),
+        Some(ActionConfig::create(AppAction::Refresh))
+    );
     let fixed = ActionConfig::create(plot()).payload(json!({"points": []}));
     assert_eq!(fixed.payload_error(), None);
     assert!(serde_json::to_string(&fixed).is_ok());
