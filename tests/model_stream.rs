@@ -311,6 +311,29 @@ fn with_prologue(rest: Vec<String>) -> Vec<String> {
         .collect()
 }
 
+/// A refusal message, streamed.
+fn refusal_events() -> Vec<Value> {
+    vec![
+        message_added("msg_r", 0),
+        part_added("msg_r", "refusal"),
+        json!({"type": "response.refusal.delta", "item_id": "msg_r", "output_index": 0, "content_index": 0, "delta": "I can't"}),
+        json!({"type": "response.refusal.done", "item_id": "msg_r", "output_index": 0, "content_index": 0, "refusal": "I can't"}),
+        json!({"type": "response.content_part.done", "item_id": "msg_r", "output_index": 0, "content_index": 0, "part": {"type": "refusal", "refusal": "I can't"}}),
+        json!({"type": "response.output_item.done", "output_index": 0, "item": {"type": "message", "id": "msg_r", "role": "assistant", "status": "completed", "content": [{"type": "refusal", "refusal": "I can't"}]}}),
+    ]
+}
+
+/// An image generation with two partial images.
+fn image_events() -> Vec<Value> {
+    vec![
+        json!({"type": "response.output_item.added", "output_index": 1, "item": {"type": "image_generation_call", "id": "ig_1", "status": "in_progress"}}),
+        json!({"type": "response.image_generation_call.in_progress", "item_id": "ig_1", "output_index": 1}),
+        json!({"type": "response.image_generation_call.partial_image", "item_id": "ig_1", "output_index": 1, "partial_image_index": 0, "partial_image_b64": "AAA"}),
+        json!({"type": "response.image_generation_call.partial_image", "item_id": "ig_1", "output_index": 1, "partial_image_index": 1, "partial_image_b64": "BBB"}),
+        json!({"type": "response.output_item.done", "output_index": 1, "item": {"type": "image_generation_call", "id": "ig_1", "status": "completed", "result": "CCC"}}),
+    ]
+}
+
 // ---------------------------------------------------------------------------------------
 
 #[tokio::test]
@@ -567,21 +590,8 @@ async fn annotations_become_sources() {
 
 #[tokio::test]
 async fn refusals_are_text_and_images_stream_with_their_progress() {
-    let refusal = vec![
-        message_added("msg_r", 0),
-        part_added("msg_r", "refusal"),
-        json!({"type": "response.refusal.delta", "item_id": "msg_r", "output_index": 0, "content_index": 0, "delta": "I can't"}),
-        json!({"type": "response.refusal.done", "item_id": "msg_r", "output_index": 0, "content_index": 0, "refusal": "I can't"}),
-        json!({"type": "response.content_part.done", "item_id": "msg_r", "output_index": 0, "content_index": 0, "part": {"type": "refusal", "refusal": "I can't"}}),
-        json!({"type": "response.output_item.done", "output_index": 0, "item": {"type": "message", "id": "msg_r", "role": "assistant", "status": "completed", "content": [{"type": "refusal", "refusal": "I can't"}]}}),
-    ];
-    let image = vec![
-        json!({"type": "response.output_item.added", "output_index": 1, "item": {"type": "image_generation_call", "id": "ig_1", "status": "in_progress"}}),
-        json!({"type": "response.image_generation_call.in_progress", "item_id": "ig_1", "output_index": 1}),
-        json!({"type": "response.image_generation_call.partial_image", "item_id": "ig_1", "output_index": 1, "partial_image_index": 0, "partial_image_b64": "AAA"}),
-        json!({"type": "response.image_generation_call.partial_image", "item_id": "ig_1", "output_index": 1, "partial_image_index": 1, "partial_image_b64": "BBB"}),
-        json!({"type": "response.output_item.done", "output_index": 1, "item": {"type": "image_generation_call", "id": "ig_1", "status": "completed", "result": "CCC"}}),
-    ];
+    let refusal = refusal_events();
+    let image = image_events();
     let mut all = refusal;
     all.extend(image);
     let harness = Harness::with(vec![full(all)], |agent| agent.partial_images(2)).await;
@@ -901,6 +911,7 @@ async fn the_python_sdk_accepts_the_events() {
         full(reasoning),
         full(function_call("call_1", "add_todo", r#"{"title":"milk"}"#)),
         text_reply(&["Added."]),
+        full([refusal_events(), image_events()].concat()),
         full(function_call("call_2", "pick_color", r#"{"prompt":"?"}"#)),
         Reply::Status(400, "bad"),
     ])
@@ -936,4 +947,98 @@ async fn the_python_sdk_accepts_the_events() {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+/// The stand-in's streams are the real wire format: every event it sent in the tests'
+/// scenarios validates as the official `openai` package's `ResponseStreamEvent`, and the
+/// official client streams a response from it (when `CHATKIT_ORACLE_VENV` names a
+/// virtualenv with the `openai` package).
+#[tokio::test]
+async fn the_stand_in_speaks_the_responses_wire_format() {
+    let Some(venv) = std::env::var_os("CHATKIT_ORACLE_VENV") else {
+        println!("skipped: CHATKIT_ORACLE_VENV is not set");
+        return;
+    };
+    let mut reasoning = vec![
+        json!({"type": "response.output_item.added", "output_index": 0, "item": {"type": "reasoning", "id": "rs_1", "summary": []}}),
+        json!({"type": "response.reasoning_summary_part.added", "item_id": "rs_1", "output_index": 0, "summary_index": 0, "part": {"type": "summary_text", "text": ""}}),
+        json!({"type": "response.reasoning_summary_text.delta", "item_id": "rs_1", "output_index": 0, "summary_index": 0, "delta": "Hmm"}),
+        json!({"type": "response.reasoning_summary_text.done", "item_id": "rs_1", "output_index": 0, "summary_index": 0, "text": "Hmm"}),
+        json!({"type": "response.reasoning_summary_part.done", "item_id": "rs_1", "output_index": 0, "summary_index": 0, "part": {"type": "summary_text", "text": "Hmm"}}),
+        json!({"type": "response.output_item.done", "output_index": 0, "item": {"type": "reasoning", "id": "rs_1", "summary": [{"type": "summary_text", "text": "Hmm"}]}}),
+    ];
+    reasoning.extend(message(
+        "msg_up",
+        &["A", "B"],
+        &[
+            json!({"type": "url_citation", "url": "https://e.com", "title": "E", "start_index": 0, "end_index": 1}),
+            json!({"type": "file_citation", "file_id": "file_1", "filename": "notes.pdf", "index": 1}),
+        ],
+    ));
+    let mut failed = model_support::response("failed", &json!([]));
+    failed["error"] = json!({"code": "server_error", "message": "crashed"});
+    let harness = Harness::new(vec![
+        full(reasoning),
+        full(function_call("call_1", "add_todo", r#"{"title":"milk"}"#)),
+        text_reply(&["Added."]),
+        full([refusal_events(), image_events()].concat()),
+        Reply::Events(vec![
+            created(),
+            json!({"type": "response.failed", "response": failed}),
+        ]),
+        Reply::Events(vec![
+            created(),
+            json!({"type": "error", "code": "invalid_prompt", "message": "Bad.", "param": null}),
+        ]),
+        text_reply(&["For the official client."]),
+    ])
+    .await;
+    let (_, thread_id) = harness.create("one").await;
+    for text in ["two", "three", "four", "five"] {
+        harness
+            .call(&json!({"type": "threads.add_user_message", "params": {"thread_id": thread_id, "input": {
+                "content": [{"type": "input_text", "text": text}], "attachments": [], "inference_options": {}}}}))
+            .await;
+    }
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("model_wire");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("events.json");
+    std::fs::write(&path, Value::Array(harness.stand_in.sent()).to_string()).unwrap();
+    let script = r#"
+import json, sys, typing
+import openai, pydantic
+from openai.types.responses import ResponseStreamEvent
+adapter = pydantic.TypeAdapter(ResponseStreamEvent)
+union = typing.get_args(ResponseStreamEvent)[0]
+by_type = {typing.get_args(c.model_fields["type"].annotation)[0]: c for c in typing.get_args(union)}
+events = json.load(open(sys.argv[1]))
+for event in events:
+    assert event["type"] in by_type, event["type"]
+    # The event's own class first, for a readable error; then the union, as the client parses.
+    by_type[event["type"]].model_validate(event)
+    adapter.validate_python(event)
+client = openai.OpenAI(base_url=sys.argv[2], api_key="sk-test", max_retries=0)
+stream = client.responses.create(model="gpt-test", input="hi", stream=True)
+text = "".join(e.delta for e in stream if e.type == "response.output_text.delta")
+assert text == "For the official client.", text
+print(f"{len(events)} events valid; the official client streamed {text!r}")
+"#;
+    let base_url = harness.stand_in.base_url.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(PathBuf::from(&venv).join("bin/python"))
+            .args(["-c", script])
+            .arg(&path)
+            .arg(&base_url)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "the openai package rejects the stand-in:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    println!("{}", String::from_utf8_lossy(&output.stdout));
 }

@@ -33,6 +33,7 @@ struct Script {
     replies: Mutex<VecDeque<Reply>>,
     requests: Mutex<Vec<Value>>,
     authorization: Mutex<Vec<String>>,
+    sent: Mutex<Vec<Value>>,
     closed: AtomicBool,
 }
 
@@ -74,6 +75,11 @@ impl StandIn {
         self.script.authorization.lock().unwrap().clone()
     }
 
+    /// Every event sent in a scripted stream, numbered as sent.
+    pub fn sent(&self) -> Vec<Value> {
+        self.script.sent.lock().unwrap().clone()
+    }
+
     /// Whether an endless stream's connection was closed by the client.
     pub fn closed(&self) -> bool {
         self.script.closed.load(Ordering::SeqCst)
@@ -101,10 +107,15 @@ async fn responses(
         )
             .into_response(),
         Some(Reply::Events(events)) => {
+            let mut sent = script.sent.lock().unwrap();
             let frames: String = events
                 .into_iter()
                 .enumerate()
-                .map(|(sequence, event)| frame(event, sequence))
+                .map(|(sequence, mut event)| {
+                    event["sequence_number"] = json!(sequence);
+                    sent.push(event.clone());
+                    frame(event, sequence)
+                })
                 .collect();
             sse(Body::from(frames))
         }
@@ -187,7 +198,7 @@ pub fn in_progress() -> Value {
 pub fn completed() -> Value {
     let mut done = response("completed", &json!([]));
     done["usage"] = json!({"input_tokens": 10, "output_tokens": 5, "total_tokens": 15,
-        "input_tokens_details": {"cached_tokens": 0}, "output_tokens_details": {"reasoning_tokens": 0}});
+        "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0}, "output_tokens_details": {"reasoning_tokens": 0}});
     json!({"type": "response.completed", "response": done})
 }
 
