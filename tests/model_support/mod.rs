@@ -35,6 +35,8 @@ struct Script {
     authorization: Mutex<Vec<String>>,
     sent: Mutex<Vec<Value>>,
     closed: AtomicBool,
+    /// The reply once the script is exhausted (nothing is recorded then).
+    repeat: Option<fn() -> Reply>,
 }
 
 /// The running stand-in.
@@ -47,10 +49,24 @@ pub struct StandIn {
 impl StandIn {
     /// Serves `replies` in order.
     pub async fn start(replies: Vec<Reply>) -> StandIn {
-        let script = Arc::new(Script {
+        StandIn::serve(Script {
             replies: Mutex::new(replies.into()),
             ..Script::default()
-        });
+        })
+        .await
+    }
+
+    /// Serves `reply()` to every request, recording nothing (for benchmarks).
+    pub async fn repeating(reply: fn() -> Reply) -> StandIn {
+        StandIn::serve(Script {
+            repeat: Some(reply),
+            ..Script::default()
+        })
+        .await
+    }
+
+    async fn serve(script: Script) -> StandIn {
+        let script = Arc::new(script);
         let router = axum::Router::new()
             .route("/v1/responses", post(responses))
             .with_state(Arc::clone(&script));
@@ -92,6 +108,17 @@ async fn responses(
     body: String,
 ) -> Response {
     let body: Value = serde_json::from_str(&body).expect("the client sends JSON");
+    if let Some(repeat) = script.repeat {
+        let Reply::Events(events) = repeat() else {
+            unreachable!("only event streams repeat")
+        };
+        let frames: String = events
+            .into_iter()
+            .enumerate()
+            .map(|(sequence, event)| frame(event, sequence))
+            .collect();
+        return sse(Body::from(frames));
+    }
     script.requests.lock().unwrap().push(body);
     if let Some(auth) = headers.get("authorization").and_then(|v| v.to_str().ok()) {
         script.authorization.lock().unwrap().push(auth.to_owned());
