@@ -27,7 +27,7 @@ const EVENTS: usize = 1_000;
 /// A typed floor: the fields of a text delta, borrowed.
 #[derive(Deserialize)]
 #[expect(dead_code, reason = "only parsed")]
-struct Delta<'a> {
+struct TextDeltaFloor<'a> {
     #[serde(rename = "type")]
     kind: &'a str,
     item_id: &'a str,
@@ -93,7 +93,7 @@ fn mapping(c: &mut Criterion) {
     group.bench_function("floor_parse_typed", |b| {
         b.iter(|| {
             for json in &data {
-                black_box(serde_json::from_str::<Delta<'_>>(black_box(json)).unwrap());
+                black_box(serde_json::from_str::<TextDeltaFloor<'_>>(black_box(json)).unwrap());
             }
         });
     });
