@@ -254,6 +254,12 @@ fn create_body(text: &str) -> Value {
     }}})
 }
 
+fn add_message(thread_id: &str, text: &str) -> Value {
+    json!({"type": "threads.add_user_message", "params": {"thread_id": thread_id, "input": {
+        "content": [{"type": "input_text", "text": text}], "attachments": [], "inference_options": {},
+    }}})
+}
+
 fn user_input(text: &str) -> Value {
     json!({"type": "message", "role": "user", "content": [{"type": "input_text", "text": text}]})
 }
@@ -685,10 +691,7 @@ async fn response_failed_and_error_events_are_error_events() {
     assert_failed_cleanly(&events, 1);
     assert_eq!(harness.items(&thread_id).await.len(), 1);
 
-    let events = harness
-        .call(&json!({"type": "threads.add_user_message", "params": {"thread_id": thread_id, "input": {
-            "content": [{"type": "input_text", "text": "again"}], "attachments": [], "inference_options": {}}}}))
-        .await;
+    let events = harness.call(&add_message(&thread_id, "again")).await;
     // A prompt the model refuses is not transient: no retry button.
     assert_eq!(
         wire(&events).last().unwrap(),
@@ -798,10 +801,7 @@ async fn the_input_holds_at_most_max_items_of_the_newest() {
     })
     .await;
     let (_, thread_id) = harness.create("first").await;
-    harness
-        .call(&json!({"type": "threads.add_user_message", "params": {"thread_id": thread_id, "input": {
-            "content": [{"type": "input_text", "text": "second"}], "attachments": [], "inference_options": {}}}}))
-        .await;
+    harness.call(&add_message(&thread_id, "second")).await;
     let input = harness.stand_in.requests()[1]["input"].clone();
     assert_eq!(
         input,
@@ -918,12 +918,7 @@ async fn the_python_sdk_accepts_the_events() {
     .await;
     let (mut events, thread_id) = harness.create("one").await;
     for text in ["two", "three", "four"] {
-        events.extend(
-            harness
-                .call(&json!({"type": "threads.add_user_message", "params": {"thread_id": thread_id, "input": {
-                    "content": [{"type": "input_text", "text": text}], "attachments": [], "inference_options": {}}}}))
-                .await,
-        );
+        events.extend(harness.call(&add_message(&thread_id, text)).await);
     }
     let mut sse = Vec::new();
     for event in &events {
@@ -995,10 +990,7 @@ async fn the_stand_in_speaks_the_responses_wire_format() {
     .await;
     let (_, thread_id) = harness.create("one").await;
     for text in ["two", "three", "four", "five"] {
-        harness
-            .call(&json!({"type": "threads.add_user_message", "params": {"thread_id": thread_id, "input": {
-                "content": [{"type": "input_text", "text": text}], "attachments": [], "inference_options": {}}}}))
-            .await;
+        harness.call(&add_message(&thread_id, text)).await;
     }
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("model_wire");
     std::fs::create_dir_all(&dir).unwrap();

@@ -7,7 +7,7 @@ use std::time::Instant;
 use serde_json::Value;
 
 use super::client::ModelError;
-use super::event::{ContentPart, OutputItem, UpstreamEvent};
+use super::event::{ContentPart, ContentPartEvent, OutputItem, UpstreamEvent};
 use crate::store::StoreItemType;
 use crate::thread::{
     Annotation, AssistantMessageContent, AssistantMessageItem, FileSource, GeneratedImage,
@@ -107,24 +107,10 @@ impl ResponseMapper {
             UpstreamEvent::OutputItemAdded(item) => self.item_added(item, new_id, out),
             UpstreamEvent::OutputItemDone(item) => self.item_done(item, out),
             UpstreamEvent::ContentPartAdded(event) => {
-                if let Some(id) = self.message_id(&event.item_id)
-                    && let Some(content) = convert_part(&event.part)
-                {
-                    out.push(ThreadStreamEvent::item_updated(
-                        id,
-                        ThreadItemUpdate::content_part_added(event.content_index, content),
-                    ));
-                }
+                self.part(&event, ThreadItemUpdate::content_part_added, out);
             }
             UpstreamEvent::ContentPartDone(event) => {
-                if let Some(id) = self.message_id(&event.item_id)
-                    && let Some(content) = convert_part(&event.part)
-                {
-                    out.push(ThreadStreamEvent::item_updated(
-                        id,
-                        ThreadItemUpdate::content_part_done(event.content_index, content),
-                    ));
-                }
+                self.part(&event, ThreadItemUpdate::content_part_done, out);
             }
             UpstreamEvent::TextDelta(event) => {
                 if let Some(id) = self.message_id(&event.item_id) {
@@ -179,6 +165,23 @@ impl ResponseMapper {
             UpstreamEvent::Completed | UpstreamEvent::Incomplete(_) | UpstreamEvent::Other(_) => {}
         }
         Ok(())
+    }
+
+    /// A content part's `added` or `done`, as `update` makes it.
+    fn part(
+        &self,
+        event: &ContentPartEvent,
+        update: fn(usize, AssistantMessageContent) -> ThreadItemUpdate,
+        out: &mut Vec<ThreadStreamEvent>,
+    ) {
+        if let Some(id) = self.message_id(&event.item_id)
+            && let Some(content) = convert_part(&event.part)
+        {
+            out.push(ThreadStreamEvent::item_updated(
+                id,
+                update(event.content_index, content),
+            ));
+        }
     }
 
     fn message_id(&self, upstream: &str) -> Option<&str> {
@@ -358,9 +361,11 @@ impl ResponseMapper {
         std::mem::take(&mut self.calls)
     }
 
-    /// Ends the run: the open workflow is done.
+    /// Ends the run: the open workflow is done; a message or image the response started
+    /// and never finished (cut by `response.incomplete`) is removed.
     pub fn finish(&mut self, out: &mut Vec<ThreadStreamEvent>) {
         self.end_workflow(out);
+        self.abandon(out);
     }
 
     /// Ends a failed run: every item started and not done is removed
