@@ -73,6 +73,8 @@ pub mod config;
 pub mod handler;
 #[cfg(feature = "axum")]
 pub mod http;
+#[cfg(feature = "openai")]
+pub mod model;
 #[cfg(feature = "playground")]
 pub mod playground;
 pub mod request;

@@ -1,9 +1,21 @@
-//! [`TodoAssistant`]: the answer to user messages. No model is reachable, so it is a small
-//! deterministic command reader; a real backend would call a model here, with the thread's
-//! items (the `<USER_ACTION>` notes included) as its input.
+//! [`TodoAssistant`]: the answer to user messages. With `OPENAI_API_KEY` set it is a model
+//! ([`TodoModel`]: the thread, the `<USER_ACTION>` notes included, is its input, and it has
+//! the tools `add_todo`, `list_todos` and `complete_todo`); without it, a small deterministic
+//! command reader, so the example needs nothing to run.
 
-use chatkit_actions::handler::{ActionContext, HandlerResult, Respond};
+use std::sync::{Arc, OnceLock};
+
+use chatkit_actions::handler::{ActionContext, HandlerError, HandlerResult, Respond};
+use chatkit_actions::model::{
+    Agent, ModelClient, ModelConfig, ModelError, ToolCallError, ToolDefinition, ToolHandler,
+    ToolOutput, Tools, parse_arguments,
+};
+use chatkit_actions::server::ChatKitServer;
+use chatkit_actions::store::Store;
 use chatkit_actions::thread::UserMessageItem;
+use serde_json::{Map, Value, json};
+
+use super::actions::TodoApp;
 
 use super::session::Session;
 use super::state::{Description, Title, TodoList};
@@ -79,6 +91,9 @@ impl Respond<Session> for TodoAssistant {
         input: Option<&UserMessageItem>,
         cx: &mut ActionContext<Session>,
     ) -> HandlerResult {
+        if let Some(model) = TodoModel::from_env() {
+            return model.respond(input, cx).await;
+        }
         if cx.thread().title.is_none() {
             cx.thread_mut().title = Some(THREAD_TITLE.to_owned());
         }
@@ -186,6 +201,255 @@ pub fn summary(list: &TodoList) -> String {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// The model
+
+/// The model used when `OPENAI_MODEL` is not set.
+pub const DEFAULT_MODEL: &str = "gpt-4.1-mini";
+
+/// What the model is told about its job.
+pub const INSTRUCTIONS: &str = "You keep the user's todo list in this conversation. Use the \
+tools to add, list and complete todos; each tool shows the user a widget, so do not repeat \
+the whole list in text. Notes in <USER_ACTION> tags say what the user did with the widgets. \
+Answer briefly.";
+
+/// The model's tools. Written by hand here: one variant per tool, its name, description and
+/// strict JSON Schema in [`Tools::definitions`], its untrusted arguments checked in
+/// [`Tools::parse`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TodoTool {
+    /// Adds a todo with this title, and shows its card.
+    AddTodo {
+        /// The title.
+        title: String,
+    },
+    /// Shows the todo list.
+    ListTodos,
+    /// Marks the todo with this number done.
+    CompleteTodo {
+        /// The todo's number.
+        id: u64,
+    },
+}
+
+/// A tool's arguments as an object with exactly `fields`.
+fn arguments(
+    tool: &'static str,
+    raw: &str,
+    fields: &[&str],
+) -> Result<Map<String, Value>, ToolCallError> {
+    let object: Map<String, Value> = parse_arguments(tool, raw)?;
+    let invalid = |message: String| ToolCallError::InvalidArguments { tool, message };
+    if let Some(unknown) = object.keys().find(|key| !fields.contains(&key.as_str())) {
+        return Err(invalid(format!("unknown field `{unknown}`")));
+    }
+    if let Some(missing) = fields.iter().find(|field| !object.contains_key(**field)) {
+        return Err(invalid(format!("missing field `{missing}`")));
+    }
+    Ok(object)
+}
+
+impl Tools for TodoTool {
+    fn definitions() -> Vec<ToolDefinition> {
+        let object = |properties: Value| {
+            let required: Vec<&String> = properties
+                .as_object()
+                .map(|p| p.keys().collect())
+                .unwrap_or_default();
+            json!({"type": "object", "properties": properties, "required": required, "additionalProperties": false})
+        };
+        vec![
+            ToolDefinition::new(
+                "add_todo",
+                "Adds a todo with this title, and shows its card.",
+                object(json!({"title": {"type": "string", "description": "The title."}})),
+            ),
+            ToolDefinition::new("list_todos", "Shows the todo list.", object(json!({}))),
+            ToolDefinition::new(
+                "complete_todo",
+                "Marks the todo with this number done.",
+                object(json!({"id": {"type": "integer", "description": "The todo's number."}})),
+            ),
+        ]
+    }
+
+    fn parse(name: &str, raw: &str) -> Result<Self, ToolCallError> {
+        match name {
+            "add_todo" => {
+                let args = arguments("add_todo", raw, &["title"])?;
+                match &args["title"] {
+                    Value::String(title) => Ok(TodoTool::AddTodo {
+                        title: title.clone(),
+                    }),
+                    other => Err(ToolCallError::InvalidArguments {
+                        tool: "add_todo",
+                        message: format!("title: expected a string, found {other}"),
+                    }),
+                }
+            }
+            "list_todos" => arguments("list_todos", raw, &[]).map(|_| TodoTool::ListTodos),
+            "complete_todo" => {
+                let args = arguments("complete_todo", raw, &["id"])?;
+                match args["id"].as_u64() {
+                    Some(id) => Ok(TodoTool::CompleteTodo { id }),
+                    None => Err(ToolCallError::InvalidArguments {
+                        tool: "complete_todo",
+                        message: format!("id: expected a todo number, found {}", args["id"]),
+                    }),
+                }
+            }
+            _ => Err(ToolCallError::UnknownTool {
+                name: name.to_owned(),
+                expected: vec!["add_todo", "list_todos", "complete_todo"],
+            }),
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            TodoTool::AddTodo { .. } => "add_todo",
+            TodoTool::ListTodos => "list_todos",
+            TodoTool::CompleteTodo { .. } => "complete_todo",
+        }
+    }
+
+    fn is_client(&self) -> bool {
+        false
+    }
+}
+
+/// The tools' handler: the same list, validation and widgets as the commands and the widget
+/// actions. A failure the model can fix (a blank title, a todo that does not exist) goes
+/// back to it as the tool's output.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TodoTools;
+
+impl ToolHandler<Session> for TodoTools {
+    type Tools = TodoTool;
+
+    async fn call(
+        &self,
+        tool: TodoTool,
+        cx: &mut ActionContext<Session>,
+    ) -> Result<ToolOutput, HandlerError> {
+        let mut list = TodoList::load(&cx.thread().metadata);
+        match tool {
+            TodoTool::AddTodo { title } => {
+                let added =
+                    Title::parse(&title).and_then(|title| list.add(title, Description::default()));
+                let todo = match added {
+                    Ok(todo) => todo,
+                    Err(error) => return Ok(ToolOutput::error(error.to_string())),
+                };
+                tracing::info!(user = %cx.request().user, todo = todo.id, "todo added by the model");
+                list.save(&mut cx.thread_mut().metadata);
+                cx.add_widget(widgets::todo_card(&todo)).await?;
+                Ok(ToolOutput::json(
+                    &json!({"added": {"id": todo.id, "title": todo.title}}),
+                ))
+            }
+            TodoTool::ListTodos => {
+                cx.add_widget(widgets::list_widget(&list)).await?;
+                let todos: Vec<Value> = list
+                    .iter()
+                    .map(|todo| json!({"id": todo.id, "title": todo.title, "done": todo.done}))
+                    .collect();
+                Ok(ToolOutput::json(
+                    &json!({"todos": todos, "summary": summary(&list)}),
+                ))
+            }
+            TodoTool::CompleteTodo { id } => {
+                let Some(todo) = list.get_mut(id) else {
+                    return Ok(ToolOutput::error(format!("there is no todo #{id}")));
+                };
+                if todo.done {
+                    return Ok(ToolOutput::json(&json!({"already_done": id})));
+                }
+                todo.done = true;
+                let title = todo.title.clone();
+                tracing::info!(user = %cx.request().user, todo = id, "todo completed by the model");
+                list.save(&mut cx.thread_mut().metadata);
+                if let Some(todo) = list.get(id) {
+                    cx.add_widget(widgets::todo_card(todo)).await?;
+                }
+                Ok(ToolOutput::json(
+                    &json!({"completed": {"id": id, "title": title}}),
+                ))
+            }
+        }
+    }
+}
+
+/// The model-backed assistant: an [`Agent`] with [`TodoTool`].
+#[derive(Debug, Clone)]
+pub struct TodoModel {
+    agent: Arc<Agent<TodoTools>>,
+}
+
+impl TodoModel {
+    /// The assistant on the model `config` names.
+    ///
+    /// # Errors
+    ///
+    /// The HTTP client could not be built.
+    pub fn new(config: ModelConfig) -> Result<TodoModel, ModelError> {
+        let agent = Agent::new(ModelClient::new(config)?)
+            .instructions(INSTRUCTIONS)
+            .tools(TodoTools);
+        Ok(TodoModel {
+            agent: Arc::new(agent),
+        })
+    }
+
+    /// The assistant of this process when `OPENAI_API_KEY` is set (with `OPENAI_BASE_URL`
+    /// and `OPENAI_MODEL` if set), read once.
+    pub fn from_env() -> Option<&'static TodoModel> {
+        static MODEL: OnceLock<Option<TodoModel>> = OnceLock::new();
+        MODEL
+            .get_or_init(|| {
+                let model = std::env::var("OPENAI_MODEL")
+                    .ok()
+                    .filter(|model| !model.trim().is_empty())
+                    .unwrap_or_else(|| DEFAULT_MODEL.to_owned());
+                let config = ModelConfig::from_env(model)?;
+                match TodoModel::new(config) {
+                    Ok(model) => Some(model),
+                    Err(error) => {
+                        tracing::error!(%error, "OPENAI_API_KEY is set but the model client failed; using the command reader");
+                        None
+                    }
+                }
+            })
+            .as_ref()
+    }
+}
+
+impl Respond<Session> for TodoModel {
+    async fn respond(
+        &self,
+        _: Option<&UserMessageItem>,
+        cx: &mut ActionContext<Session>,
+    ) -> HandlerResult {
+        if cx.thread().title.is_none() {
+            cx.thread_mut().title = Some(THREAD_TITLE.to_owned());
+        }
+        self.agent.run(cx).await
+    }
+}
+
+/// The todo backend's ChatKit server with [`TodoModel`] as its assistant, whatever the
+/// environment says (the tests point it at a local Responses API stand-in).
+///
+/// # Errors
+///
+/// The HTTP client could not be built.
+pub fn model_server(
+    store: Arc<dyn Store<Session>>,
+    config: ModelConfig,
+) -> Result<ChatKitServer<TodoApp>, ModelError> {
+    Ok(ChatKitServer::with_shared_store(store, TodoApp).respond_with(TodoModel::new(config)?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,5 +474,33 @@ mod tests {
         assert_eq!(Command::parse("clear"), Command::Help);
         assert_eq!(Command::parse("what can you do?"), Command::Help);
         assert_eq!(Command::parse(""), Command::Help);
+    }
+
+    #[test]
+    fn tool_arguments_are_checked() {
+        assert_eq!(
+            TodoTool::parse("add_todo", r#"{"title": "Buy milk"}"#),
+            Ok(TodoTool::AddTodo {
+                title: "Buy milk".to_owned()
+            })
+        );
+        assert_eq!(TodoTool::parse("list_todos", ""), Ok(TodoTool::ListTodos));
+        assert_eq!(
+            TodoTool::parse("complete_todo", r#"{"id": 2}"#),
+            Ok(TodoTool::CompleteTodo { id: 2 })
+        );
+        for (name, raw) in [
+            ("add_todo", r#"{"title": 1}"#),
+            ("add_todo", "{}"),
+            ("add_todo", r#"{"title": "x", "due": "now"}"#),
+            ("complete_todo", r#"{"id": -1}"#),
+            ("complete_todo", "[1]"),
+            ("delete_everything", "{}"),
+        ] {
+            assert!(TodoTool::parse(name, raw).is_err(), "{name} {raw}");
+        }
+        for tool in TodoTool::definitions() {
+            chatkit_actions::model::check_strict_schema(&tool.parameters).unwrap();
+        }
     }
 }
