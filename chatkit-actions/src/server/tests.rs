@@ -215,18 +215,9 @@ fn types(events: &[ThreadStreamEvent]) -> Vec<&'static str> {
 }
 
 fn widget_item(event: &ThreadStreamEvent) -> &WidgetItem {
-    match event {
-        ThreadStreamEvent::ItemAdded {
-            item: ThreadItem::Widget(item),
-        }
-        | ThreadStreamEvent::ItemDone {
-            item: ThreadItem::Widget(item),
-        }
-        | ThreadStreamEvent::ItemReplaced {
-            item: ThreadItem::Widget(item),
-        } => item,
-        other => panic!("expected a widget item, got {other:?}"),
-    }
+    event
+        .widget_item()
+        .unwrap_or_else(|| panic!("expected a widget item, got {event:?}"))
 }
 
 fn update(event: &ThreadStreamEvent) -> (&str, &ThreadItemUpdate) {
