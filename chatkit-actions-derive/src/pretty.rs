@@ -34,7 +34,10 @@ mod tests {
 
     #[test]
     fn renders_paths_generics_and_references_without_token_spacing() {
-        assert_eq!(pretty(&quote!(::std::vec::Vec<String>)), "::std::vec::Vec<String>");
+        assert_eq!(
+            pretty(&quote!(::std::vec::Vec<String>)),
+            "::std::vec::Vec<String>"
+        );
         assert_eq!(pretty(&quote!(&'a str)), "&'a str");
         assert_eq!(pretty(&quote!(Option<(u8, u16)>)), "Option<(u8, u16)>");
         assert_eq!(pretty(&quote!(cx: &mut Context)), "cx: &mut Context");

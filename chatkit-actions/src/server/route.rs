@@ -236,10 +236,7 @@ impl<H: ActionHandler> Inner<H> {
         context: &H::Context,
     ) -> Result<(Unit<H::Context>, ThreadMetadata, Sender), ProcessError> {
         let unit = self.begin(&params.thread_id, context).await?;
-        let thread = unit
-            .store()
-            .load_thread(&params.thread_id, context)
-            .await?;
+        let thread = unit.store().load_thread(&params.thread_id, context).await?;
         let sender = load_sender(&unit, &thread, params, context).await?;
         Ok((unit, thread, sender))
     }

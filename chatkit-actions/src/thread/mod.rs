@@ -158,7 +158,6 @@ impl ThreadMetadata {
 }
 
 impl Thread {
-
     /// The thread with what the client must not see removed, as a server sends it: `metadata`
     /// emptied (it is server-private) and hidden items ([`ThreadItem::is_hidden`]) dropped
     /// from `items`, whose `has_more` and `after` are kept. A redaction: the type stays
