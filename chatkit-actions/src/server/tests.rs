@@ -201,20 +201,21 @@ impl Harness {
     }
 
     async fn widgets(&self) -> Vec<WidgetItem> {
-        let items = self
-            .server
-            .store()
-            .load_thread_items(&self.thread_id, None, 100, SortOrder::Asc, &())
+        self.items()
             .await
-            .unwrap();
-        items
-            .data
             .into_iter()
             .filter_map(|item| match item {
                 ThreadItem::Widget(widget) => Some(widget),
                 _ => None,
             })
             .collect()
+    }
+
+    /// The thread holds one widget, this one.
+    async fn assert_only_widget(&self, widget: impl Into<WidgetRoot>) {
+        let stored = self.widgets().await;
+        assert_eq!(stored.len(), 1, "{stored:?}");
+        assert_eq!(stored[0].widget, widget.into());
     }
 }
 
@@ -472,9 +473,7 @@ async fn a_colliding_widget_is_refused_on_every_streamed_path() {
         .await;
     assert_eq!(types(&events), ["thread.item.added", "error"]);
     // Nothing was saved: the sender is as it was, and no other widget exists.
-    let stored = harness.widgets().await;
-    assert_eq!(stored.len(), 1, "{stored:?}");
-    assert_eq!(stored[0].widget, root(status("Saving", "status")));
+    harness.assert_only_widget(status("Saving", "status")).await;
 }
 
 #[tokio::test]
@@ -493,9 +492,7 @@ async fn a_colliding_widget_is_refused_as_a_sync_answer() {
             "{kind}: {error}"
         );
     }
-    let stored = harness.widgets().await;
-    assert_eq!(stored.len(), 1, "{stored:?}");
-    assert_eq!(stored[0].widget, root(status("Saving", "status")));
+    harness.assert_only_widget(status("Saving", "status")).await;
 }
 
 #[tokio::test]
