@@ -211,6 +211,18 @@ impl Harness {
             .collect()
     }
 
+    /// Saves a sender showing `before`, then runs `update` to `after` from it: the sender's
+    /// id and the events.
+    async fn update_sender(
+        &self,
+        before: impl Into<WidgetRoot>,
+        after: &WidgetRoot,
+    ) -> (String, Vec<ThreadStreamEvent>) {
+        let sender = self.sender(before).await;
+        let events = self.act("update", after, Some(&sender)).await;
+        (sender, events)
+    }
+
     /// The thread holds one widget, this one.
     async fn assert_only_widget(&self, widget: impl Into<WidgetRoot>) {
         let stored = self.widgets().await;
@@ -349,9 +361,10 @@ async fn empty_stream_adds_nothing_and_fails() {
 #[tokio::test]
 async fn update_sender_streams_text_growth_and_saves() {
     let harness = Harness::new().await;
-    let sender = harness.sender(status("Saving", "status")).await;
     let after = root(status("Saving… done", "status"));
-    let events = harness.act("update", &after, Some(&sender)).await;
+    let (sender, events) = harness
+        .update_sender(status("Saving", "status"), &after)
+        .await;
     assert_eq!(types(&events), ["thread.item.updated"]);
     assert_eq!(
         update(&events[0]),
@@ -371,9 +384,10 @@ async fn update_sender_streams_text_growth_and_saves() {
 #[tokio::test]
 async fn update_sender_replaces_the_root_on_other_changes() {
     let harness = Harness::new().await;
-    let sender = harness.sender(status("Saving", "status")).await;
     let after = root(status("Saved", "status"));
-    let events = harness.act("update", &after, Some(&sender)).await;
+    let (sender, events) = harness
+        .update_sender(status("Saving", "status"), &after)
+        .await;
     assert_eq!(
         update(&events[0]),
         (
@@ -391,13 +405,12 @@ async fn update_sender_falls_back_to_replaced_when_deltas_miss_text() {
     let before = Card::new()
         .child(Text::new("a").id("status"))
         .child(Text::new("no id"));
-    let sender = harness.sender(before).await;
     let after = root(
         Card::new()
             .child(Text::new("ab").id("status"))
             .child(Text::new("no id, grown")),
     );
-    let events = harness.act("update", &after, Some(&sender)).await;
+    let (sender, events) = harness.update_sender(before, &after).await;
     assert_eq!(types(&events), ["thread.item.replaced"]);
     let replaced = widget_item(&events[0]);
     assert_eq!(
