@@ -113,6 +113,11 @@ fn status(value: &str, id: &str) -> Card {
     Card::new().child(Text::new(value).id(id))
 }
 
+/// The widget most senders show before an action changes it.
+fn saving() -> Card {
+    status("Saving", "status")
+}
+
 struct Harness {
     server: ChatKitServer<App>,
     thread_id: String,
@@ -362,9 +367,7 @@ async fn empty_stream_adds_nothing_and_fails() {
 async fn update_sender_streams_text_growth_and_saves() {
     let harness = Harness::new().await;
     let after = root(status("Saving… done", "status"));
-    let (sender, events) = harness
-        .update_sender(status("Saving", "status"), &after)
-        .await;
+    let (sender, events) = harness.update_sender(saving(), &after).await;
     assert_eq!(types(&events), ["thread.item.updated"]);
     assert_eq!(
         update(&events[0]),
@@ -385,9 +388,7 @@ async fn update_sender_streams_text_growth_and_saves() {
 async fn update_sender_replaces_the_root_on_other_changes() {
     let harness = Harness::new().await;
     let after = root(status("Saved", "status"));
-    let (sender, events) = harness
-        .update_sender(status("Saving", "status"), &after)
-        .await;
+    let (sender, events) = harness.update_sender(saving(), &after).await;
     assert_eq!(
         update(&events[0]),
         (
@@ -423,10 +424,8 @@ async fn update_sender_falls_back_to_replaced_when_deltas_miss_text() {
 #[tokio::test]
 async fn update_sender_with_the_same_widget_sends_nothing() {
     let harness = Harness::new().await;
-    let sender = harness.sender(status("Saving", "status")).await;
-    let events = harness
-        .act("update", root(status("Saving", "status")), Some(&sender))
-        .await;
+    let sender = harness.sender(saving()).await;
+    let events = harness.act("update", root(saving()), Some(&sender)).await;
     assert!(events.is_empty(), "{events:?}");
 }
 
@@ -468,7 +467,7 @@ fn assert_refused(events: &[ThreadStreamEvent]) {
 #[tokio::test]
 async fn a_colliding_widget_is_refused_on_every_streamed_path() {
     let harness = Harness::new().await;
-    let sender = harness.sender(status("Saving", "status")).await;
+    let sender = harness.sender(saving()).await;
     for (kind, item_id) in [
         ("show", None),
         ("emit", None),
@@ -486,13 +485,13 @@ async fn a_colliding_widget_is_refused_on_every_streamed_path() {
         .await;
     assert_eq!(types(&events), ["thread.item.added", "error"]);
     // Nothing was saved: the sender is as it was, and no other widget exists.
-    harness.assert_only_widget(status("Saving", "status")).await;
+    harness.assert_only_widget(saving()).await;
 }
 
 #[tokio::test]
 async fn a_colliding_widget_is_refused_as_a_sync_answer() {
     let harness = Harness::new().await;
-    let sender = harness.sender(status("Saving", "status")).await;
+    let sender = harness.sender(saving()).await;
     for (kind, item_id) in [
         ("sync_replace", Some(sender.as_str())),
         ("sync_add", None),
@@ -505,7 +504,7 @@ async fn a_colliding_widget_is_refused_as_a_sync_answer() {
             "{kind}: {error}"
         );
     }
-    harness.assert_only_widget(status("Saving", "status")).await;
+    harness.assert_only_widget(saving()).await;
 }
 
 #[tokio::test]
