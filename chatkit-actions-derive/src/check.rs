@@ -11,7 +11,7 @@ use crate::ast::{self, EnumInput, Input, Shape, StructInput, TypeName, Variant, 
 use crate::case::snake_case;
 use crate::ctxt::Ctxt;
 use crate::expand::handler::signature;
-use crate::expand::pretty;
+use crate::pretty::pretty;
 
 /// Runs every rule on `input`.
 pub(crate) fn check(cx: &Ctxt, input: &Input<'_>) {

@@ -17,7 +17,7 @@ use crate::ast::{EnumInput, Input, Variant, unraw};
 use crate::check;
 use crate::ctxt::Ctxt;
 use crate::expand::handler::{macro_ident, signature, trait_ident, type_string_for_message};
-use crate::expand::pretty;
+use crate::pretty::pretty;
 
 const MISSING_ENUM: &str = "`#[action_handler]` needs the action enum it handles\nhelp: write `#[action_handler(AppAction)]`, or `#[action_handler(AppAction, context = MyRequestContext)]`";
 

@@ -25,6 +25,7 @@ mod check;
 mod ctxt;
 mod expand;
 mod handler;
+mod pretty;
 
 /// Derives `chatkit_actions::Action`. Documented on its re-export in `chatkit-actions`.
 #[proc_macro_derive(Action, attributes(action, serde))]

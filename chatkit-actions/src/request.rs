@@ -432,26 +432,38 @@ pub struct ThreadGetByIdParams {
     pub thread_id: String,
 }
 
-/// The params of `threads.list`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct ThreadListParams {
-    /// The page size; absent or `0` means [`DEFAULT_PAGE_SIZE`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<u32>,
-    /// By creation time; `desc` by default, always written.
-    #[serde(default)]
-    pub order: SortOrder,
-    /// The cursor returned by the previous page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub after: Option<String>,
+/// Declares the params of a list request: its own fields, then the paging fields every list
+/// shares (`limit`, `order`, `after`, in the SDK's order), and their `page_size`.
+macro_rules! list_params {
+    ($(#[$meta:meta])* pub struct $name:ident { $($own:tt)* }) => {
+        $(#[$meta])*
+        pub struct $name {
+            $($own)*
+            /// The page size; absent or `0` means [`DEFAULT_PAGE_SIZE`].
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub limit: Option<u32>,
+            /// By creation time; `desc` by default, always written.
+            #[serde(default)]
+            pub order: SortOrder,
+            /// The cursor returned by the previous page.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub after: Option<String>,
+        }
+
+        impl $name {
+            /// The page size to use: `limit`, or [`DEFAULT_PAGE_SIZE`] when it is absent or `0`.
+            #[must_use]
+            pub fn page_size(&self) -> usize {
+                page_size(self.limit)
+            }
+        }
+    };
 }
 
-impl ThreadListParams {
-    /// The page size to use: `limit`, or [`DEFAULT_PAGE_SIZE`] when it is absent or `0`.
-    #[must_use]
-    pub fn page_size(&self) -> usize {
-        page_size(self.limit)
-    }
+list_params! {
+    /// The params of `threads.list`.
+    #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+    pub struct ThreadListParams {}
 }
 
 /// The params of `threads.update`.
@@ -470,27 +482,12 @@ pub struct ThreadDeleteParams {
     pub thread_id: String,
 }
 
-/// The params of `items.list`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ItemsListParams {
-    /// The thread.
-    pub thread_id: String,
-    /// The page size; absent or `0` means [`DEFAULT_PAGE_SIZE`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<u32>,
-    /// By creation time; `desc` by default, always written.
-    #[serde(default)]
-    pub order: SortOrder,
-    /// The cursor returned by the previous page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub after: Option<String>,
-}
-
-impl ItemsListParams {
-    /// The page size to use: `limit`, or [`DEFAULT_PAGE_SIZE`] when it is absent or `0`.
-    #[must_use]
-    pub fn page_size(&self) -> usize {
-        page_size(self.limit)
+list_params! {
+    /// The params of `items.list`.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ItemsListParams {
+        /// The thread.
+        pub thread_id: String,
     }
 }
 

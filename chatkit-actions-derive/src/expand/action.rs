@@ -7,7 +7,7 @@ use syn::spanned::Spanned;
 
 use crate::ast::{EnumInput, Field, Options, Shape, StructInput, TypeName};
 use crate::attr::{HandlerKind, LoadingKind};
-use crate::expand::pretty;
+use crate::pretty::pretty;
 
 fn handler_tokens(krate: &syn::Path, kind: Option<HandlerKind>) -> TokenStream {
     match kind {

@@ -6,7 +6,7 @@ use quote::{ToTokens, format_ident, quote};
 use syn::DeriveInput;
 
 use crate::ast::{EnumInput, Shape, TypeName, Variant};
-use crate::expand::pretty;
+use crate::pretty::pretty;
 
 /// The handler trait's name for an enum: `AppAction` → `AppActionHandler`.
 pub(crate) fn trait_ident(enum_ident: &syn::Ident) -> syn::Ident {

@@ -65,25 +65,3 @@ pub(crate) fn derive_action_types(input: &DeriveInput) -> TokenStream {
         _ => TokenStream::new(),
     }
 }
-
-/// Renders tokens the way a person writes them, for type signatures quoted in messages.
-pub(crate) fn pretty(tokens: &TokenStream) -> String {
-    let mut text = tokens.to_string();
-    for (from, to) in [
-        (" :: ", "::"),
-        (" : ", ": "),
-        (":: ", "::"),
-        (" < ", "<"),
-        ("< ", "<"),
-        (" >", ">"),
-        (" ,", ","),
-        ("& ", "&"),
-        (" (", "("),
-        ("( ", "("),
-        (" )", ")"),
-        ("' ", "'"),
-    ] {
-        text = text.replace(from, to);
-    }
-    text
-}

@@ -7,7 +7,7 @@ use syn::spanned::Spanned as _;
 use syn::{Attribute, Data, DeriveInput};
 
 use crate::ast::{EnumInput, Field, Shape, StructInput, TypeName};
-use crate::expand::pretty;
+use crate::pretty::pretty;
 
 /// The doc comment of an item as one string, lines joined as rustdoc reads them.
 fn docs(attrs: &[Attribute]) -> String {

@@ -300,16 +300,10 @@ impl<C: Send + Sync + 'static> Pipeline<C> {
 /// new root. (A `widget.component.updated` carries one node, not a root: the item is checked
 /// when it is done or replaced.)
 fn sent_widget(event: &ThreadStreamEvent) -> Option<(&str, &WidgetRoot)> {
+    if let Some(item) = event.widget_item() {
+        return Some((&item.id, &item.widget));
+    }
     match event {
-        ThreadStreamEvent::ItemAdded {
-            item: ThreadItem::Widget(item),
-        }
-        | ThreadStreamEvent::ItemDone {
-            item: ThreadItem::Widget(item),
-        }
-        | ThreadStreamEvent::ItemReplaced {
-            item: ThreadItem::Widget(item),
-        } => Some((&item.id, &item.widget)),
         ThreadStreamEvent::ItemUpdated {
             item_id,
             update: ThreadItemUpdate::WidgetRootUpdated { widget },

@@ -228,6 +228,19 @@ impl<H: ActionHandler> Inner<H> {
         Ok(Unit::begin(&self.locks, &self.store, thread_id, context).await?)
     }
 
+    /// Opens the unit of work of a custom action and loads what it acts on: its thread and
+    /// the item it names (see [`load_sender`]).
+    async fn begin_action(
+        &self,
+        params: &ThreadCustomActionParams,
+        context: &H::Context,
+    ) -> Result<(Unit<H::Context>, ThreadMetadata, Sender), ProcessError> {
+        let unit = self.begin(&params.thread_id, context).await?;
+        let thread = unit.store().load_thread(&params.thread_id, context).await?;
+        let sender = load_sender(&unit, &thread, params, context).await?;
+        Ok((unit, thread, sender))
+    }
+
     /// Builds and stamps a user message, with the attachments it references loaded and given
     /// this thread's id. It writes nothing: [`save_attachments`] does, once nothing else can
     /// fail.
@@ -255,12 +268,8 @@ impl<H: ActionHandler> Inner<H> {
         params: ThreadCustomActionParams,
         context: Arc<H::Context>,
     ) -> Result<Processed, ProcessError> {
-        let unit = self.begin(&params.thread_id, &context).await?;
-        let thread = unit
-            .store()
-            .load_thread(&params.thread_id, &context)
-            .await?;
-        let sender = match load_sender(&unit, &thread, &params, &context).await? {
+        let (unit, thread, sender) = self.begin_action(&params, &context).await?;
+        let sender = match sender {
             Ok(sender) => sender,
             Err(other) => {
                 // The SDK's answer: one error event, not even `stream_options` before it.
@@ -304,12 +313,8 @@ impl<H: ActionHandler> Inner<H> {
         context: Arc<H::Context>,
     ) -> Result<Processed, ProcessError> {
         let inner = self;
-        let unit = self.begin(&params.thread_id, &context).await?;
-        let thread = unit
-            .store()
-            .load_thread(&params.thread_id, &context)
-            .await?;
-        let sender = match load_sender(&unit, &thread, &params, &context).await? {
+        let (unit, thread, sender) = self.begin_action(&params, &context).await?;
+        let sender = match sender {
             Ok(sender) => sender,
             Err(other) => {
                 return Err(ProcessError::Conflict(format!(
@@ -360,12 +365,15 @@ impl<H: ActionHandler> Inner<H> {
 
 /// The widget item an action names (`item_id`, when set and not empty): `Ok(None)` without
 /// one, `Err` with the item when it is not a widget.
+type Sender = Result<Option<WidgetItem>, ThreadItem>;
+
+/// Loads the [`Sender`] of an action.
 async fn load_sender<C: Send + Sync + 'static>(
     unit: &Unit<C>,
     thread: &ThreadMetadata,
     params: &ThreadCustomActionParams,
     context: &C,
-) -> Result<Result<Option<WidgetItem>, ThreadItem>, ProcessError> {
+) -> Result<Sender, ProcessError> {
     let Some(item_id) = params.item_id.as_deref().filter(|id| !id.is_empty()) else {
         return Ok(Ok(None));
     };

@@ -2,6 +2,7 @@
 //! and the widget check on every path a widget leaves a handler.
 
 use futures_util::stream;
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::ActionConfig;
@@ -112,6 +113,11 @@ fn status(value: &str, id: &str) -> Card {
     Card::new().child(Text::new(value).id(id))
 }
 
+/// The widget most senders show before an action changes it.
+fn saving() -> Card {
+    status("Saving", "status")
+}
+
 struct Harness {
     server: ChatKitServer<App>,
     thread_id: String,
@@ -143,11 +149,26 @@ impl Harness {
         "wid_1".to_owned()
     }
 
-    async fn action(&self, action: Value, item_id: Option<&str>) -> Vec<ThreadStreamEvent> {
-        let mut params = json!({"thread_id": self.thread_id, "action": action});
+    /// The params of a custom action of this `kind` with this `payload`, sent by `item_id`.
+    fn params(&self, kind: &str, payload: impl Serialize, item_id: Option<&str>) -> Value {
+        let mut params = json!({
+            "thread_id": self.thread_id,
+            "action": {"type": kind, "payload": payload},
+        });
         if let Some(item_id) = item_id {
             params["item_id"] = json!(item_id);
         }
+        params
+    }
+
+    /// Runs a streamed action; the events after `stream_options`.
+    async fn act(
+        &self,
+        kind: &str,
+        payload: impl Serialize,
+        item_id: Option<&str>,
+    ) -> Vec<ThreadStreamEvent> {
+        let params = self.params(kind, payload, item_id);
         let events = run(
             &self.server,
             &json!({"type": "threads.custom_action", "params": params}),
@@ -160,11 +181,14 @@ impl Harness {
         events.into_iter().skip(1).collect()
     }
 
-    async fn sync(&self, action: Value, item_id: Option<&str>) -> Result<Value, ProcessError> {
-        let mut params = json!({"thread_id": self.thread_id, "action": action});
-        if let Some(item_id) = item_id {
-            params["item_id"] = json!(item_id);
-        }
+    /// Runs a synchronous action; its JSON answer.
+    async fn sync(
+        &self,
+        kind: &str,
+        payload: impl Serialize,
+        item_id: Option<&str>,
+    ) -> Result<Value, ProcessError> {
+        let params = self.params(kind, payload, item_id);
         let body = json!({"type": "threads.sync_custom_action", "params": params});
         match self.server.process(body.to_string().as_bytes(), ()).await? {
             Processed::Json(json) => Ok(serde_json::from_slice(&json).unwrap()),
@@ -182,20 +206,33 @@ impl Harness {
     }
 
     async fn widgets(&self) -> Vec<WidgetItem> {
-        let items = self
-            .server
-            .store()
-            .load_thread_items(&self.thread_id, None, 100, SortOrder::Asc, &())
+        self.items()
             .await
-            .unwrap();
-        items
-            .data
             .into_iter()
             .filter_map(|item| match item {
                 ThreadItem::Widget(widget) => Some(widget),
                 _ => None,
             })
             .collect()
+    }
+
+    /// Saves a sender showing `before`, then runs `update` to `after` from it: the sender's
+    /// id and the events.
+    async fn update_sender(
+        &self,
+        before: impl Into<WidgetRoot>,
+        after: &WidgetRoot,
+    ) -> (String, Vec<ThreadStreamEvent>) {
+        let sender = self.sender(before).await;
+        let events = self.act("update", after, Some(&sender)).await;
+        (sender, events)
+    }
+
+    /// The thread holds one widget, this one.
+    async fn assert_only_widget(&self, widget: impl Into<WidgetRoot>) {
+        let stored = self.widgets().await;
+        assert_eq!(stored.len(), 1, "{stored:?}");
+        assert_eq!(stored[0].widget, widget.into());
     }
 }
 
@@ -215,18 +252,9 @@ fn types(events: &[ThreadStreamEvent]) -> Vec<&'static str> {
 }
 
 fn widget_item(event: &ThreadStreamEvent) -> &WidgetItem {
-    match event {
-        ThreadStreamEvent::ItemAdded {
-            item: ThreadItem::Widget(item),
-        }
-        | ThreadStreamEvent::ItemDone {
-            item: ThreadItem::Widget(item),
-        }
-        | ThreadStreamEvent::ItemReplaced {
-            item: ThreadItem::Widget(item),
-        } => item,
-        other => panic!("expected a widget item, got {other:?}"),
-    }
+    event
+        .widget_item()
+        .unwrap_or_else(|| panic!("expected a widget item, got {event:?}"))
 }
 
 fn update(event: &ThreadStreamEvent) -> (&str, &ThreadItemUpdate) {
@@ -244,10 +272,7 @@ fn root(widget: impl Into<WidgetRoot>) -> WidgetRoot {
 async fn streamed_text_is_added_then_deltas_then_done() {
     let harness = Harness::new().await;
     let events = harness
-        .action(
-            json!({"type": "stream", "payload": ["", "Hel", "Hello,", "Hello, world"]}),
-            None,
-        )
+        .act("stream", ["", "Hel", "Hello,", "Hello, world"], None)
         .await;
     assert_eq!(
         types(&events),
@@ -283,9 +308,7 @@ async fn streamed_text_is_added_then_deltas_then_done() {
 async fn static_widget_is_one_done_item() {
     let harness = Harness::new().await;
     let widget = root(status("Hi", "text"));
-    let events = harness
-        .action(json!({"type": "show", "payload": widget}), None)
-        .await;
+    let events = harness.act("show", &widget, None).await;
     assert_eq!(types(&events), ["thread.item.done"]);
     let done = widget_item(&events[0]);
     assert!(done.id.starts_with("msg_"), "{}", done.id);
@@ -296,12 +319,7 @@ async fn static_widget_is_one_done_item() {
 #[tokio::test]
 async fn streamed_rewrite_replaces_the_root() {
     let harness = Harness::new().await;
-    let events = harness
-        .action(
-            json!({"type": "stream", "payload": ["Hello", "World"]}),
-            None,
-        )
-        .await;
+    let events = harness.act("stream", ["Hello", "World"], None).await;
     assert_eq!(
         types(&events),
         [
@@ -328,9 +346,7 @@ async fn streamed_rewrite_replaces_the_root() {
 #[tokio::test]
 async fn streamed_single_state_is_added_then_done() {
     let harness = Harness::new().await;
-    let events = harness
-        .action(json!({"type": "stream", "payload": ["Hi"]}), None)
-        .await;
+    let events = harness.act("stream", ["Hi"], None).await;
     assert_eq!(types(&events), ["thread.item.added", "thread.item.done"]);
     assert_eq!(widget_item(&events[0]), widget_item(&events[1]));
 }
@@ -338,9 +354,7 @@ async fn streamed_single_state_is_added_then_done() {
 #[tokio::test]
 async fn empty_stream_adds_nothing_and_fails() {
     let harness = Harness::new().await;
-    let events = harness
-        .action(json!({"type": "stream", "payload": []}), None)
-        .await;
+    let events = harness.act("stream", Vec::<String>::new(), None).await;
     assert_eq!(types(&events), ["error"]);
     let ThreadStreamEvent::Error(error) = &events[0] else {
         unreachable!()
@@ -352,11 +366,8 @@ async fn empty_stream_adds_nothing_and_fails() {
 #[tokio::test]
 async fn update_sender_streams_text_growth_and_saves() {
     let harness = Harness::new().await;
-    let sender = harness.sender(status("Saving", "status")).await;
     let after = root(status("Saving… done", "status"));
-    let events = harness
-        .action(json!({"type": "update", "payload": after}), Some(&sender))
-        .await;
+    let (sender, events) = harness.update_sender(saving(), &after).await;
     assert_eq!(types(&events), ["thread.item.updated"]);
     assert_eq!(
         update(&events[0]),
@@ -376,11 +387,8 @@ async fn update_sender_streams_text_growth_and_saves() {
 #[tokio::test]
 async fn update_sender_replaces_the_root_on_other_changes() {
     let harness = Harness::new().await;
-    let sender = harness.sender(status("Saving", "status")).await;
     let after = root(status("Saved", "status"));
-    let events = harness
-        .action(json!({"type": "update", "payload": after}), Some(&sender))
-        .await;
+    let (sender, events) = harness.update_sender(saving(), &after).await;
     assert_eq!(
         update(&events[0]),
         (
@@ -398,15 +406,12 @@ async fn update_sender_falls_back_to_replaced_when_deltas_miss_text() {
     let before = Card::new()
         .child(Text::new("a").id("status"))
         .child(Text::new("no id"));
-    let sender = harness.sender(before).await;
     let after = root(
         Card::new()
             .child(Text::new("ab").id("status"))
             .child(Text::new("no id, grown")),
     );
-    let events = harness
-        .action(json!({"type": "update", "payload": after}), Some(&sender))
-        .await;
+    let (sender, events) = harness.update_sender(before, &after).await;
     assert_eq!(types(&events), ["thread.item.replaced"]);
     let replaced = widget_item(&events[0]);
     assert_eq!(
@@ -419,13 +424,8 @@ async fn update_sender_falls_back_to_replaced_when_deltas_miss_text() {
 #[tokio::test]
 async fn update_sender_with_the_same_widget_sends_nothing() {
     let harness = Harness::new().await;
-    let sender = harness.sender(status("Saving", "status")).await;
-    let events = harness
-        .action(
-            json!({"type": "update", "payload": root(status("Saving", "status"))}),
-            Some(&sender),
-        )
-        .await;
+    let sender = harness.sender(saving()).await;
+    let events = harness.act("update", root(saving()), Some(&sender)).await;
     assert!(events.is_empty(), "{events:?}");
 }
 
@@ -433,10 +433,7 @@ async fn update_sender_with_the_same_widget_sends_nothing() {
 async fn update_sender_without_a_sender_fails() {
     let harness = Harness::new().await;
     let events = harness
-        .action(
-            json!({"type": "update", "payload": root(status("x", "status"))}),
-            None,
-        )
+        .act("update", root(status("x", "status")), None)
         .await;
     let [ThreadStreamEvent::Error(error)] = events.as_slice() else {
         panic!("expected one error, got {events:?}");
@@ -470,70 +467,50 @@ fn assert_refused(events: &[ThreadStreamEvent]) {
 #[tokio::test]
 async fn a_colliding_widget_is_refused_on_every_streamed_path() {
     let harness = Harness::new().await;
-    let sender = harness.sender(status("Saving", "status")).await;
+    let sender = harness.sender(saving()).await;
     for (kind, item_id) in [
         ("show", None),
         ("emit", None),
         ("replace", Some(sender.as_str())),
         ("update", Some(sender.as_str())),
     ] {
-        let events = harness
-            .action(json!({"type": kind, "payload": colliding()}), item_id)
-            .await;
+        let events = harness.act(kind, colliding(), item_id).await;
         assert_refused(&events);
     }
-    let events = harness
-        .action(
-            json!({"type": "stream_roots", "payload": [colliding()]}),
-            None,
-        )
-        .await;
+    let events = harness.act("stream_roots", [colliding()], None).await;
     assert_refused(&events);
     // A later state is checked too: the first was sent, the stream stops at the second.
     let events = harness
-        .action(
-            json!({"type": "stream_roots", "payload": [root(status("a", "t")), colliding()]}),
-            None,
-        )
+        .act("stream_roots", [root(status("a", "t")), colliding()], None)
         .await;
     assert_eq!(types(&events), ["thread.item.added", "error"]);
     // Nothing was saved: the sender is as it was, and no other widget exists.
-    let stored = harness.widgets().await;
-    assert_eq!(stored.len(), 1, "{stored:?}");
-    assert_eq!(stored[0].widget, root(status("Saving", "status")));
+    harness.assert_only_widget(saving()).await;
 }
 
 #[tokio::test]
 async fn a_colliding_widget_is_refused_as_a_sync_answer() {
     let harness = Harness::new().await;
-    let sender = harness.sender(status("Saving", "status")).await;
+    let sender = harness.sender(saving()).await;
     for (kind, item_id) in [
         ("sync_replace", Some(sender.as_str())),
         ("sync_add", None),
         ("sync_return", None),
     ] {
-        let error = harness
-            .sync(json!({"type": kind, "payload": colliding()}), item_id)
-            .await
-            .unwrap_err();
+        let error = harness.sync(kind, colliding(), item_id).await.unwrap_err();
         assert_eq!(error.status(), 500, "{kind}: {error}");
         assert!(
             error.to_string().contains("fails the widget check"),
             "{kind}: {error}"
         );
     }
-    let stored = harness.widgets().await;
-    assert_eq!(stored.len(), 1, "{stored:?}");
-    assert_eq!(stored[0].widget, root(status("Saving", "status")));
+    harness.assert_only_widget(saving()).await;
 }
 
 #[tokio::test]
 async fn sync_helpers_save_a_note_a_widget_and_the_thread() {
     let harness = Harness::new().await;
-    let answer = harness
-        .sync(json!({"type": "sync_note", "payload": "renamed"}), None)
-        .await
-        .unwrap();
+    let answer = harness.sync("sync_note", "renamed", None).await.unwrap();
     assert_eq!(answer, json!({}));
     let notes: Vec<ThreadItem> = harness
         .items()
@@ -554,10 +531,7 @@ async fn sync_helpers_save_a_note_a_widget_and_the_thread() {
     assert_eq!(thread.title.as_deref(), Some("renamed"));
 
     let widget = root(status("Added", "status"));
-    let answer = harness
-        .sync(json!({"type": "sync_add", "payload": widget}), None)
-        .await
-        .unwrap();
+    let answer = harness.sync("sync_add", &widget, None).await.unwrap();
     let stored = harness.widgets().await;
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].widget, widget);

@@ -35,6 +35,17 @@ pub enum Attachment {
     Image(ImageAttachment),
 }
 
+/// The same expression on the fields of either kind of attachment, which share their base
+/// fields.
+macro_rules! either {
+    ($attachment:expr, $kind:ident => $expr:expr) => {
+        match $attachment {
+            Attachment::File($kind) => $expr,
+            Attachment::Image($kind) => $expr,
+        }
+    };
+}
+
 impl Attachment {
     /// A file attachment with no upload descriptor, thread or metadata.
     pub fn file(
@@ -42,14 +53,7 @@ impl Attachment {
         name: impl Into<String>,
         mime_type: impl Into<String>,
     ) -> Self {
-        Self::File(FileAttachment {
-            id: id.into(),
-            name: name.into(),
-            mime_type: mime_type.into(),
-            upload_descriptor: None,
-            thread_id: None,
-            metadata: None,
-        })
+        Self::File(FileAttachment::bare(id, name, mime_type))
     }
 
     /// An image attachment with no upload descriptor, thread or metadata.
@@ -59,94 +63,63 @@ impl Attachment {
         mime_type: impl Into<String>,
         preview_url: impl Into<String>,
     ) -> Self {
-        Self::Image(ImageAttachment {
-            id: id.into(),
-            name: name.into(),
-            mime_type: mime_type.into(),
-            upload_descriptor: None,
-            thread_id: None,
-            metadata: None,
-            preview_url: preview_url.into(),
-        })
+        Self::Image(ImageAttachment::bare(
+            id,
+            name,
+            mime_type,
+            preview_url.into(),
+        ))
     }
 
     /// The attachment id.
     #[must_use]
     pub fn id(&self) -> &str {
-        match self {
-            Self::File(file) => &file.id,
-            Self::Image(image) => &image.id,
-        }
+        either!(self, kind => &kind.id)
     }
 
     /// The file name.
     #[must_use]
     pub fn name(&self) -> &str {
-        match self {
-            Self::File(file) => &file.name,
-            Self::Image(image) => &image.name,
-        }
+        either!(self, kind => &kind.name)
     }
 
     /// The MIME type.
     #[must_use]
     pub fn mime_type(&self) -> &str {
-        match self {
-            Self::File(file) => &file.mime_type,
-            Self::Image(image) => &image.mime_type,
-        }
+        either!(self, kind => &kind.mime_type)
     }
 
     /// The two-phase upload instructions, if any.
     #[must_use]
     pub fn upload_descriptor(&self) -> Option<&UploadDescriptor> {
-        match self {
-            Self::File(file) => file.upload_descriptor.as_ref(),
-            Self::Image(image) => image.upload_descriptor.as_ref(),
-        }
+        either!(self, kind => kind.upload_descriptor.as_ref())
     }
 
     /// Sets or clears the upload instructions.
     pub fn set_upload_descriptor(&mut self, descriptor: Option<UploadDescriptor>) {
-        match self {
-            Self::File(file) => file.upload_descriptor = descriptor,
-            Self::Image(image) => image.upload_descriptor = descriptor,
-        }
+        either!(self, kind => kind.upload_descriptor = descriptor);
     }
 
     /// The thread of the user message that references the attachment, once there is one.
     #[must_use]
     pub fn thread_id(&self) -> Option<&str> {
-        match self {
-            Self::File(file) => file.thread_id.as_deref(),
-            Self::Image(image) => image.thread_id.as_deref(),
-        }
+        either!(self, kind => kind.thread_id.as_deref())
     }
 
     /// Sets the thread (the server does this when a user message references the attachment).
     pub fn set_thread_id(&mut self, thread_id: impl Into<String>) {
-        let thread_id = Some(thread_id.into());
-        match self {
-            Self::File(file) => file.thread_id = thread_id,
-            Self::Image(image) => image.thread_id = thread_id,
-        }
+        either!(self, kind => kind.thread_id = Some(thread_id.into()));
     }
 
     /// The integration-private metadata.
     #[must_use]
     pub fn metadata(&self) -> Option<&Map<String, Value>> {
-        match self {
-            Self::File(file) => file.metadata.as_ref(),
-            Self::Image(image) => image.metadata.as_ref(),
-        }
+        either!(self, kind => kind.metadata.as_ref())
     }
 
     /// Sets or clears the integration-private metadata.
     pub fn set_metadata(&mut self, metadata: Option<Map<String, Value>>) {
-        match self {
-            Self::File(file) => file.metadata = metadata,
-            Self::Image(image) => image.metadata = metadata,
-        }
+        either!(self, kind => kind.metadata = metadata);
     }
 
     /// The preview URL of an image.
@@ -159,46 +132,68 @@ impl Attachment {
     }
 }
 
-/// The fields of a `file` attachment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FileAttachment {
-    /// The attachment id.
-    pub id: String,
-    /// The file name.
-    pub name: String,
-    /// The MIME type.
-    pub mime_type: String,
-    /// Two-phase upload instructions; absent once uploaded or for direct upload.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub upload_descriptor: Option<UploadDescriptor>,
-    /// The thread of the user message that references the attachment.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub thread_id: Option<String>,
-    /// Integration-private; written only through [`ForStore`].
-    #[serde(default, skip_serializing_if = "omit_metadata")]
-    pub metadata: Option<Map<String, Value>>,
+/// Declares the fields of a kind of attachment: the SDK's attachment-base fields (`id`, `name`,
+/// `mime_type`, `upload_descriptor`, `thread_id`, `metadata`), then the kind's own, with a
+/// `bare` constructor that takes the required ones and leaves the optional base fields unset.
+macro_rules! attachment_kind {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident { $($(#[$attr:meta])* $field:ident: $ty:ty,)* }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        pub struct $name {
+            /// The attachment id.
+            pub id: String,
+            /// The file name.
+            pub name: String,
+            /// The MIME type.
+            pub mime_type: String,
+            /// Two-phase upload instructions; absent once uploaded or for direct upload.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub upload_descriptor: Option<UploadDescriptor>,
+            /// The thread of the user message that references the attachment.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub thread_id: Option<String>,
+            /// Integration-private; written only through [`ForStore`].
+            #[serde(default, skip_serializing_if = "omit_metadata")]
+            pub metadata: Option<Map<String, Value>>,
+            $($(#[$attr])* pub $field: $ty,)*
+        }
+
+        impl $name {
+            /// The attachment with no upload descriptor, thread or metadata.
+            fn bare(
+                id: impl Into<String>,
+                name: impl Into<String>,
+                mime_type: impl Into<String>,
+                $($field: $ty,)*
+            ) -> Self {
+                Self {
+                    id: id.into(),
+                    name: name.into(),
+                    mime_type: mime_type.into(),
+                    upload_descriptor: None,
+                    thread_id: None,
+                    metadata: None,
+                    $($field,)*
+                }
+            }
+        }
+    };
 }
 
-/// The fields of an `image` attachment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ImageAttachment {
-    /// The attachment id.
-    pub id: String,
-    /// The file name.
-    pub name: String,
-    /// The MIME type.
-    pub mime_type: String,
-    /// Two-phase upload instructions; absent once uploaded or for direct upload.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub upload_descriptor: Option<UploadDescriptor>,
-    /// The thread of the user message that references the attachment.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub thread_id: Option<String>,
-    /// Integration-private; written only through [`ForStore`].
-    #[serde(default, skip_serializing_if = "omit_metadata")]
-    pub metadata: Option<Map<String, Value>>,
-    /// The URL of the preview the client shows.
-    pub preview_url: String,
+attachment_kind! {
+    /// The fields of a `file` attachment.
+    pub struct FileAttachment {}
+}
+
+attachment_kind! {
+    /// The fields of an `image` attachment.
+    pub struct ImageAttachment {
+        /// The URL of the preview the client shows.
+        preview_url: String,
+    }
 }
 
 /// Two-phase upload instructions: the client sends the bytes to `url` with `method` and

@@ -212,128 +212,107 @@ impl From<EntitySource> for Source {
     }
 }
 
-/// A cited file, `{"type":"file",…}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename = "file")]
-pub struct FileSource {
-    /// The title.
-    pub title: String,
-    /// A description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// A free-form timestamp shown with the source.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timestamp: Option<String>,
-    /// A group label.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub group: Option<String>,
-    /// The file name.
-    pub filename: String,
+/// Declares a source: the SDK's source-base fields (`title`, `description`, `timestamp`,
+/// `group`), then the kind's key field and its own optional ones, with a `new` that takes the
+/// title and the key and leaves every other field at the default given beside it.
+macro_rules! source {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $(#[$key_doc:meta])* $key:ident,
+            $($(#[$attr:meta])* $field:ident: $ty:ty = $default:expr,)*
+        }
+        $(#[$new_doc:meta])* fn new;
+    ) => {
+        $(#[$meta])*
+        pub struct $name {
+            /// The title.
+            pub title: String,
+            /// A description.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub description: Option<String>,
+            /// A free-form timestamp shown with the source.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub timestamp: Option<String>,
+            /// A group label.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub group: Option<String>,
+            $(#[$key_doc])*
+            pub $key: String,
+            $($(#[$attr])* pub $field: $ty,)*
+        }
+
+        impl $name {
+            $(#[$new_doc])*
+            pub fn new(title: impl Into<String>, $key: impl Into<String>) -> Self {
+                Self {
+                    title: title.into(),
+                    description: None,
+                    timestamp: None,
+                    group: None,
+                    $key: $key.into(),
+                    $($field: $default,)*
+                }
+            }
+        }
+    };
 }
 
-impl FileSource {
+source! {
+    /// A cited file, `{"type":"file",…}`.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(tag = "type", rename = "file")]
+    pub struct FileSource {
+        /// The file name.
+        filename,
+    }
     /// A file source with only a title and a file name.
-    pub fn new(title: impl Into<String>, filename: impl Into<String>) -> Self {
-        Self {
-            title: title.into(),
-            description: None,
-            timestamp: None,
-            group: None,
-            filename: filename.into(),
-        }
+    fn new;
+}
+
+source! {
+    /// A cited web page, `{"type":"url",…}`.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(tag = "type", rename = "url")]
+    pub struct UrlSource {
+        /// The page URL.
+        url,
+        /// An attribution line.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        attribution: Option<String> = None,
     }
-}
-
-/// A cited web page, `{"type":"url",…}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename = "url")]
-pub struct UrlSource {
-    /// The title.
-    pub title: String,
-    /// A description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// A free-form timestamp shown with the source.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timestamp: Option<String>,
-    /// A group label.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub group: Option<String>,
-    /// The page URL.
-    pub url: String,
-    /// An attribution line.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attribution: Option<String>,
-}
-
-impl UrlSource {
     /// A URL source with only a title and a URL.
-    pub fn new(title: impl Into<String>, url: impl Into<String>) -> Self {
-        Self {
-            title: title.into(),
-            description: None,
-            timestamp: None,
-            group: None,
-            url: url.into(),
-            attribution: None,
-        }
+    fn new;
+}
+
+source! {
+    /// A cited application entity, `{"type":"entity",…}`.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(tag = "type", rename = "entity")]
+    pub struct EntitySource {
+        /// The entity id.
+        id,
+        /// An icon name.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        icon: Option<String> = None,
+        /// The label of the hover card's header.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<String> = None,
+        /// The text of the inline chip (the icon is shown otherwise).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        inline_label: Option<String> = None,
+        /// Whether clicking the entity reaches the client; always written.
+        #[serde(default)]
+        interactive: bool = false,
+        /// Entity data; always written, `{}` by default.
+        #[serde(default)]
+        data: Map<String, Value> = Map::new(),
+        /// Deprecated and ignored by the client (`"lazy"`); kept for round-trips.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        preview: Option<String> = None,
     }
-}
-
-/// A cited application entity, `{"type":"entity",…}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename = "entity")]
-pub struct EntitySource {
-    /// The title.
-    pub title: String,
-    /// A description.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// A free-form timestamp shown with the source.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timestamp: Option<String>,
-    /// A group label.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub group: Option<String>,
-    /// The entity id.
-    pub id: String,
-    /// An icon name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub icon: Option<String>,
-    /// The label of the hover card's header.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub label: Option<String>,
-    /// The text of the inline chip (the icon is shown otherwise).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub inline_label: Option<String>,
-    /// Whether clicking the entity reaches the client; always written.
-    #[serde(default)]
-    pub interactive: bool,
-    /// Entity data; always written, `{}` by default.
-    #[serde(default)]
-    pub data: Map<String, Value>,
-    /// Deprecated and ignored by the client (`"lazy"`); kept for round-trips.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub preview: Option<String>,
-}
-
-impl EntitySource {
     /// An entity source with only a title and an id.
-    pub fn new(title: impl Into<String>, id: impl Into<String>) -> Self {
-        Self {
-            title: title.into(),
-            description: None,
-            timestamp: None,
-            group: None,
-            id: id.into(),
-            icon: None,
-            label: None,
-            inline_label: None,
-            interactive: false,
-            data: Map::new(),
-            preview: None,
-        }
-    }
+    fn new;
 }
 
 /// A generated image, `{"id": …, "url": …}`.

@@ -149,6 +149,22 @@ impl ThreadStreamEvent {
         Self::ClientEffect(ClientEffectEvent::new(name).data(data))
     }
 
+    /// The widget item the event carries whole: a widget item added, done or replaced.
+    pub(crate) fn widget_item(&self) -> Option<&super::WidgetItem> {
+        match self {
+            Self::ItemAdded {
+                item: ThreadItem::Widget(item),
+            }
+            | Self::ItemDone {
+                item: ThreadItem::Widget(item),
+            }
+            | Self::ItemReplaced {
+                item: ThreadItem::Widget(item),
+            } => Some(item),
+            _ => None,
+        }
+    }
+
     /// The wire `type` of the event (`"thread.item.done"`, `"error"`, …).
     #[must_use]
     pub fn event_type(&self) -> &'static str {

@@ -66,28 +66,67 @@ pub use workflow::{
 /// The page size used when a list request gives no `limit` (or `0`), as in the Python SDK.
 pub const DEFAULT_PAGE_SIZE: usize = 20;
 
-/// A thread without its items: what a store saves and loads.
-///
-/// `metadata` is server-private: stores keep it, but thread responses always carry `{}`
-/// (see [`Thread::redacted`]).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ThreadMetadata {
+/// Declares [`ThreadMetadata`] and [`Thread`], which are the same fields but `items`, with
+/// the conversions between them: the shared fields are written once.
+macro_rules! thread_types {
+    ($($(#[$attr:meta])* $field:ident: $ty:ty,)+) => {
+        /// A thread without its items: what a store saves and loads.
+        ///
+        /// `metadata` is server-private: stores keep it, but thread responses always carry `{}`
+        /// (see [`Thread::redacted`]).
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        pub struct ThreadMetadata {
+            $($(#[$attr])* pub $field: $ty,)+
+        }
+
+        /// A thread with a page of its items: the `threads.get_by_id` response and the payload
+        /// of `thread.created` / `thread.updated`.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        pub struct Thread {
+            $($(#[$attr])* pub $field: $ty,)+
+            /// A page of the thread's items; always written (the empty page by default).
+            #[serde(default)]
+            pub items: Page<ThreadItem>,
+        }
+
+        impl ThreadMetadata {
+            /// The thread with these metadata and the given items.
+            #[must_use]
+            pub fn with_items(self, items: Page<ThreadItem>) -> Thread {
+                let Self { $($field),+ } = self;
+                Thread { $($field,)+ items }
+            }
+        }
+
+        impl Thread {
+            /// Splits the thread into its metadata and its items.
+            #[must_use]
+            pub fn into_parts(self) -> (ThreadMetadata, Page<ThreadItem>) {
+                let Self { $($field,)+ items } = self;
+                (ThreadMetadata { $($field),+ }, items)
+            }
+        }
+    };
+}
+
+thread_types! {
     /// The thread id (`thr_…` by default).
-    pub id: String,
+    id: String,
     /// The title, absent until one is set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
+    title: Option<String>,
     /// When the thread was created.
-    pub created_at: Timestamp,
+    created_at: Timestamp,
     /// Whether the composer is usable; always written (`{"type":"active"}` by default).
     #[serde(default)]
-    pub status: ThreadStatus,
+    status: ThreadStatus,
     /// Extra image domains the client may load from (Python SDK 1.6.3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub allowed_image_domains: Option<Vec<String>>,
-    /// Server-private data of the integration; always written, `{}` by default.
+    allowed_image_domains: Option<Vec<String>>,
+    /// Server-private data of the integration; always written, `{}` by default. A response
+    /// always carries `{}` (see [`Thread::redacted`]).
     #[serde(default)]
-    pub metadata: Map<String, Value>,
+    metadata: Map<String, Value>,
 }
 
 impl ThreadMetadata {
@@ -116,79 +155,9 @@ impl ThreadMetadata {
         self.status = status;
         self
     }
-
-    /// The thread with these metadata and the given items.
-    #[must_use]
-    pub fn with_items(self, items: Page<ThreadItem>) -> Thread {
-        let Self {
-            id,
-            title,
-            created_at,
-            status,
-            allowed_image_domains,
-            metadata,
-        } = self;
-        Thread {
-            id,
-            title,
-            created_at,
-            status,
-            allowed_image_domains,
-            metadata,
-            items,
-        }
-    }
-}
-
-/// A thread with a page of its items: the `threads.get_by_id` response and the payload of
-/// `thread.created` / `thread.updated`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Thread {
-    /// The thread id.
-    pub id: String,
-    /// The title, absent until one is set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-    /// When the thread was created.
-    pub created_at: Timestamp,
-    /// Whether the composer is usable; always written.
-    #[serde(default)]
-    pub status: ThreadStatus,
-    /// Extra image domains the client may load from.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub allowed_image_domains: Option<Vec<String>>,
-    /// Server-private data; a response always carries `{}` (see [`Thread::redacted`]).
-    #[serde(default)]
-    pub metadata: Map<String, Value>,
-    /// A page of the thread's items; always written (the empty page by default).
-    #[serde(default)]
-    pub items: Page<ThreadItem>,
 }
 
 impl Thread {
-    /// Splits the thread into its metadata and its items.
-    #[must_use]
-    pub fn into_parts(self) -> (ThreadMetadata, Page<ThreadItem>) {
-        let Self {
-            id,
-            title,
-            created_at,
-            status,
-            allowed_image_domains,
-            metadata,
-            items,
-        } = self;
-        let metadata = ThreadMetadata {
-            id,
-            title,
-            created_at,
-            status,
-            allowed_image_domains,
-            metadata,
-        };
-        (metadata, items)
-    }
-
     /// The thread with what the client must not see removed, as a server sends it: `metadata`
     /// emptied (it is server-private) and hidden items ([`ThreadItem::is_hidden`]) dropped
     /// from `items`, whose `has_more` and `after` are kept. A redaction: the type stays
