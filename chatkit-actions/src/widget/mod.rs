@@ -147,6 +147,7 @@ mod layout;
 mod list;
 mod style;
 mod table;
+mod template;
 mod text;
 
 pub use chart::{
@@ -172,6 +173,7 @@ pub use style::{
     TitleSize, WidgetStatus, Wrap,
 };
 pub use table::{CellAlign, ColSize, Table, TableCell, TableRow};
+pub use template::{TemplateError, WIDGET_FORMAT_VERSION, WidgetTemplate};
 pub use text::{Caption, Editable, EditableProps, Markdown, Text, Title};
 
 /// The top of a widget tree: what a `WidgetItem` carries and `widget.root.updated` replaces.
