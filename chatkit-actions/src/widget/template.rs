@@ -29,6 +29,8 @@ use serde_json::Value;
 
 use super::WidgetRoot;
 
+#[doc(hidden)]
+pub mod checks;
 mod jinja;
 
 /// The one version of the `.widget` format.
@@ -217,7 +219,7 @@ impl WidgetTemplate {
     ///
     /// [`TemplateError::Data`] when `data` is not a map, [`TemplateError::Render`] when the
     /// template fails on it (an undefined value, a filter given the wrong type…).
-    pub fn render(&self, data: &impl Serialize) -> Result<String, TemplateError> {
+    pub fn render<T: Serialize + ?Sized>(&self, data: &T) -> Result<String, TemplateError> {
         let context = JinjaValue::from(minijinja::value::Serde(data));
         if !matches!(
             context.kind(),
@@ -253,7 +255,7 @@ impl WidgetTemplate {
     ///
     /// Those of [`WidgetTemplate::render`], and [`TemplateError::Output`] when the output is not
     /// JSON.
-    pub fn build_value(&self, data: &impl Serialize) -> Result<Value, TemplateError> {
+    pub fn build_value<T: Serialize + ?Sized>(&self, data: &T) -> Result<Value, TemplateError> {
         let rendered = self.render(data)?;
         serde_json::from_str(&rendered).map_err(|error| self.output_error(&rendered, &error))
     }
@@ -267,7 +269,7 @@ impl WidgetTemplate {
     ///
     /// Those of [`WidgetTemplate::render`], [`TemplateError::Output`] when the output is not
     /// JSON, and [`TemplateError::Widget`] when it is JSON but not a widget root.
-    pub fn build(&self, data: &impl Serialize) -> Result<WidgetRoot, TemplateError> {
+    pub fn build<T: Serialize + ?Sized>(&self, data: &T) -> Result<WidgetRoot, TemplateError> {
         let rendered = self.render(data)?;
         let value: Value = serde_json::from_str(&rendered)
             .map_err(|error| self.output_error(&rendered, &error))?;
@@ -302,6 +304,50 @@ impl WidgetTemplate {
             message,
             excerpt: format!("{}{ellipsis}", excerpt.trim()),
         }
+    }
+}
+
+/// The data of a `.widget` template, typed: `#[derive(WidgetData)]` on a struct names the file,
+/// checks the struct against the file's `jsonSchema` and the template's literal actions
+/// against the app's action union at compile time, and embeds the template.
+///
+/// ```
+/// use chatkit_actions::Action;
+/// use chatkit_actions::widget::WidgetData;
+///
+/// #[derive(Action, Debug)]
+/// enum GreetAction {
+///     Wave,
+/// }
+///
+/// /// `{"type": "Card", "children": [{"type": "Text", "value": {{ name | tojson }}},
+/// ///  {"type": "Button", "label": "Wave", "onClickAction": {"type": "wave"}}]}`,
+/// /// with a schema requiring a string `name`.
+/// #[derive(serde::Serialize, WidgetData)]
+/// #[widget(file = "../tests/templates/greeting.widget", actions = GreetAction)]
+/// struct Greeting {
+///     name: String,
+/// }
+///
+/// let root = Greeting { name: "Ada".into() }.build()?;
+/// assert_eq!(serde_json::to_value(&root)?["children"][0]["value"], "Ada");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub trait WidgetData: Serialize {
+    /// The embedded template, compiled on first use.
+    ///
+    /// # Errors
+    ///
+    /// None in practice: the derive compiled it already, at compile time.
+    fn template() -> Result<&'static WidgetTemplate, &'static TemplateError>;
+
+    /// Renders the template with this data.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`WidgetTemplate::build`].
+    fn build(&self) -> Result<WidgetRoot, TemplateError> {
+        Self::template().map_err(Clone::clone)?.build(self)
     }
 }
 
