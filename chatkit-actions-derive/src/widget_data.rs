@@ -71,7 +71,8 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     errors.finish()?;
 
     let checks = args.actions.as_ref().map(|actions| {
-        let span = actions.span();
+        // The errors point at the file, which holds the typo.
+        let span = args.file.span();
         let types = scan.actions.iter().map(|action| {
             let site = format!("in `{file}`, line {} of its template", action.line);
             let literal = &action.action_type;
@@ -354,11 +355,10 @@ impl SchemaCheck<'_> {
                 }
                 Some(property) => {
                     let optional_ok = !required.contains(&name.as_str());
-                    if let Err(message) = self.check_type(&field.ty, property, &path, optional_ok) {
-                        errors.push(syn::Error::new(
-                            field.ty.span(),
-                            format!("field `{name}`: {message}"),
-                        ));
+                    if let Err((span, message)) =
+                        self.check_type(&field.ty, property, &path, optional_ok)
+                    {
+                        errors.push(syn::Error::new(span, format!("field `{name}`: {message}")));
                     }
                 }
             }
@@ -379,14 +379,15 @@ impl SchemaCheck<'_> {
         }
     }
 
-    /// Whether the Rust type `ty` writes JSON `schema` allows, or why not.
+    /// Whether the Rust type `ty` writes JSON `schema` allows, or why not (and the type that
+    /// doesn't fit: `ty` or a type inside it).
     fn check_type(
         &self,
         ty: &Type,
         schema: &Value,
         path: &str,
         optional_ok: bool,
-    ) -> Result<(), String> {
+    ) -> Result<(), (proc_macro2::Span, String)> {
         let schema = self.resolve(schema);
         let kind = RustKind::of(ty);
         let allowed = json_types(schema);
@@ -398,23 +399,30 @@ impl SchemaCheck<'_> {
             })
         };
         let mismatch = |json_type: &str| {
+            let span = ty.span();
             let expected = allowed
                 .as_ref()
                 .map(|types| types.join(" or "))
                 .unwrap_or_default();
-            format!(
-                "the Rust type `{}` writes {json_type}, but the data schema of `{}` at `{path}` expects {expected}",
-                quote!(#ty).to_string().replace(' ', ""),
-                self.file
+            (
+                span,
+                format!(
+                    "the Rust type `{}` writes {json_type}, but the data schema of `{}` at `{path}` expects {expected}",
+                    quote!(#ty).to_string().replace(' ', ""),
+                    self.file
+                ),
             )
         };
         match kind {
             RustKind::Any | RustKind::Named => Ok(()),
             RustKind::Option(inner) => {
                 if !optional_ok && !allows("null") {
-                    return Err(format!(
-                        "an `Option` may be null, but the data schema of `{}` requires `{path}` and does not allow null",
-                        self.file
+                    return Err((
+                        ty.span(),
+                        format!(
+                            "an `Option` may be null, but the data schema of `{}` requires `{path}` and does not allow null",
+                            self.file
+                        ),
                     ));
                 }
                 self.check_type(inner, schema, path, true)
