@@ -2,7 +2,7 @@
 //! deterministic command reader; a real backend would call a model here, with the thread's
 //! items (the `<USER_ACTION>` notes included) as its input.
 
-use chatkit_actions::handler::{ActionContext, HandlerResult, Respond};
+use chatkit_actions::handler::{ActionContext, HandlerError, HandlerResult, Respond};
 use chatkit_actions::thread::UserMessageItem;
 
 use super::session::Session;
@@ -109,7 +109,8 @@ impl Respond<Session> for TodoAssistant {
                 }
             }
             Command::AddForm => {
-                cx.add_widget(widgets::new_todo_card()).await?;
+                cx.add_widget(widgets::new_todo_card().map_err(HandlerError::internal)?)
+                    .await?;
             }
             Command::Count => {
                 let metadata = &mut cx.thread_mut().metadata;
