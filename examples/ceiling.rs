@@ -1,7 +1,9 @@
 //! The ceiling of the server benchmark (`docs/benchmarks.md`): a bare axum endpoint that
 //! answers every `POST /chatkit` with one fixed server-sent event of `--bytes` bytes, reading
 //! the request body but parsing nothing. Whatever a ChatKit server adds on top (parsing,
-//! dispatch, the store, serializing events) is measured against this.
+//! dispatch, the store, serializing events) is measured against this. It is served as the
+//! counter is, with `chatkit_actions::serve` and its default limits, so the connection
+//! handling is the same on both sides.
 //!
 //! `cargo run --release --example ceiling -- --port 8001 --bytes 900`
 
@@ -11,7 +13,6 @@ use axum::body::{Body, Bytes};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use axum::serve::ListenerExt;
 use clap::Parser;
 
 /// A bare SSE endpoint at `http://127.0.0.1:PORT/chatkit`.
@@ -72,9 +73,12 @@ async fn main() -> std::io::Result<()> {
         "ceiling listening on http://{}/chatkit",
         listener.local_addr()?
     );
-    // As the counter: no Nagle delay on small writes.
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    axum::serve(listener, app).await
+    // As the counter: `serve` sets TCP_NODELAY (no Nagle delay on small writes).
+    chatkit_actions::serve::serve(
+        listener,
+        app,
+        chatkit_actions::serve::ServeConfig::default(),
+        chatkit_actions::serve::shutdown_signal(),
+    )
+    .await
 }

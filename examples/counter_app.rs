@@ -21,15 +21,12 @@ use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
-use axum::serve::ListenerExt;
 use chatkit_actions::handler::{
-    ActionContext, HandlerError, HandlerResult, Respond, SyncActionContext, SyncResult,
+    ActionContext, HandlerResult, Respond, SyncActionContext, SyncResult,
 };
 use chatkit_actions::server::ChatKitServer;
-use chatkit_actions::store::{
-    MemoryStore, PostgresStore, SqliteStore, Store, StoreError, StoreItemType,
-};
-use chatkit_actions::thread::{HiddenContextItem, ThreadItem, UserMessageItem, WidgetItem};
+use chatkit_actions::store::{MemoryStore, PostgresStore, SqliteStore, Store, StoreError};
+use chatkit_actions::thread::UserMessageItem;
 use chatkit_actions::widget::{Button, ButtonStyle, Card, FontWeight, Text, TextSize};
 use chatkit_actions::{Action, action_handler};
 use clap::{Parser, ValueEnum};
@@ -102,29 +99,12 @@ impl Counter {
 
     /// The synchronous update: the note and the updated (or new) item, both saved.
     async fn show_sync(count: i64, cx: &mut SyncActionContext<()>) -> SyncResult {
-        let thread = cx.thread().clone();
-        let store = cx.store();
-        let id = store.generate_item_id(StoreItemType::Message, &thread, &());
-        let hidden =
-            ThreadItem::HiddenContext(HiddenContextItem::new(id, &*thread.id, note(count)));
-        store
-            .add_thread_item(&thread.id, &hidden, &())
-            .await
-            .map_err(HandlerError::store)?;
+        cx.add_hidden_context(note(count)).await?;
         if cx.sender().is_some() {
-            return cx.replace_sender(counter_widget(count)).await.map(Some);
+            cx.replace_sender(counter_widget(count)).await.map(Some)
+        } else {
+            Ok(Some(cx.add_widget(counter_widget(count)).await?.into()))
         }
-        let id = store.generate_item_id(StoreItemType::Message, &thread, &());
-        let item = ThreadItem::Widget(WidgetItem::new(
-            id,
-            &*thread.id,
-            counter_widget(count).into(),
-        ));
-        store
-            .save_item(&thread.id, &item, &())
-            .await
-            .map_err(HandlerError::store)?;
-        Ok(Some(item))
     }
 }
 
@@ -195,6 +175,9 @@ pub struct Args {
     /// or the URL of `--store postgres` (`postgres://user@127.0.0.1:5432/db`).
     #[arg(long, default_value = "counter.db")]
     pub db: String,
+    /// The connection limits.
+    #[command(flatten)]
+    pub serve: crate::serving::ServeArgs,
 }
 
 /// Opens the store `args` ask for.
@@ -231,40 +214,16 @@ pub async fn run(args: Args) -> Result<(), Box<dyn std::error::Error + Send + Sy
         listener.local_addr()?,
         args.store
     );
-    // An event stream is written frame by frame: without `TCP_NODELAY`, Nagle's algorithm
-    // holds each small frame back until the client's delayed ACK, about 40 ms per answer.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(error) = tcp.set_nodelay(true) {
-            tracing::warn!(%error, "could not set TCP_NODELAY");
-        }
-    });
-    axum::serve(listener, app(store))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    // `serve` sets `TCP_NODELAY`: an event stream is written frame by frame, and Nagle's
+    // algorithm would hold each small frame back until the client's delayed ACK.
+    chatkit_actions::serve::serve(
+        listener,
+        app(store),
+        args.serve.config(),
+        chatkit_actions::serve::shutdown_signal(),
+    )
+    .await?;
     Ok(())
-}
-
-/// Waits for Ctrl-C, or for `SIGTERM` on Unix.
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        let terminate = async {
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(mut signal) => {
-                    signal.recv().await;
-                }
-                Err(_) => std::future::pending().await,
-            }
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            () = terminate => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }
 
 /// Sends logs to stderr, filtered by `RUST_LOG` (`warn` when unset).

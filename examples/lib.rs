@@ -9,3 +9,7 @@ pub mod todo;
 // The counter backend of the server benchmark (`examples/counter.rs`).
 #[path = "counter_app.rs"]
 pub mod counter;
+
+// The serving limits on the command line, shared by both backends.
+#[path = "serving.rs"]
+pub mod serving;

@@ -80,11 +80,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "Form with editable Text: title and description arrive in the payload",
         Card::new().child(
             Form::new()
-                .on_submit_action(DemoAction::UpdateTodo {
-                    id: "todo_1".into(),
-                    title: String::new(),
-                    description: String::new(),
-                })
+                .on_submit_action(DemoAction::offer_update_todo("todo_1".into()))
                 .child(Title::new("Edit Todo"))
                 .child(Text::new("Title").color("secondary"))
                 .child(Text::new("Buy milk").editable(EditableProps::new("title").required(true)))

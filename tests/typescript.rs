@@ -317,6 +317,48 @@ fn write_to_writes_every_file_and_removes_stale_payload_schemas() {
     assert_eq!(written, expected);
 }
 
+/// A wizard whose actions are named after Rust keywords.
+#[derive(Action, ActionTypes, Debug, PartialEq)]
+enum WizardAction {
+    /// Next step.
+    Continue,
+    Move {
+        to: String,
+    },
+    #[action(handler = "client")]
+    Return(String),
+    Type {
+        r#type: String,
+    },
+}
+
+#[test]
+fn keyword_named_actions_generate() {
+    assert_eq!(WizardAction::TYPES, ["continue", "move", "return", "type"]);
+    let generated = typescript::generate::<WizardAction>().expect("generate");
+    let ts = &generated.typescript;
+    for expected in [
+        "| { type: \"continue\"; payload?: null }",
+        "export type MovePayload = { to: string, };",
+        "| { type: \"move\"; payload: MovePayload }",
+        "export type TypePayload = { type: string, };",
+        "| { type: \"type\"; payload: TypePayload }",
+        // A keyword is a valid property name in TypeScript.
+        "  return: string;",
+    ] {
+        assert!(ts.contains(expected), "missing `{expected}` in:\n{ts}");
+    }
+    assert!(
+        !ts.contains("r#"),
+        "no raw identifier leaks into TypeScript:\n{ts}"
+    );
+    let schema = &generated.schemas["payloads/type.json"];
+    assert_eq!(schema["required"], json!(["type"]));
+    let action: WizardAction =
+        serde_json::from_value(json!({"type": "type", "payload": {"type": "x"}})).expect("parse");
+    assert_eq!(action, WizardAction::Type { r#type: "x".into() });
+}
+
 #[derive(Action, ActionTypes)]
 enum Clash {
     Open { id: u64 },

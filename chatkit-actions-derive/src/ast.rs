@@ -1,13 +1,13 @@
-//! A checked model of the derive's input, borrowing from syn and keeping the original nodes
-//! for spans. Building it runs every rule; the expander then cannot fail.
+//! A typed model of the derive's input, borrowing from syn and keeping the original nodes
+//! for spans. Building it parses the attributes; [`crate::check`] then runs the rules, and
+//! the expander gets a checked model and cannot fail.
 
-use std::collections::HashMap;
-
-use quote::ToTokens as _;
-use syn::spanned::Spanned as _;
+use proc_macro2::Span;
 use syn::{Data, DeriveInput, Fields, Ident, Type};
 
-use crate::attr::{Attrs, HandlerKind, Level, LoadingKind};
+use crate::attr::{
+    DispatchAttrs, EnumAttrs, FieldAttrs, HandlerKind, LoadingKind, StructAttrs, VariantAttrs,
+};
 use crate::case::{RenameRule, snake_case};
 use crate::ctxt::Ctxt;
 
@@ -21,12 +21,12 @@ pub(crate) struct Options {
 }
 
 impl Options {
-    fn from_attrs(attrs: &Attrs) -> Self {
+    fn from_attrs(attrs: &DispatchAttrs) -> Self {
         Options {
-            handler: attrs.handler.as_ref().map(|h| h.value),
-            loading: attrs.loading.as_ref().map(|l| l.value),
-            streaming: attrs.streaming.as_ref().map(|s| s.value),
-            client_payload: attrs.client_payload.is_some(),
+            handler: attrs.handler.get().copied(),
+            loading: attrs.loading.get().copied(),
+            streaming: attrs.streaming.get().copied(),
+            client_payload: attrs.client_payload.is_set(),
         }
     }
 
@@ -54,7 +54,16 @@ pub(crate) enum Shape<'a> {
     Struct(Vec<Field<'a>>),
 }
 
-/// A field of a struct variant.
+impl Shape<'_> {
+    pub(crate) fn fields(&self) -> &[Field<'_>] {
+        match self {
+            Shape::Struct(fields) => fields,
+            Shape::Unit | Shape::Newtype(_) => &[],
+        }
+    }
+}
+
+/// A field of a struct variant or of a single-action struct.
 pub(crate) struct Field<'a> {
     #[expect(
         clippy::struct_field_names,
@@ -72,24 +81,32 @@ pub(crate) struct Field<'a> {
 
 impl<'a> Field<'a> {
     fn from_syn(cx: &Ctxt, field: &'a syn::Field) -> Field<'a> {
-        let attrs = Attrs::parse(cx, &field.attrs, Level::Field);
+        let attrs = FieldAttrs::parse(cx, &field.attrs);
         Field {
             field,
-            form: attrs.form.is_some(),
-            sensitive: attrs.sensitive.is_some(),
+            form: attrs.form.is_set(),
+            sensitive: attrs.sensitive.is_set(),
             wire_name: wire_name(field),
         }
     }
+
+    /// The field's name without `r#`, as a handler parameter must spell it.
+    pub(crate) fn name(&self) -> String {
+        self.field.ident.as_ref().map(unraw).unwrap_or_default()
+    }
+}
+
+/// An identifier's text without its `r#`.
+pub(crate) fn unraw(ident: &Ident) -> String {
+    let text = ident.to_string();
+    text.strip_prefix("r#")
+        .map_or_else(|| text.clone(), str::to_owned)
 }
 
 /// The key serde reads a field from: `#[serde(rename = "…")]` (or its `deserialize` half)
 /// when present, else the identifier without its `r#`. Other serde keys are serde's to check.
 fn wire_name(field: &syn::Field) -> String {
-    let mut name = field
-        .ident
-        .as_ref()
-        .map(|ident| ident.to_string().trim_start_matches("r#").to_owned())
-        .unwrap_or_default();
+    let mut name = field.ident.as_ref().map(unraw).unwrap_or_default();
     for attr in field
         .attrs
         .iter()
@@ -120,18 +137,49 @@ fn wire_name(field: &syn::Field) -> String {
     name
 }
 
+/// The handler method of a variant: its `snake_case` name, as a raw identifier when that
+/// name is a keyword (`Continue` → `r#continue`). `None` for the few keywords Rust cannot
+/// write even raw (`self`, `super`, `crate`, `Self`), which [`crate::check`] reports.
+pub(crate) fn method_ident(variant: &Ident) -> Option<Ident> {
+    let name = snake_case(&unraw(variant));
+    let span = variant.span();
+    if matches!(name.as_str(), "self" | "super" | "crate" | "Self" | "_") {
+        return None;
+    }
+    if KEYWORDS.contains(&name.as_str()) {
+        Some(Ident::new_raw(&name, span))
+    } else {
+        syn::parse_str::<Ident>(&name)
+            .ok()
+            .map(|_| Ident::new(&name, span))
+    }
+}
+
+/// Rust's strict and reserved keywords in every edition (`gen` since 2024, `async`, `await`,
+/// `dyn` and `try` since 2018): a handler named so is written raw, whatever the user's edition.
+const KEYWORDS: &[&str] = &[
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "do", "dyn",
+    "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let",
+    "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return",
+    "static", "struct", "trait", "true", "try", "type", "typeof", "unsafe", "unsized", "use",
+    "virtual", "where", "while", "yield",
+];
+
 pub(crate) struct Variant<'a> {
+    pub(crate) original: &'a syn::Variant,
     pub(crate) ident: &'a Ident,
+    pub(crate) attrs: VariantAttrs,
     pub(crate) type_name: TypeName<'a>,
     pub(crate) shape: Shape<'a>,
     pub(crate) options: Options,
-    /// The handler method's name: the variant's name in snake case.
-    pub(crate) method: Ident,
+    /// The handler method's name: the variant's name in snake case (raw when a keyword).
+    pub(crate) method: Option<Ident>,
     /// Where the type string is written: the `rename` literal, else the variant's name.
-    pub(crate) type_span: proc_macro2::Span,
+    pub(crate) type_span: Span,
 }
 
 pub(crate) struct EnumInput<'a> {
+    pub(crate) original: &'a DeriveInput,
     pub(crate) ident: &'a Ident,
     pub(crate) vis: &'a syn::Visibility,
     pub(crate) crate_path: syn::Path,
@@ -139,124 +187,112 @@ pub(crate) struct EnumInput<'a> {
 }
 
 pub(crate) struct StructInput<'a> {
+    pub(crate) original: &'a DeriveInput,
     pub(crate) ident: &'a Ident,
     pub(crate) crate_path: syn::Path,
+    pub(crate) attrs: StructAttrs,
     pub(crate) type_name: String,
     pub(crate) options: Options,
-    /// The payload's fields; the derive gives the struct its serde impls from them.
+    /// The payload's fields (none for a tuple or unit struct, which the check rejects).
     pub(crate) fields: Vec<Field<'a>>,
 }
 
+#[expect(
+    clippy::large_enum_variant,
+    reason = "built once per derive and never moved around"
+)]
 pub(crate) enum Input<'a> {
     Enum(EnumInput<'a>),
     Struct(StructInput<'a>),
+    /// A union: nothing the derive can describe.
+    Union(&'a syn::DataUnion),
 }
 
-fn default_crate_path() -> syn::Path {
+impl Input<'_> {
+    pub(crate) fn ident(&self) -> Option<&Ident> {
+        match self {
+            Input::Enum(input) => Some(input.ident),
+            Input::Struct(input) => Some(input.ident),
+            Input::Union(_) => None,
+        }
+    }
+
+    pub(crate) fn crate_path(&self) -> syn::Path {
+        match self {
+            Input::Enum(input) => input.crate_path.clone(),
+            Input::Struct(input) => input.crate_path.clone(),
+            Input::Union(_) => default_crate_path(),
+        }
+    }
+}
+
+pub(crate) fn default_crate_path() -> syn::Path {
     syn::parse_quote!(::chatkit_actions)
 }
 
 impl<'a> Input<'a> {
-    /// Builds the model, or `None` when the input is not something the derive can describe
-    /// at all (a union); every error goes to `cx`.
-    pub(crate) fn from_syn(cx: &Ctxt, input: &'a DeriveInput) -> Option<Input<'a>> {
-        if !input.generics.params.is_empty() {
-            cx.error_spanned_by(
-                &input.generics,
-                "`#[derive(Action)]` does not support generic parameters\nhelp: an action union is a closed set of concrete types; make the payload types concrete",
-            );
-        }
+    /// Builds the model; every attribute error goes to `cx`.
+    pub(crate) fn from_syn(cx: &Ctxt, input: &'a DeriveInput) -> Input<'a> {
         match &input.data {
             Data::Enum(data) => {
-                let attrs = Attrs::parse(cx, &input.attrs, Level::Enum);
-                let rule = attrs
-                    .rename_all
-                    .as_ref()
-                    .map_or(RenameRule::Snake, |r| r.value);
+                let attrs = EnumAttrs::parse(cx, &input.attrs);
+                let rule = attrs.rename_all.get().copied().unwrap_or(RenameRule::Snake);
                 let variants = data
                     .variants
                     .iter()
-                    .filter_map(|variant| Variant::from_syn(cx, variant, rule))
-                    .collect::<Vec<_>>();
-                check_unique_types(cx, &variants);
-                Some(Input::Enum(EnumInput {
+                    .map(|variant| Variant::from_syn(cx, variant, rule))
+                    .collect();
+                Input::Enum(EnumInput {
+                    original: input,
                     ident: &input.ident,
                     vis: &input.vis,
-                    crate_path: attrs.crate_path.unwrap_or_else(default_crate_path),
+                    crate_path: attrs.crate_path.take().unwrap_or_else(default_crate_path),
                     variants,
-                }))
+                })
             }
             Data::Struct(data) => {
-                let attrs = Attrs::parse(cx, &input.attrs, Level::Struct);
+                let attrs = StructAttrs::parse(cx, &input.attrs);
                 let fields = match &data.fields {
                     Fields::Named(fields) => fields
                         .named
                         .iter()
                         .map(|field| Field::from_syn(cx, field))
                         .collect(),
-                    other => {
-                        cx.error_spanned_by(
-                            if matches!(other, Fields::Unit) { input.ident.to_token_stream() } else { other.to_token_stream() },
-                            format!(
-                                "a single typed action is a payload object, so its struct needs named fields\nhelp: write `struct {} {{ id: i64 }}`, or use a unit variant of an action enum for an action without payload",
-                                input.ident
-                            ),
-                        );
-                        Vec::new()
-                    }
+                    Fields::Unnamed(_) | Fields::Unit => Vec::new(),
                 };
-                let type_name = if let Some(name) = &attrs.type_name {
-                    name.value.clone()
-                } else {
-                    cx.error_spanned_by(
-                        &input.ident,
-                        format!(
-                            "a struct deriving `Action` needs its action type string\nhelp: add `#[action(type = \"{}\")]` above the struct, or make it the payload of a variant of an action enum",
-                            snake_case(&input.ident.to_string())
-                        ),
-                    );
-                    String::new()
-                };
-                Some(Input::Struct(StructInput {
+                Input::Struct(StructInput {
+                    original: input,
                     ident: &input.ident,
-                    crate_path: attrs.crate_path.clone().unwrap_or_else(default_crate_path),
-                    type_name,
-                    options: Options::from_attrs(&attrs),
+                    crate_path: attrs
+                        .crate_path
+                        .get()
+                        .cloned()
+                        .unwrap_or_else(default_crate_path),
+                    type_name: attrs
+                        .type_name
+                        .get()
+                        .map(|name| name.value.clone())
+                        .unwrap_or_default(),
+                    options: Options::from_attrs(&attrs.dispatch),
+                    attrs,
                     fields,
-                }))
+                })
             }
-            Data::Union(data) => {
-                cx.error_spanned_by(
-                    data.union_token,
-                    "`#[derive(Action)]` cannot be used on a union\nhelp: declare the actions as an enum, one variant per action type, or a struct with `#[action(type = \"…\")]` for a single action",
-                );
-                None
-            }
+            Data::Union(data) => Input::Union(data),
         }
     }
 }
 
 impl<'a> Variant<'a> {
-    fn from_syn(cx: &Ctxt, variant: &'a syn::Variant, rule: RenameRule) -> Option<Variant<'a>> {
-        let attrs = Attrs::parse(cx, &variant.attrs, Level::Variant);
+    fn from_syn(cx: &Ctxt, variant: &'a syn::Variant, rule: RenameRule) -> Variant<'a> {
+        let attrs = VariantAttrs::parse(cx, &variant.attrs);
         let shape = match &variant.fields {
             Fields::Unit => Shape::Unit,
-            Fields::Unnamed(fields) if fields.unnamed.len() == 1 => {
-                Shape::Newtype(&fields.unnamed.first()?.ty)
-            }
-            Fields::Unnamed(fields) => {
-                cx.error_spanned_by(
-                    fields,
-                    format!(
-                        "the action variant `{}` has {} tuple fields, but an action has one payload\nhelp: wrap the values in a payload struct, `{}(MyPayload)`, or use named fields, `{} {{ a: A, b: B }}`",
-                        variant.ident,
-                        fields.unnamed.len(),
-                        variant.ident,
-                        variant.ident
-                    ),
-                );
-                return None;
-            }
+            Fields::Unnamed(fields) => match fields.unnamed.first() {
+                Some(field) if fields.unnamed.len() == 1 => Shape::Newtype(&field.ty),
+                // Several tuple fields: the check reports it; no payload is modelled.
+                _ => Shape::Unit,
+            },
             Fields::Named(fields) => Shape::Struct(
                 fields
                     .named
@@ -265,74 +301,52 @@ impl<'a> Variant<'a> {
                     .collect(),
             ),
         };
-        if let Some((_, discriminant)) = &variant.discriminant {
-            cx.error_spanned_by(
-                discriminant,
-                "action variants cannot have discriminant values",
-            );
-        }
-        let typed = attrs.typed.is_some();
-        let type_name = match (&attrs.rename, typed, &shape) {
-            (Some(rename), false, _) => TypeName::Literal(rename.value.clone()),
-            (None, false, _) => TypeName::Literal(rule.apply(&variant.ident.to_string())),
+        let type_name = match (attrs.rename.get(), attrs.typed.is_set(), &shape) {
+            (Some(rename), _, _) => TypeName::Literal(rename.value.clone()),
             (None, true, Shape::Newtype(ty)) => TypeName::FromPayload(ty),
-            (Some(rename), true, _) => {
-                cx.push(syn::Error::new(
-                    rename.span,
-                    "`rename` and `typed` cannot be combined: a `typed` variant takes its type string from its payload type\nhelp: remove `rename`, or remove `typed` to name the type here",
-                ));
-                TypeName::Literal(rename.value.clone())
-            }
-            (None, true, _) => {
-                cx.push(syn::Error::new(
-                    attrs.typed.unwrap_or_else(|| variant.ident.span()),
-                    "`#[action(typed)]` needs a newtype variant whose payload type derives `Action` with `#[action(type = \"…\")]`\nhelp: write the variant as `Name(MyPayload)`",
-                ));
-                TypeName::Literal(rule.apply(&variant.ident.to_string()))
-            }
+            (None, _, _) => TypeName::Literal(rule.apply(&unraw(&variant.ident))),
         };
-        let method = Ident::new(
-            &snake_case(&variant.ident.to_string()),
-            variant.ident.span(),
-        );
         let type_span = attrs
             .rename
-            .as_ref()
+            .get()
             .map_or_else(|| variant.ident.span(), |rename| rename.span);
-        Some(Variant {
+        Variant {
+            original: variant,
             ident: &variant.ident,
             type_name,
             shape,
-            options: Options::from_attrs(&attrs),
-            method,
+            options: Options::from_attrs(&attrs.dispatch),
+            method: method_ident(&variant.ident),
             type_span,
-        })
+            attrs,
+        }
     }
 }
 
-/// Two variants with one type string could never both be reached: the second is an error,
-/// and the first is named in it.
-fn check_unique_types(cx: &Ctxt, variants: &[Variant<'_>]) {
-    let mut seen: HashMap<&str, &Ident> = HashMap::new();
-    for variant in variants {
-        let TypeName::Literal(name) = &variant.type_name else {
-            continue;
-        };
-        if let Some(first) = seen.get(name.as_str()) {
-            let mut error = syn::Error::new(
-                variant.type_span,
-                format!(
-                    "duplicate action type string \"{name}\": `{}` and `{first}` would both be sent as \"{name}\"\nhelp: give one of them another type string with `#[action(rename = \"…\")]`",
-                    variant.ident
-                ),
-            );
-            error.combine(syn::Error::new(
-                first.span(),
-                format!("\"{name}\" is first used by `{first}` here"),
-            ));
-            cx.push(error);
-        } else {
-            seen.insert(name, variant.ident);
-        }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keyword_methods_are_raw() {
+        let method = |name: &str| method_ident(&Ident::new(name, Span::call_site()));
+        assert_eq!(
+            method("Continue").map(|m| m.to_string()).as_deref(),
+            Some("r#continue")
+        );
+        assert_eq!(
+            method("Type").map(|m| m.to_string()).as_deref(),
+            Some("r#type")
+        );
+        assert_eq!(
+            method("Gen").map(|m| m.to_string()).as_deref(),
+            Some("r#gen")
+        );
+        assert_eq!(
+            method("RefreshAll").map(|m| m.to_string()).as_deref(),
+            Some("refresh_all")
+        );
+        assert!(method("Super").is_none());
+        assert!(method("Crate").is_none());
     }
 }

@@ -3,7 +3,6 @@
 
 use std::cell::RefCell;
 
-use proc_macro2::TokenStream;
 use quote::ToTokens;
 
 /// Collects the errors of one macro invocation. Must be consumed with [`Ctxt::check`].
@@ -42,12 +41,4 @@ impl Ctxt {
         }
         Err(combined)
     }
-}
-
-/// Turns collected errors into `compile_error!`s, followed by `fallback` so that call sites
-/// do not pile up secondary errors.
-pub(crate) fn with_fallback(error: &syn::Error, fallback: TokenStream) -> TokenStream {
-    let mut tokens = error.to_compile_error();
-    tokens.extend(fallback);
-    tokens
 }

@@ -3,6 +3,10 @@
 //!
 //! Use them through the `chatkit-actions` crate, which re-exports them with their
 //! documentation and provides the items their expansions name.
+//!
+//! Each entry point parses its input and hands it to `expand`, which tries the expansion and,
+//! on bad input, emits the errors beside a stand-in (a stub impl, the user's impl block) so
+//! that one mistake gives one error.
 #![deny(missing_docs)]
 #![deny(
     clippy::unwrap_used,
@@ -12,48 +16,22 @@
 )]
 
 use proc_macro::TokenStream;
-use syn::{DeriveInput, ItemImpl, parse_macro_input};
+use syn::{DeriveInput, parse_macro_input};
 
 mod ast;
 mod attr;
 mod case;
+mod check;
 mod ctxt;
 mod expand;
+mod handler;
 mod widget_data;
 
 /// Derives `chatkit_actions::Action`. Documented on its re-export in `chatkit-actions`.
 #[proc_macro_derive(Action, attributes(action, serde))]
 pub fn derive_action(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
-    derive(&input).into()
-}
-
-fn derive(input: &DeriveInput) -> proc_macro2::TokenStream {
-    let cx = ctxt::Ctxt::new();
-    let model = ast::Input::from_syn(&cx, input);
-    let krate: syn::Path = syn::parse_quote!(::chatkit_actions);
-    match (cx.check(), model) {
-        (Ok(()), Some(ast::Input::Enum(input))) => expand::action::expand_enum(&input),
-        (Ok(()), Some(ast::Input::Struct(input))) => expand::action::expand_struct(&input),
-        (Ok(()), None) => proc_macro2::TokenStream::new(),
-        (Err(error), model) => {
-            let fallback = match model {
-                // A stub impl for a generic type would only add errors of its own.
-                Some(_) if !input.generics.params.is_empty() => proc_macro2::TokenStream::new(),
-                Some(ast::Input::Enum(input)) => {
-                    expand::action::fallback(input.ident, &input.crate_path)
-                }
-                Some(ast::Input::Struct(input)) => {
-                    expand::action::fallback(input.ident, &input.crate_path)
-                }
-                None => {
-                    let _ = krate;
-                    proc_macro2::TokenStream::new()
-                }
-            };
-            ctxt::with_fallback(&error, fallback)
-        }
-    }
+    expand::derive_action(&input).into()
 }
 
 /// Derives `chatkit_actions::typescript::ActionTypes`. Documented on its re-export in
@@ -64,26 +42,23 @@ fn derive(input: &DeriveInput) -> proc_macro2::TokenStream {
 #[proc_macro_derive(ActionTypes, attributes(action, serde, ts, schemars))]
 pub fn derive_action_types(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
-    let cx = ctxt::Ctxt::new();
-    let model = ast::Input::from_syn(&cx, &input);
-    match (cx.check(), model) {
-        (Ok(()), Some(ast::Input::Enum(model))) => {
-            expand::types::expand_enum(&model, &input).into()
-        }
-        (Ok(()), Some(ast::Input::Struct(model))) => {
-            expand::types::expand_struct(&model, &input).into()
-        }
-        _ => TokenStream::new(),
-    }
+    expand::derive_action_types(&input).into()
 }
 
 /// Implements an action enum's handler trait for the type of an impl block. Documented on its
 /// re-export in `chatkit-actions`.
 #[proc_macro_attribute]
 pub fn action_handler(args: TokenStream, item: TokenStream) -> TokenStream {
-    let args = parse_macro_input!(args as expand::handler::HandlerArgs);
-    let item = parse_macro_input!(item as ItemImpl);
-    expand::handler::expand_action_handler(&args, item).into()
+    handler::attribute(&args.into(), item.into()).into()
+}
+
+/// The second half of `#[action_handler]`, reached through the macro `#[derive(Action)]`
+/// emits beside the enum: it receives the enum, the attribute's arguments and the impl block,
+/// so it checks the impl against the variants. Not a public API.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __action_handler_impl(input: TokenStream) -> TokenStream {
+    handler::expand(input.into()).into()
 }
 
 /// Derives `chatkit_actions::widget::WidgetData`: the struct is the data of a `.widget`

@@ -29,7 +29,7 @@
 //!     /// `{"type": "complete", "payload": {"id": …}}`
 //!     Complete { id: String },
 //!     /// A form submit: `id` is set by the server, `title` comes from the form's field.
-//!     UpdateTodo { id: String, title: String },
+//!     UpdateTodo { id: String, #[action(form)] title: String },
 //!     /// Handled in the browser by `widgets.onAction`.
 //!     #[action(handler = "client")]
 //!     CopyTitle { title: String },
@@ -40,7 +40,7 @@
 //!     .child(Button::new("Done").on_click_action(TodoAction::Complete { id: "t1".into() }))
 //!     .child(
 //!         Form::new()
-//!             .on_submit_action(TodoAction::UpdateTodo { id: "t1".into(), title: String::new() })
+//!             .on_submit_action(TodoAction::offer_update_todo("t1".into()))
 //!             .child(Text::new("Buy milk").editable(EditableProps::new("title").required(true))),
 //!     );
 //!
@@ -76,6 +76,8 @@ pub mod http;
 #[cfg(feature = "playground")]
 pub mod playground;
 pub mod request;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod server;
 pub mod store;
 pub mod thread;
@@ -97,8 +99,10 @@ mod private;
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
 
-pub use action::{Action, ActionParseError, ActionSpec, RawAction, SingleAction};
-pub use config::{ActionConfig, Handler, LoadingBehavior};
+pub use action::{
+    Action, ActionParseError, ActionSpec, Handler, LoadingBehavior, RawAction, SingleAction,
+};
+pub use config::{ActionConfig, IntoActionConfig};
 #[cfg(feature = "typescript")]
 pub use typescript::ActionTypes;
 
@@ -115,9 +119,14 @@ pub use typescript::ActionTypes;
 /// - `Serialize`/`Deserialize` for the wire form `{"type": …, "payload": …}`, accepting either
 ///   key order and ignoring unknown keys, as the SDK does;
 /// - [`Action`](trait@Action), with [`Action::SPECS`]: every type string with its defaults;
-/// - `From<Enum> for ActionConfig`, so widgets take the enum directly;
+/// - [`IntoActionConfig`] (through a blanket impl over [`Action`](trait@Action)), so every widget
+///   action slot takes the enum directly, and `TryFrom<Enum> for ActionConfig`, the conversion
+///   that reports a payload whose `Serialize` fails ([`ActionConfig::try_create`]);
 /// - `<Enum>Handler`, a trait with one method per action (named after the variant in
-///   `snake_case`), implemented by [`#[action_handler]`](macro@action_handler).
+///   `snake_case`, as a raw identifier when that is a keyword: `Continue` → `r#continue`),
+///   implemented by [`#[action_handler]`](macro@action_handler);
+/// - for each struct variant with `#[action(form)]` fields, a constructor
+///   `Enum::offer_<variant_in_snake_case>(…)` that takes the other fields (see below).
 ///
 /// | attribute | where | effect |
 /// |---|---|---|
@@ -129,7 +138,7 @@ pub use typescript::ActionTypes;
 /// | `loading = "…"` | variant, struct | `"auto"` (default), `"none"`, `"self"`, `"container"` |
 /// | `streaming = false` | variant, struct | sent as `threads.sync_custom_action`; its handler returns the updated item |
 /// | `client_payload` | variant, struct | the client may build this action itself, not only echo one a widget offered: the server skips the provenance check (type offered by the sender widget, server-set payload fields unchanged) and accepts it without an `item_id` |
-/// | `form` | field of a struct variant or struct | filled in by the client from a form input: the server never writes it into the payload (so it cannot collide with the form's value), and accepts it in a widget-issued action |
+/// | `form` | field of a struct variant or struct | filled in by the client from a form input: the server never writes it into the payload (so it cannot collide with the form's value), and accepts it in a widget-issued action; the derive adds an `offer_…` constructor without it (below) |
 /// | `sensitive` | field of a struct variant or struct | a secret: a parse error inside it says "invalid value (redacted)", never the value, in the error event and the log |
 /// | `typed` | newtype variant | the type string and loading behavior come from the payload type's own `#[derive(Action)]` |
 ///
@@ -158,9 +167,54 @@ pub use typescript::ActionTypes;
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 ///
+/// # Offering a form's action
+///
+/// The fields marked `#[action(form)]` are filled in by the client from the form's inputs, so
+/// a widget offers the action without them: `UpdateTodo { id, #[action(form)] title }` gets
+/// `AppAction::offer_update_todo(id) -> ActionConfig` (a single-action struct gets
+/// `UpdateTodo::offer(id)`). The config has the action's type string and declared options,
+/// and a payload with only the fields the server writes, which is what
+/// [`ActionConfig::create`] makes of the full action; it goes in every widget action slot.
+///
+/// ```
+/// use chatkit_actions::widget::{Button, EditableProps, Form, Text};
+/// use chatkit_actions::{Action, ActionConfig};
+///
+/// #[derive(Action, Debug)]
+/// enum AppAction {
+///     #[action(loading = "container")]
+///     UpdateTodo {
+///         id: String,
+///         #[action(form)]
+///         title: String,
+///     },
+/// }
+///
+/// let offered = AppAction::offer_update_todo("t1".into());
+/// assert_eq!(offered.action_type, "update_todo");
+/// assert_eq!(offered.payload, Some(serde_json::json!({ "id": "t1" })));
+/// // The same config as the full action's, whose form field the server never writes.
+/// let full = AppAction::UpdateTodo { id: "t1".into(), title: "ignored".into() };
+/// assert_eq!(offered, ActionConfig::create(full));
+///
+/// let form = Form::new()
+///     .on_submit_action(AppAction::offer_update_todo("t1".into()))
+///     .child(Text::new("Buy milk").editable(EditableProps::new("title")))
+///     .child(Button::new("Save").submit(true));
+/// # let _ = form;
+/// ```
+///
+/// # Keyword names
+///
+/// A variant whose `snake_case` name is a Rust keyword works as any other: `Continue` has the
+/// type string `"continue"` and the handler `async fn r#continue(…)` (a field named `r#type`
+/// is bound by a parameter `r#type`). Only `Super` and `Crate`, whose handlers would be
+/// `super` and `crate`, which Rust cannot write even raw, are a compile error asking to rename
+/// the variant (the type string can stay, with `rename`).
+///
 /// Every misuse is a compile error pointing at the offending token: an unknown key, a bad
-/// value, a duplicate type string, a tuple variant with several fields, a union, a generic
-/// enum, a struct without its type string.
+/// value, a duplicate key (with the first one pointed at), a duplicate type string, a tuple
+/// variant with several fields, a union, a generic enum, a struct without its type string.
 pub use chatkit_actions_derive::Action;
 
 /// Implements an action enum's handler trait for the type of an impl block, with an
@@ -169,8 +223,9 @@ pub use chatkit_actions_derive::Action;
 /// `#[action_handler(AppAction)]` on `impl App { … }` turns the block into the implementation
 /// of `AppActionHandler` (generated by `#[derive(Action)]`) and of
 /// [`handler::ActionHandler`], which the server calls. Each method is named after its
-/// variant in `snake_case` and receives the payload (a newtype's value, a struct variant's
-/// fields in order, nothing for a unit variant), then the context:
+/// variant in `snake_case` (raw when a keyword: `async fn r#continue`) and receives the
+/// payload (a newtype's value, a struct variant's fields, nothing for a unit variant), then
+/// the context:
 ///
 /// - a streamed action: `async fn name(&self, …, cx: &mut ActionContext<C>) -> HandlerResult`;
 /// - a `streaming = false` action:
@@ -186,9 +241,26 @@ pub use chatkit_actions_derive::Action;
 /// [`ValidateAction`](validate::ValidateAction) before its handler runs; see [`validate`]),
 /// and `crate = "…"`. Helper methods that are not handlers belong in another impl block.
 ///
-/// A missing handler names the variant, its type string and the signature to add; a method
-/// that matches no variant, two methods for one variant, and a parameter of the wrong type
-/// are compile errors at the offending method.
+/// The rules, each checked at compile time with one error per mistake:
+///
+/// - **Every server action has its method.** Each missing one is an error at the impl naming
+///   the variant, its type string and the signature to add, all in one build.
+/// - **Parameters are bound by name.** A struct variant's fields come in their declared order
+///   and each parameter carries its field's name, so two fields of one type cannot be swapped
+///   silently: `Rename { id: String, title: String }` is handled by
+///   `async fn rename(&self, id: String, title: String, cx: …)`, and `(title, id, cx)` does not
+///   compile. A leading `_` (`_title`), or `_` alone, marks a field the handler does not use.
+///   A newtype's payload and the context may be named freely.
+/// - **Handlers are `async fn`** (or return `impl Future`); a plain `fn` gets a help to add
+///   `async`.
+/// - A method that matches no variant is an error at its name, with "did you mean" when it is
+///   close to a handler still missing; two methods for one variant are an error at the second;
+///   a parameter of the wrong type is rustc's error at that parameter.
+///
+/// The attribute reaches the enum through items the derive puts beside it (the handler trait
+/// and a hidden macro), so name the enum by a path that also reaches them: the enum in scope
+/// in the same module or through a glob import, or a path such as `crate::actions::AppAction`.
+/// The impl block and the enum belong to the same crate.
 ///
 /// ```
 /// use chatkit_actions::handler::{ActionContext, HandlerResult, SyncActionContext, SyncResult};

@@ -7,7 +7,11 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visi
 use serde::ser::{SerializeStruct, Serializer};
 
 use crate::action::Action;
+use crate::handler::HandlerError;
 
+/// The second half of `#[action_handler]`, reached through the macro `#[derive(Action)]` emits
+/// beside the enum.
+pub use chatkit_actions_derive::__action_handler_impl as action_handler_impl;
 pub use serde;
 pub use serde_json;
 
@@ -226,15 +230,25 @@ impl<'de, A: Action> Visitor<'de> for ActionVisitor<A> {
     }
 }
 
-/// One row of the table `#[derive(Action)]` emits for `#[action_handler]`'s check.
-#[derive(Debug, Clone, Copy)]
-pub struct HandlerEntry {
-    /// The handler method's name.
-    pub method: &'static str,
-    /// Whether the action is handled on the server, so that its method must exist.
-    pub required: bool,
-    /// The compile error shown when the method is missing.
-    pub missing: &'static str,
+/// The error of a server action whose handler method is missing: only possible when the
+/// handler trait was implemented by hand, without `#[action_handler]`.
+#[must_use]
+pub fn unhandled(action_type: &'static str) -> HandlerError {
+    HandlerError::unhandled(action_type)
+}
+
+/// The error of a `handler = "client"` action that reached the server.
+#[must_use]
+pub fn client_action(action_type: &'static str) -> HandlerError {
+    HandlerError::client_action(action_type)
+}
+
+/// The error of an action sent with the wrong request: a `streaming = false` action as
+/// `threads.custom_action` (`sent_sync` false), or a streamed one as
+/// `threads.sync_custom_action` (`sent_sync` true).
+#[must_use]
+pub fn wrong_request(action_type: &'static str, sent_sync: bool) -> HandlerError {
+    HandlerError::wrong_request(action_type, sent_sync)
 }
 
 /// `str` equality usable in constants.
@@ -252,32 +266,6 @@ pub const fn str_eq(a: &str, b: &str) -> bool {
         i += 1;
     }
     true
-}
-
-/// The compile-time check of `#[action_handler]`: every required handler method is among
-/// `implemented`. Evaluated in a constant, so a missing method fails the build with the
-/// entry's message.
-///
-/// # Panics
-///
-/// At compile time, with the message of the first missing handler.
-pub const fn check_handlers(table: &[HandlerEntry], implemented: &[&str]) {
-    let mut i = 0;
-    while i < table.len() {
-        let entry = table[i];
-        if entry.required {
-            let mut found = false;
-            let mut j = 0;
-            while j < implemented.len() {
-                if str_eq(entry.method, implemented[j]) {
-                    found = true;
-                }
-                j += 1;
-            }
-            assert!(found, "{}", entry.missing);
-        }
-        i += 1;
-    }
 }
 
 /// The compile-time check that no two variants of an action enum share a type string (the

@@ -21,5 +21,5 @@ pub mod widgets;
 
 pub use actions::{TodoAction, TodoApp};
 pub use assistant::TodoAssistant;
-pub use server::{Args, RunningServer, run, start};
+pub use server::{Args, RunningServer, run, start, start_app};
 pub use session::Session;

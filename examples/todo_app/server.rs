@@ -3,9 +3,11 @@
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::num::NonZeroU32;
+use std::num::{NonZeroU32, NonZeroUsize};
 use std::sync::Arc;
 
+use chatkit_actions::http::StreamLimit;
+use chatkit_actions::serve::ServeConfig;
 use chatkit_actions::server::{ChatKitServer, RateLimit};
 use chatkit_actions::store::{PostgresStore, SqliteStore, Store, StoreError};
 use clap::Parser;
@@ -16,6 +18,7 @@ use tokio::task::JoinHandle;
 use super::actions::TodoApp;
 use super::assistant::TodoAssistant;
 use super::session::{ANONYMOUS, Session};
+use crate::serving::ServeArgs;
 
 /// The path of the ChatKit endpoint.
 pub const ENDPOINT: &str = "/chatkit";
@@ -44,6 +47,12 @@ pub struct Args {
     /// The most requests a user may send per minute (0: no limit); more get `429`.
     #[arg(long, env = "CHATKIT_RATE_LIMIT", default_value_t = DEFAULT_RATE_LIMIT)]
     pub rate_limit: u32,
+    /// The most response streams a user may have open at once (0: no cap); more get `429`.
+    #[arg(long, env = "CHATKIT_STREAMS_PER_USER", default_value_t = DEFAULT_STREAMS_PER_USER)]
+    pub streams_per_user: usize,
+    /// The connection limits.
+    #[command(flatten)]
+    pub serve: ServeArgs,
     /// Bring the database's schema up to date, print its version, and exit without serving.
     #[arg(long)]
     pub migrate_only: bool,
@@ -51,6 +60,10 @@ pub struct Args {
 
 /// The default of `--rate-limit`: requests per user and minute.
 pub const DEFAULT_RATE_LIMIT: u32 = 600;
+
+/// The default of `--streams-per-user`: enough for a user's tabs and a load test from one
+/// account, far below the connection cap, so one user cannot hold every connection.
+pub const DEFAULT_STREAMS_PER_USER: usize = 64;
 
 /// Opens the SQLite store at `db` ([`IN_MEMORY`] for a database in memory).
 ///
@@ -97,16 +110,28 @@ pub fn chatkit_server(store: SharedStore) -> ChatKitServer<TodoApp> {
 /// [`PLAYGROUND`], with a limit of `rate_limit`
 /// requests a minute (0: none) per user, or per peer address for anonymous requests (the
 /// library's [`RateLimit`]: a burst of `rate_limit`, then one every `60 s / rate_limit`;
-/// beyond it `429 Too Many Requests` with `Retry-After`).
-pub fn app(store: SharedStore, rate_limit: u32) -> axum::Router {
+/// beyond it `429 Too Many Requests` with `Retry-After`), and of `streams_per_user` response
+/// streams open at once (0: none; the library's [`StreamLimit`], same users).
+pub fn app(store: SharedStore, rate_limit: u32, streams_per_user: usize) -> axum::Router {
     let mut server = chatkit_server(store);
     if let Some(per_minute) = NonZeroU32::new(rate_limit) {
-        server = server.rate_limit(RateLimit::per_minute(per_minute), |session: &Session| {
-            (session.user != ANONYMOUS).then(|| session.user.clone())
-        });
+        server = server.rate_limit(RateLimit::per_minute(per_minute), user_key);
     }
-    chatkit_actions::http::router(server, ENDPOINT)
-        .merge(chatkit_actions::playground::router(PLAYGROUND, ENDPOINT))
+    let endpoint = match NonZeroUsize::new(streams_per_user) {
+        Some(max) => chatkit_actions::http::router_with_stream_limit(
+            server,
+            ENDPOINT,
+            StreamLimit::per_user(max, user_key),
+        ),
+        None => chatkit_actions::http::router(server, ENDPOINT),
+    };
+    endpoint.merge(chatkit_actions::playground::router(PLAYGROUND, ENDPOINT))
+}
+
+/// The user a limit counts against: the `x-user-id` of a signed-in user; anonymous requests
+/// are counted by peer address.
+fn user_key(session: &Session) -> Option<String> {
+    (session.user != ANONYMOUS).then(|| session.user.clone())
 }
 
 /// A server running in the background, until [`RunningServer::stop`].
@@ -133,7 +158,8 @@ impl RunningServer {
         format!("http://{}{PLAYGROUND}", self.addr)
     }
 
-    /// Stops accepting connections, waits for the open ones to finish, and drops the store.
+    /// Stops accepting connections, waits for the open ones to finish (until the shutdown
+    /// deadline), and drops the store.
     ///
     /// # Errors
     ///
@@ -146,7 +172,8 @@ impl RunningServer {
 }
 
 /// Serves the todo backend on `listener` over `store`, in a background task, with a limit of
-/// `rate_limit` requests per user and minute (0: none).
+/// `rate_limit` requests per user and minute (0: none), the default stream cap and the
+/// library's default connection limits.
 ///
 /// # Errors
 ///
@@ -156,24 +183,31 @@ pub fn start(
     store: SharedStore,
     rate_limit: u32,
 ) -> io::Result<RunningServer> {
+    let app = app(store, rate_limit, DEFAULT_STREAMS_PER_USER);
+    start_app(listener, app, ServeConfig::default())
+}
+
+/// Serves `app` on `listener` in a background task with `chatkit_actions::serve` and the
+/// limits of `config` (`TCP_NODELAY` included: events are small writes).
+///
+/// # Errors
+///
+/// When the listener has no local address.
+pub fn start_app(
+    listener: TcpListener,
+    app: axum::Router,
+    config: ServeConfig,
+) -> io::Result<RunningServer> {
     let addr = listener.local_addr()?;
     let (shutdown, stopped) = oneshot::channel::<()>();
-    let app = app(store, rate_limit);
-    // Events are small writes: without TCP_NODELAY, Nagle's algorithm holds each one until the
-    // client acknowledges the previous (about 40 ms a response on Linux).
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    let task = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async {
+    let task = tokio::spawn(chatkit_actions::serve::serve(
+        listener,
+        app,
+        config,
+        async {
             let _ = stopped.await;
-        })
-        .await
-    });
+        },
+    ));
     Ok(RunningServer {
         addr,
         shutdown,
@@ -213,29 +247,13 @@ pub async fn run(args: Args) -> Result<(), std::boxed::Box<dyn std::error::Error
     }
     let store = open_db(&args.db).await?;
     let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, args.port))).await?;
-    let server = start(listener, store, args.rate_limit)?;
+    let app = app(store, args.rate_limit, args.streams_per_user);
+    let server = start_app(listener, app, args.serve.config())?;
     println!("{}", banner(server.addr(), &args.db));
-    shutdown_signal().await?;
+    chatkit_actions::serve::shutdown_signal().await;
     tracing::info!("shutting down");
     server.stop().await?;
     Ok(())
-}
-
-/// Waits for Ctrl-C, or for `SIGTERM` on Unix (what `kill` and service managers send).
-async fn shutdown_signal() -> io::Result<()> {
-    #[cfg(unix)]
-    {
-        let mut terminate =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-        tokio::select! {
-            result = tokio::signal::ctrl_c() => result,
-            _ = terminate.recv() => Ok(()),
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c().await
-    }
 }
 
 /// Sends logs to stderr, filtered by `RUST_LOG` (`info` when unset).
@@ -256,7 +274,17 @@ mod tests {
     fn arguments_have_defaults() {
         let args = Args::try_parse_from(["todo"]);
         // The environment may set CHATKIT_PORT / CHATKIT_DB; only check what it leaves alone.
-        let env = ["CHATKIT_PORT", "CHATKIT_DB", "CHATKIT_RATE_LIMIT"];
+        let env = [
+            "CHATKIT_PORT",
+            "CHATKIT_DB",
+            "CHATKIT_RATE_LIMIT",
+            "CHATKIT_STREAMS_PER_USER",
+            "CHATKIT_HEADER_TIMEOUT",
+            "CHATKIT_BODY_TIMEOUT",
+            "CHATKIT_SEND_TIMEOUT",
+            "CHATKIT_SHUTDOWN_TIMEOUT",
+            "CHATKIT_MAX_CONNECTIONS",
+        ];
         if env.iter().all(|name| std::env::var_os(name).is_none()) {
             assert_eq!(
                 args.ok(),
@@ -264,6 +292,8 @@ mod tests {
                     port: 8000,
                     db: "todo.db".to_owned(),
                     rate_limit: DEFAULT_RATE_LIMIT,
+                    streams_per_user: DEFAULT_STREAMS_PER_USER,
+                    serve: ServeArgs::default(),
                     migrate_only: false,
                 })
             );
@@ -283,6 +313,8 @@ mod tests {
                 port: 0,
                 db: IN_MEMORY.to_owned(),
                 rate_limit: 0,
+                streams_per_user: DEFAULT_STREAMS_PER_USER,
+                serve: ServeArgs::default(),
                 migrate_only: false,
             })
         );

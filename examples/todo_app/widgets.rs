@@ -98,11 +98,7 @@ pub fn todo_card(todo: &Todo) -> Card {
     let form = Form::new()
         .key("edit")
         .gap(2)
-        .on_submit_action(TodoAction::UpdateTodo {
-            id: todo.id,
-            title: String::new(),
-            description: String::new(),
-        })
+        .on_submit_action(TodoAction::offer_update_todo(todo.id))
         .child(Text::new("Title").color("secondary").size(TextSize::Sm))
         .child(
             Text::new(todo.title.clone()).editable(
@@ -291,13 +287,7 @@ mod tests {
                     .auto_focus(true),
             )
             .child(Textarea::new("description").placeholder("Description (optional)"))
-            .confirm(
-                "Add",
-                TodoAction::AddTodo {
-                    title: String::new(),
-                    description: String::new(),
-                },
-            )
+            .confirm("Add", TodoAction::offer_add_todo())
             .cancel("Cancel", TodoAction::Dismiss {})
             .into();
         assert_eq!(new_todo_card().expect("the template builds"), built);

@@ -146,6 +146,111 @@ impl Mirrors {
     }
 }
 
+/// The constructor that offers an action whose payload has `#[action(form)]` fields, without
+/// them: `AppAction::offer_update_todo(id)` for a variant, `UpdateTodo::offer(id)` for a
+/// single-action struct. It returns the `ActionConfig` a widget carries, built as
+/// `ActionConfig::create` builds it, from a hidden action type that has only the fields the
+/// server writes (with their serde attributes). Nothing when there are no form fields.
+struct Offer<'a> {
+    owner: &'a syn::Ident,
+    vis: &'a syn::Visibility,
+    /// `offer_update_todo` or `offer`.
+    name: syn::Ident,
+    /// `AppAction::UpdateTodo` or `UpdateTodo`, for the docs.
+    action: String,
+    spec: TokenStream,
+    type_name: TokenStream,
+    fields: &'a [Field<'a>],
+}
+
+impl Offer<'_> {
+    fn expand(&self, krate: &syn::Path) -> TokenStream {
+        if !self.fields.iter().any(|f| f.form) {
+            return TokenStream::new();
+        }
+        let serde = quote!(#krate::__private::serde);
+        let serde_path = serde_crate(krate);
+        let Offer {
+            owner,
+            vis,
+            name,
+            spec,
+            type_name,
+            ..
+        } = self;
+        let hidden = format_ident!("__chatkit_offer_{}", name);
+        let kept: Vec<&Field<'_>> = self.fields.iter().filter(|f| !f.form).collect();
+        let names: Vec<_> = kept.iter().filter_map(|f| f.field.ident.as_ref()).collect();
+        let types: Vec<_> = kept.iter().map(|f| &f.field.ty).collect();
+        let attrs: Vec<_> = kept.iter().map(|f| serde_attrs(f.field)).collect();
+        let quoted = |fields: &mut dyn Iterator<Item = &Field<'_>>| {
+            fields
+                .map(|f| format!("`{}`", f.name()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let form = quoted(&mut self.fields.iter().filter(|f| f.form));
+        let written = quoted(&mut kept.iter().copied());
+        let doc = format!(
+            "Offers `{}` in a widget without its form fields ({form}), which the client fills in from the form's inputs.\n\n\
+             The returned `ActionConfig` is what `ActionConfig::create` makes of the action, with the declared options and the payload the server writes{}; it goes in any widget action slot.",
+            self.action,
+            if written.is_empty() {
+                String::new()
+            } else {
+                format!(" ({written})")
+            }
+        );
+        quote! {
+            #[derive(#serde::Serialize)]
+            #[serde(crate = #serde_path)]
+            #[allow(non_camel_case_types)]
+            struct #hidden {
+                #( #(#attrs)* #names: #types, )*
+            }
+
+            #[automatically_derived]
+            impl #krate::Action for #hidden {
+                const SPECS: &'static [#krate::ActionSpec] = &[#spec];
+                const TYPES: &'static [&'static str] = &[#type_name];
+
+                fn spec(&self) -> &'static #krate::ActionSpec {
+                    &#spec
+                }
+
+                // Only ever offered: the client sends back the action of the real type.
+                fn deserialize_payload<'de, __D: #serde::Deserializer<'de>>(
+                    _: &str,
+                    _: __D,
+                ) -> ::core::result::Result<::core::option::Option<Self>, __D::Error> {
+                    ::core::result::Result::Ok(::core::option::Option::None)
+                }
+
+                fn has_payload(&self) -> bool {
+                    true
+                }
+
+                fn serialize_payload<__S: #serde::Serializer>(
+                    &self,
+                    serializer: __S,
+                ) -> ::core::result::Result<__S::Ok, __S::Error> {
+                    <Self as #serde::Serialize>::serialize(self, serializer)
+                }
+            }
+
+            #[automatically_derived]
+            impl #owner {
+                #[doc = #doc]
+                #[must_use]
+                #[allow(clippy::too_many_arguments)]
+                #vis fn #name(#( #names: #types ),*) -> #krate::ActionConfig {
+                    #krate::ActionConfig::create(#hidden { #( #names ),* })
+                }
+            }
+        }
+    }
+}
+
 pub(crate) fn expand_struct(input: &StructInput<'_>) -> TokenStream {
     let ident = input.ident;
     let krate = &input.crate_path;
@@ -164,9 +269,20 @@ pub(crate) fn expand_struct(input: &StructInput<'_>) -> TokenStream {
     let de_ident = &mirrors.de_ident;
     let names = &mirrors.names;
     let serialize = mirrors.serialize(krate, &ident.to_string());
+    let offer = Offer {
+        owner: ident,
+        vis: &input.original.vis,
+        name: format_ident!("offer"),
+        action: ident.to_string(),
+        spec: quote!(<#ident as #krate::SingleAction>::SPEC),
+        type_name: quote!(#type_name),
+        fields: &input.fields,
+    }
+    .expand(krate);
     quote! {
         const _: () = {
             #items
+            #offer
 
             #[automatically_derived]
             impl #serde::Serialize for #ident {
@@ -193,6 +309,15 @@ pub(crate) fn expand_struct(input: &StructInput<'_>) -> TokenStream {
         #[automatically_derived]
         impl #krate::SingleAction for #ident {
             const SPEC: #krate::ActionSpec = #spec;
+        }
+
+        #[automatically_derived]
+        impl ::core::convert::TryFrom<#ident> for #krate::ActionConfig {
+            type Error = #krate::config::PayloadError;
+
+            fn try_from(action: #ident) -> ::core::result::Result<Self, Self::Error> {
+                #krate::ActionConfig::try_create(action)
+            }
         }
 
         #[automatically_derived]
@@ -259,10 +384,7 @@ pub(crate) fn expand_enum(input: &EnumInput<'_>) -> TokenStream {
         let variant_name = name.to_string();
         match &variant.type_name {
             TypeName::Literal(text) => {
-                let fields = match &variant.shape {
-                    Shape::Struct(fields) => fields.as_slice(),
-                    Shape::Unit | Shape::Newtype(_) => &[],
-                };
+                let fields = variant.shape.fields();
                 let spec = spec_tokens(
                     krate,
                     &quote!(#text),
@@ -337,6 +459,20 @@ pub(crate) fn expand_enum(input: &EnumInput<'_>) -> TokenStream {
                 let names = &mirrors.names;
                 let serialize = mirrors.serialize(krate, &variant_name);
                 mirrors_out.push(mirrors.items.clone());
+                if let Some(method) = &variant.method {
+                    mirrors_out.push(
+                        Offer {
+                            owner: ident,
+                            vis: input.vis,
+                            name: format_ident!("offer_{}", crate::ast::unraw(method)),
+                            action: format!("{ident}::{name}"),
+                            spec: quote!(#spec_ident),
+                            type_name: quote!(#type_ident),
+                            fields,
+                        }
+                        .expand(krate),
+                    );
+                }
                 spec_arms.push(quote!(Self::#name { .. } => &#spec_ident));
                 de_arms.push(quote! {
                     #type_ident => #krate::__private::deserialize_object::<#de_ident, __D>(payload, #expecting)
@@ -420,13 +556,22 @@ pub(crate) fn expand_enum(input: &EnumInput<'_>) -> TokenStream {
             }
         };
 
+        #[automatically_derived]
+        impl ::core::convert::TryFrom<#ident> for #krate::ActionConfig {
+            type Error = #krate::config::PayloadError;
+
+            fn try_from(action: #ident) -> ::core::result::Result<Self, Self::Error> {
+                #krate::ActionConfig::try_create(action)
+            }
+        }
+
         #handler
     }
 }
 
 /// What stands in place of the real impls when the input has errors, so that uses of the
 /// type elsewhere do not add errors of their own.
-pub(crate) fn fallback(ident: &syn::Ident, krate: &syn::Path) -> TokenStream {
+pub(crate) fn stub_impl(ident: &syn::Ident, krate: &syn::Path) -> TokenStream {
     let serde = quote!(#krate::__private::serde);
     quote! {
         #[automatically_derived]

@@ -113,7 +113,7 @@ impl HandlerError {
     /// A server action whose handler method is missing (only possible when the handler trait
     /// was implemented by hand, without `#[action_handler]`).
     #[must_use]
-    pub fn unhandled(action_type: &'static str) -> Self {
+    pub(crate) fn unhandled(action_type: &'static str) -> Self {
         HandlerError {
             kind: Kind::Unhandled(action_type),
             allow_retry: None,
@@ -122,7 +122,7 @@ impl HandlerError {
 
     /// A `handler = "client"` action that reached the server.
     #[must_use]
-    pub fn client_action(action_type: &'static str) -> Self {
+    pub(crate) fn client_action(action_type: &'static str) -> Self {
         HandlerError {
             kind: Kind::ClientAction(action_type),
             allow_retry: None,
@@ -133,7 +133,7 @@ impl HandlerError {
     /// `threads.custom_action` (`sent_sync` false) or a streamed one as
     /// `threads.sync_custom_action` (`sent_sync` true).
     #[must_use]
-    pub fn wrong_request(action_type: &'static str, sent_sync: bool) -> Self {
+    pub(crate) fn wrong_request(action_type: &'static str, sent_sync: bool) -> Self {
         HandlerError {
             kind: Kind::WrongRequest {
                 action_type,
