@@ -10,9 +10,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use chatkit_actions::thread::ThreadItemUpdate;
+use chatkit_actions::thread::{ThreadItemUpdate, diff_widget};
 use chatkit_actions::widget::{
-    TemplateError, WidgetComponent, WidgetIssue, WidgetRoot, WidgetTemplate, diff_widget,
+    TemplateError, WidgetComponent, WidgetIssue, WidgetRoot, WidgetTemplate,
 };
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -230,7 +230,7 @@ fn template_widgets_stream_through_diff_widget() {
         .expect("builds");
     let updates = diff_widget(&after, &retitled).expect("a replace");
     assert!(
-        matches!(&updates[..], [ThreadItemUpdate::WidgetRootUpdated { widget }] if *widget == retitled),
+        matches!(&updates[..], [ThreadItemUpdate::WidgetRootUpdated { widget }] if widget == &retitled),
         "{updates:?}"
     );
 }

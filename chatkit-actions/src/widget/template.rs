@@ -271,11 +271,14 @@ impl WidgetTemplate {
     /// JSON, and [`TemplateError::Widget`] when it is JSON but not a widget root.
     pub fn build<T: Serialize + ?Sized>(&self, data: &T) -> Result<WidgetRoot, TemplateError> {
         let rendered = self.render(data)?;
-        let value: Value = serde_json::from_str(&rendered)
-            .map_err(|error| self.output_error(&rendered, &error))?;
-        serde_json::from_value(value).map_err(|error| TemplateError::Widget {
-            template: self.origin.clone(),
-            message: error.to_string(),
+        // One pass over the text: a syntax error is the template's output, a data error is
+        // JSON that is not a widget.
+        serde_json::from_str(&rendered).map_err(|error| match error.classify() {
+            serde_json::error::Category::Data => TemplateError::Widget {
+                template: self.origin.clone(),
+                message: strip_position(&error),
+            },
+            _ => self.output_error(&rendered, &error),
         })
     }
 
@@ -291,12 +294,7 @@ impl WidgetTemplate {
         } else {
             ""
         };
-        let message = error.to_string();
-        let message = message
-            .split(" at line ")
-            .next()
-            .unwrap_or(&message)
-            .to_owned();
+        let message = strip_position(error);
         TemplateError::Output {
             template: self.origin.clone(),
             line,
@@ -304,6 +302,15 @@ impl WidgetTemplate {
             message,
             excerpt: format!("{}{ellipsis}", excerpt.trim()),
         }
+    }
+}
+
+/// The error's message without serde_json's ` at line L column C`.
+fn strip_position(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message,
     }
 }
 
