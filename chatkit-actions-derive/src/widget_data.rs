@@ -11,7 +11,9 @@
 //! only known to the compiler). It embeds the file (`include_str!`, so a change to the file
 //! rebuilds the crate) and implements `chatkit_actions::widget::WidgetData`.
 
+use std::iter::Peekable;
 use std::path::PathBuf;
+use std::str::Chars;
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -34,16 +36,14 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         Some(pointer) => {
             let at = pointer.value();
             let at = at.trim_start_matches('#');
-            match definition.schema.pointer(at) {
-                Some(schema) => Some((at.to_owned(), schema)),
-                None => {
-                    errors.push(syn::Error::new(
-                        pointer.span(),
-                        format!("the data schema of `{file}` has nothing at `{at}`"),
-                    ));
-                    None
-                }
+            let found = definition.schema.pointer(at);
+            if found.is_none() {
+                errors.push(syn::Error::new(
+                    pointer.span(),
+                    format!("the data schema of `{file}` has nothing at `{at}`"),
+                ));
             }
+            found.map(|schema| (at.to_owned(), schema))
         }
     };
     if let Some((at, schema)) = schema {
@@ -72,18 +72,18 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
 
     let checks = args.actions.as_ref().map(|actions| {
         // The errors point at the file, which holds the typo.
-        let span = args.file.span();
+        let file_span = args.file.span();
         let types = scan.actions.iter().map(|action| {
             let site = format!("in `{file}`, line {} of its template", action.line);
             let literal = &action.action_type;
-            quote_spanned! {span=>
+            quote_spanned! {file_span=>
                 const _: () = ::chatkit_actions::widget::__template_checks::action_type::<#actions>(#literal, #site);
             }
         });
         let fields = scan.form_fields.iter().map(|field| {
             let site = format!("in `{file}`, line {} of its template", field.line);
             let (action_type, name) = (&field.action_type, &field.name);
-            quote_spanned! {span=>
+            quote_spanned! {file_span=>
                 const _: () = ::chatkit_actions::widget::__template_checks::form_field::<#actions>(#action_type, #name, #site);
             }
         });
@@ -631,18 +631,21 @@ fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<
 }
 
 fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    let mut previous: Vec<usize> = (0..=b.chars().count()).collect();
     for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            current[j + 1] = (previous[j] + usize::from(ca != *cb))
-                .min(previous[j + 1] + 1)
-                .min(current[j] + 1);
+        let mut current = Vec::with_capacity(previous.len());
+        current.push(i + 1);
+        for ((cb, diagonal), above) in b.chars().zip(&previous).zip(previous.iter().skip(1)) {
+            let left = current.last().copied().unwrap_or(i + 1);
+            current.push(
+                (diagonal + usize::from(ca != cb))
+                    .min(above + 1)
+                    .min(left + 1),
+            );
         }
         previous = current;
     }
-    previous[b.len()]
+    previous.last().copied().unwrap_or(0)
 }
 
 /// The icon names of ChatKit (`chatkit.icons.IconName`, `@openai/chatkit`'s `WidgetIcon`).
@@ -763,81 +766,77 @@ enum Token {
 }
 
 fn tokens(source: &str) -> Vec<Token> {
-    let mut tokens = Vec::new();
-    let chars: Vec<char> = source.chars().collect();
-    let mut line = 1;
-    let mut index = 0;
-    let skip_to = |index: &mut usize, line: &mut usize, end: [char; 2]| {
-        while *index < chars.len() {
-            if chars[*index] == '\n' {
+    /// Skips to the end of a Jinja tag whose closing is `close` then `}`, counting lines.
+    fn skip_tag(chars: &mut Peekable<Chars<'_>>, line: &mut usize, close: char) {
+        let mut previous = None;
+        for c in chars.by_ref() {
+            if c == '\n' {
                 *line += 1;
             }
-            if chars[*index] == end[0] && chars.get(*index + 1) == Some(&end[1]) {
-                *index += 2;
+            if previous == Some(close) && c == '}' {
                 return;
             }
-            *index += 1;
+            previous = Some(c);
         }
-    };
-    while index < chars.len() {
-        let c = chars[index];
-        let next = chars.get(index + 1).copied();
-        match (c, next) {
-            ('{', Some('{')) => {
-                skip_to(&mut index, &mut line, ['}', '}']);
-                tokens.push(Token::Opaque);
-            }
-            ('{', Some('%')) => skip_to(&mut index, &mut line, ['%', '}']),
-            ('{', Some('#')) => skip_to(&mut index, &mut line, ['#', '}']),
-            ('{' | '[', _) => {
-                tokens.push(Token::Open(c));
-                index += 1;
-            }
-            ('}' | ']', _) => {
-                tokens.push(Token::Close);
-                index += 1;
-            }
-            (':', _) => {
-                tokens.push(Token::Colon);
-                index += 1;
-            }
-            (',', _) => {
-                tokens.push(Token::Comma);
-                index += 1;
-            }
-            ('"', _) => {
-                let start_line = line;
-                let start = index;
-                index += 1;
-                let mut dynamic = false;
-                while index < chars.len() && chars[index] != '"' {
-                    match chars[index] {
-                        '\\' => index += 1,
-                        '\n' => line += 1,
-                        '{' if matches!(chars.get(index + 1), Some('{' | '%')) => dynamic = true,
-                        _ => {}
-                    }
-                    index += 1;
+    }
+
+    let mut tokens = Vec::new();
+    let mut chars = source.chars().peekable();
+    let mut line = 1;
+    while let Some(c) = chars.next() {
+        match c {
+            '{' => match chars.peek() {
+                Some('{') => {
+                    chars.next();
+                    skip_tag(&mut chars, &mut line, '}');
+                    tokens.push(Token::Opaque);
                 }
-                index += 1;
-                let raw: String = chars[start..index.min(chars.len())].iter().collect();
+                Some(&close @ ('%' | '#')) => {
+                    chars.next();
+                    skip_tag(&mut chars, &mut line, close);
+                }
+                _ => tokens.push(Token::Open('{')),
+            },
+            '[' => tokens.push(Token::Open('[')),
+            '}' | ']' => tokens.push(Token::Close),
+            ':' => tokens.push(Token::Colon),
+            ',' => tokens.push(Token::Comma),
+            '"' => {
+                let start_line = line;
+                let mut raw = String::from('"');
+                let mut escaped = false;
+                for c in chars.by_ref() {
+                    raw.push(c);
+                    if c == '\n' {
+                        line += 1;
+                    }
+                    if escaped {
+                        escaped = false;
+                    } else if c == '\\' {
+                        escaped = true;
+                    } else if c == '"' {
+                        break;
+                    }
+                }
+                let dynamic = raw.contains("{{") || raw.contains("{%");
                 match serde_json::from_str::<String>(&raw) {
                     Ok(text) if !dynamic => tokens.push(Token::Str(text, start_line)),
                     _ => tokens.push(Token::Opaque),
                 }
             }
-            (c, _) if c.is_whitespace() => {
+            c if c.is_whitespace() => {
                 if c == '\n' {
                     line += 1;
                 }
-                index += 1;
             }
             _ => {
-                while index < chars.len()
-                    && !matches!(chars[index], '{' | '}' | '[' | ']' | ':' | ',' | '"')
-                    && !chars[index].is_whitespace()
-                {
-                    index += 1;
+                while let Some(&next) = chars.peek() {
+                    if matches!(next, '{' | '}' | '[' | ']' | ':' | ',' | '"')
+                        || next.is_whitespace()
+                    {
+                        break;
+                    }
+                    chars.next();
                 }
                 tokens.push(Token::Opaque);
             }
@@ -944,13 +943,13 @@ impl Scan {
         if let Node::Object(members) = node {
             let node_type = node.literal("type").map(|(text, _)| text);
             for (key, value) in members {
-                if key.ends_with("Action") || key == "action" {
-                    if let Some((action_type, line)) = value.literal("type") {
-                        self.actions.push(FoundAction {
-                            action_type: action_type.to_owned(),
-                            line,
-                        });
-                    }
+                if (key.ends_with("Action") || key == "action")
+                    && let Some((action_type, line)) = value.literal("type")
+                {
+                    self.actions.push(FoundAction {
+                        action_type: action_type.to_owned(),
+                        line,
+                    });
                 }
                 let icon_key = matches!(key.as_str(), "iconStart" | "iconEnd" | "icon")
                     || (node_type == Some("Icon") && key == "name");

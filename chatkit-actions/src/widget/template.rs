@@ -305,7 +305,7 @@ impl WidgetTemplate {
     }
 }
 
-/// The error's message without serde_json's ` at line L column C`.
+/// The error's message without the position `serde_json` appends (` at line L column C`).
 fn strip_position(error: &serde_json::Error) -> String {
     let message = error.to_string();
     match message.rfind(" at line ") {

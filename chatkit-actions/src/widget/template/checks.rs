@@ -64,27 +64,32 @@ const fn same(a: &str, b: &str) -> bool {
     true
 }
 
-/// The edit distance between `a` and `b` (bytes; the first 63 of each).
-const fn distance(a: &str, b: &str) -> usize {
+/// The edit distance between `left` and `right` (bytes; the first 63 of each).
+const fn distance(left: &str, right: &str) -> usize {
     const MAX: usize = 63;
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let a_len = if a.len() < MAX { a.len() } else { MAX };
-    let b_len = if b.len() < MAX { b.len() } else { MAX };
+    let (left, right) = (left.as_bytes(), right.as_bytes());
+    let rows = if left.len() < MAX { left.len() } else { MAX };
+    let columns = if right.len() < MAX { right.len() } else { MAX };
     let mut previous = [0_usize; MAX + 1];
     let mut current = [0_usize; MAX + 1];
-    let mut j = 0;
-    while j <= b_len {
-        previous[j] = j;
-        j += 1;
+    let mut column = 0;
+    while column <= columns {
+        previous[column] = column;
+        column += 1;
     }
-    let mut i = 1;
-    while i <= a_len {
-        current[0] = i;
-        let mut j = 1;
-        while j <= b_len {
-            let substitution = previous[j - 1] + if a[i - 1] == b[j - 1] { 0 } else { 1 };
-            let deletion = previous[j] + 1;
-            let insertion = current[j - 1] + 1;
+    let mut row = 1;
+    while row <= rows {
+        current[0] = row;
+        let mut column = 1;
+        while column <= columns {
+            let cost = if left[row - 1] == right[column - 1] {
+                0
+            } else {
+                1
+            };
+            let substitution = previous[column - 1] + cost;
+            let deletion = previous[column] + 1;
+            let insertion = current[column - 1] + 1;
             let mut best = substitution;
             if deletion < best {
                 best = deletion;
@@ -92,17 +97,17 @@ const fn distance(a: &str, b: &str) -> usize {
             if insertion < best {
                 best = insertion;
             }
-            current[j] = best;
-            j += 1;
+            current[column] = best;
+            column += 1;
         }
-        let mut k = 0;
-        while k <= b_len {
-            previous[k] = current[k];
-            k += 1;
+        let mut copied = 0;
+        while copied <= columns {
+            previous[copied] = current[copied];
+            copied += 1;
         }
-        i += 1;
+        row += 1;
     }
-    previous[b_len]
+    previous[columns]
 }
 
 /// The action type of `A` closest to `literal`.
