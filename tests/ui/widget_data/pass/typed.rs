@@ -40,7 +40,7 @@ fn main() {
         title: None,
         count: 1,
         todos: vec![Todo { id: 7, title: "Milk".into(), done: false }],
-        refresh: TodoAction::Refresh.into(),
+        refresh: ActionConfig::create(TodoAction::Refresh),
     };
     let root = data.build().expect("builds");
     let WidgetRoot::Card(card) = &root else { panic!("a Card") };
