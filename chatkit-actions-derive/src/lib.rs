@@ -26,6 +26,7 @@ mod ctxt;
 mod expand;
 mod handler;
 mod pretty;
+mod widget_data;
 
 /// Derives `chatkit_actions::Action`. Documented on its re-export in `chatkit-actions`.
 #[proc_macro_derive(Action, attributes(action, serde))]
@@ -59,4 +60,15 @@ pub fn action_handler(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn __action_handler_impl(input: TokenStream) -> TokenStream {
     handler::expand(input.into()).into()
+}
+
+/// Derives `chatkit_actions::widget::WidgetData`: the struct is the data of a `.widget`
+/// template, checked against it at compile time. See `chatkit_actions::widget::WidgetData`
+/// and the crate's `docs/templates.md`.
+#[proc_macro_derive(WidgetData, attributes(widget, serde))]
+pub fn derive_widget_data(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    widget_data::expand(&input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
 }

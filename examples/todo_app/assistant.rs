@@ -124,7 +124,8 @@ impl Respond<Session> for TodoAssistant {
                 }
             }
             Command::AddForm => {
-                cx.add_widget(widgets::new_todo_card()).await?;
+                cx.add_widget(widgets::new_todo_card().map_err(HandlerError::internal)?)
+                    .await?;
             }
             Command::Count => {
                 let metadata = &mut cx.thread_mut().metadata;

@@ -6,8 +6,8 @@
 
 use chatkit_actions::widget::{
     Badge, BadgeColor, Button, ButtonColor, ButtonStyle, Caption, Card, ControlSize,
-    ControlVariant, Divider, EditableProps, Form, Input, ListView, ListViewItem, Row, Spacer, Text,
-    TextSize, Textarea, Title, TitleSize, WidgetRoot, WidgetStatus,
+    ControlVariant, Divider, EditableProps, Form, ListView, ListViewItem, Row, Spacer,
+    TemplateError, Text, TextSize, Title, TitleSize, WidgetData, WidgetRoot, WidgetStatus,
 };
 use chatkit_actions::{ActionConfig, LoadingBehavior};
 
@@ -161,23 +161,28 @@ pub fn todo_card(todo: &Todo) -> Card {
         .child(buttons)
 }
 
-/// The "new todo" card: a Card acting as a form (`asForm`), whose confirm button sends
-/// `add_todo` with the fields' values and whose cancel button sends `dismiss`.
-pub fn new_todo_card() -> Card {
-    Card::new()
-        .key(NEW_TODO_KEY)
-        .as_form(true)
-        .child(Title::new("New todo").size(TitleSize::Sm))
-        .child(
-            Input::new("title")
-                .required(true)
-                .pattern(TITLE_PATTERN)
-                .placeholder("Title")
-                .auto_focus(true),
-        )
-        .child(Textarea::new("description").placeholder("Description (optional)"))
-        .confirm("Add", TodoAction::offer_add_todo())
-        .cancel("Cancel", TodoAction::Dismiss {})
+/// The data of the "new todo" card, designed in ChatKit's widget builder: `new_todo.widget`,
+/// a Card acting as a form (`asForm`), whose confirm button sends `add_todo` with the fields'
+/// values and whose cancel button sends `dismiss`. The derive checks at compile time that this
+/// struct is the template's data, that `add_todo` and `dismiss` are [`TodoAction`] types, and
+/// that the card's fields (`title`, `description`) are `add_todo`'s form fields.
+#[derive(serde::Serialize, WidgetData)]
+#[widget(file = "examples/todo_app/new_todo.widget", actions = TodoAction)]
+pub struct NewTodoCard {
+    /// The pattern a title matches, checked by the browser: [`TITLE_PATTERN`].
+    pub title_pattern: &'static str,
+}
+
+/// The "new todo" card, from its template.
+///
+/// # Errors
+///
+/// None in practice: the template and its data are checked at compile time.
+pub fn new_todo_card() -> Result<WidgetRoot, TemplateError> {
+    NewTodoCard {
+        title_pattern: TITLE_PATTERN,
+    }
+    .build()
 }
 
 /// The confirmation card of "clear done". Clearing fades the whole card while it runs: the
@@ -250,7 +255,7 @@ mod tests {
         let mut widgets: Vec<WidgetRoot> = vec![
             list_widget(&list).into(),
             list_widget(&TodoList::default()).into(),
-            new_todo_card().into(),
+            new_todo_card().expect("the template builds"),
             clear_done_card(1).into(),
             clear_done_card(2).into(),
             note_card("Done.").into(),
@@ -264,6 +269,28 @@ mod tests {
         for widget in every_widget() {
             assert_eq!(widget.check(), Ok(()), "{}", widget.root_type());
         }
+    }
+
+    /// The card from `new_todo.widget` is the one the builders make.
+    #[test]
+    fn the_new_todo_template_builds_what_the_builders_build() {
+        use chatkit_actions::widget::{Input, Textarea};
+        let built: WidgetRoot = Card::new()
+            .key(NEW_TODO_KEY)
+            .as_form(true)
+            .child(Title::new("New todo").size(TitleSize::Sm))
+            .child(
+                Input::new("title")
+                    .required(true)
+                    .pattern(TITLE_PATTERN)
+                    .placeholder("Title")
+                    .auto_focus(true),
+            )
+            .child(Textarea::new("description").placeholder("Description (optional)"))
+            .confirm("Add", TodoAction::offer_add_todo())
+            .cancel("Cancel", TodoAction::Dismiss {})
+            .into();
+        assert_eq!(new_todo_card().expect("the template builds"), built);
     }
 
     #[test]
@@ -298,6 +325,7 @@ mod tests {
             redraw(&list_widget(&list).into(), &list),
             Some(list_widget(&list).into())
         );
-        assert_eq!(redraw(&new_todo_card().into(), &list), None);
+        let new_todo = new_todo_card().expect("the template builds");
+        assert_eq!(redraw(&new_todo, &list), None);
     }
 }

@@ -403,11 +403,14 @@ mod layout;
 mod list;
 mod style;
 mod table;
+mod template;
 mod text;
 
 pub use chart::{
     AreaSeries, BarSeries, Chart, ChartValue, CurveType, LineSeries, Series, XAxis, XAxisConfig,
 };
+/// Derives [`WidgetData`]: see there.
+pub use chatkit_actions_derive::WidgetData;
 pub use check::{ActionSite, FormKind, FormScope, WidgetIssue};
 pub use content::{
     Badge, BadgeColor, BadgeSize, BadgeVariant, Button, ButtonColor, ButtonIconSize, ButtonStyle,
@@ -427,6 +430,9 @@ pub use style::{
     TitleSize, WidgetStatus, Wrap,
 };
 pub use table::{CellAlign, ColSize, Table, TableCell, TableRow};
+#[doc(hidden)]
+pub use template::checks as __template_checks;
+pub use template::{TemplateError, WIDGET_FORMAT_VERSION, WidgetData, WidgetTemplate};
 pub use text::{Caption, Editable, EditableProps, Markdown, Text, Title};
 
 /// The top of a widget tree: what a `WidgetItem` carries and `widget.root.updated` replaces.

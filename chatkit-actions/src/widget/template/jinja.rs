@@ -1,0 +1,307 @@
+//! The Jinja environment of widget templates: the Python SDK's
+//! `Environment(undefined=StrictUndefined)`, so Jinja's builtin filters and globals with
+//! Jinja's signatures. minijinja has most of them in its core; the others come from
+//! `minijinja-contrib` (which takes some arguments by keyword only, hence the adapters that
+//! take them by position too, as Jinja does) or are here (`format`).
+
+use minijinja::value::{Kwargs, Rest};
+use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, UndefinedBehavior, Value};
+
+/// The environment every widget template is compiled in.
+pub(super) fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|_| AutoEscape::None);
+    // Debug info keeps a copy of the context for error reports; the errors here are built
+    // from the kind, the detail and the line, which are there without it.
+    env.set_debug(false);
+    env.add_filter("filesizeformat", minijinja_contrib::filters::filesizeformat);
+    env.add_filter("striptags", minijinja_contrib::filters::striptags);
+    env.add_filter("wordcount", minijinja_contrib::filters::wordcount);
+    env.add_filter("truncate", truncate);
+    env.add_filter("wordwrap", wordwrap);
+    env.add_filter("format", format);
+    env.add_function("cycler", minijinja_contrib::globals::cycler);
+    env.add_function("joiner", minijinja_contrib::globals::joiner);
+    env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+    env
+}
+
+/// Keyword arguments made of `positional` (Jinja's parameter names, in order, for the values
+/// given by position) and the keywords given.
+fn merged(names: &[&str], positional: &[Value], kwargs: &Kwargs) -> Result<Kwargs, Error> {
+    if positional.len() > names.len() {
+        return Err(Error::new(
+            ErrorKind::TooManyArguments,
+            format!("takes at most {} arguments", names.len()),
+        ));
+    }
+    let mut pairs: Vec<(String, Value)> = names
+        .iter()
+        .zip(positional)
+        .map(|(name, value)| ((*name).to_owned(), value.clone()))
+        .collect();
+    for key in kwargs.args().map(str::to_owned).collect::<Vec<_>>() {
+        if pairs.iter().any(|(name, _)| *name == key) {
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!("got multiple values for argument `{key}`"),
+            ));
+        }
+        let value: Value = kwargs.get(&key)?;
+        pairs.push((key, value));
+    }
+    Ok(pairs.into_iter().collect())
+}
+
+/// Jinja's `truncate(s, length=255, killwords=False, end='...', leeway=None)`.
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "minijinja hands filter arguments over by value"
+)]
+fn truncate(
+    state: &mut State,
+    value: &Value,
+    positional: Rest<Value>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
+    let kwargs = merged(
+        &["length", "killwords", "end", "leeway"],
+        &positional,
+        &kwargs,
+    )?;
+    minijinja_contrib::filters::truncate(state, value, kwargs)
+}
+
+/// Jinja's `wordwrap(s, width=79, break_long_words=True, wrapstring=None,
+/// break_on_hyphens=True)`.
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "minijinja hands filter arguments over by value"
+)]
+fn wordwrap(value: &Value, positional: Rest<Value>, kwargs: Kwargs) -> Result<Value, Error> {
+    let kwargs = merged(
+        &[
+            "width",
+            "break_long_words",
+            "wrapstring",
+            "break_on_hyphens",
+        ],
+        &positional,
+        &kwargs,
+    )?;
+    minijinja_contrib::filters::wordwrap(value, kwargs)
+}
+
+/// Jinja's `format(value, *args)`: Python's printf-style `value % args`, for the conversions
+/// templates use: `%s`, `%d`/`%i`, `%f`/`%F`, `%e`/`%E`, `%x`/`%X`, `%o` and `%%`, with the
+/// flags `-`, `0`, `+` and space, a width and a precision. Another conversion is an error.
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "minijinja hands filter arguments over by value"
+)]
+fn format(value: &str, args: Rest<Value>) -> Result<String, Error> {
+    let mut out = String::with_capacity(value.len());
+    let mut args = args.iter();
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        let mut flags = String::new();
+        while let Some(&flag @ ('-' | '0' | '+' | ' ' | '#')) = chars.peek() {
+            flags.push(flag);
+            chars.next();
+        }
+        let mut width = String::new();
+        while let Some(&digit @ '0'..='9') = chars.peek() {
+            width.push(digit);
+            chars.next();
+        }
+        let mut precision = None;
+        if chars.peek() == Some(&'.') {
+            chars.next();
+            let mut digits = String::new();
+            while let Some(&digit @ '0'..='9') = chars.peek() {
+                digits.push(digit);
+                chars.next();
+            }
+            precision = Some(digits.parse::<usize>().unwrap_or(0));
+        }
+        let conversion = chars.next().ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidOperation,
+                "incomplete format: `%` at the end",
+            )
+        })?;
+        if conversion == '%' {
+            out.push('%');
+            continue;
+        }
+        let arg = args.next().ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidOperation,
+                "not enough arguments for format string",
+            )
+        })?;
+        let body = convert(conversion, arg, precision, &flags)?;
+        pad(&mut out, &body, &flags, width.parse().unwrap_or(0));
+    }
+    if args.next().is_some() {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            "not all arguments converted during string formatting",
+        ));
+    }
+    Ok(out)
+}
+
+/// One conversion of [`format`], without the padding.
+fn convert(
+    conversion: char,
+    arg: &Value,
+    precision: Option<usize>,
+    flags: &str,
+) -> Result<String, Error> {
+    let number = |arg: &Value| -> Result<f64, Error> {
+        f64::try_from(arg.clone()).map_err(|_| {
+            Error::new(
+                ErrorKind::InvalidOperation,
+                format!(
+                    "%{conversion} format: a real number is required, not {}",
+                    arg.kind()
+                ),
+            )
+        })
+    };
+    let sign = |negative: bool| {
+        if negative {
+            "-"
+        } else if flags.contains('+') {
+            "+"
+        } else if flags.contains(' ') {
+            " "
+        } else {
+            ""
+        }
+    };
+    Ok(match conversion {
+        's' => {
+            let text = arg.to_string();
+            match precision {
+                Some(precision) => text.chars().take(precision).collect(),
+                None => text,
+            }
+        }
+        'd' | 'i' => {
+            let value = number(arg)?.trunc();
+            format!("{}{}", sign(value < 0.0), value.abs())
+        }
+        'f' | 'F' => {
+            let value = number(arg)?;
+            let precision = precision.unwrap_or(6);
+            format!("{}{:.precision$}", sign(value < 0.0), value.abs())
+        }
+        'e' | 'E' => {
+            let value = number(arg)?;
+            let precision = precision.unwrap_or(6);
+            // Rust writes `1.5e3`; Python `1.500000e+03`.
+            let rust = format!("{:.precision$e}", value.abs());
+            let (mantissa, exponent) = rust.split_once('e').unwrap_or((&rust, "0"));
+            let exponent: i32 = exponent.parse().unwrap_or(0);
+            let text = format!(
+                "{}{mantissa}e{}{:02}",
+                sign(value < 0.0),
+                if exponent < 0 { '-' } else { '+' },
+                exponent.abs()
+            );
+            if conversion == 'E' {
+                text.to_uppercase()
+            } else {
+                text
+            }
+        }
+        'x' | 'X' | 'o' => {
+            let value = i128::try_from(arg.clone()).map_err(|_| {
+                Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!(
+                        "%{conversion} format: an integer is required, not {}",
+                        arg.kind()
+                    ),
+                )
+            })?;
+            let digits = match conversion {
+                'x' => format!("{:x}", value.unsigned_abs()),
+                'X' => format!("{:X}", value.unsigned_abs()),
+                _ => format!("{:o}", value.unsigned_abs()),
+            };
+            format!("{}{digits}", sign(value < 0))
+        }
+        other => {
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!("unsupported format character `{other}`"),
+            ));
+        }
+    })
+}
+
+/// Appends `body` to `out`, padded to `width` as the flags say.
+fn pad(out: &mut String, body: &str, flags: &str, width: usize) {
+    let missing = width.saturating_sub(body.chars().count());
+    if flags.contains('-') {
+        out.push_str(body);
+        out.extend(std::iter::repeat_n(' ', missing));
+    } else if flags.contains('0') && body.chars().any(|c| c.is_ascii_digit()) {
+        let (sign, digits) = match body.chars().next() {
+            Some(sign @ ('-' | '+' | ' ')) => body.split_at(sign.len_utf8()),
+            _ => ("", body),
+        };
+        out.push_str(sign);
+        out.extend(std::iter::repeat_n('0', missing));
+        out.push_str(digits);
+    } else {
+        out.extend(std::iter::repeat_n(' ', missing));
+        out.push_str(body);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use minijinja::Value;
+    use minijinja::value::Rest;
+
+    fn format(template: &str, args: Vec<Value>) -> String {
+        super::format(template, Rest(args)).expect("formats")
+    }
+
+    /// Each expected string is what Python's `%` operator gives.
+    #[test]
+    fn format_follows_python() {
+        assert_eq!(
+            format("%s: %d points", vec!["p99".into(), 4.into()]),
+            "p99: 4 points"
+        );
+        assert_eq!(format("%.2f", vec![1.23456.into()]), "1.23");
+        assert_eq!(
+            format("%5.1f|%-5d|%05d", vec![2.25.into(), 7.into(), (-42).into()]),
+            "  2.2|7    |-0042"
+        );
+        assert_eq!(
+            format(
+                "%+d %x %X %o",
+                vec![5.into(), 255.into(), 255.into(), 8.into()]
+            ),
+            "+5 ff FF 10"
+        );
+        assert_eq!(format("%e", vec![1500.0.into()]), "1.500000e+03");
+        assert_eq!(format("100%%", vec![]), "100%");
+        assert_eq!(format("%d", vec![3.99.into()]), "3");
+        assert!(super::format("%d", Rest(vec!["x".into()])).is_err());
+        assert!(super::format("%q", Rest(vec![1.into()])).is_err());
+        assert!(super::format("%s %s", Rest(vec![1.into()])).is_err());
+        assert!(super::format("%s", Rest(vec![1.into(), 2.into()])).is_err());
+    }
+}
