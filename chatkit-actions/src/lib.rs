@@ -72,7 +72,12 @@ pub mod action;
 pub mod config;
 pub mod handler;
 #[cfg(feature = "axum")]
+pub mod health;
+#[cfg(feature = "axum")]
 pub mod http;
+pub mod limiter;
+#[cfg(feature = "otlp")]
+pub mod otlp;
 #[cfg(feature = "playground")]
 pub mod playground;
 pub mod request;
@@ -80,6 +85,7 @@ pub mod request;
 pub mod serve;
 pub mod server;
 pub mod store;
+pub mod telemetry;
 pub mod thread;
 #[cfg(feature = "typescript")]
 pub mod typescript;
