@@ -20,6 +20,8 @@
 #[cfg(feature = "prometheus")]
 mod prometheus;
 mod refusals;
+#[cfg(feature = "axum")]
+mod stream;
 
 use std::time::Duration;
 
@@ -32,6 +34,8 @@ use crate::Action;
 #[cfg(feature = "prometheus")]
 pub use prometheus::{PrometheusHandle, install_prometheus, metrics_router, prometheus_recorder};
 pub use refusals::RefusalMonitor;
+#[cfg(feature = "axum")]
+pub(crate) use stream::Metered;
 
 /// The names of the metrics the server records.
 pub mod names {
@@ -135,6 +139,9 @@ pub enum RequestOutcome {
     NotFound,
     /// Failed: a handler or store error, or a stream that ended with an error event.
     Error,
+    /// A stream dropped before its end: the client went away, or the shutdown deadline
+    /// passed.
+    Cancelled,
 }
 
 impl RequestOutcome {
@@ -145,6 +152,7 @@ impl RequestOutcome {
             RequestOutcome::Refused => "refused",
             RequestOutcome::NotFound => "not_found",
             RequestOutcome::Error => "error",
+            RequestOutcome::Cancelled => "cancelled",
         }
     }
 }
