@@ -8,8 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::locks::{ThreadGuard, ThreadLocks};
-use crate::store::{Store, StoreError, StoreItemType, StoreTransaction};
-use crate::thread::{Attachment, Page, SortOrder, ThreadItem, ThreadMetadata};
+use crate::store::{Store, StoreError, StoreTransaction, forward_store};
 
 /// One request's unit of work on one thread. Dropping it without [`Unit::end`] rolls the
 /// transaction back (the store's transaction does on drop) and releases the lock.
@@ -95,119 +94,10 @@ impl<C> Tracked<C> {
     }
 }
 
-#[async_trait::async_trait]
-impl<C: Send + Sync + 'static> Store<C> for Tracked<C> {
-    fn generate_thread_id(&self, context: &C) -> String {
-        self.inner.generate_thread_id(context)
-    }
-
-    fn generate_item_id(
-        &self,
-        kind: StoreItemType,
-        thread: &ThreadMetadata,
-        context: &C,
-    ) -> String {
-        self.inner.generate_item_id(kind, thread, context)
-    }
-
-    async fn load_thread(
-        &self,
-        thread_id: &str,
-        context: &C,
-    ) -> Result<ThreadMetadata, StoreError> {
-        self.track(self.inner.load_thread(thread_id, context).await)
-    }
-
-    async fn save_thread(&self, thread: &ThreadMetadata, context: &C) -> Result<(), StoreError> {
-        self.track(self.inner.save_thread(thread, context).await)
-    }
-
-    async fn load_thread_items(
-        &self,
-        thread_id: &str,
-        after: Option<&str>,
-        limit: usize,
-        order: SortOrder,
-        context: &C,
-    ) -> Result<Page<ThreadItem>, StoreError> {
-        self.track(
-            self.inner
-                .load_thread_items(thread_id, after, limit, order, context)
-                .await,
-        )
-    }
-
-    async fn load_threads(
-        &self,
-        limit: usize,
-        after: Option<&str>,
-        order: SortOrder,
-        context: &C,
-    ) -> Result<Page<ThreadMetadata>, StoreError> {
-        self.track(self.inner.load_threads(limit, after, order, context).await)
-    }
-
-    async fn add_thread_item(
-        &self,
-        thread_id: &str,
-        item: &ThreadItem,
-        context: &C,
-    ) -> Result<(), StoreError> {
-        self.track(self.inner.add_thread_item(thread_id, item, context).await)
-    }
-
-    async fn save_item(
-        &self,
-        thread_id: &str,
-        item: &ThreadItem,
-        context: &C,
-    ) -> Result<(), StoreError> {
-        self.track(self.inner.save_item(thread_id, item, context).await)
-    }
-
-    async fn load_item(
-        &self,
-        thread_id: &str,
-        item_id: &str,
-        context: &C,
-    ) -> Result<ThreadItem, StoreError> {
-        self.track(self.inner.load_item(thread_id, item_id, context).await)
-    }
-
-    async fn delete_thread(&self, thread_id: &str, context: &C) -> Result<(), StoreError> {
-        self.track(self.inner.delete_thread(thread_id, context).await)
-    }
-
-    async fn delete_thread_item(
-        &self,
-        thread_id: &str,
-        item_id: &str,
-        context: &C,
-    ) -> Result<(), StoreError> {
-        self.track(
-            self.inner
-                .delete_thread_item(thread_id, item_id, context)
-                .await,
-        )
-    }
-
-    async fn save_attachment(
-        &self,
-        attachment: &Attachment,
-        context: &C,
-    ) -> Result<(), StoreError> {
-        self.track(self.inner.save_attachment(attachment, context).await)
-    }
-
-    async fn load_attachment(
-        &self,
-        attachment_id: &str,
-        context: &C,
-    ) -> Result<Attachment, StoreError> {
-        self.track(self.inner.load_attachment(attachment_id, context).await)
-    }
-
-    async fn delete_attachment(&self, attachment_id: &str, context: &C) -> Result<(), StoreError> {
-        self.track(self.inner.delete_attachment(attachment_id, context).await)
+forward_store! {
+    impl[C: Send + Sync + 'static] Store<C> for Tracked<C> {
+        store: |this| this.inner,
+        ids: this.inner,
+        result: |result| this.track(result),
     }
 }

@@ -1,23 +1,24 @@
-//! [`MemoryStore`]: a [`Store`] that keeps everything in memory, for tests, examples and
-//! single-process servers that need no persistence.
+//! [`MemoryStore`]: a [`Store`](super::Store) that keeps everything in memory, for tests,
+//! examples and single-process servers that need no persistence.
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use super::staged::{ApplyWrites, Op, Staged, Write};
-use super::{Store, StoreError, StoreScope, StoreTransaction, page_of};
+use super::backend::{ApplyWrites, Backend, Op, PageQuery, StoreResult, Write};
+use super::{StoreError, backend_store, page_of, thread_id};
 use crate::thread::{Attachment, Page, SortOrder, ThreadItem, ThreadMetadata, Timestamp};
 
-/// A [`Store`] that keeps threads, items and attachments in memory.
+/// A [`Store`](super::Store) that keeps threads, items and attachments in memory.
 ///
 /// Cloning is cheap and every clone shares the same data, so a test can keep a handle to
 /// inspect what a server saved. Data is lost when the last clone is dropped.
 ///
 /// It follows the contract of the built-in stores (see the [module docs](super)):
-/// - every thread and attachment belongs to the [`StoreScope`] of the context that first
-///   saved it, and is invisible to every other scope: not found for `load_*`, `save_*` and
-///   `delete_*`, an empty page for `load_thread_items`, absent from `load_threads`;
+/// - every thread and attachment belongs to the [`StoreScope`](super::StoreScope) of the
+///   context that first saved it, and is invisible to every other scope: not found for
+///   `load_*`, `save_*` and `delete_*`, an empty page for `load_thread_items`, absent from
+///   `load_threads`;
 /// - items and threads are ordered by `created_at`, ties in insertion order; `save_item` and
 ///   `save_thread` keep an existing entry's place among its ties;
 /// - `add_thread_item` and `save_item` need the thread to exist;
@@ -51,13 +52,13 @@ impl MemoryStore {
         Self::default()
     }
 
-    fn read(&self) -> RwLockReadGuard<'_, State> {
+    fn state(&self) -> RwLockReadGuard<'_, State> {
         // No critical section leaves the state half-updated on panic (each ends with
         // infallible inserts), so a poisoned lock still guards consistent data.
         self.state.read().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn write(&self) -> RwLockWriteGuard<'_, State> {
+    fn state_mut(&self) -> RwLockWriteGuard<'_, State> {
         self.state.write().unwrap_or_else(PoisonError::into_inner)
     }
 }
@@ -433,7 +434,7 @@ impl State {
 impl ApplyWrites for MemoryStore {
     async fn thread_owner(&self, thread_id: &str) -> Result<Option<Option<String>>, StoreError> {
         Ok(self
-            .read()
+            .state()
             .threads
             .get(thread_id)
             .map(|thread| thread.owner.clone()))
@@ -444,7 +445,7 @@ impl ApplyWrites for MemoryStore {
         attachment_id: &str,
     ) -> Result<Option<Option<String>>, StoreError> {
         Ok(self
-            .read()
+            .state()
             .attachments
             .get(attachment_id)
             .map(|stored| stored.owner.clone()))
@@ -453,7 +454,7 @@ impl ApplyWrites for MemoryStore {
     /// Applies the writes under the store's write lock, so no reader sees a part of them;
     /// when one fails, the ones before it are taken back.
     async fn apply_writes(&self, writes: Vec<Write>) -> Result<(), StoreError> {
-        let mut state = self.write();
+        let mut state = self.state_mut();
         let mut undo = Vec::with_capacity(writes.len());
         for write in &writes {
             match state.apply(write) {
@@ -471,36 +472,21 @@ impl ApplyWrites for MemoryStore {
 }
 
 #[async_trait::async_trait]
-impl<C: StoreScope + Send + Sync + 'static> Store<C> for MemoryStore {
-    async fn load_thread(
-        &self,
-        thread_id: &str,
-        context: &C,
-    ) -> Result<ThreadMetadata, StoreError> {
-        self.read()
-            .thread(thread_id, context.scope())
+impl Backend for MemoryStore {
+    async fn thread(&self, owner: Option<&str>, id: &str) -> StoreResult<ThreadMetadata> {
+        self.state()
+            .thread(id, owner)
             .map(|thread| thread.metadata.clone())
-            .ok_or_else(|| StoreError::thread_not_found(thread_id))
+            .ok_or_else(|| StoreError::thread_not_found(id))
     }
 
-    async fn save_thread(&self, thread: &ThreadMetadata, context: &C) -> Result<(), StoreError> {
-        self.write().save_thread(thread, context.scope()).map(drop)
-    }
-
-    async fn load_thread_items(
-        &self,
-        thread_id: &str,
-        after: Option<&str>,
-        limit: usize,
-        order: SortOrder,
-        context: &C,
-    ) -> Result<Page<ThreadItem>, StoreError> {
-        let state = self.read();
-        let Some(thread) = state.thread(thread_id, context.scope()) else {
+    async fn items(&self, thread: &str, query: PageQuery<'_>) -> StoreResult<Page<ThreadItem>> {
+        let state = self.state();
+        let Some(thread) = state.thread(thread, query.owner) else {
             return Ok(Page::default());
         };
         let items = &thread.items;
-        let cursor = match after {
+        let cursor = match query.after {
             Some(after) => Some(
                 items
                     .keys
@@ -509,146 +495,71 @@ impl<C: StoreScope + Send + Sync + 'static> Store<C> for MemoryStore {
             ),
             None => None,
         };
-        let rows = ordered(&items.ordered, cursor, order)
-            .take(limit.saturating_add(1))
+        let rows = ordered(&items.ordered, cursor, query.order)
+            .take(query.limit.saturating_add(1))
             .cloned()
             .collect();
-        Ok(page_of(rows, limit, after, ThreadItem::id))
+        Ok(page_of(rows, query.limit, query.after, ThreadItem::id))
     }
 
-    async fn load_threads(
-        &self,
-        limit: usize,
-        after: Option<&str>,
-        order: SortOrder,
-        context: &C,
-    ) -> Result<Page<ThreadMetadata>, StoreError> {
-        let scope = context.scope();
-        let state = self.read();
-        let cursor = match after {
+    async fn threads(&self, query: PageQuery<'_>) -> StoreResult<Page<ThreadMetadata>> {
+        let state = self.state();
+        let cursor = match query.after {
             Some(after) => Some(
                 &state
-                    .thread(after, scope)
+                    .thread(after, query.owner)
                     .ok_or_else(|| StoreError::thread_not_found(after))?
                     .key,
             ),
             None => None,
         };
-        let Some(ids) = state.thread_order.get(&scope.map(str::to_owned)) else {
+        let Some(ids) = state.thread_order.get(&query.owner.map(str::to_owned)) else {
             return Ok(Page::default());
         };
-        let rows = ordered(ids, cursor, order)
+        let rows = ordered(ids, cursor, query.order)
             .filter_map(|id| state.threads.get(id))
-            .take(limit.saturating_add(1))
+            .take(query.limit.saturating_add(1))
             .map(|thread| thread.metadata.clone())
             .collect();
-        Ok(page_of(rows, limit, after, |thread: &ThreadMetadata| {
-            thread.id.as_str()
-        }))
+        Ok(page_of(rows, query.limit, query.after, thread_id))
     }
 
-    async fn add_thread_item(
-        &self,
-        thread_id: &str,
-        item: &ThreadItem,
-        context: &C,
-    ) -> Result<(), StoreError> {
-        self.write()
-            .add_thread_item(thread_id, item, context.scope())
-            .map(drop)
-    }
-
-    async fn save_item(
-        &self,
-        thread_id: &str,
-        item: &ThreadItem,
-        context: &C,
-    ) -> Result<(), StoreError> {
-        self.write()
-            .save_item(thread_id, item, context.scope())
-            .map(drop)
-    }
-
-    async fn load_item(
-        &self,
-        thread_id: &str,
-        item_id: &str,
-        context: &C,
-    ) -> Result<ThreadItem, StoreError> {
-        let state = self.read();
+    async fn item(&self, owner: Option<&str>, thread: &str, id: &str) -> StoreResult<ThreadItem> {
+        let state = self.state();
         let items = &state
-            .thread(thread_id, context.scope())
-            .ok_or_else(|| StoreError::thread_not_found(thread_id))?
+            .thread(thread, owner)
+            .ok_or_else(|| StoreError::thread_not_found(thread))?
             .items;
         items
             .keys
-            .get(item_id)
+            .get(id)
             .and_then(|key| items.ordered.get(key))
             .cloned()
-            .ok_or_else(|| StoreError::item_not_found(item_id))
+            .ok_or_else(|| StoreError::item_not_found(id))
     }
 
-    async fn delete_thread(&self, thread_id: &str, context: &C) -> Result<(), StoreError> {
-        self.write()
-            .delete_thread(thread_id, context.scope())
-            .map(drop)
-    }
-
-    async fn delete_thread_item(
-        &self,
-        thread_id: &str,
-        item_id: &str,
-        context: &C,
-    ) -> Result<(), StoreError> {
-        self.write()
-            .delete_thread_item(thread_id, item_id, context.scope())
-            .map(drop)
-    }
-
-    async fn save_attachment(
-        &self,
-        attachment: &Attachment,
-        context: &C,
-    ) -> Result<(), StoreError> {
-        self.write()
-            .save_attachment(attachment, context.scope())
-            .map(drop)
-    }
-
-    async fn load_attachment(
-        &self,
-        attachment_id: &str,
-        context: &C,
-    ) -> Result<Attachment, StoreError> {
-        self.read()
+    async fn attachment(&self, owner: Option<&str>, id: &str) -> StoreResult<Attachment> {
+        self.state()
             .attachments
-            .get(attachment_id)
-            .filter(|stored| stored.owner.as_deref() == context.scope())
+            .get(id)
+            .filter(|stored| stored.owner.as_deref() == owner)
             .map(|stored| stored.attachment.clone())
-            .ok_or_else(|| StoreError::attachment_not_found(attachment_id))
+            .ok_or_else(|| StoreError::attachment_not_found(id))
     }
 
-    async fn delete_attachment(&self, attachment_id: &str, context: &C) -> Result<(), StoreError> {
-        self.write()
-            .delete_attachment(attachment_id, context.scope())
-            .map(drop)
+    async fn write(&self, write: Write) -> StoreResult<()> {
+        self.state_mut().apply(&write).map(drop)
     }
+}
 
-    /// A staged unit of work: its writes are checked as they come, read back by the unit,
-    /// and applied at the commit under the store's write lock, all or none.
-    async fn begin(
-        &self,
-        thread_id: &str,
-        context: &C,
-    ) -> Result<Option<Arc<dyn StoreTransaction<C>>>, StoreError> {
-        let _ = (thread_id, context);
-        Ok(Some(Arc::new(Staged::new(self.clone()))))
-    }
+backend_store! {
+    impl[] Store<C> for MemoryStore, staged
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Store;
     use crate::store::testing::{TestContext, run_suite};
 
     #[tokio::test]

@@ -53,9 +53,13 @@ use std::sync::Arc;
 
 use crate::thread::{Attachment, Page, SortOrder, ThreadItem, ThreadMetadata};
 
+mod backend;
+mod forward;
 pub mod memory;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 mod staged;
@@ -63,6 +67,8 @@ mod staged;
 #[doc(hidden)]
 pub mod testing;
 
+pub(crate) use backend::backend_store;
+pub(crate) use forward::forward_store;
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;
@@ -373,4 +379,9 @@ pub(crate) fn page_of<T>(
         has_more: true,
         after,
     }
+}
+
+/// A thread's id: the cursor of a page of threads, for [`page_of`].
+pub(crate) fn thread_id(thread: &ThreadMetadata) -> &str {
+    &thread.id
 }

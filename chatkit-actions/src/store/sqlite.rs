@@ -1,16 +1,18 @@
-//! [`SqliteStore`]: a [`Store`] in a `SQLite` database file (feature `sqlite`).
+//! [`SqliteStore`]: a [`Store`](super::Store) in a `SQLite` database file (feature `sqlite`).
 
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use rusqlite::types::ToSql;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::de::DeserializeOwned;
 
-use super::staged::{ApplyWrites, Op, Staged, Write};
-use super::{Store, StoreError, StoreScope, StoreTransaction, page_of};
-use crate::thread::{Attachment, ForStore, Page, SortOrder, ThreadItem, ThreadMetadata, Timestamp};
+use super::backend::{ApplyWrites, Backend, Op, PageQuery, StoreResult, Write};
+use super::sql::{Rows, fetch_limit, known_version, parse, sort_key, to_json};
+use super::{StoreError, backend_store, page_of, thread_id};
+use crate::thread::{Attachment, ForStore, Page, SortOrder, ThreadItem, ThreadMetadata};
 
 /// How long a statement waits for another process's lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -48,7 +50,7 @@ const MIGRATIONS: &[&str] = &[
     );",
 ];
 
-/// A [`Store`] in a `SQLite` database, through one connection.
+/// A [`Store`](super::Store) in a `SQLite` database, through one connection.
 ///
 /// The database runs in WAL mode with a busy timeout, so other processes may read it while
 /// this one writes. [`open`](Self::open) creates the schema, or migrates an older one, before
@@ -58,8 +60,8 @@ const MIGRATIONS: &[&str] = &[
 /// Every method runs on Tokio's blocking pool (so it needs a Tokio runtime) and holds the
 /// connection for its duration: calls through one store, and its clones, run one at a time.
 /// Every write is one transaction, and so are the writes of a unit of work
-/// ([`Store::begin`]): they are staged while the action runs and applied together at its
-/// commit, in one `BEGIN IMMEDIATE … COMMIT`. The connection runs with
+/// ([`Store::begin`](super::Store::begin)): they are staged while the action runs and applied
+/// together at its commit, in one `BEGIN IMMEDIATE … COMMIT`. The connection runs with
 /// `synchronous = NORMAL` (WAL): a commit is atomic and survives a crash of the process; a
 /// power loss may lose the last ones. The isolation, ordering and error rules are those of the
 /// [module docs](super), as for [`MemoryStore`](super::MemoryStore), except that `created_at`
@@ -115,12 +117,20 @@ impl SqliteStore {
         })
     }
 
-    /// Applies one write as its own transaction.
-    async fn write_one<C: StoreScope>(&self, context: &C, op: Op) -> Result<(), StoreError> {
-        self.apply_writes(vec![Write {
-            owner: owner(context),
-            op,
-        }])
+    /// The row of `id` in `table` (`threads` or `attachments`) if `owner` owns it; not found,
+    /// by `missing`, otherwise.
+    async fn load_owned<T: DeserializeOwned + Send + 'static>(
+        &self,
+        table: &'static str,
+        owner: Option<&str>,
+        id: &str,
+        missing: fn(&str) -> StoreError,
+    ) -> StoreResult<T> {
+        let (id, owner) = (id.to_owned(), owner.map(str::to_owned));
+        self.call(move |connection| {
+            let sql = format!("SELECT data FROM {table} WHERE id = ?1 AND owner IS ?2");
+            load_one(connection, &sql, params![id, owner], || missing(&id))
+        })
         .await
     }
 
@@ -192,16 +202,7 @@ fn migrate(connection: &mut Connection) -> Result<(), Failure> {
     // IMMEDIATE: two processes opening the same file migrate one after the other.
     let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let version: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
-    let known = MIGRATIONS.len();
-    let current = usize::try_from(version)
-        .ok()
-        .filter(|&version| version <= known)
-        .ok_or_else(|| {
-            StoreError::backend(format!(
-                "the database has schema version {version}; this version of chatkit-actions \
-                 knows versions up to {known}"
-            ))
-        })?;
+    let current = known_version(version, MIGRATIONS.len())?;
     for (index, migration) in MIGRATIONS.iter().enumerate().skip(current) {
         tx.execute_batch(migration)?;
         let version = i64::try_from(index + 1).map_err(StoreError::backend)?;
@@ -209,29 +210,6 @@ fn migrate(connection: &mut Connection) -> Result<(), Failure> {
     }
     tx.commit()?;
     Ok(())
-}
-
-/// The scope of `context`, owned to move into an operation.
-fn owner<C: StoreScope>(context: &C) -> Option<String> {
-    context.scope().map(str::to_owned)
-}
-
-/// The sort key of a timestamp: microseconds since the Unix epoch.
-fn sort_key(timestamp: &Timestamp) -> i64 {
-    timestamp.instant().timestamp_micros()
-}
-
-/// The `LIMIT` that fetches one row past `limit`, to learn whether more follow.
-fn fetch_limit(limit: usize) -> i64 {
-    i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX)
-}
-
-fn parse<T: DeserializeOwned>(data: &str) -> Result<T, Failure> {
-    Ok(serde_json::from_str(data)?)
-}
-
-fn to_json(value: &impl serde::Serialize) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(StoreError::backend)
 }
 
 /// Fails with not found unless `thread_id` exists and belongs to `owner`.
@@ -278,261 +256,131 @@ fn page_rows<T: DeserializeOwned>(
     Ok(values)
 }
 
+/// The `data` of the row `sql` finds, parsed: `missing` when there is none.
+fn load_one<T: DeserializeOwned>(
+    tx: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    missing: impl FnOnce() -> StoreError,
+) -> Result<T, Failure> {
+    let data: Option<String> = tx
+        .prepare_cached(sql)?
+        .query_row(params, |row| row.get(0))
+        .optional()?;
+    match data {
+        Some(data) => Ok(parse(&data)?),
+        None => Err(missing().into()),
+    }
+}
+
+/// The `data` of a page of `rows` (whose filter reads `key`), after the one whose id is
+/// `after`: not found, by `missing`, when `rows` has no such row.
+fn load_page<T: DeserializeOwned>(
+    tx: &Connection,
+    rows: Rows,
+    key: &dyn ToSql,
+    after: Option<&str>,
+    limit: usize,
+    order: SortOrder,
+    missing: fn(&str) -> StoreError,
+) -> Result<Vec<T>, Failure> {
+    let fetch = fetch_limit(limit);
+    let Some(after) = after else {
+        return page_rows(tx, &rows.first(order), params![key, fetch]);
+    };
+    let (created_us, seq): (i64, i64) = tx
+        .prepare_cached(&rows.cursor())?
+        .query_row(params![key, after], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?
+        .ok_or_else(|| missing(after))?;
+    page_rows(tx, &rows.after(order), params![key, created_us, seq, fetch])
+}
+
+/// The items of a thread (the first parameter).
+const ITEMS: Rows = Rows {
+    table: "items",
+    filter: "thread_id = ?1",
+    placeholder: '?',
+};
+
+/// The threads of an owner (the first parameter).
+const THREADS: Rows = Rows {
+    table: "threads",
+    filter: "owner IS ?1",
+    placeholder: '?',
+};
+
 #[async_trait::async_trait]
-impl<C: StoreScope + Send + Sync + 'static> Store<C> for SqliteStore {
-    async fn load_thread(
-        &self,
-        thread_id: &str,
-        context: &C,
-    ) -> Result<ThreadMetadata, StoreError> {
-        let (id, owner) = (thread_id.to_owned(), owner(context));
-        self.call(move |connection| {
-            let data: Option<String> = connection
-                .prepare_cached("SELECT data FROM threads WHERE id = ?1 AND owner IS ?2")?
-                .query_row(params![id, owner], |row| row.get(0))
-                .optional()?;
-            match data {
-                Some(data) => parse(&data),
-                None => Err(StoreError::thread_not_found(&id).into()),
-            }
-        })
-        .await
+impl Backend for SqliteStore {
+    async fn thread(&self, owner: Option<&str>, id: &str) -> StoreResult<ThreadMetadata> {
+        let missing = StoreError::thread_not_found;
+        self.load_owned("threads", owner, id, missing).await
     }
 
-    async fn save_thread(&self, thread: &ThreadMetadata, context: &C) -> Result<(), StoreError> {
-        self.write_one(context, Op::SaveThread(thread.clone()))
-            .await
-    }
-
-    async fn load_thread_items(
-        &self,
-        thread_id: &str,
-        after: Option<&str>,
-        limit: usize,
-        order: SortOrder,
-        context: &C,
-    ) -> Result<Page<ThreadItem>, StoreError> {
-        let (thread_id, after, owner) = (
-            thread_id.to_owned(),
-            after.map(str::to_owned),
-            owner(context),
-        );
+    async fn items(&self, thread: &str, query: PageQuery<'_>) -> StoreResult<Page<ThreadItem>> {
+        let (thread_id, owner) = (thread.to_owned(), query.owner.map(str::to_owned));
+        let (after, limit, order) = (query.after.map(str::to_owned), query.limit, query.order);
         self.call(move |connection| {
             let tx = read(connection)?;
             if !thread_visible(&tx, &thread_id, owner.as_deref())? {
                 return Ok(Page::default());
             }
-            let fetch = fetch_limit(limit);
-            let rows = match &after {
-                None => {
-                    let sql = match order {
-                        SortOrder::Asc => {
-                            "SELECT data FROM items WHERE thread_id = ?1 \
-                             ORDER BY created_us ASC, seq ASC LIMIT ?2"
-                        }
-                        SortOrder::Desc => {
-                            "SELECT data FROM items WHERE thread_id = ?1 \
-                             ORDER BY created_us DESC, seq DESC LIMIT ?2"
-                        }
-                    };
-                    page_rows(&tx, sql, params![thread_id, fetch])?
-                }
-                Some(after) => {
-                    let (created_us, seq): (i64, i64) = tx
-                        .prepare_cached("SELECT created_us, seq FROM items WHERE thread_id = ?1 AND id = ?2")?
-                        .query_row(params![thread_id, after], |row| Ok((row.get(0)?, row.get(1)?)))
-                        .optional()?
-                        .ok_or_else(|| StoreError::item_not_found(after))?;
-                    let sql = match order {
-                        SortOrder::Asc => {
-                            "SELECT data FROM items WHERE thread_id = ?1 AND (created_us, seq) > (?2, ?3) \
-                             ORDER BY created_us ASC, seq ASC LIMIT ?4"
-                        }
-                        SortOrder::Desc => {
-                            "SELECT data FROM items WHERE thread_id = ?1 AND (created_us, seq) < (?2, ?3) \
-                             ORDER BY created_us DESC, seq DESC LIMIT ?4"
-                        }
-                    };
-                    page_rows(&tx, sql, params![thread_id, created_us, seq, fetch])?
-                }
-            };
-            Ok(page_of(rows, limit, after.as_deref(), ThreadItem::id))
+            let after = after.as_deref();
+            let missing = StoreError::item_not_found;
+            let rows = load_page(&tx, ITEMS, &thread_id, after, limit, order, missing)?;
+            Ok(page_of(rows, limit, after, ThreadItem::id))
         })
         .await
     }
 
-    async fn load_threads(
-        &self,
-        limit: usize,
-        after: Option<&str>,
-        order: SortOrder,
-        context: &C,
-    ) -> Result<Page<ThreadMetadata>, StoreError> {
-        let (after, owner) = (after.map(str::to_owned), owner(context));
+    async fn threads(&self, query: PageQuery<'_>) -> StoreResult<Page<ThreadMetadata>> {
+        let owner = query.owner.map(str::to_owned);
+        let (after, limit, order) = (query.after.map(str::to_owned), query.limit, query.order);
         self.call(move |connection| {
             let tx = read(connection)?;
-            let fetch = fetch_limit(limit);
-            let rows = match &after {
-                None => {
-                    let sql = match order {
-                        SortOrder::Asc => {
-                            "SELECT data FROM threads WHERE owner IS ?1 \
-                             ORDER BY created_us ASC, seq ASC LIMIT ?2"
-                        }
-                        SortOrder::Desc => {
-                            "SELECT data FROM threads WHERE owner IS ?1 \
-                             ORDER BY created_us DESC, seq DESC LIMIT ?2"
-                        }
-                    };
-                    page_rows(&tx, sql, params![owner, fetch])?
-                }
-                Some(after) => {
-                    let (created_us, seq): (i64, i64) = tx
-                        .prepare_cached("SELECT created_us, seq FROM threads WHERE id = ?1 AND owner IS ?2")?
-                        .query_row(params![after, owner], |row| Ok((row.get(0)?, row.get(1)?)))
-                        .optional()?
-                        .ok_or_else(|| StoreError::thread_not_found(after))?;
-                    let sql = match order {
-                        SortOrder::Asc => {
-                            "SELECT data FROM threads WHERE owner IS ?1 AND (created_us, seq) > (?2, ?3) \
-                             ORDER BY created_us ASC, seq ASC LIMIT ?4"
-                        }
-                        SortOrder::Desc => {
-                            "SELECT data FROM threads WHERE owner IS ?1 AND (created_us, seq) < (?2, ?3) \
-                             ORDER BY created_us DESC, seq DESC LIMIT ?4"
-                        }
-                    };
-                    page_rows(&tx, sql, params![owner, created_us, seq, fetch])?
-                }
-            };
-            Ok(page_of(rows, limit, after.as_deref(), |thread: &ThreadMetadata| thread.id.as_str()))
+            let after = after.as_deref();
+            let missing = StoreError::thread_not_found;
+            let rows = load_page(&tx, THREADS, &owner, after, limit, order, missing)?;
+            Ok(page_of(rows, limit, after, thread_id))
         })
         .await
     }
 
-    async fn add_thread_item(
-        &self,
-        thread_id: &str,
-        item: &ThreadItem,
-        context: &C,
-    ) -> Result<(), StoreError> {
-        let op = Op::AddItem {
-            thread_id: thread_id.to_owned(),
-            item: item.clone(),
-        };
-        self.write_one(context, op).await
-    }
-
-    async fn save_item(
-        &self,
-        thread_id: &str,
-        item: &ThreadItem,
-        context: &C,
-    ) -> Result<(), StoreError> {
-        let op = Op::SaveItem {
-            thread_id: thread_id.to_owned(),
-            item: item.clone(),
-        };
-        self.write_one(context, op).await
-    }
-
-    async fn load_item(
-        &self,
-        thread_id: &str,
-        item_id: &str,
-        context: &C,
-    ) -> Result<ThreadItem, StoreError> {
-        let (thread_id, id, owner) = (thread_id.to_owned(), item_id.to_owned(), owner(context));
+    async fn item(&self, owner: Option<&str>, thread: &str, id: &str) -> StoreResult<ThreadItem> {
+        let (thread_id, id) = (thread.to_owned(), id.to_owned());
+        let owner = owner.map(str::to_owned);
         self.call(move |connection| {
             let tx = read(connection)?;
             check_thread(&tx, &thread_id, owner.as_deref())?;
-            let data: Option<String> = tx
-                .prepare_cached("SELECT data FROM items WHERE thread_id = ?1 AND id = ?2")?
-                .query_row(params![thread_id, id], |row| row.get(0))
-                .optional()?;
-            match data {
-                Some(data) => parse(&data),
-                None => Err(StoreError::item_not_found(&id).into()),
-            }
+            let sql = "SELECT data FROM items WHERE thread_id = ?1 AND id = ?2";
+            load_one(&tx, sql, params![thread_id, id], || {
+                StoreError::item_not_found(&id)
+            })
         })
         .await
     }
 
-    async fn delete_thread(&self, thread_id: &str, context: &C) -> Result<(), StoreError> {
-        self.write_one(context, Op::DeleteThread(thread_id.to_owned()))
-            .await
+    async fn attachment(&self, owner: Option<&str>, id: &str) -> StoreResult<Attachment> {
+        let missing = StoreError::attachment_not_found;
+        self.load_owned("attachments", owner, id, missing).await
     }
 
-    async fn delete_thread_item(
-        &self,
-        thread_id: &str,
-        item_id: &str,
-        context: &C,
-    ) -> Result<(), StoreError> {
-        let op = Op::DeleteItem {
-            thread_id: thread_id.to_owned(),
-            item_id: item_id.to_owned(),
-        };
-        self.write_one(context, op).await
+    /// One write, as its own transaction.
+    async fn write(&self, write: Write) -> StoreResult<()> {
+        self.apply_writes(vec![write]).await
     }
+}
 
-    async fn save_attachment(
-        &self,
-        attachment: &Attachment,
-        context: &C,
-    ) -> Result<(), StoreError> {
-        self.write_one(context, Op::SaveAttachment(attachment.clone()))
-            .await
-    }
-
-    async fn load_attachment(
-        &self,
-        attachment_id: &str,
-        context: &C,
-    ) -> Result<Attachment, StoreError> {
-        let (id, owner) = (attachment_id.to_owned(), owner(context));
-        self.call(move |connection| {
-            let data: Option<String> = connection
-                .prepare_cached("SELECT data FROM attachments WHERE id = ?1 AND owner IS ?2")?
-                .query_row(params![id, owner], |row| row.get(0))
-                .optional()?;
-            match data {
-                Some(data) => parse(&data),
-                None => Err(StoreError::attachment_not_found(&id).into()),
-            }
-        })
-        .await
-    }
-
-    async fn delete_attachment(&self, attachment_id: &str, context: &C) -> Result<(), StoreError> {
-        self.write_one(context, Op::DeleteAttachment(attachment_id.to_owned()))
-            .await
-    }
-
-    /// A staged unit of work: its writes are checked as they come, read back by the unit,
-    /// and applied at the commit in one `BEGIN IMMEDIATE … COMMIT`, so an action costs one
-    /// transaction (one sync of the log) instead of one per event.
-    async fn begin(
-        &self,
-        thread_id: &str,
-        context: &C,
-    ) -> Result<Option<Arc<dyn StoreTransaction<C>>>, StoreError> {
-        let _ = (thread_id, context);
-        Ok(Some(Arc::new(Staged::new(self.clone()))))
-    }
+backend_store! {
+    impl[] Store<C> for SqliteStore, staged
 }
 
 #[async_trait::async_trait]
 impl ApplyWrites for SqliteStore {
     async fn thread_owner(&self, thread_id: &str) -> Result<Option<Option<String>>, StoreError> {
         let id = thread_id.to_owned();
-        self.call(move |connection| {
-            Ok(connection
-                .prepare_cached("SELECT owner FROM threads WHERE id = ?1")?
-                .query_row(params![id], |row| row.get(0))
-                .optional()?)
-        })
-        .await
+        self.call(move |connection| stored_owner(connection, "threads", &id))
+            .await
     }
 
     async fn attachment_owner(
@@ -540,13 +388,8 @@ impl ApplyWrites for SqliteStore {
         attachment_id: &str,
     ) -> Result<Option<Option<String>>, StoreError> {
         let id = attachment_id.to_owned();
-        self.call(move |connection| {
-            Ok(connection
-                .prepare_cached("SELECT owner FROM attachments WHERE id = ?1")?
-                .query_row(params![id], |row| row.get(0))
-                .optional()?)
-        })
-        .await
+        self.call(move |connection| stored_owner(connection, "attachments", &id))
+            .await
     }
 
     async fn apply_writes(&self, writes: Vec<Write>) -> Result<(), StoreError> {
@@ -562,37 +405,25 @@ impl ApplyWrites for SqliteStore {
     }
 }
 
-/// Applies one write inside the transaction `tx`, with the checks of the [`Store`] contract.
-#[expect(
-    clippy::too_many_lines,
-    reason = "one arm per kind of write, each a few statements"
-)]
+/// Applies one write inside the transaction `tx`, with the checks of the
+/// [`Store`](super::Store) contract.
 fn apply(tx: &Connection, write: &Write) -> Result<(), Failure> {
     let owner = write.owner.as_deref();
     match &write.op {
         Op::SaveThread(thread) => {
-            let data = to_json(thread)?;
-            let (id, created_us) = (&thread.id, sort_key(&thread.created_at));
-            let existing: Option<Option<String>> = tx
-                .prepare_cached("SELECT owner FROM threads WHERE id = ?1")?
-                .query_row(params![id], |row| row.get(0))
-                .optional()?;
-            match existing {
-                Some(existing) if existing.as_deref() != owner => {
-                    return Err(StoreError::thread_not_found(id).into());
-                }
-                Some(_) => tx
-                    .prepare_cached("UPDATE threads SET created_us = ?2, data = ?3 WHERE id = ?1")?
-                    .execute(params![id, created_us, data])?,
-                None => tx
-                    .prepare_cached(
-                        "INSERT INTO threads (id, owner, created_us, data) VALUES (?1, ?2, ?3, ?4)",
-                    )?
-                    .execute(params![id, owner, created_us, data])?,
-            };
+            let (id, data) = (&thread.id, to_json(thread)?);
+            let created_us = sort_key(&thread.created_at);
+            if owned_row(tx, "threads", id, owner, StoreError::thread_not_found)? {
+                tx.prepare_cached("UPDATE threads SET created_us = ?2, data = ?3 WHERE id = ?1")?
+                    .execute(params![id, created_us, data])?;
+            } else {
+                tx.prepare_cached(
+                    "INSERT INTO threads (id, owner, created_us, data) VALUES (?1, ?2, ?3, ?4)",
+                )?
+                .execute(params![id, owner, created_us, data])?;
+            }
         }
         Op::AddItem { thread_id, item } => {
-            let data = to_json(&ForStore(item))?;
             check_thread(tx, thread_id, owner)?;
             let exists = tx
                 .prepare_cached("SELECT 1 FROM items WHERE thread_id = ?1 AND id = ?2")?
@@ -602,31 +433,14 @@ fn apply(tx: &Connection, write: &Write) -> Result<(), Failure> {
             if exists {
                 return Err(StoreError::Conflict(item.id().to_owned()).into());
             }
-            tx.prepare_cached(
-                "INSERT INTO items (thread_id, id, created_us, data) VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute(params![
-                thread_id,
-                item.id(),
-                sort_key(item.created_at()),
-                data
-            ])?;
+            insert_item(tx, thread_id, item, "")?;
         }
         Op::SaveItem { thread_id, item } => {
-            let data = to_json(&ForStore(item))?;
             check_thread(tx, thread_id, owner)?;
             // The upsert keeps an existing row's `seq`, hence its place among its ties.
-            tx.prepare_cached(
-                "INSERT INTO items (thread_id, id, created_us, data) VALUES (?1, ?2, ?3, ?4) \
-                 ON CONFLICT (thread_id, id) DO UPDATE \
-                 SET created_us = excluded.created_us, data = excluded.data",
-            )?
-            .execute(params![
-                thread_id,
-                item.id(),
-                sort_key(item.created_at()),
-                data
-            ])?;
+            let update = "ON CONFLICT (thread_id, id) DO UPDATE \
+                          SET created_us = excluded.created_us, data = excluded.data";
+            insert_item(tx, thread_id, item, update)?;
         }
         Op::DeleteThread(thread_id) => {
             check_thread(tx, thread_id, owner)?;
@@ -642,25 +456,20 @@ fn apply(tx: &Connection, write: &Write) -> Result<(), Failure> {
                 .execute(params![thread_id, item_id])?;
         }
         Op::SaveAttachment(attachment) => {
-            let data = to_json(&ForStore(attachment))?;
-            let id = attachment.id();
-            let existing: Option<Option<String>> = tx
-                .prepare_cached("SELECT owner FROM attachments WHERE id = ?1")?
-                .query_row(params![id], |row| row.get(0))
-                .optional()?;
-            match existing {
-                Some(existing) if existing.as_deref() != owner => {
-                    return Err(StoreError::attachment_not_found(id).into());
-                }
-                Some(_) => tx
-                    .prepare_cached("UPDATE attachments SET data = ?2 WHERE id = ?1")?
-                    .execute(params![id, data])?,
-                None => tx
-                    .prepare_cached(
-                        "INSERT INTO attachments (id, owner, data) VALUES (?1, ?2, ?3)",
-                    )?
-                    .execute(params![id, owner, data])?,
-            };
+            let (id, data) = (attachment.id(), to_json(&ForStore(attachment))?);
+            if owned_row(
+                tx,
+                "attachments",
+                id,
+                owner,
+                StoreError::attachment_not_found,
+            )? {
+                tx.prepare_cached("UPDATE attachments SET data = ?2 WHERE id = ?1")?
+                    .execute(params![id, data])?;
+            } else {
+                tx.prepare_cached("INSERT INTO attachments (id, owner, data) VALUES (?1, ?2, ?3)")?
+                    .execute(params![id, owner, data])?;
+            }
         }
         Op::DeleteAttachment(id) => {
             let deleted = tx
@@ -674,13 +483,59 @@ fn apply(tx: &Connection, write: &Write) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The owner of the row of `id` in `table` (`threads` or `attachments`), if there is one.
+#[expect(
+    clippy::option_option,
+    reason = "no row, or a row of an owner or of none (the shared space), as `ApplyWrites` says"
+)]
+fn stored_owner(tx: &Connection, table: &str, id: &str) -> Result<Option<Option<String>>, Failure> {
+    Ok(tx
+        .prepare_cached(&format!("SELECT owner FROM {table} WHERE id = ?1"))?
+        .query_row(params![id], |row| row.get(0))
+        .optional()?)
+}
+
+/// Whether the row of `id` in `table` exists; not found, by `missing`, when it belongs to
+/// another owner than `owner`.
+fn owned_row(
+    tx: &Connection,
+    table: &str,
+    id: &str,
+    owner: Option<&str>,
+    missing: fn(&str) -> StoreError,
+) -> Result<bool, Failure> {
+    match stored_owner(tx, table, id)? {
+        Some(stored) if stored.as_deref() != owner => Err(missing(id).into()),
+        stored => Ok(stored.is_some()),
+    }
+}
+
+/// Inserts `item` into the thread, `on_conflict` (an `ON CONFLICT` clause) deciding what
+/// becomes of an item of the same id.
+fn insert_item(
+    tx: &Connection,
+    thread_id: &str,
+    item: &ThreadItem,
+    on_conflict: &str,
+) -> Result<(), Failure> {
+    let data = to_json(&ForStore(item))?;
+    let sql = format!(
+        "INSERT INTO items (thread_id, id, created_us, data) VALUES (?1, ?2, ?3, ?4) {on_conflict}"
+    );
+    let created_us = sort_key(item.created_at());
+    tx.prepare_cached(&sql)?
+        .execute(params![thread_id, item.id(), created_us, data])?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::PathBuf;
 
     use super::*;
+    use crate::store::Store;
     use crate::store::testing::{TestContext, run_suite};
-    use crate::thread::{AssistantMessageItem, UserMessageContent, UserMessageItem};
+    use crate::thread::{AssistantMessageItem, Timestamp, UserMessageContent, UserMessageItem};
 
     /// A fresh directory under the system temp dir, removed on drop.
     struct TempDir(PathBuf);

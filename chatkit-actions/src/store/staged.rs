@@ -12,69 +12,19 @@
 //! committed threads only.
 
 use std::collections::HashSet;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
-use super::{MemoryStore, Store, StoreError, StoreItemType, StoreScope, StoreTransaction};
+use super::backend::{ApplyWrites, Backend, Op, PageQuery, StoreResult, Write};
+use super::forward::RollbackOnFailure;
+use super::{MemoryStore, StoreError, StoreScope, StoreTransaction, backend_store};
 use crate::thread::{Attachment, Page, SortOrder, ThreadItem, ThreadMetadata};
 
-/// One staged write, as the unit received it.
-#[derive(Debug, Clone)]
-pub(crate) enum Op {
-    SaveThread(ThreadMetadata),
-    AddItem { thread_id: String, item: ThreadItem },
-    SaveItem { thread_id: String, item: ThreadItem },
-    DeleteThread(String),
-    DeleteItem { thread_id: String, item_id: String },
-    SaveAttachment(Attachment),
-    DeleteAttachment(String),
-}
-
-impl Op {
-    /// The thread whose items or metadata this write changes.
-    fn thread_id(&self) -> Option<&str> {
-        match self {
-            Op::SaveThread(thread) => Some(&thread.id),
-            Op::AddItem { thread_id, .. }
-            | Op::SaveItem { thread_id, .. }
-            | Op::DeleteItem { thread_id, .. }
-            | Op::DeleteThread(thread_id) => Some(thread_id),
-            Op::SaveAttachment(_) | Op::DeleteAttachment(_) => None,
-        }
-    }
-}
-
-/// A staged write with the scope of the context that made it.
-#[derive(Debug, Clone)]
-pub(crate) struct Write {
-    pub(crate) owner: Option<String>,
-    pub(crate) op: Op,
-}
-
-/// A context of a given scope, to replay writes.
-#[derive(Debug, Clone)]
-pub(crate) struct Scope(pub(crate) Option<String>);
-
-impl StoreScope for Scope {
-    fn scope(&self) -> Option<&str> {
-        self.0.as_deref()
-    }
-}
-
-/// A store that applies a unit's writes atomically: all of them, in order, or none.
-#[async_trait::async_trait]
-pub(crate) trait ApplyWrites: Store<Scope> + Clone {
-    /// The owner of a committed thread (`Some(owner)`), whatever the scope; `None` if there
-    /// is no such thread.
-    async fn thread_owner(&self, thread_id: &str) -> Result<Option<Option<String>>, StoreError>;
-
-    /// The owner of a committed attachment, as [`thread_owner`](Self::thread_owner).
-    async fn attachment_owner(
-        &self,
-        attachment_id: &str,
-    ) -> Result<Option<Option<String>>, StoreError>;
-
-    /// Applies `writes` in order, as one transaction.
-    async fn apply_writes(&self, writes: Vec<Write>) -> Result<(), StoreError>;
+/// A staged unit of work over `base`, which rolls back at the commit once one of its
+/// operations failed in the backend.
+pub(crate) fn begin<S: ApplyWrites, C: StoreScope + Send + Sync + 'static>(
+    base: S,
+) -> Arc<dyn StoreTransaction<C>> {
+    Arc::new(RollbackOnFailure::new(Staged::new(base)))
 }
 
 /// A staged unit of work over the store `S`.
@@ -90,8 +40,6 @@ struct State {
     view: MemoryStore,
     materialized: HashSet<String>,
     finished: bool,
-    /// An operation failed in the backend: the commit rolls back.
-    poisoned: bool,
 }
 
 /// What the staged writes say about a thread or an item.
@@ -111,19 +59,11 @@ fn ended() -> StoreError {
 }
 
 impl<S: ApplyWrites> Staged<S> {
-    pub(crate) fn new(base: S) -> Self {
+    fn new(base: S) -> Self {
         Self {
             base,
             state: Mutex::new(State::default()),
         }
-    }
-
-    /// Notes a backend failure, which makes the commit roll back.
-    fn track<T>(&self, result: Result<T, StoreError>) -> Result<T, StoreError> {
-        if let Err(StoreError::Backend(_)) = &result {
-            self.state().poisoned = true;
-        }
-        result
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -195,11 +135,7 @@ impl<S: ApplyWrites> Staged<S> {
         match self.staged_thread(thread_id, owner) {
             Known::Present(_) => Ok(()),
             Known::Gone | Known::Other => Err(StoreError::thread_not_found(thread_id)),
-            Known::Unknown => self
-                .base
-                .load_thread(thread_id, &Scope(owner.map(str::to_owned)))
-                .await
-                .map(drop),
+            Known::Unknown => self.base.thread(owner, thread_id).await.map(drop),
         }
     }
 
@@ -208,20 +144,19 @@ impl<S: ApplyWrites> Staged<S> {
         if self.materialized(thread_id)? {
             return Ok(());
         }
-        let scope = Scope(owner.map(str::to_owned));
         // The view is shared with the unit's state (clones of a memory store share data).
         let view = self.view();
-        match self.base.load_thread(thread_id, &scope).await {
+        match self.base.thread(owner, thread_id).await {
             Ok(thread) => {
-                view.save_thread(&thread, &scope).await?;
+                view.write(Write::new(owner, Op::SaveThread(thread)))
+                    .await?;
                 let mut after: Option<String> = None;
                 loop {
-                    let page = self
-                        .base
-                        .load_thread_items(thread_id, after.as_deref(), 500, SortOrder::Asc, &scope)
-                        .await?;
+                    let query = all_of(owner, after.as_deref());
+                    let page = self.base.items(thread_id, query).await?;
                     for item in &page.data {
-                        view.add_thread_item(thread_id, item, &scope).await?;
+                        view.write(Write::new(owner, Op::add_item(thread_id, item)))
+                            .await?;
                     }
                     match (page.has_more, page.after) {
                         (true, Some(next)) => after = Some(next),
@@ -239,26 +174,79 @@ impl<S: ApplyWrites> Staged<S> {
             .filter(|write| write.op.thread_id() == Some(thread_id))
             .cloned()
             .collect();
-        for write in &writes {
+        for write in writes {
             // Each write was checked when it was staged, against the same data.
-            apply_to(&view, write).await?;
+            view.write(write).await?;
         }
         self.state().materialized.insert(thread_id.to_owned());
         Ok(())
     }
 
+    /// Fails unless `write` would succeed on the store with the unit's writes before it
+    /// applied: the checks of the [`Store`](super::Store) contract.
+    async fn check(&self, write: &Write) -> Result<(), StoreError> {
+        let owner = write.owner.as_deref();
+        match &write.op {
+            Op::SaveThread(thread) => {
+                let visible = match self.staged_thread(&thread.id, owner) {
+                    // Saved by this unit, or deleted by it (saving it again creates it).
+                    Known::Present(_) | Known::Gone => true,
+                    Known::Other => false,
+                    Known::Unknown => self
+                        .base
+                        .thread_owner(&thread.id)
+                        .await?
+                        .is_none_or(|stored| stored.as_deref() == owner),
+                };
+                if !visible {
+                    return Err(StoreError::thread_not_found(&thread.id));
+                }
+            }
+            Op::AddItem { thread_id, item } => {
+                self.check_thread(thread_id, owner).await?;
+                match self.item(owner, thread_id, item.id()).await {
+                    Ok(_) => return Err(StoreError::Conflict(item.id().to_owned())),
+                    Err(error) if error.is_not_found() => {}
+                    Err(error) => return Err(error),
+                }
+            }
+            Op::SaveItem { thread_id, .. }
+            | Op::DeleteThread(thread_id)
+            | Op::DeleteItem { thread_id, .. } => self.check_thread(thread_id, owner).await?,
+            Op::SaveAttachment(attachment) => {
+                let staged = self
+                    .state()
+                    .writes
+                    .iter()
+                    .rev()
+                    .find_map(|write| match &write.op {
+                        Op::SaveAttachment(staged) if staged.id() == attachment.id() => {
+                            Some(Some(write.owner.clone()))
+                        }
+                        Op::DeleteAttachment(id) if id == attachment.id() => Some(None),
+                        _ => None,
+                    });
+                let stored = match staged {
+                    Some(stored) => stored,
+                    None => self.base.attachment_owner(attachment.id()).await?,
+                };
+                if stored.is_some_and(|stored| stored.as_deref() != owner) {
+                    return Err(StoreError::attachment_not_found(attachment.id()));
+                }
+            }
+            Op::DeleteAttachment(id) => drop(self.attachment(owner, id).await?),
+        }
+        Ok(())
+    }
+
     /// Stages a checked write, and applies it to the copy of its thread if there is one.
-    async fn stage(&self, owner: Option<&str>, op: Op) -> Result<(), StoreError> {
-        let write = Write {
-            owner: owner.map(str::to_owned),
-            op,
-        };
+    async fn stage(&self, write: Write) -> Result<(), StoreError> {
         let copied = write
             .op
             .thread_id()
             .is_some_and(|thread_id| self.state().materialized.contains(thread_id));
         if copied {
-            apply_to(&self.view(), &write).await?;
+            self.view().write(write.clone()).await?;
         }
         let mut state = self.state();
         if state.finished {
@@ -280,364 +268,146 @@ impl<S: ApplyWrites> Staged<S> {
     }
 }
 
-/// Applies one write to a memory store.
-async fn apply_to(store: &MemoryStore, write: &Write) -> Result<(), StoreError> {
-    let scope = Scope(write.owner.clone());
-    match &write.op {
-        Op::SaveThread(thread) => store.save_thread(thread, &scope).await,
-        Op::AddItem { thread_id, item } => store.add_thread_item(thread_id, item, &scope).await,
-        Op::SaveItem { thread_id, item } => store.save_item(thread_id, item, &scope).await,
-        Op::DeleteThread(thread_id) => store.delete_thread(thread_id, &scope).await,
-        Op::DeleteItem { thread_id, item_id } => {
-            store.delete_thread_item(thread_id, item_id, &scope).await
-        }
-        Op::SaveAttachment(attachment) => store.save_attachment(attachment, &scope).await,
-        Op::DeleteAttachment(id) => store.delete_attachment(id, &scope).await,
+/// The query of a whole table, page by page: the rows of `owner` after `after`, in order.
+fn all_of<'a>(owner: Option<&'a str>, after: Option<&'a str>) -> PageQuery<'a> {
+    PageQuery {
+        owner,
+        after,
+        limit: 500,
+        order: SortOrder::Asc,
     }
 }
 
 #[async_trait::async_trait]
-impl<S: ApplyWrites, C: StoreScope + Send + Sync + 'static> Store<C> for Staged<S> {
-    fn generate_thread_id(&self, context: &C) -> String {
-        self.base
-            .generate_thread_id(&Scope(context.scope().map(str::to_owned)))
-    }
-
-    fn generate_item_id(
-        &self,
-        kind: StoreItemType,
-        thread: &ThreadMetadata,
-        context: &C,
-    ) -> String {
-        self.base
-            .generate_item_id(kind, thread, &Scope(context.scope().map(str::to_owned)))
-    }
-
-    async fn load_thread(
-        &self,
-        thread_id: &str,
-        context: &C,
-    ) -> Result<ThreadMetadata, StoreError> {
-        let result: Result<_, StoreError> = async {
-            let scope = Scope(context.scope().map(str::to_owned));
-            if self.materialized(thread_id)? {
-                return self.view().load_thread(thread_id, &scope).await;
-            }
-            match self.staged_thread(thread_id, context.scope()) {
-                Known::Present(thread) => Ok(thread),
-                Known::Gone | Known::Other => Err(StoreError::thread_not_found(thread_id)),
-                Known::Unknown => self.base.load_thread(thread_id, &scope).await,
-            }
+impl<S: ApplyWrites> Backend for Staged<S> {
+    async fn thread(&self, owner: Option<&str>, id: &str) -> StoreResult<ThreadMetadata> {
+        if self.materialized(id)? {
+            return self.view().thread(owner, id).await;
         }
-        .await;
-        self.track(result)
-    }
-
-    async fn save_thread(&self, thread: &ThreadMetadata, context: &C) -> Result<(), StoreError> {
-        let result: Result<_, StoreError> = async {
-            self.materialized(&thread.id)?;
-            let visible = match self.staged_thread(&thread.id, context.scope()) {
-                // Saved by this unit, or deleted by it (saving it again creates it).
-                Known::Present(_) | Known::Gone => true,
-                Known::Other => false,
-                Known::Unknown => self
-                    .base
-                    .thread_owner(&thread.id)
-                    .await?
-                    .is_none_or(|owner| owner.as_deref() == context.scope()),
-            };
-            if !visible {
-                return Err(StoreError::thread_not_found(&thread.id));
-            }
-            self.stage(context.scope(), Op::SaveThread(thread.clone()))
-                .await
+        match self.staged_thread(id, owner) {
+            Known::Present(thread) => Ok(thread),
+            Known::Gone | Known::Other => Err(StoreError::thread_not_found(id)),
+            Known::Unknown => self.base.thread(owner, id).await,
         }
-        .await;
-        self.track(result)
     }
 
-    async fn load_thread_items(
-        &self,
-        thread_id: &str,
-        after: Option<&str>,
-        limit: usize,
-        order: SortOrder,
-        context: &C,
-    ) -> Result<Page<ThreadItem>, StoreError> {
-        let result: Result<_, StoreError> = async {
-            let scope = Scope(context.scope().map(str::to_owned));
-            if !self.materialized(thread_id)? {
-                if !self.has_writes_for(thread_id, context.scope()) {
-                    return self
-                        .base
-                        .load_thread_items(thread_id, after, limit, order, &scope)
-                        .await;
-                }
-                self.materialize(thread_id, context.scope()).await?;
+    async fn items(&self, thread: &str, query: PageQuery<'_>) -> StoreResult<Page<ThreadItem>> {
+        if !self.materialized(thread)? {
+            if !self.has_writes_for(thread, query.owner) {
+                return self.base.items(thread, query).await;
             }
-            self.view()
-                .load_thread_items(thread_id, after, limit, order, &scope)
-                .await
+            self.materialize(thread, query.owner).await?;
         }
-        .await;
-        self.track(result)
+        self.view().items(thread, query).await
     }
 
-    async fn load_threads(
-        &self,
-        limit: usize,
-        after: Option<&str>,
-        order: SortOrder,
-        context: &C,
-    ) -> Result<Page<ThreadMetadata>, StoreError> {
-        let result: Result<_, StoreError> = async {
-            let scope = Scope(context.scope().map(str::to_owned));
-            let staged: Vec<Write> = {
-                let state = self.state();
-                if state.finished {
-                    return Err(ended());
-                }
-                state
-                    .writes
-                    .iter()
-                    .filter(|write| matches!(write.op, Op::SaveThread(_) | Op::DeleteThread(_)))
-                    .cloned()
-                    .collect()
-            };
-            if staged.is_empty() {
-                return self.base.load_threads(limit, after, order, &scope).await;
+    async fn threads(&self, query: PageQuery<'_>) -> StoreResult<Page<ThreadMetadata>> {
+        let staged: Vec<Write> = {
+            let state = self.state();
+            if state.finished {
+                return Err(ended());
             }
-            // Rare (a list of threads read by the unit that created or deleted one): the
-            // committed threads of the scope, in order, then the staged changes, in a copy.
-            let copy = MemoryStore::new();
-            let mut cursor: Option<String> = None;
-            loop {
-                let page = self
-                    .base
-                    .load_threads(500, cursor.as_deref(), SortOrder::Asc, &scope)
-                    .await?;
-                for thread in &page.data {
-                    copy.save_thread(thread, &scope).await?;
-                }
-                match (page.has_more, page.after) {
-                    (true, Some(next)) => cursor = Some(next),
-                    _ => break,
-                }
-            }
-            for write in staged.iter().filter(|write| write.owner == scope.0) {
-                // Checked when staged; a thread of another scope is settled at the commit.
-                let _ = apply_to(&copy, write).await;
-            }
-            copy.load_threads(limit, after, order, &scope).await
-        }
-        .await;
-        self.track(result)
-    }
-
-    async fn add_thread_item(
-        &self,
-        thread_id: &str,
-        item: &ThreadItem,
-        context: &C,
-    ) -> Result<(), StoreError> {
-        let result: Result<_, StoreError> = async {
-            self.check_thread(thread_id, context.scope()).await?;
-            match self.load_item(thread_id, item.id(), context).await {
-                Ok(_) => return Err(StoreError::Conflict(item.id().to_owned())),
-                Err(error) if error.is_not_found() => {}
-                Err(error) => return Err(error),
-            }
-            self.stage(
-                context.scope(),
-                Op::AddItem {
-                    thread_id: thread_id.to_owned(),
-                    item: item.clone(),
-                },
-            )
-            .await
-        }
-        .await;
-        self.track(result)
-    }
-
-    async fn save_item(
-        &self,
-        thread_id: &str,
-        item: &ThreadItem,
-        context: &C,
-    ) -> Result<(), StoreError> {
-        let result: Result<_, StoreError> = async {
-            self.check_thread(thread_id, context.scope()).await?;
-            self.stage(
-                context.scope(),
-                Op::SaveItem {
-                    thread_id: thread_id.to_owned(),
-                    item: item.clone(),
-                },
-            )
-            .await
-        }
-        .await;
-        self.track(result)
-    }
-
-    async fn load_item(
-        &self,
-        thread_id: &str,
-        item_id: &str,
-        context: &C,
-    ) -> Result<ThreadItem, StoreError> {
-        let result: Result<_, StoreError> = async {
-            let scope = Scope(context.scope().map(str::to_owned));
-            if self.materialized(thread_id)? {
-                return self.view().load_item(thread_id, item_id, &scope).await;
-            }
-            match self.staged_item(thread_id, item_id) {
-                Known::Present(Ok(item)) => {
-                    self.check_thread(thread_id, context.scope()).await?;
-                    return Ok(item);
-                }
-                Known::Present(Err(true)) => return Err(StoreError::thread_not_found(thread_id)),
-                Known::Present(Err(false)) => {
-                    self.check_thread(thread_id, context.scope()).await?;
-                    return Err(StoreError::item_not_found(item_id));
-                }
-                Known::Gone | Known::Other | Known::Unknown => {}
-            }
-            match self.staged_thread(thread_id, context.scope()) {
-                Known::Gone | Known::Other => Err(StoreError::thread_not_found(thread_id)),
-                Known::Present(_) => match self.base.load_item(thread_id, item_id, &scope).await {
-                    // A thread created by this unit has no committed items.
-                    Err(error) if error.is_not_found() => Err(StoreError::item_not_found(item_id)),
-                    other => other,
-                },
-                Known::Unknown => self.base.load_item(thread_id, item_id, &scope).await,
-            }
-        }
-        .await;
-        self.track(result)
-    }
-
-    async fn delete_thread(&self, thread_id: &str, context: &C) -> Result<(), StoreError> {
-        let result: Result<_, StoreError> = async {
-            self.check_thread(thread_id, context.scope()).await?;
-            self.stage(context.scope(), Op::DeleteThread(thread_id.to_owned()))
-                .await
-        }
-        .await;
-        self.track(result)
-    }
-
-    async fn delete_thread_item(
-        &self,
-        thread_id: &str,
-        item_id: &str,
-        context: &C,
-    ) -> Result<(), StoreError> {
-        let result: Result<_, StoreError> = async {
-            self.check_thread(thread_id, context.scope()).await?;
-            self.stage(
-                context.scope(),
-                Op::DeleteItem {
-                    thread_id: thread_id.to_owned(),
-                    item_id: item_id.to_owned(),
-                },
-            )
-            .await
-        }
-        .await;
-        self.track(result)
-    }
-
-    async fn save_attachment(
-        &self,
-        attachment: &Attachment,
-        context: &C,
-    ) -> Result<(), StoreError> {
-        let result: Result<_, StoreError> = async {
-            let staged = self
-                .state()
+            state
                 .writes
                 .iter()
-                .rev()
-                .find_map(|write| match &write.op {
-                    Op::SaveAttachment(staged) if staged.id() == attachment.id() => {
-                        Some(Some(write.owner.clone()))
-                    }
-                    Op::DeleteAttachment(id) if id == attachment.id() => Some(None),
-                    _ => None,
-                });
-            let owner = match staged {
-                Some(owner) => owner,
-                None => self.base.attachment_owner(attachment.id()).await?,
-            };
-            if owner.is_some_and(|owner| owner.as_deref() != context.scope()) {
-                return Err(StoreError::attachment_not_found(attachment.id()));
-            }
-            self.stage(context.scope(), Op::SaveAttachment(attachment.clone()))
-                .await
+                .filter(|write| matches!(write.op, Op::SaveThread(_) | Op::DeleteThread(_)))
+                .filter(|write| write.owner.as_deref() == query.owner)
+                .cloned()
+                .collect()
+        };
+        if staged.is_empty() {
+            return self.base.threads(query).await;
         }
-        .await;
-        self.track(result)
-    }
-
-    async fn load_attachment(
-        &self,
-        attachment_id: &str,
-        context: &C,
-    ) -> Result<Attachment, StoreError> {
-        let result: Result<_, StoreError> = async {
-            let staged = {
-                let state = self.state();
-                if state.finished {
-                    return Err(ended());
-                }
-                state.writes.iter().rev().find_map(|write| match &write.op {
-                    Op::SaveAttachment(attachment) if attachment.id() == attachment_id => Some(
-                        (write.owner.as_deref() == context.scope()).then(|| attachment.clone()),
-                    ),
-                    Op::DeleteAttachment(id) if id == attachment_id => Some(None),
-                    _ => None,
-                })
-            };
-            match staged {
-                Some(Some(attachment)) => Ok(attachment),
-                Some(None) => Err(StoreError::attachment_not_found(attachment_id)),
-                None => {
-                    self.base
-                        .load_attachment(attachment_id, &Scope(context.scope().map(str::to_owned)))
-                        .await
-                }
+        // Rare (a list of threads read by the unit that created or deleted one): the
+        // committed threads of the scope, in order, then the staged changes, in a copy.
+        let copy = MemoryStore::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = self
+                .base
+                .threads(all_of(query.owner, cursor.as_deref()))
+                .await?;
+            for thread in page.data {
+                copy.write(Write::new(query.owner, Op::SaveThread(thread)))
+                    .await?;
+            }
+            match (page.has_more, page.after) {
+                (true, Some(next)) => cursor = Some(next),
+                _ => break,
             }
         }
-        .await;
-        self.track(result)
+        for write in staged {
+            // Checked when staged; a thread of another scope is settled at the commit.
+            let _ = copy.write(write).await;
+        }
+        copy.threads(query).await
     }
 
-    async fn delete_attachment(&self, attachment_id: &str, context: &C) -> Result<(), StoreError> {
-        let result: Result<_, StoreError> = async {
-            self.load_attachment(attachment_id, context).await?;
-            self.stage(
-                context.scope(),
-                Op::DeleteAttachment(attachment_id.to_owned()),
-            )
-            .await
+    async fn item(&self, owner: Option<&str>, thread: &str, id: &str) -> StoreResult<ThreadItem> {
+        if self.materialized(thread)? {
+            return self.view().item(owner, thread, id).await;
         }
-        .await;
-        self.track(result)
+        match self.staged_item(thread, id) {
+            Known::Present(Ok(item)) => {
+                self.check_thread(thread, owner).await?;
+                return Ok(item);
+            }
+            Known::Present(Err(true)) => return Err(StoreError::thread_not_found(thread)),
+            Known::Present(Err(false)) => {
+                self.check_thread(thread, owner).await?;
+                return Err(StoreError::item_not_found(id));
+            }
+            Known::Gone | Known::Other | Known::Unknown => {}
+        }
+        match self.staged_thread(thread, owner) {
+            Known::Gone | Known::Other => Err(StoreError::thread_not_found(thread)),
+            Known::Present(_) => match self.base.item(owner, thread, id).await {
+                // A thread created by this unit has no committed items.
+                Err(error) if error.is_not_found() => Err(StoreError::item_not_found(id)),
+                other => other,
+            },
+            Known::Unknown => self.base.item(owner, thread, id).await,
+        }
     }
+
+    async fn attachment(&self, owner: Option<&str>, id: &str) -> StoreResult<Attachment> {
+        let staged = {
+            let state = self.state();
+            if state.finished {
+                return Err(ended());
+            }
+            state.writes.iter().rev().find_map(|write| match &write.op {
+                Op::SaveAttachment(attachment) if attachment.id() == id => {
+                    Some((write.owner.as_deref() == owner).then(|| attachment.clone()))
+                }
+                Op::DeleteAttachment(deleted) if deleted == id => Some(None),
+                _ => None,
+            })
+        };
+        match staged {
+            Some(Some(attachment)) => Ok(attachment),
+            Some(None) => Err(StoreError::attachment_not_found(id)),
+            None => self.base.attachment(owner, id).await,
+        }
+    }
+
+    async fn write(&self, write: Write) -> StoreResult<()> {
+        if self.state().finished {
+            return Err(ended());
+        }
+        self.check(&write).await?;
+        self.stage(write).await
+    }
+}
+
+backend_store! {
+    impl[S: ApplyWrites,] Store<C> for Staged<S> {}
 }
 
 #[async_trait::async_trait]
 impl<S: ApplyWrites, C: StoreScope + Send + Sync + 'static> StoreTransaction<C> for Staged<S> {
     async fn commit(&self) -> Result<(), StoreError> {
-        let poisoned = self.state().poisoned;
         let writes = self.finish()?;
-        if poisoned {
-            return Err(StoreError::backend(
-                "an operation of this unit of work failed: its writes were rolled back",
-            ));
-        }
         if writes.is_empty() {
             return Ok(());
         }

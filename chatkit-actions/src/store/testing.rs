@@ -51,20 +51,23 @@ impl StoreScope for TestContext {
     }
 }
 
+/// Runs each case on a fresh store from `make_store`, naming the case on stderr if it fails.
+macro_rules! run_cases {
+    ($make_store:ident; $($case:ident),* $(,)?) => {$(
+        let guard = CaseGuard(stringify!($case));
+        $case($make_store().await).await;
+        drop(guard);
+    )*};
+}
+
 /// Runs every case of the suite, each on a fresh store from `make_store`.
 ///
 /// # Panics
 ///
 /// When the store breaks the contract; the message names the case and the check.
 pub async fn run_suite<S: Store<TestContext>>(mut make_store: impl AsyncFnMut() -> S) {
-    macro_rules! cases {
-        ($($case:ident),* $(,)?) => {$(
-            let guard = CaseGuard(stringify!($case));
-            $case(make_store().await).await;
-            drop(guard);
-        )*};
-    }
-    cases!(
+    run_cases!(
+        make_store;
         thread_round_trip,
         save_thread_is_an_upsert,
         load_thread_missing,
@@ -143,17 +146,14 @@ fn assert_not_found<T: std::fmt::Debug>(result: Result<T, StoreError>, what: &st
     }
 }
 
-async fn add_messages<S: Store<TestContext>>(store: &S, thread_id: &str, seconds: &[i64]) {
+async fn add_messages<S: Store<TestContext> + ?Sized>(store: &S, thread_id: &str, seconds: &[i64]) {
     for (index, &second) in seconds.iter().enumerate() {
         let item = message(&format!("msg_{index}"), thread_id, second);
-        store
-            .add_thread_item(thread_id, &item, &alice())
-            .await
-            .expect("add_thread_item");
+        add_item(store, thread_id, &item).await;
     }
 }
 
-async fn load_items<S: Store<TestContext>>(
+async fn load_items<S: Store<TestContext> + ?Sized>(
     store: &S,
     thread_id: &str,
     after: Option<&str>,
@@ -166,16 +166,78 @@ async fn load_items<S: Store<TestContext>>(
         .expect("load_thread_items")
 }
 
+// The calls of the suite that must succeed, as alice: each panics with the store's error.
+
+async fn save_thread<S: Store<TestContext> + ?Sized>(store: &S, thread: &ThreadMetadata) {
+    store
+        .save_thread(thread, &alice())
+        .await
+        .expect("save_thread");
+}
+
+async fn add_item<S: Store<TestContext> + ?Sized>(store: &S, thread_id: &str, item: &ThreadItem) {
+    let added = store.add_thread_item(thread_id, item, &alice()).await;
+    added.expect("add_thread_item");
+}
+
+async fn save_item<S: Store<TestContext> + ?Sized>(store: &S, thread_id: &str, item: &ThreadItem) {
+    let saved = store.save_item(thread_id, item, &alice()).await;
+    saved.expect("save_item");
+}
+
+async fn load_thread<S: Store<TestContext> + ?Sized>(store: &S, id: &str) -> ThreadMetadata {
+    store.load_thread(id, &alice()).await.expect("load_thread")
+}
+
+async fn load_item<S: Store<TestContext> + ?Sized>(
+    store: &S,
+    thread: &str,
+    id: &str,
+) -> ThreadItem {
+    store
+        .load_item(thread, id, &alice())
+        .await
+        .expect("load_item")
+}
+
+async fn load_threads<S: Store<TestContext> + ?Sized>(
+    store: &S,
+    limit: usize,
+    after: Option<&str>,
+    order: SortOrder,
+) -> Page<ThreadMetadata> {
+    let page = store.load_threads(limit, after, order, &alice()).await;
+    page.expect("load_threads")
+}
+
+async fn delete_thread<S: Store<TestContext> + ?Sized>(store: &S, id: &str) {
+    store
+        .delete_thread(id, &alice())
+        .await
+        .expect("delete_thread");
+}
+
+async fn save_attachment<S: Store<TestContext> + ?Sized>(store: &S, attachment: &Attachment) {
+    let saved = store.save_attachment(attachment, &alice()).await;
+    saved.expect("save_attachment");
+}
+
+async fn load_attachment<S: Store<TestContext> + ?Sized>(store: &S, id: &str) -> Attachment {
+    store
+        .load_attachment(id, &alice())
+        .await
+        .expect("load_attachment")
+}
+
+async fn delete_attachment<S: Store<TestContext> + ?Sized>(store: &S, id: &str) {
+    let deleted = store.delete_attachment(id, &alice()).await;
+    deleted.expect("delete_attachment");
+}
+
 async fn thread_round_trip<S: Store<TestContext>>(store: S) {
     let untitled = thread("thr_untitled");
-    store.save_thread(&untitled, &alice()).await.expect("save");
-    assert_eq!(
-        store
-            .load_thread("thr_untitled", &alice())
-            .await
-            .expect("load"),
-        untitled
-    );
+    save_thread(&store, &untitled).await;
+    assert_eq!(load_thread(&store, "thr_untitled").await, untitled);
 
     let mut full = ThreadMetadata::new(
         "thr_full",
@@ -186,8 +248,8 @@ async fn thread_round_trip<S: Store<TestContext>>(store: S) {
     full.allowed_image_domains = Some(vec!["cdn.example.com".to_owned()]);
     full.metadata
         .insert("key".to_owned(), json!({"nested": [1, 2, null]}));
-    store.save_thread(&full, &alice()).await.expect("save");
-    let loaded = store.load_thread("thr_full", &alice()).await.expect("load");
+    save_thread(&store, &full).await;
+    let loaded = load_thread(&store, "thr_full").await;
     assert_eq!(loaded, full);
     // The spelling of `created_at` survives, not only its instant.
     assert_eq!(loaded.created_at.as_str(), "2025-01-15T12:00:00.123456");
@@ -195,38 +257,23 @@ async fn thread_round_trip<S: Store<TestContext>>(store: S) {
 
 async fn save_thread_is_an_upsert<S: Store<TestContext>>(store: S) {
     for id in ["thr_a", "thr_b", "thr_c"] {
-        store
-            .save_thread(&thread(id), &alice())
-            .await
-            .expect("save");
+        save_thread(&store, &thread(id)).await;
     }
     let mut updated = thread("thr_b")
         .title("Updated")
         .status(ThreadStatus::closed("done"));
     updated.metadata.insert("k".to_owned(), json!("v"));
-    store.save_thread(&updated, &alice()).await.expect("update");
-    assert_eq!(
-        store.load_thread("thr_b", &alice()).await.expect("load"),
-        updated
-    );
-    let page = store
-        .load_threads(10, None, SortOrder::Asc, &alice())
-        .await
-        .expect("list");
+    save_thread(&store, &updated).await;
+    assert_eq!(load_thread(&store, "thr_b").await, updated);
+    let page = load_threads(&store, 10, None, SortOrder::Asc).await;
     // Still three threads, and the updated one kept its place among its ties.
     assert_eq!(thread_ids(&page), ["thr_a", "thr_b", "thr_c"]);
     assert!(!page.has_more);
     assert_eq!(page.after, None);
 
     // A new created_at moves it.
-    store
-        .save_thread(&ThreadMetadata::new("thr_a", at(10)), &alice())
-        .await
-        .expect("update");
-    let page = store
-        .load_threads(10, None, SortOrder::Desc, &alice())
-        .await
-        .expect("list");
+    save_thread(&store, &ThreadMetadata::new("thr_a", at(10))).await;
+    let page = load_threads(&store, 10, None, SortOrder::Desc).await;
     assert_eq!(thread_ids(&page), ["thr_a", "thr_c", "thr_b"]);
 }
 
@@ -235,27 +282,18 @@ async fn load_thread_missing<S: Store<TestContext>>(store: S) {
         store.load_thread("thr_missing", &alice()).await,
         "load_thread",
     );
-    let page = store
-        .load_threads(10, None, SortOrder::Desc, &alice())
-        .await
-        .expect("list");
+    let page = load_threads(&store, 10, None, SortOrder::Desc).await;
     assert_eq!(page, Page::default());
 }
 
 async fn items_in_order<S: Store<TestContext>>(store: S) {
-    store
-        .save_thread(&thread("thr_1"), &alice())
-        .await
-        .expect("save");
+    save_thread(&store, &thread("thr_1")).await;
     // Inserted out of order; msg_1 and msg_3 tie, so insertion order decides between them.
     add_messages(&store, "thr_1", &[3, 1, 2, 1]).await;
     // Another spelling of the earliest instant: 11:59:59 UTC.
     let early = AssistantMessageItem::new("msg_early", "thr_1", "early")
         .created_at(Timestamp::parse("2025-01-15T13:59:59+02:00").expect("valid"));
-    store
-        .add_thread_item("thr_1", &early.into(), &alice())
-        .await
-        .expect("add");
+    add_item(&store, "thr_1", &early.into()).await;
 
     let asc = load_items(&store, "thr_1", None, 10, SortOrder::Asc).await;
     assert_eq!(
@@ -274,10 +312,7 @@ async fn items_in_order<S: Store<TestContext>>(store: S) {
 }
 
 async fn items_pagination<S: Store<TestContext>>(store: S) {
-    store
-        .save_thread(&thread("thr_1"), &alice())
-        .await
-        .expect("save");
+    save_thread(&store, &thread("thr_1")).await;
     add_messages(&store, "thr_1", &[0, 1, 2, 3, 4]).await;
 
     let first = load_items(&store, "thr_1", None, 2, SortOrder::Asc).await;
@@ -314,45 +349,27 @@ async fn items_pagination<S: Store<TestContext>>(store: S) {
 
 async fn threads_pagination<S: Store<TestContext>>(store: S) {
     for (seconds, id) in [(2, "thr_c"), (0, "thr_a"), (1, "thr_b")] {
-        store
-            .save_thread(&ThreadMetadata::new(id, at(seconds)), &alice())
-            .await
-            .expect("save");
+        save_thread(&store, &ThreadMetadata::new(id, at(seconds))).await;
     }
-    let first = store
-        .load_threads(2, None, SortOrder::Asc, &alice())
-        .await
-        .expect("list");
+    let first = load_threads(&store, 2, None, SortOrder::Asc).await;
     assert_eq!(thread_ids(&first), ["thr_a", "thr_b"]);
     assert!(first.has_more);
     assert_eq!(first.after.as_deref(), Some("thr_b"));
-    let second = store
-        .load_threads(2, first.after.as_deref(), SortOrder::Asc, &alice())
-        .await
-        .expect("list");
+    let second = load_threads(&store, 2, first.after.as_deref(), SortOrder::Asc).await;
     assert_eq!(thread_ids(&second), ["thr_c"]);
     assert!(!second.has_more);
     assert_eq!(second.after, None);
 
-    let desc = store
-        .load_threads(2, None, SortOrder::Desc, &alice())
-        .await
-        .expect("list");
+    let desc = load_threads(&store, 2, None, SortOrder::Desc).await;
     assert_eq!(thread_ids(&desc), ["thr_c", "thr_b"]);
     assert_eq!(desc.after.as_deref(), Some("thr_b"));
-    let desc = store
-        .load_threads(5, Some("thr_b"), SortOrder::Desc, &alice())
-        .await
-        .expect("list");
+    let desc = load_threads(&store, 5, Some("thr_b"), SortOrder::Desc).await;
     assert_eq!(thread_ids(&desc), ["thr_a"]);
     assert!(!desc.has_more);
 }
 
 async fn unknown_cursor<S: Store<TestContext>>(store: S) {
-    store
-        .save_thread(&thread("thr_1"), &alice())
-        .await
-        .expect("save");
+    save_thread(&store, &thread("thr_1")).await;
     add_messages(&store, "thr_1", &[0]).await;
     assert_not_found(
         store
@@ -378,10 +395,7 @@ async fn unknown_cursor<S: Store<TestContext>>(store: S) {
         "load_threads after another scope's thread",
     );
     // An item of another thread is no cursor.
-    store
-        .save_thread(&thread("thr_2"), &alice())
-        .await
-        .expect("save");
+    save_thread(&store, &thread("thr_2")).await;
     assert_not_found(
         store
             .load_thread_items("thr_2", Some("msg_0"), 10, SortOrder::Asc, &alice())
@@ -391,10 +405,7 @@ async fn unknown_cursor<S: Store<TestContext>>(store: S) {
 }
 
 async fn limit_zero<S: Store<TestContext>>(store: S) {
-    store
-        .save_thread(&thread("thr_1"), &alice())
-        .await
-        .expect("save");
+    save_thread(&store, &thread("thr_1")).await;
     add_messages(&store, "thr_1", &[0, 1]).await;
     let page = load_items(&store, "thr_1", None, 0, SortOrder::Asc).await;
     assert!(page.data.is_empty());
@@ -408,54 +419,33 @@ async fn limit_zero<S: Store<TestContext>>(store: S) {
 }
 
 async fn save_item_in_place<S: Store<TestContext>>(store: S) {
-    store
-        .save_thread(&thread("thr_1"), &alice())
-        .await
-        .expect("save");
+    save_thread(&store, &thread("thr_1")).await;
     // Three items at the same instant: only insertion order sorts them.
     add_messages(&store, "thr_1", &[0, 0, 0]).await;
     // A different item type under the same id, as `thread.item.replaced` may do.
     let replacement: ThreadItem = EndOfTurnItem::new("msg_1", "thr_1")
         .created_at(at(0))
         .into();
-    store
-        .save_item("thr_1", &replacement, &alice())
-        .await
-        .expect("save_item");
-    assert_eq!(
-        store
-            .load_item("thr_1", "msg_1", &alice())
-            .await
-            .expect("load"),
-        replacement
-    );
+    save_item(&store, "thr_1", &replacement).await;
+    assert_eq!(load_item(&store, "thr_1", "msg_1").await, replacement);
     let page = load_items(&store, "thr_1", None, 10, SortOrder::Asc).await;
     assert_eq!(item_ids(&page), ["msg_0", "msg_1", "msg_2"]);
     assert_eq!(page.data.get(1), Some(&replacement));
 
     // An unknown id is inserted, last among its ties.
     let new = message("msg_new", "thr_1", 0);
-    store
-        .save_item("thr_1", &new, &alice())
-        .await
-        .expect("save_item");
+    save_item(&store, "thr_1", &new).await;
     let page = load_items(&store, "thr_1", None, 10, SortOrder::Asc).await;
     assert_eq!(item_ids(&page), ["msg_0", "msg_1", "msg_2", "msg_new"]);
 
     // A new created_at moves the item.
-    store
-        .save_item("thr_1", &message("msg_0", "thr_1", 5), &alice())
-        .await
-        .expect("save_item");
+    save_item(&store, "thr_1", &message("msg_0", "thr_1", 5)).await;
     let page = load_items(&store, "thr_1", None, 10, SortOrder::Asc).await;
     assert_eq!(item_ids(&page), ["msg_1", "msg_2", "msg_new", "msg_0"]);
 }
 
 async fn add_thread_item_conflict<S: Store<TestContext>>(store: S) {
-    store
-        .save_thread(&thread("thr_1"), &alice())
-        .await
-        .expect("save");
+    save_thread(&store, &thread("thr_1")).await;
     add_messages(&store, "thr_1", &[0]).await;
     let duplicate = message("msg_0", "thr_1", 9);
     match store.add_thread_item("thr_1", &duplicate, &alice()).await {
@@ -464,41 +454,34 @@ async fn add_thread_item_conflict<S: Store<TestContext>>(store: S) {
     }
     // The original is untouched.
     assert_eq!(
-        store
-            .load_item("thr_1", "msg_0", &alice())
-            .await
-            .expect("load"),
+        load_item(&store, "thr_1", "msg_0").await,
         message("msg_0", "thr_1", 0)
     );
     // The same id in another thread is another item.
-    store
-        .save_thread(&thread("thr_2"), &alice())
-        .await
-        .expect("save");
+    save_thread(&store, &thread("thr_2")).await;
     let other = message("msg_0", "thr_2", 0);
-    store
-        .add_thread_item("thr_2", &other, &alice())
-        .await
-        .expect("add");
-    assert_eq!(
-        store
-            .load_item("thr_2", "msg_0", &alice())
-            .await
-            .expect("load"),
-        other
-    );
+    add_item(&store, "thr_2", &other).await;
+    assert_eq!(load_item(&store, "thr_2", "msg_0").await, other);
+}
+
+/// Both ways of writing `item` into `thread_id` are not found for `context`.
+async fn item_writes_not_found<S: Store<TestContext>>(
+    store: &S,
+    thread_id: &str,
+    item: &ThreadItem,
+    context: &TestContext,
+    what: &str,
+) {
+    let added = store.add_thread_item(thread_id, item, context).await;
+    assert_not_found(added, &format!("add_thread_item {what}"));
+    let saved = store.save_item(thread_id, item, context).await;
+    assert_not_found(saved, &format!("save_item {what}"));
 }
 
 async fn items_need_a_thread<S: Store<TestContext>>(store: S) {
     let item = message("msg_0", "thr_missing", 0);
-    assert_not_found(
-        store.add_thread_item("thr_missing", &item, &alice()).await,
-        "add_thread_item to a missing thread",
-    );
-    assert_not_found(
-        store.save_item("thr_missing", &item, &alice()).await,
-        "save_item to a missing thread",
-    );
+    let what = "to a missing thread";
+    item_writes_not_found(&store, "thr_missing", &item, &alice(), what).await;
     let page = store
         .load_thread_items("thr_missing", None, 10, SortOrder::Asc, &alice())
         .await
@@ -507,10 +490,7 @@ async fn items_need_a_thread<S: Store<TestContext>>(store: S) {
 }
 
 async fn load_item_missing<S: Store<TestContext>>(store: S) {
-    store
-        .save_thread(&thread("thr_1"), &alice())
-        .await
-        .expect("save");
+    save_thread(&store, &thread("thr_1")).await;
     assert_not_found(
         store.load_item("thr_1", "does_not_exist", &alice()).await,
         "load_item",
@@ -522,30 +502,18 @@ async fn load_item_missing<S: Store<TestContext>>(store: S) {
 }
 
 async fn delete_thread_removes_items<S: Store<TestContext>>(store: S) {
-    store
-        .save_thread(&thread("thr_1"), &alice())
-        .await
-        .expect("save");
-    store
-        .save_thread(&thread("thr_2"), &alice())
-        .await
-        .expect("save");
+    save_thread(&store, &thread("thr_1")).await;
+    save_thread(&store, &thread("thr_2")).await;
     add_messages(&store, "thr_1", &[0, 1]).await;
     add_messages(&store, "thr_2", &[0]).await;
-    store
-        .delete_thread("thr_1", &alice())
-        .await
-        .expect("delete");
+    delete_thread(&store, "thr_1").await;
 
     assert_not_found(store.load_thread("thr_1", &alice()).await, "load_thread");
     assert_not_found(
         store.load_item("thr_1", "msg_0", &alice()).await,
         "load_item",
     );
-    let page = store
-        .load_threads(10, None, SortOrder::Asc, &alice())
-        .await
-        .expect("list");
+    let page = load_threads(&store, 10, None, SortOrder::Asc).await;
     assert_eq!(thread_ids(&page), ["thr_2"]);
     assert_not_found(
         store.delete_thread("thr_1", &alice()).await,
@@ -558,10 +526,7 @@ async fn delete_thread_removes_items<S: Store<TestContext>>(store: S) {
     );
 
     // A thread recreated under the same id starts empty.
-    store
-        .save_thread(&thread("thr_1"), &alice())
-        .await
-        .expect("save");
+    save_thread(&store, &thread("thr_1")).await;
     assert_eq!(
         load_items(&store, "thr_1", None, 10, SortOrder::Asc).await,
         Page::default()
@@ -569,10 +534,7 @@ async fn delete_thread_removes_items<S: Store<TestContext>>(store: S) {
 }
 
 async fn delete_thread_item<S: Store<TestContext>>(store: S) {
-    store
-        .save_thread(&thread("thr_1"), &alice())
-        .await
-        .expect("save");
+    save_thread(&store, &thread("thr_1")).await;
     add_messages(&store, "thr_1", &[0, 1, 2]).await;
     store
         .delete_thread_item("thr_1", "msg_1", &alice())
@@ -601,17 +563,14 @@ async fn delete_thread_item<S: Store<TestContext>>(store: S) {
         "delete_thread_item in a missing thread",
     );
     // The id is free again.
-    store
-        .add_thread_item("thr_1", &message("msg_1", "thr_1", 1), &alice())
-        .await
-        .expect("add");
+    add_item(&store, "thr_1", &message("msg_1", "thr_1", 1)).await;
     let page = load_items(&store, "thr_1", None, 10, SortOrder::Asc).await;
     assert_eq!(item_ids(&page), ["msg_0", "msg_1", "msg_2"]);
 }
 
 async fn isolation<S: Store<TestContext>>(store: S) {
     let original = thread("thr_alice").title("Alice's");
-    store.save_thread(&original, &alice()).await.expect("save");
+    save_thread(&store, &original).await;
     add_messages(&store, "thr_alice", &[0, 1]).await;
     store
         .save_thread(&thread("thr_bob"), &bob())
@@ -648,14 +607,7 @@ async fn isolation<S: Store<TestContext>>(store: S) {
     let takeover = thread("thr_alice").title("Bob's now");
     assert_not_found(store.save_thread(&takeover, &bob()).await, "save_thread");
     let item = message("msg_bob", "thr_alice", 5);
-    assert_not_found(
-        store.add_thread_item("thr_alice", &item, &bob()).await,
-        "add_thread_item",
-    );
-    assert_not_found(
-        store.save_item("thr_alice", &item, &bob()).await,
-        "save_item",
-    );
+    item_writes_not_found(&store, "thr_alice", &item, &bob(), "to another's thread").await;
     let item = message("msg_0", "thr_alice", 5);
     assert_not_found(
         store.save_item("thr_alice", &item, &bob()).await,
@@ -670,13 +622,7 @@ async fn isolation<S: Store<TestContext>>(store: S) {
         "delete_thread",
     );
 
-    assert_eq!(
-        store
-            .load_thread("thr_alice", &alice())
-            .await
-            .expect("load"),
-        original
-    );
+    assert_eq!(load_thread(&store, "thr_alice").await, original);
     let page = load_items(&store, "thr_alice", None, 10, SortOrder::Asc).await;
     assert_eq!(
         page.data,
@@ -687,10 +633,7 @@ async fn isolation<S: Store<TestContext>>(store: S) {
     );
 
     // The shared space is a scope of its own.
-    let page = store
-        .load_threads(10, None, SortOrder::Asc, &alice())
-        .await
-        .expect("list");
+    let page = load_threads(&store, 10, None, SortOrder::Asc).await;
     assert_eq!(thread_ids(&page), ["thr_alice"]);
     let shared = TestContext::shared();
     let page = store
@@ -726,40 +669,19 @@ fn image_attachment() -> Attachment {
 
 async fn attachments<S: Store<TestContext>>(store: S) {
     let file = Attachment::file("atc_file", "notes.txt", "text/plain");
-    store.save_attachment(&file, &alice()).await.expect("save");
-    assert_eq!(
-        store
-            .load_attachment("atc_file", &alice())
-            .await
-            .expect("load"),
-        file
-    );
+    save_attachment(&store, &file).await;
+    assert_eq!(load_attachment(&store, "atc_file").await, file);
 
     // Metadata, upload descriptor and preview URL are kept.
     let mut image = image_attachment();
-    store.save_attachment(&image, &alice()).await.expect("save");
-    assert_eq!(
-        store
-            .load_attachment("atc_img", &alice())
-            .await
-            .expect("load"),
-        image
-    );
+    save_attachment(&store, &image).await;
+    assert_eq!(load_attachment(&store, "atc_img").await, image);
 
     // Saved again with its thread: an upsert.
     image.set_thread_id("thr_1");
     image.set_upload_descriptor(None);
-    store
-        .save_attachment(&image, &alice())
-        .await
-        .expect("upsert");
-    assert_eq!(
-        store
-            .load_attachment("atc_img", &alice())
-            .await
-            .expect("load"),
-        image
-    );
+    save_attachment(&store, &image).await;
+    assert_eq!(load_attachment(&store, "atc_img").await, image);
 
     // Other scopes see nothing and change nothing.
     assert_not_found(
@@ -775,18 +697,9 @@ async fn attachments<S: Store<TestContext>>(store: S) {
         store.save_attachment(&takeover, &bob()).await,
         "save_attachment",
     );
-    assert_eq!(
-        store
-            .load_attachment("atc_img", &alice())
-            .await
-            .expect("load"),
-        image
-    );
+    assert_eq!(load_attachment(&store, "atc_img").await, image);
 
-    store
-        .delete_attachment("atc_img", &alice())
-        .await
-        .expect("delete");
+    delete_attachment(&store, "atc_img").await;
     assert_not_found(
         store.load_attachment("atc_img", &alice()).await,
         "load_attachment",
@@ -799,19 +712,13 @@ async fn attachments<S: Store<TestContext>>(store: S) {
         store.load_attachment("atc_missing", &alice()).await,
         "load_attachment",
     );
-    assert_eq!(
-        store
-            .load_attachment("atc_file", &alice())
-            .await
-            .expect("load"),
-        file
-    );
+    assert_eq!(load_attachment(&store, "atc_file").await, file);
 }
 
 async fn private_fields_survive<S: Store<TestContext>>(store: S) {
     let mut metadata = thread("thr_1");
     metadata.metadata.insert("secret".to_owned(), json!(42));
-    store.save_thread(&metadata, &alice()).await.expect("save");
+    save_thread(&store, &metadata).await;
     let mut user = UserMessageItem::new(
         "msg_user",
         "thr_1",
@@ -823,31 +730,16 @@ async fn private_fields_survive<S: Store<TestContext>>(store: S) {
     user.attachments.push(attachment);
     user.quoted_text = Some("quoted".to_owned());
     let user = ThreadItem::from(user);
-    store
-        .add_thread_item("thr_1", &user, &alice())
-        .await
-        .expect("add");
+    add_item(&store, "thr_1", &user).await;
     let hidden: ThreadItem = HiddenContextItem::new("hcx_1", "thr_1", json!({"note": [1, 2]}))
         .created_at(at(1))
         .into();
-    store
-        .add_thread_item("thr_1", &hidden, &alice())
-        .await
-        .expect("add");
+    add_item(&store, "thr_1", &hidden).await;
 
-    assert_eq!(
-        store
-            .load_item("thr_1", "msg_user", &alice())
-            .await
-            .expect("load"),
-        user
-    );
+    assert_eq!(load_item(&store, "thr_1", "msg_user").await, user);
     let page = load_items(&store, "thr_1", None, 10, SortOrder::Asc).await;
     assert_eq!(page.data, [user, hidden]);
-    assert_eq!(
-        store.load_thread("thr_1", &alice()).await.expect("load"),
-        metadata
-    );
+    assert_eq!(load_thread(&store, "thr_1").await, metadata);
 }
 
 async fn default_ids<S: Store<TestContext>>(store: S) {
@@ -885,10 +777,7 @@ async fn concurrent_writers<S: Store<TestContext>>(store: S) {
     const TASKS: usize = 8;
     const ITEMS: usize = 50;
     let store = Arc::new(store);
-    store
-        .save_thread(&thread("thr_1"), &alice())
-        .await
-        .expect("save");
+    save_thread(&*store, &thread("thr_1")).await;
     let created_at = at(0);
     let mut tasks = Vec::new();
     for task in 0..TASKS {
@@ -900,10 +789,7 @@ async fn concurrent_writers<S: Store<TestContext>>(store: S) {
                     AssistantMessageItem::new(format!("msg_{task}_{index}"), "thr_1", "x")
                         .created_at(created_at.clone())
                         .into();
-                store
-                    .add_thread_item("thr_1", &item, &alice())
-                    .await
-                    .expect("add_thread_item");
+                add_item(&*store, "thr_1", &item).await;
             }
         }));
     }
@@ -945,113 +831,11 @@ async fn concurrent_writers<S: Store<TestContext>>(store: S) {
 /// A unit of work seen as a plain [`Store`], to run the suite through it.
 struct InUnit(Arc<dyn StoreTransaction<TestContext>>);
 
-#[async_trait::async_trait]
-impl Store<TestContext> for InUnit {
-    async fn load_thread(
-        &self,
-        thread_id: &str,
-        context: &TestContext,
-    ) -> Result<ThreadMetadata, StoreError> {
-        self.0.load_thread(thread_id, context).await
-    }
-
-    async fn save_thread(
-        &self,
-        thread: &ThreadMetadata,
-        context: &TestContext,
-    ) -> Result<(), StoreError> {
-        self.0.save_thread(thread, context).await
-    }
-
-    async fn load_thread_items(
-        &self,
-        thread_id: &str,
-        after: Option<&str>,
-        limit: usize,
-        order: SortOrder,
-        context: &TestContext,
-    ) -> Result<Page<ThreadItem>, StoreError> {
-        self.0
-            .load_thread_items(thread_id, after, limit, order, context)
-            .await
-    }
-
-    async fn load_threads(
-        &self,
-        limit: usize,
-        after: Option<&str>,
-        order: SortOrder,
-        context: &TestContext,
-    ) -> Result<Page<ThreadMetadata>, StoreError> {
-        self.0.load_threads(limit, after, order, context).await
-    }
-
-    async fn add_thread_item(
-        &self,
-        thread_id: &str,
-        item: &ThreadItem,
-        context: &TestContext,
-    ) -> Result<(), StoreError> {
-        self.0.add_thread_item(thread_id, item, context).await
-    }
-
-    async fn save_item(
-        &self,
-        thread_id: &str,
-        item: &ThreadItem,
-        context: &TestContext,
-    ) -> Result<(), StoreError> {
-        self.0.save_item(thread_id, item, context).await
-    }
-
-    async fn load_item(
-        &self,
-        thread_id: &str,
-        item_id: &str,
-        context: &TestContext,
-    ) -> Result<ThreadItem, StoreError> {
-        self.0.load_item(thread_id, item_id, context).await
-    }
-
-    async fn delete_thread(
-        &self,
-        thread_id: &str,
-        context: &TestContext,
-    ) -> Result<(), StoreError> {
-        self.0.delete_thread(thread_id, context).await
-    }
-
-    async fn delete_thread_item(
-        &self,
-        thread_id: &str,
-        item_id: &str,
-        context: &TestContext,
-    ) -> Result<(), StoreError> {
-        self.0.delete_thread_item(thread_id, item_id, context).await
-    }
-
-    async fn save_attachment(
-        &self,
-        attachment: &Attachment,
-        context: &TestContext,
-    ) -> Result<(), StoreError> {
-        self.0.save_attachment(attachment, context).await
-    }
-
-    async fn load_attachment(
-        &self,
-        attachment_id: &str,
-        context: &TestContext,
-    ) -> Result<Attachment, StoreError> {
-        self.0.load_attachment(attachment_id, context).await
-    }
-
-    async fn delete_attachment(
-        &self,
-        attachment_id: &str,
-        context: &TestContext,
-    ) -> Result<(), StoreError> {
-        self.0.delete_attachment(attachment_id, context).await
+super::forward_store! {
+    impl[] Store<TestContext> for InUnit {
+        store: |this| this.0,
+        ids: this.0,
+        result: |result| result,
     }
 }
 
@@ -1085,14 +869,8 @@ pub async fn run_unit_suite<S: Store<TestContext>>(mut make_store: impl AsyncFnM
     })
     .await;
     drop(stores);
-    macro_rules! cases {
-        ($($case:ident),* $(,)?) => {$(
-            let guard = CaseGuard(stringify!($case));
-            $case(make_store().await).await;
-            drop(guard);
-        )*};
-    }
-    cases!(
+    run_cases!(
+        make_store;
         unit_commits_together,
         unit_rolls_back,
         unit_dropped_rolls_back,
@@ -1113,27 +891,18 @@ async fn committed_ids<S: Store<TestContext>>(store: &S) -> Vec<String> {
 }
 
 async fn unit_commits_together<S: Store<TestContext>>(store: S) {
-    store
-        .save_thread(&thread("thr_1"), &alice())
-        .await
-        .expect("save");
+    save_thread(&store, &thread("thr_1")).await;
     add_messages(&store, "thr_1", &[0]).await;
     let unit = begin(&store, "thr_1").await;
     let title = thread("thr_1").title("Changed");
-    unit.save_thread(&title, &alice()).await.expect("save");
-    unit.add_thread_item("thr_1", &message("msg_new", "thr_1", 5), &alice())
-        .await
-        .expect("add");
+    save_thread(&*unit, &title).await;
+    add_item(&*unit, "thr_1", &message("msg_new", "thr_1", 5)).await;
     unit.delete_thread_item("thr_1", "msg_0", &alice())
         .await
         .expect("delete");
     // The unit reads its own writes; the store shows none of them yet.
     assert_eq!(
-        unit.load_thread("thr_1", &alice())
-            .await
-            .expect("load")
-            .title
-            .as_deref(),
+        load_thread(&*unit, "thr_1").await.title.as_deref(),
         Some("Changed")
     );
     assert_eq!(
@@ -1150,38 +919,20 @@ async fn unit_commits_together<S: Store<TestContext>>(store: S) {
         ["msg_new"]
     );
     assert_eq!(committed_ids(&store).await, ["msg_0"]);
-    assert_eq!(
-        store
-            .load_thread("thr_1", &alice())
-            .await
-            .expect("load")
-            .title,
-        None
-    );
+    assert_eq!(load_thread(&store, "thr_1").await.title, None);
     unit.commit().await.expect("commit");
     assert_eq!(committed_ids(&store).await, ["msg_new"]);
     assert_eq!(
-        store
-            .load_thread("thr_1", &alice())
-            .await
-            .expect("load")
-            .title
-            .as_deref(),
+        load_thread(&store, "thr_1").await.title.as_deref(),
         Some("Changed")
     );
 }
 
 async fn unit_rolls_back<S: Store<TestContext>>(store: S) {
     let unit = begin(&store, "thr_1").await;
-    unit.save_thread(&thread("thr_1"), &alice())
-        .await
-        .expect("save");
-    unit.add_thread_item("thr_1", &message("msg_1", "thr_1", 1), &alice())
-        .await
-        .expect("add");
-    unit.save_attachment(&image_attachment(), &alice())
-        .await
-        .expect("save");
+    save_thread(&*unit, &thread("thr_1")).await;
+    add_item(&*unit, "thr_1", &message("msg_1", "thr_1", 1)).await;
+    save_attachment(&*unit, &image_attachment()).await;
     unit.rollback().await.expect("rollback");
     assert_not_found(
         store.load_thread("thr_1", &alice()).await,
@@ -1196,15 +947,10 @@ async fn unit_rolls_back<S: Store<TestContext>>(store: S) {
 }
 
 async fn unit_dropped_rolls_back<S: Store<TestContext>>(store: S) {
-    store
-        .save_thread(&thread("thr_1"), &alice())
-        .await
-        .expect("save");
+    save_thread(&store, &thread("thr_1")).await;
     {
         let unit = begin(&store, "thr_1").await;
-        unit.add_thread_item("thr_1", &message("msg_1", "thr_1", 1), &alice())
-            .await
-            .expect("add");
+        add_item(&*unit, "thr_1", &message("msg_1", "thr_1", 1)).await;
     }
     // The next unit on the thread starts (a store with a lock released it) and sees nothing.
     let unit = begin(&store, "thr_1").await;
@@ -1219,10 +965,7 @@ async fn unit_dropped_rolls_back<S: Store<TestContext>>(store: S) {
 /// Committed items, then a unit's adds, replacements and deletions: pages through the unit
 /// and after its commit agree, ties in insertion order and replacements in place.
 async fn unit_merges_its_writes_in_order<S: Store<TestContext>>(store: S) {
-    store
-        .save_thread(&thread("thr_1"), &alice())
-        .await
-        .expect("save");
+    save_thread(&store, &thread("thr_1")).await;
     add_messages(&store, "thr_1", &[0, 1, 1, 2]).await;
     let before = committed_ids(&store).await;
     assert_eq!(before.len(), 4);
@@ -1232,15 +975,9 @@ async fn unit_merges_its_writes_in_order<S: Store<TestContext>>(store: S) {
     let replaced: ThreadItem = AssistantMessageItem::new(before[1].clone(), "thr_1", "new text")
         .created_at(at(1))
         .into();
-    unit.save_item("thr_1", &replaced, &alice())
-        .await
-        .expect("save");
-    unit.add_thread_item("thr_1", &message("msg_early", "thr_1", 1), &alice())
-        .await
-        .expect("add");
-    unit.add_thread_item("thr_1", &message("msg_late", "thr_1", 9), &alice())
-        .await
-        .expect("add");
+    save_item(&*unit, "thr_1", &replaced).await;
+    add_item(&*unit, "thr_1", &message("msg_early", "thr_1", 1)).await;
+    add_item(&*unit, "thr_1", &message("msg_late", "thr_1", 9)).await;
     unit.delete_thread_item("thr_1", &before[0], &alice())
         .await
         .expect("delete");
@@ -1265,21 +1002,14 @@ async fn unit_merges_its_writes_in_order<S: Store<TestContext>>(store: S) {
         item_ids(&next),
         ["msg_early", before[2].as_str(), before[1].as_str()]
     );
-    assert_eq!(
-        view.load_item("thr_1", &before[1], &alice())
-            .await
-            .expect("load"),
-        replaced
-    );
+    assert_eq!(load_item(&view, "thr_1", &before[1]).await, replaced);
     unit.commit().await.expect("commit");
     assert_eq!(committed_ids(&store).await, expected, "committed");
 }
 
 async fn unit_ends_once<S: Store<TestContext>>(store: S) {
     let unit = begin(&store, "thr_1").await;
-    unit.save_thread(&thread("thr_1"), &alice())
-        .await
-        .expect("save");
+    save_thread(&*unit, &thread("thr_1")).await;
     unit.commit().await.expect("commit");
     assert!(unit.commit().await.is_err(), "a second commit");
     assert!(
@@ -1291,10 +1021,7 @@ async fn unit_ends_once<S: Store<TestContext>>(store: S) {
         "a write after the commit"
     );
     assert_not_found(store.load_thread("thr_2", &alice()).await, "late write");
-    store
-        .load_thread("thr_1", &alice())
-        .await
-        .expect("committed");
+    load_thread(&store, "thr_1").await;
 }
 
 /// For stores that stage a unit's writes and apply them at the commit (the memory and
@@ -1305,38 +1032,19 @@ async fn unit_ends_once<S: Store<TestContext>>(store: S) {
 ///
 /// When the store applies a part of the unit.
 pub async fn staged_commit_is_all_or_nothing<S: Store<TestContext>>(store: S) {
-    store
-        .save_thread(&thread("thr_1"), &alice())
-        .await
-        .expect("save");
+    save_thread(&store, &thread("thr_1")).await;
     add_messages(&store, "thr_1", &[0]).await;
     let unit = begin(&store, "thr_1").await;
-    unit.add_thread_item("thr_1", &message("msg_1", "thr_1", 1), &alice())
-        .await
-        .expect("add");
-    unit.save_thread(&thread("thr_1").title("Changed"), &alice())
-        .await
-        .expect("save");
+    add_item(&*unit, "thr_1", &message("msg_1", "thr_1", 1)).await;
+    save_thread(&*unit, &thread("thr_1").title("Changed")).await;
     unit.delete_thread_item("thr_1", "msg_0", &alice())
         .await
         .expect("delete");
-    unit.add_thread_item("thr_1", &message("msg_2", "thr_1", 2), &alice())
-        .await
-        .expect("add");
+    add_item(&*unit, "thr_1", &message("msg_2", "thr_1", 2)).await;
     // Meanwhile, a write outside the unit takes the id of its last item.
-    store
-        .add_thread_item("thr_1", &message("msg_2", "thr_1", 3), &alice())
-        .await
-        .expect("add outside the unit");
+    add_item(&store, "thr_1", &message("msg_2", "thr_1", 3)).await;
     let error = unit.commit().await.expect_err("the commit conflicts");
     assert!(matches!(error, StoreError::Conflict(_)), "{error:?}");
     assert_eq!(committed_ids(&store).await, ["msg_0", "msg_2"]);
-    assert_eq!(
-        store
-            .load_thread("thr_1", &alice())
-            .await
-            .expect("load")
-            .title,
-        None
-    );
+    assert_eq!(load_thread(&store, "thr_1").await.title, None);
 }

@@ -53,7 +53,8 @@
 //!
 //! # Streaming a widget
 //!
-//! [`diff_widget`] computes what the client needs to go from one state of a widget to the
+//! [`diff_widget`](crate::thread::diff_widget) (in [`thread`](crate::thread), beside the item
+//! updates it produces) computes what the client needs to go from one state of a widget to the
 //! next, by the SDK's rules: deltas for text that grows, a whole new root otherwise.
 //! [`ActionContext::stream_widget`](crate::handler::ActionContext::stream_widget) and
 //! [`ActionContext::update_sender`](crate::handler::ActionContext::update_sender) send them.
@@ -141,7 +142,6 @@ macro_rules! children_methods {
 mod chart;
 mod check;
 mod content;
-mod diff;
 mod form;
 mod layout;
 mod list;
@@ -157,8 +157,6 @@ pub use content::{
     Badge, BadgeColor, BadgeSize, BadgeVariant, Button, ButtonColor, ButtonIconSize, ButtonStyle,
     Icon, Image, ImageFit, ImagePosition,
 };
-pub(crate) use diff::updates_reach;
-pub use diff::{WidgetDiffError, diff_widget};
 pub use form::{
     Checkbox, DatePicker, Form, GutterSize, Input, InputType, InputVariant, Label, PopoverAlign,
     PopoverSide, RadioGroup, RadioOption, Select, SelectOption, Textarea,
