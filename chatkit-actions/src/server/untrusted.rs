@@ -43,6 +43,7 @@ use serde_json::{Map, Value};
 use crate::action::{Action, ActionSpec, RawAction};
 use crate::config::{ActionConfig, Handler};
 use crate::handler::{ActionHandler, HandlerError};
+use crate::telemetry;
 use crate::thread::WidgetItem;
 use crate::widget::{ActionSite, ActionSlot, FieldKind, FormField};
 
@@ -54,9 +55,16 @@ pub(crate) fn admit<H: ActionHandler>(
     raw: &RawAction,
     sender: Option<&WidgetItem>,
     thread_id: &str,
+    refused: &dyn Fn(telemetry::Refusal),
 ) -> Result<(), HandlerError> {
     let spec = action.map(Action::spec);
     if let Err(refusal) = check_origin(spec, raw, sender) {
+        refused(match refusal {
+            Refusal::Form(_) => telemetry::Refusal::FormConstraint,
+            Refusal::Forged { .. } | Refusal::Tampered { .. } | Refusal::NoWidget { .. } => {
+                telemetry::Refusal::Provenance
+            }
+        });
         tracing::warn!(
             action = %raw.action_type,
             thread = %thread_id,
@@ -70,6 +78,7 @@ pub(crate) fn admit<H: ActionHandler>(
     if let Some(action) = action
         && let Err(error) = handler.validate(action)
     {
+        refused(telemetry::Refusal::Validation);
         let reason = format!("action `{}` is invalid: {error}", raw.action_type);
         tracing::warn!(action = %raw.action_type, thread = %thread_id, %reason, "action failed validation");
         return Err(HandlerError::rejected(reason));
