@@ -291,9 +291,10 @@ fn request_type_of(body: &[u8]) -> &'static str {
     })
 }
 
-/// Whether `body` asks for a streaming answer, read from its `type` alone.
-fn asks_for_stream(body: &[u8]) -> bool {
-    STREAMING_TYPES.contains(&request_type_of(body))
+/// Whether a request of `request_type` (from [`request_type_of`]) asks for a streaming
+/// answer.
+fn asks_for_stream(request_type: &str) -> bool {
+    STREAMING_TYPES.contains(&request_type)
 }
 
 /// The `outcome` label of a request the server answered with `error`.
@@ -422,7 +423,7 @@ where
     };
     let request_type = request_type_of(&body);
     let slot = match streams {
-        Some(Extension(streams)) if STREAMING_TYPES.contains(&request_type) => {
+        Some(Extension(streams)) if asks_for_stream(request_type) => {
             match streams.acquire(&context, peer) {
                 Ok(slot) => slot,
                 Err(refused) => {
@@ -544,13 +545,19 @@ mod tests {
         for body in bodies {
             let bytes = serde_json::to_vec(&body).unwrap_or_default();
             let request: ChatKitRequest = serde_json::from_slice(&bytes).expect("a request");
-            assert_eq!(asks_for_stream(&bytes), request.is_streaming(), "{body}");
+            assert_eq!(request_type_of(&bytes), request.request_type(), "{body}");
+            assert_eq!(
+                asks_for_stream(request_type_of(&bytes)),
+                request.is_streaming(),
+                "{body}"
+            );
             streaming += usize::from(request.is_streaming());
         }
         assert_eq!(streaming, STREAMING_TYPES.len());
         // Not requests: never counted (the server answers them 400).
         for body in [&b"{"[..], b"[]", b"{\"type\": 1}", b"\xff"] {
-            assert!(!asks_for_stream(body));
+            assert!(!asks_for_stream(request_type_of(body)));
+            assert_eq!(request_type_of(body), telemetry::UNKNOWN);
         }
     }
 

@@ -69,6 +69,14 @@ pub trait RateLimiter: Send + Sync + 'static {
     async fn check(&self, key: &str, action_type: Option<&str>) -> Result<Decision, LimiterError>;
 }
 
+/// A shared limiter is a limiter: one [`PostgresLimiter`](self) may serve several servers.
+#[async_trait]
+impl<T: RateLimiter + ?Sized> RateLimiter for std::sync::Arc<T> {
+    async fn check(&self, key: &str, action_type: Option<&str>) -> Result<Decision, LimiterError> {
+        (**self).check(key, action_type).await
+    }
+}
+
 /// How many checks between prunings of keys whose buckets are full again.
 const PRUNE_EVERY: u64 = 4096;
 
