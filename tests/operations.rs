@@ -152,8 +152,24 @@ fn input(text: &str) -> Value {
     json!({"content": [{"type": "input_text", "text": text}], "attachments": [], "inference_options": {}})
 }
 
-/// The value of the counter or gauge `name` with exactly `labels`, 0 when absent.
-fn value(scrape: &Scrape, name: &str, labels: &[(&str, &str)]) -> f64 {
+/// The value of the counter or gauge `name` with exactly `labels`, 0 when absent: a count,
+/// a whole number.
+fn value(scrape: &Scrape, name: &str, labels: &[(&str, &str)]) -> u64 {
+    let sum = sum(scrape, name, labels);
+    assert!(
+        sum >= 0.0 && sum.fract().abs() < f64::EPSILON,
+        "{name}: {sum} is no count"
+    );
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a whole, non-negative number, checked above"
+    )]
+    let count = sum as u64;
+    count
+}
+
+fn sum(scrape: &Scrape, name: &str, labels: &[(&str, &str)]) -> f64 {
     scrape
         .samples
         .iter()
@@ -211,16 +227,10 @@ fn widget_action(events: &[Value], action_type: &str) -> Option<(String, Value)>
 // ---------------------------------------------------------------------------------------------
 // Metrics
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn metrics_after_a_scripted_session_hold_the_expected_counts() {
-    let todo = Todo::start(&[
-        "--db",
-        ":memory:",
-        "--rate-limit",
-        "600",
-        "--rate-burst",
-        "10",
-    ]);
+/// Messages, actions and each kind of refusal the todo backend can meet: a real action, a
+/// forged type, an action naming a message, an action without its widget, a body that is not
+/// JSON, one over 2 MiB, one request over the rate limit, and a missing thread.
+async fn scripted_session(todo: &Todo) {
     // A thread with a todo: a message, answered with the list widget.
     let created = todo
         .stream(
@@ -299,7 +309,19 @@ async fn metrics_after_a_scripted_session_hold_the_expected_counts() {
         )
         .await;
     assert_eq!(status, 404);
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_after_a_scripted_session_hold_the_expected_counts() {
+    let todo = Todo::start(&[
+        "--db",
+        ":memory:",
+        "--rate-limit",
+        "600",
+        "--rate-burst",
+        "10",
+    ]);
+    scripted_session(&todo).await;
     let scrape = todo.metrics().await;
     let requests = |kind: &str, outcome: &str| {
         value(
@@ -308,15 +330,15 @@ async fn metrics_after_a_scripted_session_hold_the_expected_counts() {
             &[("type", kind), ("outcome", outcome)],
         )
     };
-    assert_eq!(requests("threads.create", "ok"), 1.0);
+    assert_eq!(requests("threads.create", "ok"), 1);
     // The real action succeeded; the three refused ones ended with an error event.
-    assert_eq!(requests("threads.custom_action", "ok"), 1.0);
-    assert_eq!(requests("threads.custom_action", "error"), 3.0);
-    assert_eq!(requests("threads.list", "ok"), 10.0);
-    assert_eq!(requests("threads.list", "refused"), 1.0);
-    assert_eq!(requests("items.list", "not_found"), 1.0);
+    assert_eq!(requests("threads.custom_action", "ok"), 1);
+    assert_eq!(requests("threads.custom_action", "error"), 3);
+    assert_eq!(requests("threads.list", "ok"), 10);
+    assert_eq!(requests("threads.list", "refused"), 1);
+    assert_eq!(requests("items.list", "not_found"), 1);
     // The bodies refused before their type was read.
-    assert_eq!(requests("unknown", "refused"), 2.0);
+    assert_eq!(requests("unknown", "refused"), 2);
     let actions = |kind: &str, outcome: &str| {
         value(
             &scrape,
@@ -324,20 +346,20 @@ async fn metrics_after_a_scripted_session_hold_the_expected_counts() {
             &[("action_type", kind), ("outcome", outcome)],
         )
     };
-    assert_eq!(actions("complete", "ok"), 1.0);
-    assert_eq!(actions("complete", "refused"), 2.0);
-    assert_eq!(actions("unknown", "refused"), 1.0);
+    assert_eq!(actions("complete", "ok"), 1);
+    assert_eq!(actions("complete", "refused"), 2);
+    assert_eq!(actions("unknown", "refused"), 1);
     let refusals = |reason: &str| value(&scrape, "chatkit_refusals_total", &[("reason", reason)]);
     assert_eq!(
         refusals("parse"),
-        2.0,
+        2,
         "the forged type and the broken body"
     );
-    assert_eq!(refusals("provenance"), 2.0);
-    assert_eq!(refusals("limits"), 1.0);
-    assert_eq!(refusals("rate_limit"), 1.0);
-    assert_eq!(refusals("authorization"), 0.0);
-    assert_eq!(value(&scrape, "chatkit_open_streams", &[]), 0.0);
+    assert_eq!(refusals("provenance"), 2);
+    assert_eq!(refusals("limits"), 1);
+    assert_eq!(refusals("rate_limit"), 1);
+    assert_eq!(refusals("authorization"), 0);
+    assert_eq!(value(&scrape, "chatkit_open_streams", &[]), 0);
     for histogram in [
         "chatkit_request_duration_seconds",
         "chatkit_first_event_seconds",
@@ -416,12 +438,12 @@ async fn ten_thousand_forged_action_types_add_no_label_values() {
             "chatkit_actions_total",
             &[("action_type", "unknown"), ("outcome", "refused")]
         ),
-        FORGED as f64
+        FORGED as u64
     );
     // One user refused 10,000 times within a minute: one unusual pattern, logged once.
     assert_eq!(
         value(&scrape, "chatkit_unusual_refusal_patterns_total", &[]),
-        1.0
+        1
     );
     assert!(
         scrape.samples.len() < 200,
