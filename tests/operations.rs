@@ -350,11 +350,7 @@ async fn metrics_after_a_scripted_session_hold_the_expected_counts() {
     assert_eq!(actions("complete", "refused"), 2);
     assert_eq!(actions("unknown", "refused"), 1);
     let refusals = |reason: &str| value(&scrape, "chatkit_refusals_total", &[("reason", reason)]);
-    assert_eq!(
-        refusals("parse"),
-        2,
-        "the forged type and the broken body"
-    );
+    assert_eq!(refusals("parse"), 2, "the forged type and the broken body");
     assert_eq!(refusals("provenance"), 2);
     assert_eq!(refusals("limits"), 1);
     assert_eq!(refusals("rate_limit"), 1);
