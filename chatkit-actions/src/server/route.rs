@@ -15,6 +15,7 @@ use tracing::Instrument;
 
 use super::stream::{self, EventStream, HandlerMeter, Processed};
 use super::unit::Unit;
+use super::untrusted::check_offered_and_valid;
 use super::{Inner, ProcessError};
 use crate::action::Action;
 use crate::handler::pipeline::check_sent_widget;
@@ -354,7 +355,7 @@ impl<H: ActionHandler> Inner<H> {
             tracing::warn!(action = %action_type, thread = %thread.id, %error, "action rejected");
             ProcessError::Rejected(error.to_string())
         })?;
-        let admitted = super::untrusted::admit(
+        let admitted = check_offered_and_valid(
             &*inner.handler,
             Some(&action),
             &params.action,
@@ -494,7 +495,7 @@ async fn run_action<H: ActionHandler>(
     let context = cx.request();
     let refused = |reason| inner.guards.refused(reason, context, None);
     let admitted = match H::Action::from_raw(raw.clone()) {
-        Ok(action) => super::untrusted::admit(
+        Ok(action) => check_offered_and_valid(
             handler,
             Some(&action),
             &raw,
@@ -504,7 +505,7 @@ async fn run_action<H: ActionHandler>(
         )
         .map(|()| Some(action)),
         Err(crate::ActionParseError::UnknownType { .. }) if H::ACCEPTS_UNKNOWN => {
-            super::untrusted::admit(handler, None, &raw, cx.sender(), &thread_id, &refused)
+            check_offered_and_valid(handler, None, &raw, cx.sender(), &thread_id, &refused)
                 .map(|()| None)
         }
         Err(error) => {
