@@ -1344,9 +1344,18 @@ async fn custom_action_naming_a_non_widget_item_yields_only_stream_error(h: Harn
     let events = h
         .stream(&custom_action(&id, Some(&assistant), action))
         .await;
+    // The SDK's one `stream.error` event, with a message saying what is wrong.
     assert_eq!(
         events,
-        [json!({"type": "error", "code": "stream.error", "allow_retry": false})]
+        [json!({
+            "type": "error",
+            "code": "stream.error",
+            "message": format!(
+                "item `{assistant}` (of type `assistant_message`) is not a widget: \
+                 an action's `item_id` names the widget it came from"
+            ),
+            "allow_retry": false
+        })]
     );
     assert!(
         lock(&h.log.actions).is_empty(),
@@ -1432,6 +1441,29 @@ async fn get_by_id_of_a_deleted_thread_is_not_found(h: Harness) {
         .await;
     assert_eq!(error.status(), 404, "{error}");
     assert!(h.stored(&id).await.is_empty());
+}
+
+/// `items.list` answers a thread that is not there as `threads.get_by_id` does: `404`, not an
+/// empty page.
+async fn items_list_of_a_missing_thread_is_not_found_as_get_by_id(h: Harness) {
+    let (id, _) = h.create("say:hi").await;
+    let page = h
+        .json(&json!({"type": "items.list", "params": {"thread_id": id}}))
+        .await;
+    assert_eq!(page["data"].as_array().map(Vec::len), Some(2), "{page}");
+    h.json(&json!({"type": "threads.delete", "params": {"thread_id": id}}))
+        .await;
+    for missing in [id.as_str(), "thr_never_was"] {
+        let listed = h
+            .fail(&json!({"type": "items.list", "params": {"thread_id": missing}}))
+            .await;
+        let got = h
+            .fail(&json!({"type": "threads.get_by_id", "params": {"thread_id": missing}}))
+            .await;
+        assert_eq!(listed.status(), 404, "{listed}");
+        assert_eq!(listed.status(), got.status());
+        assert_eq!(listed.code(), "not_found");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2161,6 +2193,7 @@ over_both_stores! {
         add_client_tool_output_without_a_pending_tool_call_fails,
         attachments_without_an_attachment_store_fail,
         get_by_id_of_a_deleted_thread_is_not_found,
+        items_list_of_a_missing_thread_is_not_found_as_get_by_id,
         // Units of work
         a_panic_mid_action_leaves_nothing_of_it,
         a_store_failure_mid_action_leaves_nothing_of_it,

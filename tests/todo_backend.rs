@@ -825,14 +825,15 @@ async fn users_cannot_see_each_other(backend: &Backend) {
         .json(json!({ "type": "threads.get_by_id", "params": { "thread_id": thread_id } }))
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    // items.list answers another user's thread as an unknown one: an empty page (the SDK's
-    // answer for a thread without items), never alice's items.
+    // items.list answers another user's thread as an unknown one: `404`, as
+    // threads.get_by_id does, never alice's items.
     let (status, page) = bob.items(&thread_id).await;
     assert_eq!(
-        (status, &page["data"]),
-        (StatusCode::OK, &json!([])),
+        (status, &page["error"]["code"]),
+        (StatusCode::NOT_FOUND, &json!("not_found")),
         "{page}"
     );
+    assert!(page.get("data").is_none(), "{page}");
     let stored_before = backend.stored_items("alice", &thread_id).await;
     let complete = site(&card.widget, "complete");
     let response = bob

@@ -56,7 +56,7 @@ use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -69,6 +69,7 @@ use axum::routing::post;
 
 use crate::handler::ActionHandler;
 use crate::server::{ChatKitServer, ProcessError, Processed};
+use crate::telemetry::{self, Metered, Refusal, RequestOutcome};
 
 /// A router with the ChatKit endpoint at `path` (`POST`), backed by `server`.
 pub fn router<H>(server: ChatKitServer<H>, path: &str) -> Router
@@ -276,16 +277,33 @@ const STREAMING_TYPES: [&str; 6] = [
     "threads.custom_action",
 ];
 
-/// Whether `body` asks for a streaming answer, read from its `type` alone (a body that is
-/// not a request is answered `400` by the server anyway).
-fn asks_for_stream(body: &[u8]) -> bool {
+/// The request type of `body`, read from its `type` alone, as a bounded label: one of
+/// [`telemetry::REQUEST_TYPES`], or [`telemetry::UNKNOWN`] (a body that is not a request is
+/// answered `400` by the server anyway).
+fn request_type_of(body: &[u8]) -> &'static str {
     #[derive(serde::Deserialize)]
     struct Kind<'a> {
         #[serde(rename = "type", borrow)]
         kind: std::borrow::Cow<'a, str>,
     }
-    serde_json::from_slice::<Kind<'_>>(body)
-        .is_ok_and(|Kind { kind }| STREAMING_TYPES.contains(&kind.as_ref()))
+    serde_json::from_slice::<Kind<'_>>(body).map_or(telemetry::UNKNOWN, |Kind { kind }| {
+        telemetry::request_type_label(&kind)
+    })
+}
+
+/// Whether a request of `request_type` (from [`request_type_of`]) asks for a streaming
+/// answer.
+fn asks_for_stream(request_type: &str) -> bool {
+    STREAMING_TYPES.contains(&request_type)
+}
+
+/// The `outcome` label of a request the server answered with `error`.
+fn outcome_of(error: &ProcessError) -> RequestOutcome {
+    match error.status() {
+        404 => RequestOutcome::NotFound,
+        status if status >= 500 => RequestOutcome::Error,
+        _ => RequestOutcome::Refused,
+    }
 }
 
 /// The error of a request body that did not arrive within its time
@@ -361,15 +379,25 @@ where
     H: ActionHandler,
     H::Context: FromRequestParts<ChatKitServer<H>>,
 {
+    let started = Instant::now();
     let body = match body {
         Ok(body) => body,
         Err(rejection) => {
+            let refused = |reason| {
+                telemetry::record_refusal(reason);
+                telemetry::record_request(
+                    telemetry::UNKNOWN,
+                    RequestOutcome::Refused,
+                    started.elapsed(),
+                );
+            };
             if let Some(timeout) = BodyTimeout::find(&rejection) {
                 tracing::info!(
                     ?peer,
                     timeout_ms = timeout.timeout().as_millis(),
                     "request body too slow"
                 );
+                refused(Refusal::Limits);
                 let mut response = error_response(
                     StatusCode::REQUEST_TIMEOUT,
                     "request_timeout",
@@ -384,33 +412,53 @@ where
             let limit = server.current_limits().max_body_bytes();
             let error = if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 tracing::warn!(limit, "request body over the size limit");
+                refused(Refusal::Limits);
                 ProcessError::TooLarge(format!("the request body is larger than {limit} bytes"))
             } else {
+                refused(Refusal::Parse);
                 ProcessError::InvalidRequest(rejection.body_text())
             };
             return error.into_response();
         }
     };
+    let request_type = request_type_of(&body);
     let slot = match streams {
-        Some(Extension(streams)) if asks_for_stream(&body) => match streams.acquire(&context, peer)
-        {
-            Ok(slot) => slot,
-            Err(refused) => return refused.into_response(),
-        },
+        Some(Extension(streams)) if asks_for_stream(request_type) => {
+            match streams.acquire(&context, peer) {
+                Ok(slot) => slot,
+                Err(refused) => {
+                    telemetry::record_refusal(Refusal::StreamLimit);
+                    telemetry::record_request(
+                        request_type,
+                        RequestOutcome::Refused,
+                        started.elapsed(),
+                    );
+                    return refused.into_response();
+                }
+            }
+        }
         _ => None,
     };
     match server.process_from(&body, context, peer).await {
-        Ok(Processed::Stream(events)) if slot.is_some() => {
-            // The slot is given back when the body is dropped: at the end of the stream, or
-            // when the client goes away.
-            let frames = futures_util::StreamExt::map(events.into_sse(), move |frame| {
+        Ok(Processed::Stream(events)) => {
+            // The open-streams gauge and the request's outcome are recorded when the stream
+            // ends or is dropped; the slot is given back then too: at the end of the
+            // stream, or when the client goes away.
+            let frames = Metered::new(events.into_sse(), request_type, started);
+            let frames = futures_util::StreamExt::map(frames, move |frame| {
                 let _held = &slot;
                 frame
             });
             sse_response(Body::from_stream(frames))
         }
-        Ok(processed) => processed.into_response(),
-        Err(error) => error.into_response(),
+        Ok(processed) => {
+            telemetry::record_request(request_type, RequestOutcome::Ok, started.elapsed());
+            processed.into_response()
+        }
+        Err(error) => {
+            telemetry::record_request(request_type, outcome_of(&error), started.elapsed());
+            error.into_response()
+        }
     }
 }
 
@@ -497,13 +545,19 @@ mod tests {
         for body in bodies {
             let bytes = serde_json::to_vec(&body).unwrap_or_default();
             let request: ChatKitRequest = serde_json::from_slice(&bytes).expect("a request");
-            assert_eq!(asks_for_stream(&bytes), request.is_streaming(), "{body}");
+            assert_eq!(request_type_of(&bytes), request.request_type(), "{body}");
+            assert_eq!(
+                asks_for_stream(request_type_of(&bytes)),
+                request.is_streaming(),
+                "{body}"
+            );
             streaming += usize::from(request.is_streaming());
         }
         assert_eq!(streaming, STREAMING_TYPES.len());
         // Not requests: never counted (the server answers them 400).
         for body in [&b"{"[..], b"[]", b"{\"type\": 1}", b"\xff"] {
-            assert!(!asks_for_stream(body));
+            assert!(!asks_for_stream(request_type_of(body)));
+            assert_eq!(request_type_of(body), telemetry::UNKNOWN);
         }
     }
 

@@ -17,7 +17,11 @@
 //!   [`thread`] and [`request`] are the protocol's data types, wire-compatible with the SDK;
 //! - with the `typescript` feature, `#[derive(ActionTypes)]` and the `typescript` module
 //!   generate the browser side from the same enum: TypeScript types, typed helpers for ChatKit's
-//!   `widgets.onAction` and `sendCustomAction`, and JSON Schemas of the payloads.
+//!   `widgets.onAction` and `sendCustomAction`, and JSON Schemas of the payloads;
+//! - for production, [`telemetry`] (metrics on the `metrics` facade, a Prometheus exporter with
+//!   the `prometheus` feature, unusual refusal patterns), [`health`] (liveness and readiness
+//!   routes), [`limiter`] (rate limiters, one shared by replicas on PostgreSQL) and, with the
+//!   `otlp` feature, `otlp` (traces to an OpenTelemetry collector): `docs/operations.md`.
 //!
 //! ```
 //! use chatkit_actions::handler::{ActionContext, HandlerError, HandlerResult};
@@ -72,9 +76,14 @@ pub mod action;
 pub mod config;
 pub mod handler;
 #[cfg(feature = "axum")]
+pub mod health;
+#[cfg(feature = "axum")]
 pub mod http;
+pub mod limiter;
 #[cfg(feature = "openai")]
 pub mod model;
+#[cfg(feature = "otlp")]
+pub mod otlp;
 #[cfg(feature = "playground")]
 pub mod playground;
 pub mod request;
@@ -82,6 +91,7 @@ pub mod request;
 pub mod serve;
 pub mod server;
 pub mod store;
+pub mod telemetry;
 pub mod thread;
 #[cfg(feature = "typescript")]
 pub mod typescript;

@@ -4,12 +4,20 @@
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::num::{NonZeroU32, NonZeroUsize};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
+use chatkit_actions::handler::{ActionContext, HandlerResult, Respond};
+use chatkit_actions::health::Health;
 use chatkit_actions::http::StreamLimit;
+use chatkit_actions::limiter::{PostgresLimiter, Quota};
 use chatkit_actions::serve::ServeConfig;
 use chatkit_actions::server::{ChatKitServer, RateLimit};
 use chatkit_actions::store::{PostgresStore, SqliteStore, Store, StoreError};
+use chatkit_actions::telemetry::{
+    PrometheusHandle, RefusalMonitor, install_prometheus, metrics_router,
+};
+use chatkit_actions::thread::{SortOrder, UserMessageItem};
 use clap::Parser;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -44,9 +52,18 @@ pub struct Args {
     /// PostgreSQL URL (`postgres://user@host:5432/db`), which several replicas may share.
     #[arg(long, env = "CHATKIT_DB", default_value = "todo.db")]
     pub db: String,
-    /// The most requests a user may send per minute (0: no limit); more get `429`.
+    /// The most requests a user may send per minute (0: no limit); more get `429`. On a
+    /// PostgreSQL database the limit is shared by every replica on it.
     #[arg(long, env = "CHATKIT_RATE_LIMIT", default_value_t = DEFAULT_RATE_LIMIT)]
     pub rate_limit: u32,
+    /// The most requests a user may send at once after a quiet spell (at most
+    /// `--rate-limit`); the minute's quota then refills evenly.
+    #[arg(long, env = "CHATKIT_RATE_BURST", default_value_t = DEFAULT_RATE_BURST)]
+    pub rate_burst: u32,
+    /// Milliseconds the assistant pauses before answering a message, as a model would (for
+    /// demos of streaming and shutdown; 0 answers at once).
+    #[arg(long, env = "CHATKIT_THINK_MS", default_value_t = 0)]
+    pub think_ms: u64,
     /// The most response streams a user may have open at once (0: no cap); more get `429`.
     #[arg(long, env = "CHATKIT_STREAMS_PER_USER", default_value_t = DEFAULT_STREAMS_PER_USER)]
     pub streams_per_user: usize,
@@ -60,6 +77,19 @@ pub struct Args {
 
 /// The default of `--rate-limit`: requests per user and minute.
 pub const DEFAULT_RATE_LIMIT: u32 = 600;
+
+/// The default of `--rate-burst`: requests a user may send at once. A person clicking
+/// through widgets sends a few requests a second at most, and a page load a handful; 20 lets
+/// all of that through and stops a script after 20, where a burst of the whole minute's
+/// quota (600) would let it send 600 in a second.
+pub const DEFAULT_RATE_BURST: u32 = 20;
+
+/// A user whose requests are refused this many times within [`REFUSAL_WINDOW`] is logged as
+/// an unusual pattern.
+pub const REFUSAL_THRESHOLD: usize = 20;
+
+/// The window of [`REFUSAL_THRESHOLD`].
+pub const REFUSAL_WINDOW: Duration = Duration::from_mins(1);
 
 /// The default of `--streams-per-user`: enough for a user's tabs and a load test from one
 /// account, far below the connection cap, so one user cannot hold every connection.
@@ -106,18 +136,99 @@ pub fn chatkit_server(store: SharedStore) -> ChatKitServer<TodoApp> {
     ChatKitServer::with_shared_store(store, TodoApp).respond_with(TodoAssistant)
 }
 
-/// The HTTP application: the ChatKit endpoint at [`ENDPOINT`] and the playground page at
-/// [`PLAYGROUND`], with a limit of `rate_limit`
-/// requests a minute (0: none) per user, or per peer address for anonymous requests (the
-/// library's [`RateLimit`]: a burst of `rate_limit`, then one every `60 s / rate_limit`;
-/// beyond it `429 Too Many Requests` with `Retry-After`), and of `streams_per_user` response
-/// streams open at once (0: none; the library's [`StreamLimit`], same users).
+/// The HTTP application of [`app_with`] with `rate_limit` requests a minute per user (0:
+/// none), the default burst ([`DEFAULT_RATE_BURST`], or `rate_limit` when lower), counted in
+/// the process, and `streams_per_user` open streams per user (0: none).
 pub fn app(store: SharedStore, rate_limit: u32, streams_per_user: usize) -> axum::Router {
-    let mut server = chatkit_server(store);
-    if let Some(per_minute) = NonZeroU32::new(rate_limit) {
-        server = server.rate_limit(RateLimit::per_minute(per_minute), user_key);
+    let config = AppConfig {
+        rate_limit,
+        streams_per_user,
+        ..AppConfig::default()
+    };
+    app_with(store, &config).0
+}
+
+/// How the todo backend serves, beyond its store.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// Requests a minute per user (0: no limit).
+    pub rate_limit: u32,
+    /// Requests at once per user (at most `rate_limit`).
+    pub rate_burst: u32,
+    /// Response streams open at once per user (0: no cap).
+    pub streams_per_user: usize,
+    /// How long the assistant pauses before answering.
+    pub think: Duration,
+    /// The limiter shared by the replicas on one PostgreSQL database; `None` counts in the
+    /// process.
+    pub shared_limiter: Option<Arc<PostgresLimiter>>,
+    /// The Prometheus metrics served at `/metrics`; `None` serves none.
+    pub metrics: Option<PrometheusHandle>,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig {
+            rate_limit: DEFAULT_RATE_LIMIT,
+            rate_burst: DEFAULT_RATE_BURST,
+            streams_per_user: DEFAULT_STREAMS_PER_USER,
+            think: Duration::ZERO,
+            shared_limiter: None,
+            metrics: None,
+        }
     }
-    let endpoint = match NonZeroUsize::new(streams_per_user) {
+}
+
+impl AppConfig {
+    /// The quota of `rate_limit` a minute with a burst of `rate_burst` (at least 1, at most
+    /// `rate_limit`), or `None` without a limit.
+    pub fn quota(&self) -> Option<Quota> {
+        let per_minute = NonZeroU32::new(self.rate_limit)?;
+        let burst =
+            NonZeroU32::new(self.rate_burst.min(self.rate_limit)).unwrap_or(NonZeroU32::MIN);
+        Some(Quota::per_minute(per_minute).allow_burst(burst))
+    }
+}
+
+/// The HTTP application: the ChatKit endpoint at [`ENDPOINT`], the playground page at
+/// [`PLAYGROUND`], `/healthz` and `/readyz` (ready while the store answers a query), and
+/// `/metrics` when `config` has a Prometheus handle; with the rate limit of `config` per
+/// user, or per peer address for anonymous requests (beyond it `429 Too Many Requests` with
+/// `Retry-After`), shared through PostgreSQL when `config` has a shared limiter, and a cap of
+/// `streams_per_user` response streams open at once (the library's [`StreamLimit`], same
+/// users). Also returns the [`Health`], whose shutdown flag `/readyz` answers.
+pub fn app_with(store: SharedStore, config: &AppConfig) -> (axum::Router, Health) {
+    let health = Health::new().check_fn("store", {
+        let store = Arc::clone(&store);
+        move || {
+            let store = Arc::clone(&store);
+            async move {
+                // A query as cheap as any: the newest thread of nobody.
+                let probe = Session {
+                    user: ANONYMOUS.to_owned(),
+                };
+                store
+                    .load_threads(1, None, SortOrder::Desc, &probe)
+                    .await
+                    .map(drop)
+                    .map_err(|error| error.to_string())
+            }
+        }
+    });
+    let mut server = ChatKitServer::with_shared_store(store, TodoApp)
+        .respond_with(Thinking {
+            pause: config.think,
+        })
+        .monitor_refusals(
+            RefusalMonitor::new(REFUSAL_THRESHOLD, REFUSAL_WINDOW),
+            user_key,
+        );
+    match (config.quota(), &config.shared_limiter) {
+        (Some(_), Some(shared)) => server = server.rate_limiter(Arc::clone(shared), user_key),
+        (Some(quota), None) => server = server.rate_limit(RateLimit::new(quota), user_key),
+        (None, _) => {}
+    }
+    let endpoint = match NonZeroUsize::new(config.streams_per_user) {
         Some(max) => chatkit_actions::http::router_with_stream_limit(
             server,
             ENDPOINT,
@@ -125,7 +236,46 @@ pub fn app(store: SharedStore, rate_limit: u32, streams_per_user: usize) -> axum
         ),
         None => chatkit_actions::http::router(server, ENDPOINT),
     };
-    endpoint.merge(chatkit_actions::playground::router(PLAYGROUND, ENDPOINT))
+    let mut app = endpoint
+        .merge(chatkit_actions::playground::router(PLAYGROUND, ENDPOINT))
+        .merge(health.router());
+    if let Some(handle) = &config.metrics {
+        app = app.merge(metrics_router(handle.clone()));
+    }
+    (app, health)
+}
+
+/// The process's Prometheus metrics: the recorder installed on the first call (one per
+/// process), its handle after; `None` when another recorder was installed first.
+pub fn metrics() -> Option<PrometheusHandle> {
+    static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| match install_prometheus() {
+            Ok(handle) => Some(handle),
+            Err(error) => {
+                tracing::warn!(%error, "no Prometheus metrics");
+                None
+            }
+        })
+        .clone()
+}
+
+/// [`TodoAssistant`], after a pause, as a model would take.
+struct Thinking {
+    pause: Duration,
+}
+
+impl Respond<Session> for Thinking {
+    async fn respond(
+        &self,
+        input: Option<&UserMessageItem>,
+        cx: &mut ActionContext<Session>,
+    ) -> HandlerResult {
+        if !self.pause.is_zero() {
+            tokio::time::sleep(self.pause).await;
+        }
+        TodoAssistant.respond(input, cx).await
+    }
 }
 
 /// The user a limit counts against: the `x-user-id` of a signed-in user; anonymous requests
@@ -245,12 +395,33 @@ pub async fn run(args: Args) -> Result<(), std::boxed::Box<dyn std::error::Error
         }
         return Ok(());
     }
-    let store = open_db(&args.db).await?;
+    let mut config = AppConfig {
+        rate_limit: args.rate_limit,
+        rate_burst: args.rate_burst,
+        streams_per_user: args.streams_per_user,
+        think: Duration::from_millis(args.think_ms),
+        shared_limiter: None,
+        metrics: metrics(),
+    };
+    let store: SharedStore = if is_postgres_url(&args.db) {
+        let store = PostgresStore::connect(&args.db).await?;
+        if let Some(quota) = config.quota() {
+            // The replicas on this database share one limit.
+            let limiter = PostgresLimiter::from_store(&store, quota);
+            limiter.create_table().await?;
+            config.shared_limiter = Some(Arc::new(limiter));
+        }
+        Arc::new(store)
+    } else {
+        Arc::new(open_store(&args.db)?)
+    };
     let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, args.port))).await?;
-    let app = app(store, args.rate_limit, args.streams_per_user);
+    let (app, health) = app_with(store, &config);
     let server = start_app(listener, app, args.serve.config())?;
     println!("{}", banner(server.addr(), &args.db));
     chatkit_actions::serve::shutdown_signal().await;
+    // Not ready from now on: a balancer stops sending, while the streams in flight finish.
+    health.begin_shutdown();
     tracing::info!("shutting down");
     server.stop().await?;
     Ok(())
@@ -278,6 +449,8 @@ mod tests {
             "CHATKIT_PORT",
             "CHATKIT_DB",
             "CHATKIT_RATE_LIMIT",
+            "CHATKIT_RATE_BURST",
+            "CHATKIT_THINK_MS",
             "CHATKIT_STREAMS_PER_USER",
             "CHATKIT_HEADER_TIMEOUT",
             "CHATKIT_BODY_TIMEOUT",
@@ -292,6 +465,8 @@ mod tests {
                     port: 8000,
                     db: "todo.db".to_owned(),
                     rate_limit: DEFAULT_RATE_LIMIT,
+                    rate_burst: DEFAULT_RATE_BURST,
+                    think_ms: 0,
                     streams_per_user: DEFAULT_STREAMS_PER_USER,
                     serve: ServeArgs::default(),
                     migrate_only: false,
@@ -313,12 +488,36 @@ mod tests {
                 port: 0,
                 db: IN_MEMORY.to_owned(),
                 rate_limit: 0,
+                rate_burst: DEFAULT_RATE_BURST,
+                think_ms: 0,
                 streams_per_user: DEFAULT_STREAMS_PER_USER,
                 serve: ServeArgs::default(),
                 migrate_only: false,
             })
         );
         assert!(Args::try_parse_from(["todo", "--port", "http"]).is_err());
+    }
+
+    #[test]
+    fn the_default_burst_is_a_person_s_not_the_minute_s() {
+        let config = AppConfig::default();
+        let quota = config.quota().expect("a limit by default");
+        assert_eq!(quota.burst_size().get(), DEFAULT_RATE_BURST);
+        assert_eq!(
+            quota.replenish_interval(),
+            Duration::from_mins(1) / DEFAULT_RATE_LIMIT
+        );
+        // A limit below the burst is its own burst.
+        let three = AppConfig {
+            rate_limit: 3,
+            ..AppConfig::default()
+        };
+        assert_eq!(three.quota().map(|quota| quota.burst_size().get()), Some(3));
+        let none = AppConfig {
+            rate_limit: 0,
+            ..AppConfig::default()
+        };
+        assert!(none.quota().is_none());
     }
 
     #[test]

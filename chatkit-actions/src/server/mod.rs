@@ -95,9 +95,11 @@ use crate::handler::{ActionHandler, NoResponse, Respond, SharedResponder};
 use crate::request::{ChatKitRequest, FeedbackKind};
 use crate::store::Store;
 
-use self::guard::Guards;
+use self::guard::{Guards, Monitor};
 use self::locks::ThreadLocks;
 use self::rate::Limiter;
+use crate::limiter::RateLimiter;
+use crate::telemetry::{self, Refusal, RefusalMonitor};
 
 pub use self::authorize::{AuthRequest, Authorize, Denied};
 pub use self::error::ProcessError;
@@ -283,6 +285,60 @@ impl<H: ActionHandler> ChatKitServer<H> {
         self
     }
 
+    /// Like [`rate_limit`](Self::rate_limit), counted by `limiter`: a
+    /// [`PostgresLimiter`](crate::limiter) shares one quota among every replica on a
+    /// database, where [`rate_limit`](Self::rate_limit) counts in the process. The limiter
+    /// gets the request's action type as one of the action enum's types (or
+    /// [`telemetry::UNKNOWN`]), never the client's string. A limiter that fails (its
+    /// database is down) lets the request through, logged at `error`.
+    ///
+    /// ```
+    /// # use chatkit_actions::{Action, action_handler};
+    /// # use chatkit_actions::handler::{ActionContext, HandlerResult};
+    /// # use chatkit_actions::store::MemoryStore;
+    /// use std::num::NonZeroU32;
+    /// use chatkit_actions::limiter::{InProcessLimiter, Quota};
+    /// use chatkit_actions::server::ChatKitServer;
+    /// # #[derive(Action, Debug)] enum AppAction { Ping }
+    /// # struct App;
+    /// # #[action_handler(AppAction)]
+    /// # impl App {
+    /// #     async fn ping(&self, cx: &mut ActionContext<()>) -> HandlerResult { Ok(()) }
+    /// # }
+    ///
+    /// let quota = Quota::per_minute(NonZeroU32::new(120).unwrap())
+    ///     .allow_burst(NonZeroU32::new(20).unwrap());
+    /// let server = ChatKitServer::new(MemoryStore::new(), App)
+    ///     .rate_limiter(InProcessLimiter::new(quota), |(): &()| Some("all".to_owned()));
+    /// # let _ = server;
+    /// ```
+    #[must_use]
+    pub fn rate_limiter(
+        mut self,
+        limiter: impl RateLimiter,
+        key: impl Fn(&H::Context) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.configure().guards.rate =
+            Some(Arc::new(Limiter::shared(Arc::new(limiter), Box::new(key))));
+        self
+    }
+
+    /// Watches each user's refusals with `monitor`, which warns once when a user's refusals
+    /// within its window reach its threshold (see [`RefusalMonitor`]). `key` names the user of
+    /// a request from its context; when it returns `None`, the peer address does, if known.
+    #[must_use]
+    pub fn monitor_refusals(
+        mut self,
+        monitor: RefusalMonitor,
+        key: impl Fn(&H::Context) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.configure().guards.monitor = Some(Arc::new(Monitor {
+            monitor,
+            key: Box::new(key),
+        }));
+        self
+    }
+
     /// Sets the [`Authorize`] check run before every request.
     ///
     /// ```
@@ -359,9 +415,18 @@ impl<H: ActionHandler> ChatKitServer<H> {
         context: H::Context,
         peer: Option<IpAddr>,
     ) -> Result<Processed, ProcessError> {
-        self.inner.guards.limits.check_body(body)?;
-        let mut request: ChatKitRequest = serde_json::from_slice(body)
-            .map_err(|error| ProcessError::InvalidRequest(error.to_string()))?;
+        let guards = &self.inner.guards;
+        if let Err(error) = guards.limits.check_body(body) {
+            guards.refused(Refusal::Limits, &context, peer);
+            return Err(error);
+        }
+        let mut request: ChatKitRequest = match serde_json::from_slice(body) {
+            Ok(request) => request,
+            Err(error) => {
+                guards.refused(Refusal::Parse, &context, peer);
+                return Err(ProcessError::InvalidRequest(error.to_string()));
+            }
+        };
         self.pass_request_gates(&mut request, &context, peer)
             .await?;
         self.dispatch(request, context).await
@@ -391,10 +456,18 @@ impl<H: ActionHandler> ChatKitServer<H> {
         peer: Option<IpAddr>,
     ) -> Result<(), ProcessError> {
         let guards = &self.inner.guards;
-        guards.limits.check_request(request)?;
+        if let Err(error) = guards.limits.check_request(request) {
+            guards.refused(Refusal::Limits, context, peer);
+            return Err(error);
+        }
         let request = AuthRequest::new(request);
-        guards.check_rate_limit(request, context, peer)?;
-        guards.check_authorization(&request, context).await
+        let action_type = request
+            .action_type()
+            .map(telemetry::action_type_label::<H::Action>);
+        guards
+            .check_rate_limit(request, action_type, context, peer)
+            .await?;
+        guards.check_authorization(&request, context, peer).await
     }
 
     /// Runs a request that passed the gates, logging its outcome.

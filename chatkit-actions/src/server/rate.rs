@@ -1,14 +1,16 @@
-//! [`RateLimit`]: how many requests one client may send, with the `governor` crate (GCRA, a
-//! token bucket without a background task).
+//! [`RateLimit`]: how many requests one client may send, counted by a
+//! [`RateLimiter`](crate::limiter::RateLimiter): in the process by default
+//! ([`InProcessLimiter`], the `governor` crate's GCRA), or shared by replicas
+//! ([`PostgresLimiter`](crate::limiter), see
+//! [`ChatKitServer::rate_limiter`](super::ChatKitServer::rate_limiter)).
 
 use std::num::NonZeroU32;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, RateLimiter};
+use crate::limiter::{Decision, InProcessLimiter, RateLimiter};
 
-pub use governor::Quota;
+pub use crate::limiter::Quota;
 
 /// A rate limit per client, and optionally per client and action type: a request over it is
 /// answered `429 Too Many Requests` with `Retry-After` and nothing runs.
@@ -20,9 +22,13 @@ pub use governor::Quota;
 ///
 /// The counts live in the process: with several replicas behind a load balancer (sharing a
 /// PostgreSQL store, say), each replica allows the full quota, so a client may send up to
-/// N times the quota to N replicas. Divide the quota by the number of replicas when the
-/// balancer spreads requests evenly, or limit in the balancer or gateway, which sees every
-/// request (`docs/postgres.md`).
+/// N times the quota to N replicas. To share one quota among replicas, give the server a
+/// shared limiter instead: [`ChatKitServer::rate_limiter`](super::ChatKitServer::rate_limiter)
+/// with a [`PostgresLimiter`](crate::limiter) (`docs/operations.md`).
+///
+/// A quota's burst is how many requests a client may send at once after a quiet spell;
+/// [`per_minute`](Self::per_minute) alone makes it the whole minute's count, so set a burst a
+/// person needs with [`burst`](Self::burst).
 ///
 /// ```
 /// use std::num::NonZeroU32;
@@ -59,6 +65,15 @@ impl RateLimit {
         RateLimit::new(Quota::per_second(count))
     }
 
+    /// At most `burst` requests at once (the rate stays as set): `per_minute(120).burst(20)`
+    /// refills one request every half second, and lets a client send 20 in a row after a
+    /// quiet spell, not 120.
+    #[must_use]
+    pub fn burst(mut self, burst: NonZeroU32) -> Self {
+        self.requests = self.requests.allow_burst(burst);
+        self
+    }
+
     /// Each action type also gets its own `quota` per client (checked on
     /// `threads.custom_action` and `threads.sync_custom_action`, after the request quota).
     #[must_use]
@@ -71,25 +86,25 @@ impl RateLimit {
 /// The key function of a server's rate limit.
 pub(crate) type KeyFn<C> = Box<dyn Fn(&C) -> Option<String> + Send + Sync>;
 
-/// How many checks between prunings of keys whose buckets are full again.
-const PRUNE_EVERY: u64 = 4096;
-
-/// A [`RateLimit`] in force: the keyed limiters and the key function.
+/// A rate limit in force: the limiter and the key function.
 pub(crate) struct Limiter<C> {
     key: KeyFn<C>,
-    requests: DefaultKeyedRateLimiter<String>,
-    actions: Option<DefaultKeyedRateLimiter<(String, String)>>,
-    checks: AtomicU64,
+    limiter: Arc<dyn RateLimiter>,
 }
 
 impl<C> Limiter<C> {
+    /// `limit` counted in the process.
     pub(crate) fn new(limit: RateLimit, key: KeyFn<C>) -> Self {
-        Limiter {
-            key,
-            requests: RateLimiter::keyed(limit.requests),
-            actions: limit.per_action.map(RateLimiter::keyed),
-            checks: AtomicU64::new(0),
+        let mut limiter = InProcessLimiter::new(limit.requests);
+        if let Some(quota) = limit.per_action {
+            limiter = limiter.per_action_type(quota);
         }
+        Limiter::shared(Arc::new(limiter), key)
+    }
+
+    /// Counted by `limiter`.
+    pub(crate) fn shared(limiter: Arc<dyn RateLimiter>, key: KeyFn<C>) -> Self {
+        Limiter { key, limiter }
     }
 
     /// The key of a request: from the context, else the peer address.
@@ -97,26 +112,18 @@ impl<C> Limiter<C> {
         (self.key)(context).or_else(|| peer.map(|peer| format!("peer:{peer}")))
     }
 
-    /// Counts a request of `key` (of `action_type`, for an action); `Err` with the time to
-    /// wait when it is over a limit. A request refused by the request quota does not count;
-    /// one refused by its action type's quota still counts against the request quota.
-    pub(crate) fn check(&self, key: &str, action_type: Option<&str>) -> Result<(), Duration> {
-        if self.checks.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
-            self.requests.retain_recent();
-            if let Some(actions) = &self.actions {
-                actions.retain_recent();
+    /// Counts a request of `key` (of `action_type`, a bounded label, for an action); `Err`
+    /// with the time to wait when it is over a limit. A limiter that fails lets the request
+    /// through, logged at `error`: a rate limit is no reason to stop serving.
+    pub(crate) async fn check(&self, key: &str, action_type: Option<&str>) -> Result<(), Duration> {
+        match self.limiter.check(key, action_type).await {
+            Ok(Decision::Allowed) => Ok(()),
+            Ok(Decision::Limited { retry_after }) => Err(retry_after),
+            Err(error) => {
+                tracing::error!(%error, key, "rate limiter failed; request let through");
+                Ok(())
             }
         }
-        let clock = DefaultClock::default();
-        self.requests
-            .check_key(&key.to_owned())
-            .map_err(|not_until| not_until.wait_time_from(clock.now()))?;
-        if let (Some(actions), Some(action_type)) = (&self.actions, action_type) {
-            actions
-                .check_key(&(key.to_owned(), action_type.to_owned()))
-                .map_err(|not_until| not_until.wait_time_from(clock.now()))?;
-        }
-        Ok(())
     }
 }
 
@@ -124,8 +131,8 @@ impl<C> Limiter<C> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn per_key_then_per_action_type() {
+    #[tokio::test]
+    async fn per_key_then_per_action_type() {
         let three = NonZeroU32::new(3).unwrap_or(NonZeroU32::MIN);
         let one = NonZeroU32::MIN;
         let limit = RateLimit::per_minute(three).per_action_type(Quota::per_minute(one));
@@ -135,15 +142,48 @@ mod tests {
             limiter.key(&(), Some([127, 0, 0, 1].into())).as_deref(),
             Some("peer:127.0.0.1")
         );
-        assert_eq!(limiter.check("alice", Some("add")), Ok(()));
+        assert_eq!(limiter.check("alice", Some("add")).await, Ok(()));
         // The action quota is spent, the request quota is not.
-        let wait = limiter.check("alice", Some("add"));
+        let wait = limiter.check("alice", Some("add")).await;
         assert!(
             matches!(wait, Err(wait) if wait > Duration::from_secs(50)),
             "{wait:?}"
         );
-        assert_eq!(limiter.check("alice", Some("remove")), Ok(()));
-        assert!(limiter.check("alice", None).is_err(), "3 requests counted");
-        assert_eq!(limiter.check("bob", None), Ok(()));
+        assert_eq!(limiter.check("alice", Some("remove")).await, Ok(()));
+        assert!(
+            limiter.check("alice", None).await.is_err(),
+            "3 requests counted"
+        );
+        assert_eq!(limiter.check("bob", None).await, Ok(()));
+    }
+
+    struct Broken;
+
+    #[async_trait::async_trait]
+    impl RateLimiter for Broken {
+        async fn check(
+            &self,
+            _key: &str,
+            _action_type: Option<&str>,
+        ) -> Result<Decision, crate::limiter::LimiterError> {
+            Err(crate::limiter::LimiterError(
+                "connection refused".to_owned(),
+            ))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failing_limiter_lets_requests_through() {
+        let limiter: Limiter<()> = Limiter::shared(Arc::new(Broken), Box::new(|()| None));
+        assert_eq!(limiter.check("alice", None).await, Ok(()));
+    }
+
+    #[test]
+    fn the_burst_is_set_apart_from_the_rate() {
+        let sixty = NonZeroU32::new(60).unwrap_or(NonZeroU32::MIN);
+        let five = NonZeroU32::new(5).unwrap_or(NonZeroU32::MIN);
+        let limit = RateLimit::per_minute(sixty).burst(five);
+        assert_eq!(limit.requests.burst_size(), five);
+        assert_eq!(limit.requests.replenish_interval(), Duration::from_secs(1));
     }
 }

@@ -2,16 +2,18 @@
 //! steps for that request (reference §5.2 and §5.3). A streamed request ends in
 //! [`Inner::stream_response`], which runs its steps over a response pipeline.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
+use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use serde::Serialize;
 use tokio::sync::mpsc;
 use tracing::Instrument;
 
-use super::stream::{self, EventStream, Processed};
+use super::stream::{self, EventStream, HandlerMeter, Processed};
 use super::unit::Unit;
 use super::untrusted::check_offered_and_valid;
 use super::{Inner, ProcessError};
@@ -24,9 +26,16 @@ use crate::request::{
     ChatKitRequest, SyncCustomActionResponse, ThreadCustomActionParams, UserMessageInput,
 };
 use crate::store::{Store, StoreError, StoreItemType};
+use crate::telemetry::{self, ActionOutcome, HandlerKind, Refusal};
 use crate::thread::{
     ClientToolCallStatus, DEFAULT_PAGE_SIZE, Page, SortOrder, Thread, ThreadItem, ThreadMetadata,
     ThreadStreamEvent, Timestamp, UserMessageItem, WidgetItem,
+};
+
+/// The meter of a response whose body answers a user message.
+const RESPOND: HandlerMeter = HandlerMeter {
+    handler: HandlerKind::Respond,
+    action_type: "",
 };
 
 impl<H: ActionHandler> Inner<H> {
@@ -51,7 +60,7 @@ impl<H: ActionHandler> Inner<H> {
                 let message = self.user_message(&unit.store(), &thread, params.input, &context).await?;
                 unit.store().save_thread(&thread, &context).await?;
                 save_attachments(&unit.store(), &message, &context).await?;
-                Ok(self.stream_response(unit, thread, None, context, move |inner, cx| {
+                Ok(self.stream_response(unit, thread, None, context, RESPOND, move |inner, cx| {
                     Box::pin(async move {
                         let created = Thread::from(cx.thread().clone()).redacted();
                         cx.pipeline().forward(ThreadStreamEvent::ThreadCreated { thread: created }).await?;
@@ -67,7 +76,7 @@ impl<H: ActionHandler> Inner<H> {
                 let thread = unit.store().load_thread(&params.thread_id, &context).await?;
                 let message = self.user_message(&unit.store(), &thread, params.input, &context).await?;
                 save_attachments(&unit.store(), &message, &context).await?;
-                Ok(self.stream_response(unit, thread, None, context, move |inner, cx| {
+                Ok(self.stream_response(unit, thread, None, context, RESPOND, move |inner, cx| {
                     Box::pin(async move {
                         cx.emit(ThreadStreamEvent::ItemDone { item: ThreadItem::UserMessage(message.clone()) })
                             .await?;
@@ -99,7 +108,7 @@ impl<H: ActionHandler> Inner<H> {
                 for item in &newer {
                     store.delete_thread_item(&thread.id, item.id(), &context).await?;
                 }
-                Ok(self.stream_response(unit, thread, None, context, move |inner, cx| {
+                Ok(self.stream_response(unit, thread, None, context, RESPOND, move |inner, cx| {
                     Box::pin(async move {
                         cx.pipeline().forward(ThreadStreamEvent::stream_options(inner.allow_cancel)).await?;
                         cx.respond_to(&message).await
@@ -141,7 +150,7 @@ impl<H: ActionHandler> Inner<H> {
                             store.delete_thread_item(&thread.id, &call.id, &context).await?;
                     }
                 }
-                Ok(self.stream_response(unit, thread, None, context, |inner, cx| {
+                Ok(self.stream_response(unit, thread, None, context, RESPOND, |inner, cx| {
                     Box::pin(async move {
                         cx.pipeline().forward(ThreadStreamEvent::stream_options(inner.allow_cancel)).await?;
                         cx.respond().await
@@ -190,6 +199,9 @@ impl<H: ActionHandler> Inner<H> {
                 Ok(Processed::Json(Bytes::from_static(b"{}")))
             }
             ChatKitRequest::ItemsList { params, .. } => {
+                // A thread that is not there (or is another user's) is `404`, as for
+                // `threads.get_by_id`, not an empty page.
+                store.load_thread(&params.thread_id, &context).await?;
                 let mut page = store
                     .load_thread_items(
                         &params.thread_id,
@@ -272,16 +284,24 @@ impl<H: ActionHandler> Inner<H> {
         let sender = match sender {
             Ok(sender) => sender,
             Err(other) => {
-                // The SDK's answer: one error event, not even `stream_options` before it.
+                // The SDK's answer: one error event, not even `stream_options` before it; with
+                // a message saying what is wrong, which the SDK's lacks.
                 tracing::warn!(
                     item = other.id(),
                     kind = other.item_type(),
                     "custom action names an item that is not a widget"
                 );
+                self.guards.refused(Refusal::Provenance, &context, None);
+                telemetry::record_action(
+                    telemetry::action_type_label::<H::Action>(&params.action.action_type),
+                    ActionOutcome::Refused,
+                );
                 let (events, receiver) = mpsc::channel(1);
                 let _ = events
                     .send(ThreadStreamEvent::Error(
-                        crate::thread::ErrorEvent::stream_error().allow_retry(false),
+                        crate::thread::ErrorEvent::stream_error()
+                            .message(not_a_widget(&other))
+                            .allow_retry(false),
                     ))
                     .await;
                 drop(unit);
@@ -290,12 +310,16 @@ impl<H: ActionHandler> Inner<H> {
         };
         let raw = params.action;
         let item_id = params.item_id.unwrap_or_default();
-        Ok(self.stream_response(unit, thread, sender, context, move |inner, cx| {
+        let meter = HandlerMeter {
+            handler: HandlerKind::Action,
+            action_type: telemetry::action_type_label::<H::Action>(&raw.action_type),
+        };
+        Ok(self.stream_response(unit, thread, sender, context, meter, move |inner, cx| {
             Box::pin(async move {
                 cx.pipeline().forward(ThreadStreamEvent::stream_options(inner.allow_cancel)).await?;
                 let span = tracing::info_span!("chatkit.action", action = %raw.action_type, item = %item_id);
                 let started = Instant::now();
-                let result = run_action(&*inner.handler, cx, raw).instrument(span.clone()).await;
+                let result = run_action(inner, cx, raw).instrument(span.clone()).await;
                 let _enter = span.enter();
                 tracing::info!(
                     outcome = if result.is_ok() { "ok" } else { "error" },
@@ -317,15 +341,22 @@ impl<H: ActionHandler> Inner<H> {
         let sender = match sender {
             Ok(sender) => sender,
             Err(other) => {
-                return Err(ProcessError::Conflict(format!(
-                    "item `{}` is a {} item, not a widget",
-                    other.id(),
-                    other.item_type()
-                )));
+                self.guards.refused(Refusal::Provenance, &context, None);
+                telemetry::record_action(
+                    telemetry::action_type_label::<H::Action>(&params.action.action_type),
+                    ActionOutcome::Refused,
+                );
+                return Err(ProcessError::Conflict(not_a_widget(&other)));
             }
         };
         let action_type = params.action.action_type.clone();
+        let label = telemetry::action_type_label::<H::Action>(&action_type);
+        let refused = |reason| {
+            inner.guards.refused(reason, &context, None);
+            telemetry::record_action(label, ActionOutcome::Refused);
+        };
         let action = H::Action::from_raw(params.action.clone()).map_err(|error| {
+            refused(Refusal::Parse);
             tracing::warn!(action = %action_type, thread = %thread.id, %error, "action rejected");
             ProcessError::Rejected(error.to_string())
         })?;
@@ -335,10 +366,34 @@ impl<H: ActionHandler> Inner<H> {
             &params.action,
             sender.as_ref(),
             &thread.id,
+            &refused,
         );
         admitted.map_err(|error| ProcessError::Rejected(error.to_string()))?;
-        let mut cx = SyncActionContext::new(thread, sender, context, unit.store());
-        let mut result = inner.handler.handle_sync(action, &mut cx).await;
+        let mut cx = SyncActionContext::new(thread, sender, Arc::clone(&context), unit.store());
+        let started = Instant::now();
+        let handled = AssertUnwindSafe(inner.handler.handle_sync(action, &mut cx))
+            .catch_unwind()
+            .await;
+        let elapsed = started.elapsed();
+        telemetry::record_handler(HandlerKind::SyncAction, label, elapsed);
+        let mut result = match handled {
+            Ok(result) => result,
+            Err(panic) => {
+                telemetry::record_handler_panic(HandlerKind::SyncAction);
+                telemetry::record_action(label, ActionOutcome::Error);
+                std::panic::resume_unwind(panic);
+            }
+        };
+        match &result {
+            Ok(_) => telemetry::record_action(label, ActionOutcome::Ok),
+            Err(error) if error.is_client_error() => {
+                telemetry::record_action(label, ActionOutcome::Refused);
+            }
+            Err(_) => {
+                telemetry::record_handler_error(HandlerKind::SyncAction);
+                telemetry::record_action(label, ActionOutcome::Error);
+            }
+        }
         // As for streamed actions, the handler's writes (and its changes to the thread) are
         // kept whether it succeeded or failed; a panic unwinds past here and drops the unit,
         // which rolls it back.
@@ -361,6 +416,15 @@ impl<H: ActionHandler> Inner<H> {
             },
         }
     }
+}
+
+/// Why an action naming `item` (not a widget) is refused.
+fn not_a_widget(item: &ThreadItem) -> String {
+    format!(
+        "item `{}` (of type `{}`) is not a widget: an action's `item_id` names the widget it came from",
+        item.id(),
+        item.item_type()
+    )
 }
 
 /// The widget item an action names (`item_id`, when set and not empty): `Ok(None)` without
@@ -430,24 +494,37 @@ async fn items_after<C: Send + Sync + 'static>(
 
 /// Parses the action and runs its handler (or the fallback for unknown types).
 async fn run_action<H: ActionHandler>(
-    handler: &H,
+    inner: &Inner<H>,
     cx: &mut ActionContext<H::Context>,
     raw: crate::RawAction,
 ) -> HandlerResult {
+    let handler = &*inner.handler;
     let thread_id = cx.thread().id.clone();
-    match H::Action::from_raw(raw.clone()) {
-        Ok(action) => {
-            check_offered_and_valid(handler, Some(&action), &raw, cx.sender(), &thread_id)?;
-            handler.handle(action, cx).await
-        }
+    let context = cx.request();
+    let refused = |reason| inner.guards.refused(reason, context, None);
+    let admitted = match H::Action::from_raw(raw.clone()) {
+        Ok(action) => check_offered_and_valid(
+            handler,
+            Some(&action),
+            &raw,
+            cx.sender(),
+            &thread_id,
+            &refused,
+        )
+        .map(|()| Some(action)),
         Err(crate::ActionParseError::UnknownType { .. }) if H::ACCEPTS_UNKNOWN => {
-            check_offered_and_valid(handler, None, &raw, cx.sender(), &thread_id)?;
-            handler.handle_unknown(raw, cx).await
+            check_offered_and_valid(handler, None, &raw, cx.sender(), &thread_id, &refused)
+                .map(|()| None)
         }
         Err(error) => {
+            refused(Refusal::Parse);
             tracing::warn!(action = %raw.action_type, thread = %thread_id, %error, "action rejected");
             Err(HandlerError::invalid_action(error))
         }
+    };
+    match admitted? {
+        Some(action) => handler.handle(action, cx).await,
+        None => handler.handle_unknown(raw, cx).await,
     }
 }
 
@@ -460,6 +537,7 @@ impl<H: ActionHandler> Inner<H> {
         thread: ThreadMetadata,
         sender: Option<WidgetItem>,
         context: Arc<H::Context>,
+        meter: HandlerMeter,
         body: F,
     ) -> Processed
     where
@@ -472,7 +550,7 @@ impl<H: ActionHandler> Inner<H> {
     {
         let inner = Arc::clone(self);
         let responder = Arc::clone(&self.responder);
-        stream::stream_response(unit, thread, sender, context, responder, move |cx| {
+        stream::stream_response(unit, thread, sender, context, responder, meter, move |cx| {
             Box::pin(async move { body(&inner, cx).await })
         })
     }

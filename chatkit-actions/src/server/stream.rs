@@ -7,6 +7,7 @@ use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures_util::future::BoxFuture;
@@ -17,6 +18,7 @@ use tracing::Instrument;
 use super::unit::Unit;
 use crate::handler::pipeline::Pipeline;
 use crate::handler::{ActionContext, HandlerError, HandlerResult, SharedResponder};
+use crate::telemetry::{self, ActionOutcome, HandlerKind};
 use crate::thread::{ThreadMetadata, ThreadStreamEvent, WidgetItem};
 
 /// How many events may wait for a slow client before the handler waits too.
@@ -200,6 +202,38 @@ impl Stream for SseFrames {
     }
 }
 
+/// What a streamed response's body runs, for its metrics: the handler, and the action's type
+/// (a bounded label; empty for `respond`).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct HandlerMeter {
+    pub(super) handler: HandlerKind,
+    pub(super) action_type: &'static str,
+}
+
+impl HandlerMeter {
+    /// Records the body's run: its duration, an error or a panic, and for an action its
+    /// outcome (`refused` for a client error: the action was refused before or by its
+    /// handler).
+    fn record<P>(self, result: &Result<HandlerResult, P>, elapsed: Duration) {
+        telemetry::record_handler(self.handler, self.action_type, elapsed);
+        let outcome = match result {
+            Ok(Ok(())) => ActionOutcome::Ok,
+            Ok(Err(error)) if error.is_client_error() => ActionOutcome::Refused,
+            Ok(Err(_)) => {
+                telemetry::record_handler_error(self.handler);
+                ActionOutcome::Error
+            }
+            Err(_) => {
+                telemetry::record_handler_panic(self.handler);
+                ActionOutcome::Error
+            }
+        };
+        if self.handler != HandlerKind::Respond {
+            telemetry::record_action(self.action_type, outcome);
+        }
+    }
+}
+
 /// Runs `body` over a new response pipeline in the request's unit of work, driven by the
 /// stream of its events it returns. A panic in the body becomes an error event.
 ///
@@ -218,6 +252,7 @@ pub(super) fn stream_response<C, F>(
     sender: Option<WidgetItem>,
     context: Arc<C>,
     responder: SharedResponder<C>,
+    meter: HandlerMeter,
     body: F,
 ) -> Processed
 where
@@ -230,8 +265,10 @@ where
     let pipeline = Pipeline::new(thread, context, unit.store(), events);
     let mut cx = ActionContext::new(pipeline, sender, responder);
     let response = async move {
+        let started = Instant::now();
         let result = AssertUnwindSafe(body(&mut cx)).catch_unwind().await;
         let panicked = result.is_err();
+        meter.record(&result, started.elapsed());
         let result = result.unwrap_or_else(|panic| {
             let message = panic
                 .downcast_ref::<&str>()

@@ -65,7 +65,10 @@ impl<C: Send + Sync + 'static> Unit<C> {
             return Ok(());
         };
         if commit && !failed {
-            transaction.commit().await
+            let started = std::time::Instant::now();
+            let committed = transaction.commit().await;
+            crate::telemetry::record_commit(started.elapsed());
+            committed
         } else {
             transaction.rollback().await?;
             if failed {

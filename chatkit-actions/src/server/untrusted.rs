@@ -32,6 +32,7 @@ use serde_json::{Map, Value};
 use crate::action::{Action, ActionSpec, Handler, RawAction};
 use crate::config::ActionConfig;
 use crate::handler::{ActionHandler, HandlerError};
+use crate::telemetry;
 use crate::thread::WidgetItem;
 use crate::widget::ActionSite;
 use crate::widget::fields::{FormKeys, present};
@@ -45,9 +46,16 @@ pub(crate) fn check_offered_and_valid<H: ActionHandler>(
     raw: &RawAction,
     sender: Option<&WidgetItem>,
     thread_id: &str,
+    refused: &dyn Fn(telemetry::Refusal),
 ) -> Result<(), HandlerError> {
     let spec = action.map(Action::spec);
     if let Err(refusal) = check_offered(spec, raw, sender) {
+        refused(match refusal {
+            Refusal::Form(_) => telemetry::Refusal::FormConstraint,
+            Refusal::Forged { .. } | Refusal::Tampered { .. } | Refusal::NoWidget { .. } => {
+                telemetry::Refusal::Provenance
+            }
+        });
         tracing::warn!(
             action = %raw.action_type,
             thread = %thread_id,
@@ -61,6 +69,7 @@ pub(crate) fn check_offered_and_valid<H: ActionHandler>(
     if let Some(action) = action
         && let Err(error) = handler.validate(action)
     {
+        refused(telemetry::Refusal::Validation);
         let reason = format!("action `{}` is invalid: {error}", raw.action_type);
         tracing::warn!(action = %raw.action_type, thread = %thread_id, %reason, "action failed validation");
         return Err(HandlerError::rejected(reason));
