@@ -277,6 +277,79 @@ impl<C: Send + Sync + 'static> ToolHandler<C> for () {
     }
 }
 
+/// Makes a generated JSON Schema one strict mode accepts, and checks it: every object schema
+/// gets `"additionalProperties": false`, its `properties` (`{}` when it has none) and all of
+/// them in `required` (an `Option` field stays nullable: its type allows `null`). The
+/// generator's `$schema` and `title` are dropped, as the Responses API has no use for them.
+/// What `#[derive(Tools)]` runs on the schema schemars generates from a tool's fields.
+///
+/// ```
+/// use chatkit_actions::model::{check_strict_schema, strict_schema};
+/// use serde_json::json;
+///
+/// let schema = strict_schema(json!({
+///     "$schema": "https://json-schema.org/draft/2020-12/schema",
+///     "title": "Args",
+///     "type": "object",
+///     "properties": {"note": {"type": ["string", "null"]}},
+/// }));
+/// assert_eq!(schema, json!({
+///     "type": "object",
+///     "properties": {"note": {"type": ["string", "null"]}},
+///     "required": ["note"],
+///     "additionalProperties": false,
+/// }));
+/// assert_eq!(check_strict_schema(&schema), Ok(()));
+/// ```
+#[must_use]
+pub fn strict_schema(mut schema: Value) -> Value {
+    if let Some(object) = schema.as_object_mut() {
+        object.remove("$schema");
+        object.remove("title");
+    }
+    make_strict(&mut schema);
+    schema
+}
+
+fn make_strict(schema: &mut Value) {
+    let Some(object) = schema.as_object_mut() else {
+        return;
+    };
+    let is_object = object.get("type").is_some_and(|kind| {
+        kind == "object"
+            || kind
+                .as_array()
+                .is_some_and(|kinds| kinds.iter().any(|k| k == "object"))
+    });
+    if is_object {
+        let properties = object
+            .entry("properties")
+            .or_insert_with(|| Value::Object(Map::new()));
+        let names: Vec<Value> = properties
+            .as_object()
+            .map(|p| p.keys().cloned().map(Value::String).collect())
+            .unwrap_or_default();
+        if let Some(properties) = properties.as_object_mut() {
+            properties.values_mut().for_each(make_strict);
+        }
+        object.insert("required".to_owned(), Value::Array(names));
+        object.insert("additionalProperties".to_owned(), Value::Bool(false));
+    }
+    if let Some(items) = object.get_mut("items") {
+        make_strict(items);
+    }
+    for key in ["anyOf", "oneOf", "allOf"] {
+        if let Some(branches) = object.get_mut(key).and_then(Value::as_array_mut) {
+            branches.iter_mut().for_each(make_strict);
+        }
+    }
+    for key in ["$defs", "definitions"] {
+        if let Some(definitions) = object.get_mut(key).and_then(Value::as_object_mut) {
+            definitions.values_mut().for_each(make_strict);
+        }
+    }
+}
+
 /// Checks the rules strict mode sets for a tool's `parameters`: every object schema has
 /// `"additionalProperties": false` and lists all its properties in `required` (an optional
 /// field is a required one whose type allows `null`). Recurses into `properties`, `items`,
