@@ -321,6 +321,31 @@ fn make_strict(schema: &mut Value) {
                 .as_array()
                 .is_some_and(|kinds| kinds.iter().any(|k| k == "object"))
     });
+    // schemars' integer formats (`uint32`, `int64`, …) are no strict-mode keyword: the
+    // bounds of the narrow ones become `minimum`/`maximum` (schemars writes the unsigned
+    // types' `minimum: 0` itself).
+    let is_number = object.get("type").is_some_and(|kind| {
+        kind == "integer"
+            || kind == "number"
+            || kind
+                .as_array()
+                .is_some_and(|kinds| kinds.iter().any(|k| k == "integer" || k == "number"))
+    });
+    if is_number && let Some(format) = object.remove("format") {
+        let bounds: Option<(i64, i64)> = match format.as_str() {
+            Some("int8") => Some((i8::MIN.into(), i8::MAX.into())),
+            Some("int16") => Some((i16::MIN.into(), i16::MAX.into())),
+            Some("int32") => Some((i32::MIN.into(), i32::MAX.into())),
+            Some("uint8") => Some((0, u8::MAX.into())),
+            Some("uint16") => Some((0, u16::MAX.into())),
+            Some("uint32") => Some((0, u32::MAX.into())),
+            _ => None,
+        };
+        if let Some((min, max)) = bounds {
+            object.entry("minimum").or_insert_with(|| min.into());
+            object.entry("maximum").or_insert_with(|| max.into());
+        }
+    }
     if is_object {
         let properties = object
             .entry("properties")
