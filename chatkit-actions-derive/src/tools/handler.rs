@@ -431,3 +431,77 @@ fn handler_method(
         &signature(tool, context),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use super::*;
+
+    fn messages(tokens: &TokenStream) -> Vec<String> {
+        let text = tokens.to_string();
+        text.split("compile_error !")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').nth(1).map(str::to_owned))
+            .collect()
+    }
+
+    #[test]
+    fn one_error_per_mistake() {
+        let input = quote! {
+            {
+                enum TodoTool {
+                    /// Adds.
+                    AddTodo { title: String, due: Option<String> },
+                    /// Lists.
+                    ListTodos,
+                    /// Completes.
+                    CompleteTodo { id: u64 },
+                    /// Picks.
+                    #[tool(client)]
+                    PickColor { prompt: String },
+                }
+            }
+            { TodoTool, ctx = () }
+            impl Todos {
+                async fn add_todo(&self, name: String, due: Option<String>, cx: &mut Cx) -> R { todo!() }
+                async fn list_todo(&self, cx: &mut Cx) -> R { todo!() }
+                async fn pick_color(&self, prompt: String, cx: &mut Cx) -> R { todo!() }
+            }
+        };
+        let errors = messages(&expand(input));
+        assert_eq!(errors.len(), 5, "{errors:#?}");
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.starts_with("unknown `tool_handler` argument `ctx`"))
+        );
+        assert!(errors.iter().any(|e| e.starts_with(
+            "the parameter `name` stands where the field `title: String` goes; `TodoTool::AddTodo` has no field `name`"
+        )));
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("did you mean `list_todos`"))
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.starts_with("`pick_color` would handle the client tool `pick_color`"))
+        );
+        // The message as a token: its newline escaped.
+        assert!(errors.iter().any(|e| e
+            == "missing handler for the tool `complete_todo` (`TodoTool::CompleteTodo`)\\nhelp: add this method to the impl: `async fn complete_todo(&self, id: u64, cx: &mut ActionContext<()>) -> Result<ToolOutput, HandlerError>`"));
+    }
+
+    #[test]
+    fn the_impl_is_kept_when_the_enum_is_missing() {
+        let out = attribute(
+            &TokenStream::new(),
+            quote!(impl Todos { fn helper(&self) {} }),
+        );
+        let text = out.to_string();
+        assert!(text.contains("needs the tools enum it handles"));
+        assert!(text.contains("fn helper"));
+    }
+}

@@ -580,3 +580,111 @@ fn handler_macro(model: &ToolsInput<'_>, input: Option<&DeriveInput>) -> TokenSt
         pub(crate) use #private as #public;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use super::*;
+
+    fn errors(input: TokenStream) -> Vec<String> {
+        let Ok(input) = syn::parse2::<DeriveInput>(input) else {
+            return vec!["not a derive input".to_owned()];
+        };
+        let cx = Ctxt::new();
+        let _ = ToolsInput::from_syn(&cx, &input);
+        match cx.check() {
+            Ok(()) => Vec::new(),
+            Err(error) => error.into_iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn names_descriptions_and_options() {
+        let input: DeriveInput = syn::parse_quote! {
+            enum PlanTool {
+                /// Makes a plan.
+                ///
+                /// In order.
+                MakePlan { title: String },
+                #[tool(rename = "ping-server", description = "Pings.", strict = false, client)]
+                Ping,
+            }
+        };
+        let cx = Ctxt::new();
+        let model = ToolsInput::from_syn(&cx, &input);
+        assert!(cx.check().is_ok());
+        let tools: Vec<(String, String, bool, bool)> = model
+            .iter()
+            .flat_map(|model| &model.variants)
+            .map(|t| (t.name.clone(), t.description.clone(), t.strict, t.client))
+            .collect();
+        assert_eq!(
+            tools,
+            [
+                (
+                    "make_plan".into(),
+                    "Makes a plan.\n\nIn order.".into(),
+                    true,
+                    false
+                ),
+                ("ping-server".into(), "Pings.".into(), false, true),
+            ]
+        );
+        let signatures: Vec<String> = model
+            .iter()
+            .flat_map(|model| &model.variants)
+            .map(|t| signature(t, "Session"))
+            .collect();
+        assert_eq!(
+            signatures,
+            [
+                "async fn make_plan(&self, title: String, cx: &mut ActionContext<Session>) -> Result<ToolOutput, HandlerError>",
+                "async fn ping(&self, cx: &mut ActionContext<Session>) -> Result<ToolOutput, HandlerError>",
+            ]
+        );
+    }
+
+    #[test]
+    fn every_mistake_is_reported() {
+        let errors = errors(quote! {
+            enum PlanTool {
+                /// Moves.
+                Move(u64, u64),
+                NoDocs,
+                /// Twice.
+                #[tool(rename = "move", clinet)]
+                Again,
+                /// Bad name.
+                #[tool(rename = "a b")]
+                Spaced,
+            }
+        });
+        let starts = [
+            "the tool `move` has 2 unnamed fields",
+            "the tool `no_docs` has no description",
+            "unknown `tool` attribute key `clinet` on a tool",
+            "a tool name is 1 to 64",
+            "two tools are named `move`",
+        ];
+        assert_eq!(errors.len(), starts.len(), "{errors:#?}");
+        for (error, start) in errors.iter().zip(starts) {
+            assert!(error.starts_with(start), "{error}");
+        }
+    }
+
+    #[test]
+    fn only_enums() {
+        let errors = errors(quote!(
+            struct Tools {
+                a: u8,
+            }
+        ));
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors
+                .iter()
+                .all(|e| e.starts_with("`#[derive(Tools)]` goes on an enum"))
+        );
+    }
+}
