@@ -93,8 +93,8 @@ impl ToolCallError {
     }
 }
 
-/// Parses a tool's arguments (a JSON string from the model) into `T`, with the path of the
-/// first bad field in the error. The helper hand-written and derived [`Tools::parse`] use.
+/// Parses a tool's arguments (a JSON string from the model, which must be an object; empty
+/// means `{}`) into `T`, with the path of the first bad field in the error. The helper hand-written and derived [`Tools::parse`] use.
 ///
 /// # Errors
 ///
@@ -109,6 +109,14 @@ pub fn parse_arguments<T: serde::de::DeserializeOwned>(
     } else {
         arguments
     };
+    // A function's arguments are an object; serde's derived structs would also take an array
+    // of their fields in order, which no model means.
+    if !arguments.trim_start().starts_with('{') {
+        return Err(ToolCallError::InvalidArguments {
+            tool,
+            message: "the arguments must be a JSON object".to_owned(),
+        });
+    }
     let deserializer = &mut serde_json::Deserializer::from_str(arguments);
     serde_path_to_error::deserialize(deserializer).map_err(|error| {
         let path = error.path().to_string();
@@ -468,6 +476,10 @@ mod tests {
         assert!(
             matches!(error, ToolCallError::InvalidArguments { .. }),
             "{error}"
+        );
+        assert_eq!(
+            parse_arguments::<Args>("add", r#"["x"]"#).unwrap_err().to_string(),
+            "invalid arguments for `add`: the arguments must be a JSON object"
         );
         assert_eq!(
             error.to_output().as_str(),
