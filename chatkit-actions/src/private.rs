@@ -28,6 +28,13 @@ pub fn strict_tool_schema(schema: schemars::Schema) -> serde_json::Value {
     crate::model::strict_schema(schema.to_value())
 }
 
+/// What a tool handler trait's method answers when the impl, written by hand, left it out.
+#[cfg(feature = "openai")]
+#[must_use]
+pub fn tool_unhandled(tool: &str) -> HandlerError {
+    HandlerError::internal(format!("the tool `{tool}` has no handler"))
+}
+
 /// What a derived tool handler answers if the run hands it a client tool (it never does: the
 /// run turns client tools into `client_tool_call` items first).
 #[cfg(feature = "openai")]

@@ -475,13 +475,19 @@ fn expand(model: &ToolsInput<'_>) -> TokenStream {
         }
         let Some(method) = &tool.method else { continue };
         let doc = format!("Runs the tool `{name}` (`{enum_ident}::{variant}`).");
+        // A default body, so that a missing method is reported once, by `#[tool_handler]`
+        // (implemented by hand, the tool answers with an error at run time).
         methods.push(quote! {
             #[doc = #doc]
+            #[allow(unused_variables, clippy::too_many_arguments)]
             fn #method(
                 &self,
                 #( #params, )*
                 cx: &mut #handler::ActionContext<__C>,
-            ) -> impl ::core::future::Future<Output = ::core::result::Result<#tools::ToolOutput, #handler::HandlerError>> + ::core::marker::Send;
+            ) -> impl ::core::future::Future<Output = ::core::result::Result<#tools::ToolOutput, #handler::HandlerError>> + ::core::marker::Send {
+                let _ = (#( #args, )* cx);
+                async move { ::core::result::Result::Err(#krate::__private::tool_unhandled(#name)) }
+            }
         });
         dispatch_arms.push(quote!(#self_pattern => handler.#method(#( #args, )* cx).await));
     }
@@ -492,7 +498,7 @@ fn expand(model: &ToolsInput<'_>) -> TokenStream {
     };
     let trait_doc = format!(
         "The handlers of the server tools of [`{enum_ident}`]: one method per tool.\n\n\
-         Implement it with `#[tool_handler({enum_ident}, context = C)]` on an impl block, which checks at compile time that every server tool has its method and implements `ToolHandler<C>`."
+         Implement it with `#[tool_handler({enum_ident}, context = C)]` on an impl block, which checks at compile time that every server tool has its method and implements `ToolHandler<C>`. Implemented by hand, a tool whose method is missing answers with an error at run time instead."
     );
     let handler_macro = handler_macro(model, Some(model.original));
     quote! {

@@ -478,7 +478,9 @@ mod tests {
             "{error}"
         );
         assert_eq!(
-            parse_arguments::<Args>("add", r#"["x"]"#).unwrap_err().to_string(),
+            parse_arguments::<Args>("add", r#"["x"]"#)
+                .unwrap_err()
+                .to_string(),
             "invalid arguments for `add`: the arguments must be a JSON object"
         );
         assert_eq!(
