@@ -1,5 +1,5 @@
-//! Compile-fail and compile-pass tests of `#[derive(Action)]`, `#[derive(ActionTypes)]` and
-//! `#[action_handler]`.
+//! Compile-fail and compile-pass tests of `#[derive(Action)]`, `#[derive(ActionTypes)]`,
+//! `#[action_handler]`, `#[derive(Tools)]` and `#[tool_handler]`.
 //!
 //! The `.stderr` snapshots pin rustc's exact output, which changes between compiler
 //! versions, so the suite runs on the toolchain the snapshots were reviewed with and is
@@ -18,4 +18,6 @@ fn ui() {
     t.compile_fail("derive_action_types/fail/*.rs");
     t.pass("action_handler/pass/*.rs");
     t.compile_fail("action_handler/fail/*.rs");
+    t.pass("tools/pass/*.rs");
+    t.compile_fail("tools/fail/*.rs");
 }
