@@ -11,15 +11,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chatkit_actions::handler::{ActionContext, HandlerError, HandlerResult};
-use chatkit_actions::model::{
-    Agent, ModelClient, ModelConfig, ToolCallError, ToolDefinition, ToolHandler, ToolOutput, Tools,
-    check_strict_schema, parse_arguments,
-};
+use chatkit_actions::model::{Agent, ModelClient, ModelConfig, ToolOutput, check_strict_schema};
 use chatkit_actions::server::{ChatKitServer, Processed};
 use chatkit_actions::store::MemoryStore;
 use chatkit_actions::thread::{SortOrder, ThreadItem, ThreadStreamEvent};
 use chatkit_actions::widget::{Card, Text};
-use chatkit_actions::{Action, action_handler};
+use chatkit_actions::{Action, action_handler, tool_handler};
 use model_support::{
     Reply, StandIn, created, full, function_call, message, message_added, part_added, text_delta,
     text_reply,
@@ -27,82 +24,17 @@ use model_support::{
 use serde_json::{Value, json};
 
 // ---------------------------------------------------------------------------------------
-// The tools, written by hand as `#[derive(Tools)]` will generate them.
+// The tools, derived.
 
-/// Arguments of `add_todo`.
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AddTodo {
-    title: String,
-}
-
-/// Arguments of `pick_color`.
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PickColor {
-    prompt: String,
-}
-
-#[derive(Debug)]
+#[derive(Debug, chatkit_actions::Tools)]
 enum TodoTool {
     /// Adds a todo with this title.
-    AddTodo(AddTodo),
+    AddTodo { title: String },
     /// Lists the todos.
     ListTodos,
     /// Asks the user to pick a color (runs in the browser).
-    PickColor(PickColor),
-}
-
-impl Tools for TodoTool {
-    fn definitions() -> Vec<ToolDefinition> {
-        let object = |properties: Value, required: &[&str]| {
-            json!({"type": "object", "properties": properties, "required": required,
-                "additionalProperties": false})
-        };
-        vec![
-            ToolDefinition::new(
-                "add_todo",
-                "Adds a todo with this title.",
-                object(json!({"title": {"type": "string"}}), &["title"]),
-            ),
-            ToolDefinition::new("list_todos", "Lists the todos.", object(json!({}), &[])),
-            ToolDefinition::new(
-                "pick_color",
-                "Asks the user to pick a color (runs in the browser).",
-                object(json!({"prompt": {"type": "string"}}), &["prompt"]),
-            )
-            .client(),
-        ]
-    }
-
-    fn parse(name: &str, arguments: &str) -> Result<Self, ToolCallError> {
-        match name {
-            "add_todo" => parse_arguments("add_todo", arguments).map(TodoTool::AddTodo),
-            "list_todos" => {
-                #[derive(serde::Deserialize)]
-                #[serde(deny_unknown_fields)]
-                struct Empty {}
-                parse_arguments::<Empty>("list_todos", arguments).map(|_| TodoTool::ListTodos)
-            }
-            "pick_color" => parse_arguments("pick_color", arguments).map(TodoTool::PickColor),
-            _ => Err(ToolCallError::UnknownTool {
-                name: name.to_owned(),
-                expected: vec!["add_todo", "list_todos", "pick_color"],
-            }),
-        }
-    }
-
-    fn name(&self) -> &'static str {
-        match self {
-            TodoTool::AddTodo(_) => "add_todo",
-            TodoTool::ListTodos => "list_todos",
-            TodoTool::PickColor(_) => "pick_color",
-        }
-    }
-
-    fn is_client(&self) -> bool {
-        matches!(self, TodoTool::PickColor(_))
-    }
+    #[tool(client)]
+    PickColor { prompt: String },
 }
 
 /// The server tools' handler: the todos live in memory here.
@@ -111,32 +43,26 @@ struct Todos {
     titles: Arc<Mutex<Vec<String>>>,
 }
 
-impl ToolHandler<()> for Todos {
-    type Tools = TodoTool;
-
-    async fn call(
+#[tool_handler(TodoTool)]
+impl Todos {
+    async fn add_todo(
         &self,
-        tool: TodoTool,
+        title: String,
         cx: &mut ActionContext<()>,
     ) -> Result<ToolOutput, HandlerError> {
-        match tool {
-            TodoTool::AddTodo(AddTodo { title }) => {
-                if title.trim().is_empty() {
-                    return Ok(ToolOutput::error("a todo needs a title"));
-                }
-                self.titles.lock().unwrap().push(title.clone());
-                cx.add_widget(Card::new().child(Text::new(title.clone())))
-                    .await?;
-                cx.add_hidden_context(format!("<TOOL>added {title}</TOOL>"))
-                    .await?;
-                Ok(ToolOutput::json(&json!({"added": title})))
-            }
-            TodoTool::ListTodos => Ok(ToolOutput::json(&*self.titles.lock().unwrap())),
-            // The run turns client tools into items; it never calls them here.
-            TodoTool::PickColor(PickColor { prompt }) => Err(HandlerError::internal(format!(
-                "pick_color ({prompt}) runs in the browser"
-            ))),
+        if title.trim().is_empty() {
+            return Ok(ToolOutput::error("a todo needs a title"));
         }
+        self.titles.lock().unwrap().push(title.clone());
+        cx.add_widget(Card::new().child(Text::new(title.clone())))
+            .await?;
+        cx.add_hidden_context(format!("<TOOL>added {title}</TOOL>"))
+            .await?;
+        Ok(ToolOutput::json(&json!({"added": title})))
+    }
+
+    async fn list_todos(&self, _cx: &mut ActionContext<()>) -> Result<ToolOutput, HandlerError> {
+        Ok(ToolOutput::json(&*self.titles.lock().unwrap()))
     }
 }
 

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use quote::ToTokens as _;
 use syn::{Fields, Ident, ImplItemFn, Token};
 
-use crate::ast::{self, EnumInput, Input, Shape, StructInput, TypeName, Variant, unraw};
+use crate::ast::{EnumInput, Input, Shape, StructInput, TypeName, Variant, unraw};
 use crate::case::snake_case;
 use crate::ctxt::Ctxt;
 use crate::expand::handler::signature;
@@ -148,7 +148,7 @@ fn unique_types(cx: &Ctxt, input: &EnumInput<'_>) {
 
 /// A handler is an `async fn`, or returns `impl Future`. A plain `fn` is reported, then made
 /// `async`, so that rustc does not add "not a future" for the same mistake.
-fn async_handler(cx: &Ctxt, sig: &mut syn::Signature) {
+pub(crate) fn async_handler(cx: &Ctxt, sig: &mut syn::Signature) {
     let returns_future = matches!(&sig.output, syn::ReturnType::Type(_, ty) if matches!(**ty, syn::Type::ImplTrait(_)));
     if sig.asyncness.is_none() && !returns_future {
         cx.error_spanned_by(
@@ -177,6 +177,22 @@ pub(crate) fn handler_method(
     let Shape::Struct(fields) = &variant.shape else {
         return true;
     };
+    let fields: Vec<(String, &syn::Type)> =
+        fields.iter().map(|f| (f.name(), &f.field.ty)).collect();
+    let qualified = format!("{}::{}", model.ident, variant.ident);
+    params_bound_by_name(cx, sig, &fields, &qualified, &signature(variant, context))
+}
+
+/// A handler's parameters are the payload's `fields` (name, type) in their declared order,
+/// then the context; `_` and a leading `_` mark a field the handler does not use. `false`
+/// when they are not; `signature` is the method to write, for the message.
+pub(crate) fn params_bound_by_name(
+    cx: &Ctxt,
+    sig: &syn::Signature,
+    fields: &[(String, &syn::Type)],
+    qualified: &str,
+    signature: &str,
+) -> bool {
     let params: Vec<&syn::PatType> = sig
         .inputs
         .iter()
@@ -187,22 +203,20 @@ pub(crate) fn handler_method(
         .collect();
     let expected: Vec<String> = fields
         .iter()
-        .map(|f| format!("{}: {}", f.name(), pretty(&f.field.ty.to_token_stream())))
+        .map(|(name, ty)| format!("{name}: {}", pretty(&ty.to_token_stream())))
         .collect();
     let list = expected.join(", ");
-    let qualified = format!("{}::{}", model.ident, variant.ident);
     if params.len() != fields.len() + 1 {
         cx.error_spanned_by(
             &sig.inputs,
             format!(
-                "the handler of `{qualified}` takes its {} fields, then the context\nhelp: write `{}`",
+                "the handler of `{qualified}` takes its {} fields, then the context\nhelp: write `{signature}`",
                 fields.len(),
-                signature(variant, context)
             ),
         );
         return false;
     }
-    let names: Vec<String> = fields.iter().map(ast::Field::name).collect();
+    let names: Vec<String> = fields.iter().map(|(name, _)| name.clone()).collect();
     let mut misplaced = Vec::new();
     for (param, (field, expected_name)) in params.iter().zip(fields.iter().zip(&names)) {
         let found = match &*param.pat {
@@ -240,8 +254,8 @@ pub(crate) fn handler_method(
                 &param.pat,
                 format!(
                     "the parameter `{found}` stands where the field `{}: {}` of `{qualified}` goes: handler parameters are the payload's fields in their declared order\nhelp: the parameters are `{list}`",
-                    field.name(),
-                    pretty(&field.field.ty.to_token_stream())
+                    field.0,
+                    pretty(&field.1.to_token_stream())
                 ),
             );
         }
@@ -259,8 +273,8 @@ pub(crate) fn handler_method(
             &param.pat,
             format!(
                 "the parameter `{found}` stands where the field `{}: {}` goes; {why}\nhelp: the parameters are `{list}`",
-                field.name(),
-                pretty(&field.field.ty.to_token_stream())
+                field.0,
+                pretty(&field.1.to_token_stream())
             ),
         );
     }
@@ -290,7 +304,7 @@ pub(crate) fn misspelled_handler<'m, 'a>(
 }
 
 /// The Levenshtein distance between two names.
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {

@@ -1,5 +1,5 @@
-//! Procedural macros of `chatkit-actions`: `#[derive(Action)]`, `#[derive(ActionTypes)]` and
-//! `#[action_handler]`.
+//! Procedural macros of `chatkit-actions`: `#[derive(Action)]`, `#[derive(ActionTypes)]`,
+//! `#[action_handler]`, and for the model's tools `#[derive(Tools)]` and `#[tool_handler]`.
 //!
 //! Use them through the `chatkit-actions` crate, which re-exports them with their
 //! documentation and provides the items their expansions name.
@@ -26,6 +26,7 @@ mod ctxt;
 mod expand;
 mod handler;
 mod pretty;
+mod tools;
 mod widget_data;
 
 /// Derives `chatkit_actions::Action`. Documented on its re-export in `chatkit-actions`.
@@ -71,4 +72,27 @@ pub fn derive_widget_data(input: TokenStream) -> TokenStream {
     widget_data::expand(&input)
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
+}
+
+/// Derives `chatkit_actions::model::Tools` and the enum's tool handler trait. Documented on
+/// its re-export in `chatkit-actions` (feature `openai`).
+#[proc_macro_derive(Tools, attributes(tool))]
+pub fn derive_tools(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    tools::derive(&input).into()
+}
+
+/// Implements a tools enum's handler trait and `ToolHandler` for the type of an impl block.
+/// Documented on its re-export in `chatkit-actions` (feature `openai`).
+#[proc_macro_attribute]
+pub fn tool_handler(args: TokenStream, item: TokenStream) -> TokenStream {
+    tools::handler::attribute(&args.into(), item.into()).into()
+}
+
+/// The second half of `#[tool_handler]`, reached through the macro `#[derive(Tools)]` emits
+/// beside the enum. Not a public API.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __tool_handler_impl(input: TokenStream) -> TokenStream {
+    tools::handler::expand(input.into()).into()
 }

@@ -310,5 +310,102 @@ pub use chatkit_actions_derive::Action;
 /// ```
 pub use chatkit_actions_derive::action_handler;
 
+/// Derives [`model::Tools`] for an enum whose variants are a model's tools, and the enum's
+/// tool handler trait, `<Enum>ToolHandler<C>`, with one method per server tool.
+///
+/// - The tool's name is the variant's in `snake_case`, or `#[tool(rename = "…")]`.
+/// - Its description is the variant's doc comment, or `#[tool(description = "…")]`.
+/// - Its `parameters` are a strict JSON Schema of its fields, generated with `schemars` (a
+///   field's doc comment becomes its description; an `Option<T>` field is required and
+///   nullable; every object has `"additionalProperties": false`). A unit variant takes `{}`;
+///   a one-field tuple variant takes the fields of its type, which derives
+///   `serde::Deserialize` and `schemars::JsonSchema`.
+/// - `strict: true`, or `#[tool(strict = false)]`.
+/// - `#[tool(client)]` marks a tool the browser runs: the run pauses with a
+///   `client_tool_call` item, and the handler trait has no method for it.
+/// - `#[tool(crate = "…")]` on the enum names this crate when it is re-exported.
+///
+/// [`Tools::parse`](model::Tools::parse) reads the model's untrusted arguments into the
+/// variant through a hidden `deny_unknown_fields` struct: a missing, mistyped or unknown field
+/// is a [`ToolCallError`](model::ToolCallError) the model gets back, never a panic.
+///
+/// ```
+/// use chatkit_actions::model::{Tools, check_strict_schema};
+///
+/// #[derive(chatkit_actions::Tools, Debug, PartialEq)]
+/// enum TodoTool {
+///     /// Adds a todo with this title.
+///     AddTodo {
+///         /// The title.
+///         title: String,
+///         /// An optional note.
+///         note: Option<String>,
+///     },
+///     /// Shows the list.
+///     ListTodos,
+///     /// Asks the user to pick a color.
+///     #[tool(client, rename = "pick_color")]
+///     Color { prompt: String },
+/// }
+///
+/// let definitions = TodoTool::definitions();
+/// assert_eq!(definitions[0].name, "add_todo");
+/// assert_eq!(definitions[0].description, "Adds a todo with this title.");
+/// assert_eq!(check_strict_schema(&definitions[0].parameters), Ok(()));
+/// assert!(definitions[2].client);
+/// assert_eq!(
+///     TodoTool::parse("add_todo", r#"{"title": "milk", "note": null}"#),
+///     Ok(TodoTool::AddTodo { title: "milk".into(), note: None })
+/// );
+/// assert!(TodoTool::parse("add_todo", r#"{"title": "milk", "extra": 1}"#).is_err());
+/// assert_eq!(TodoTool::ListTodos.name(), "list_todos");
+/// ```
+#[cfg(feature = "openai")]
+pub use chatkit_actions_derive::Tools;
+
+/// Implements a tools enum's handler trait and [`model::ToolHandler`] for the type of an
+/// impl block: `#[tool_handler(MyTools, context = C)]` (`context` defaults to `()`;
+/// `crate = "…"` names this crate when it is re-exported).
+///
+/// Each server tool has one `async` method named after it, taking the variant's fields by
+/// name (a one-field tuple variant: its value), then `cx: &mut ActionContext<C>`, and
+/// returning `Result<ToolOutput, HandlerError>`. The dispatch is one exhaustive `match`: a
+/// tool without its method is a compile error naming the method to add.
+///
+/// ```
+/// use chatkit_actions::handler::{ActionContext, HandlerError};
+/// use chatkit_actions::model::ToolOutput;
+/// use chatkit_actions::{Tools, tool_handler};
+///
+/// #[derive(Tools, Debug)]
+/// enum TodoTool {
+///     /// Adds a todo with this title.
+///     AddTodo { title: String },
+///     /// Shows the list.
+///     ListTodos,
+/// }
+///
+/// struct Todos;
+///
+/// #[tool_handler(TodoTool)]
+/// impl Todos {
+///     async fn add_todo(&self, title: String, cx: &mut ActionContext<()>) -> Result<ToolOutput, HandlerError> {
+///         Ok(ToolOutput::json(&serde_json::json!({"added": title})))
+///     }
+///
+///     async fn list_todos(&self, cx: &mut ActionContext<()>) -> Result<ToolOutput, HandlerError> {
+///         Ok(ToolOutput::text("nothing yet"))
+///     }
+/// }
+///
+/// use chatkit_actions::model::{Agent, ModelClient, ModelConfig};
+///
+/// let agent = Agent::new(ModelClient::new(ModelConfig::new("gpt-4.1-mini"))?).tools(Todos);
+/// # let _ = agent;
+/// # Ok::<(), chatkit_actions::model::ModelError>(())
+/// ```
+#[cfg(feature = "openai")]
+pub use chatkit_actions_derive::tool_handler;
+
 /// The `async_trait` attribute, for implementing [`store::Store`].
 pub use async_trait::async_trait;

@@ -13,6 +13,37 @@ use crate::handler::HandlerError;
 /// beside the enum.
 pub use chatkit_actions_derive::__action_handler_impl as action_handler_impl;
 pub use serde;
+// With `typescript`, its support module re-exports schemars already.
+/// The second half of `#[tool_handler]`, reached through the macro `#[derive(Tools)]` emits
+/// beside the enum.
+#[cfg(feature = "openai")]
+pub use chatkit_actions_derive::__tool_handler_impl as tool_handler_impl;
+#[cfg(all(feature = "openai", not(feature = "typescript")))]
+pub use schemars;
+
+/// A tool's `parameters`: the schema schemars generated, made strict.
+#[cfg(feature = "openai")]
+#[must_use]
+pub fn strict_tool_schema(schema: schemars::Schema) -> serde_json::Value {
+    crate::model::strict_schema(schema.to_value())
+}
+
+/// What a tool handler trait's method answers when the impl, written by hand, left it out.
+#[cfg(feature = "openai")]
+#[must_use]
+pub fn tool_unhandled(tool: &str) -> HandlerError {
+    HandlerError::internal(format!("the tool `{tool}` has no handler"))
+}
+
+/// What a derived tool handler answers if the run hands it a client tool (it never does: the
+/// run turns client tools into `client_tool_call` items first).
+#[cfg(feature = "openai")]
+#[must_use]
+pub fn client_tool_called(tool: &str) -> HandlerError {
+    HandlerError::internal(format!(
+        "the client tool `{tool}` runs in the browser, not on the server"
+    ))
+}
 pub use serde_json;
 
 /// Deserializes a struct-variant payload from a JSON object only. serde's derived structs

@@ -6,14 +6,12 @@
 use std::sync::{Arc, OnceLock};
 
 use chatkit_actions::handler::{ActionContext, HandlerError, HandlerResult, Respond};
-use chatkit_actions::model::{
-    Agent, ModelClient, ModelConfig, ModelError, ToolCallError, ToolDefinition, ToolHandler,
-    ToolOutput, Tools, parse_arguments,
-};
+use chatkit_actions::model::{Agent, ModelClient, ModelConfig, ModelError, ToolOutput};
 use chatkit_actions::server::ChatKitServer;
 use chatkit_actions::store::Store;
 use chatkit_actions::thread::UserMessageItem;
-use serde_json::{Map, Value, json};
+use chatkit_actions::{Tools, tool_handler};
+use serde_json::{Value, json};
 
 use super::actions::TodoApp;
 
@@ -214,10 +212,11 @@ tools to add, list and complete todos; each tool shows the user a widget, so do 
 the whole list in text. Notes in <USER_ACTION> tags say what the user did with the widgets. \
 Answer briefly.";
 
-/// The model's tools. Written by hand here: one variant per tool, its name, description and
-/// strict JSON Schema in [`Tools::definitions`], its untrusted arguments checked in
-/// [`Tools::parse`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The model's tools: one variant per tool, its name the variant's in `snake_case`, its
+/// description the doc comment, its parameters a strict JSON Schema of its fields; the
+/// model's untrusted arguments are checked by the derived
+/// [`Tools::parse`](chatkit_actions::model::Tools::parse).
+#[derive(Debug, Clone, PartialEq, Eq, Tools)]
 pub enum TodoTool {
     /// Adds a todo with this title, and shows its card.
     AddTodo {
@@ -233,151 +232,70 @@ pub enum TodoTool {
     },
 }
 
-/// A tool's arguments as an object with exactly `fields`.
-fn arguments(
-    tool: &'static str,
-    raw: &str,
-    fields: &[&str],
-) -> Result<Map<String, Value>, ToolCallError> {
-    let object: Map<String, Value> = parse_arguments(tool, raw)?;
-    let invalid = |message: String| ToolCallError::InvalidArguments { tool, message };
-    if let Some(unknown) = object.keys().find(|key| !fields.contains(&key.as_str())) {
-        return Err(invalid(format!("unknown field `{unknown}`")));
-    }
-    if let Some(missing) = fields.iter().find(|field| !object.contains_key(**field)) {
-        return Err(invalid(format!("missing field `{missing}`")));
-    }
-    Ok(object)
-}
-
-impl Tools for TodoTool {
-    fn definitions() -> Vec<ToolDefinition> {
-        let object = |properties: Value| {
-            let required: Vec<&String> = properties
-                .as_object()
-                .map(|p| p.keys().collect())
-                .unwrap_or_default();
-            json!({"type": "object", "properties": properties, "required": required, "additionalProperties": false})
-        };
-        vec![
-            ToolDefinition::new(
-                "add_todo",
-                "Adds a todo with this title, and shows its card.",
-                object(json!({"title": {"type": "string", "description": "The title."}})),
-            ),
-            ToolDefinition::new("list_todos", "Shows the todo list.", object(json!({}))),
-            ToolDefinition::new(
-                "complete_todo",
-                "Marks the todo with this number done.",
-                object(json!({"id": {"type": "integer", "description": "The todo's number."}})),
-            ),
-        ]
-    }
-
-    fn parse(name: &str, raw: &str) -> Result<Self, ToolCallError> {
-        match name {
-            "add_todo" => {
-                let args = arguments("add_todo", raw, &["title"])?;
-                match &args["title"] {
-                    Value::String(title) => Ok(TodoTool::AddTodo {
-                        title: title.clone(),
-                    }),
-                    other => Err(ToolCallError::InvalidArguments {
-                        tool: "add_todo",
-                        message: format!("title: expected a string, found {other}"),
-                    }),
-                }
-            }
-            "list_todos" => arguments("list_todos", raw, &[]).map(|_| TodoTool::ListTodos),
-            "complete_todo" => {
-                let args = arguments("complete_todo", raw, &["id"])?;
-                match args["id"].as_u64() {
-                    Some(id) => Ok(TodoTool::CompleteTodo { id }),
-                    None => Err(ToolCallError::InvalidArguments {
-                        tool: "complete_todo",
-                        message: format!("id: expected a todo number, found {}", args["id"]),
-                    }),
-                }
-            }
-            _ => Err(ToolCallError::UnknownTool {
-                name: name.to_owned(),
-                expected: vec!["add_todo", "list_todos", "complete_todo"],
-            }),
-        }
-    }
-
-    fn name(&self) -> &'static str {
-        match self {
-            TodoTool::AddTodo { .. } => "add_todo",
-            TodoTool::ListTodos => "list_todos",
-            TodoTool::CompleteTodo { .. } => "complete_todo",
-        }
-    }
-
-    fn is_client(&self) -> bool {
-        false
-    }
-}
-
 /// The tools' handler: the same list, validation and widgets as the commands and the widget
 /// actions. A failure the model can fix (a blank title, a todo that does not exist) goes
 /// back to it as the tool's output.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TodoTools;
 
-impl ToolHandler<Session> for TodoTools {
-    type Tools = TodoTool;
-
-    async fn call(
+#[tool_handler(TodoTool, context = Session)]
+impl TodoTools {
+    async fn add_todo(
         &self,
-        tool: TodoTool,
+        title: String,
         cx: &mut ActionContext<Session>,
     ) -> Result<ToolOutput, HandlerError> {
         let mut list = TodoList::load(&cx.thread().metadata);
-        match tool {
-            TodoTool::AddTodo { title } => {
-                let added =
-                    Title::parse(&title).and_then(|title| list.add(title, Description::default()));
-                let todo = match added {
-                    Ok(todo) => todo,
-                    Err(error) => return Ok(ToolOutput::error(error.to_string())),
-                };
-                tracing::info!(user = %cx.request().user, todo = todo.id, "todo added by the model");
-                list.save(&mut cx.thread_mut().metadata);
-                cx.add_widget(widgets::todo_card(&todo)).await?;
-                Ok(ToolOutput::json(
-                    &json!({"added": {"id": todo.id, "title": todo.title}}),
-                ))
-            }
-            TodoTool::ListTodos => {
-                cx.add_widget(widgets::list_widget(&list)).await?;
-                let todos: Vec<Value> = list
-                    .iter()
-                    .map(|todo| json!({"id": todo.id, "title": todo.title, "done": todo.done}))
-                    .collect();
-                Ok(ToolOutput::json(
-                    &json!({"todos": todos, "summary": summary(&list)}),
-                ))
-            }
-            TodoTool::CompleteTodo { id } => {
-                let Some(todo) = list.get_mut(id) else {
-                    return Ok(ToolOutput::error(format!("there is no todo #{id}")));
-                };
-                if todo.done {
-                    return Ok(ToolOutput::json(&json!({"already_done": id})));
-                }
-                todo.done = true;
-                let title = todo.title.clone();
-                tracing::info!(user = %cx.request().user, todo = id, "todo completed by the model");
-                list.save(&mut cx.thread_mut().metadata);
-                if let Some(todo) = list.get(id) {
-                    cx.add_widget(widgets::todo_card(todo)).await?;
-                }
-                Ok(ToolOutput::json(
-                    &json!({"completed": {"id": id, "title": title}}),
-                ))
-            }
+        let added = Title::parse(&title).and_then(|title| list.add(title, Description::default()));
+        let todo = match added {
+            Ok(todo) => todo,
+            Err(error) => return Ok(ToolOutput::error(error.to_string())),
+        };
+        tracing::info!(user = %cx.request().user, todo = todo.id, "todo added by the model");
+        list.save(&mut cx.thread_mut().metadata);
+        cx.add_widget(widgets::todo_card(&todo)).await?;
+        Ok(ToolOutput::json(
+            &json!({"added": {"id": todo.id, "title": todo.title}}),
+        ))
+    }
+
+    async fn list_todos(
+        &self,
+        cx: &mut ActionContext<Session>,
+    ) -> Result<ToolOutput, HandlerError> {
+        let list = TodoList::load(&cx.thread().metadata);
+        cx.add_widget(widgets::list_widget(&list)).await?;
+        let todos: Vec<Value> = list
+            .iter()
+            .map(|todo| json!({"id": todo.id, "title": todo.title, "done": todo.done}))
+            .collect();
+        Ok(ToolOutput::json(
+            &json!({"todos": todos, "summary": summary(&list)}),
+        ))
+    }
+
+    async fn complete_todo(
+        &self,
+        id: u64,
+        cx: &mut ActionContext<Session>,
+    ) -> Result<ToolOutput, HandlerError> {
+        let mut list = TodoList::load(&cx.thread().metadata);
+        let Some(todo) = list.get_mut(id) else {
+            return Ok(ToolOutput::error(format!("there is no todo #{id}")));
+        };
+        if todo.done {
+            return Ok(ToolOutput::json(&json!({"already_done": id})));
         }
+        todo.done = true;
+        let title = todo.title.clone();
+        tracing::info!(user = %cx.request().user, todo = id, "todo completed by the model");
+        list.save(&mut cx.thread_mut().metadata);
+        if let Some(todo) = list.get(id) {
+            cx.add_widget(widgets::todo_card(todo)).await?;
+        }
+        Ok(ToolOutput::json(
+            &json!({"completed": {"id": id, "title": title}}),
+        ))
     }
 }
 
@@ -453,6 +371,8 @@ pub fn model_server(
 
 #[cfg(test)]
 mod tests {
+    use chatkit_actions::model::Tools;
+
     use super::*;
 
     #[test]

@@ -1,5 +1,5 @@
 //! Compile-fail and compile-pass tests of `#[derive(Action)]`, `#[derive(ActionTypes)]`,
-//! `#[action_handler]` and `#[derive(WidgetData)]`.
+//! `#[action_handler]`, `#[derive(WidgetData)]`, `#[derive(Tools)]` and `#[tool_handler]`.
 //!
 //! The `.stderr` snapshots pin rustc's exact output, which changes between compiler
 //! versions, so the suite runs on the toolchain the snapshots were reviewed with and is
@@ -20,4 +20,6 @@ fn ui() {
     t.compile_fail("action_handler/fail/*.rs");
     t.pass("widget_data/pass/*.rs");
     t.compile_fail("widget_data/fail/*.rs");
+    t.pass("tools/pass/*.rs");
+    t.compile_fail("tools/fail/*.rs");
 }

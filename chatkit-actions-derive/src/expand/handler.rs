@@ -242,7 +242,7 @@ pub(crate) fn handler_macro(
 }
 
 /// The 64-bit FNV-1a hash: stable across builds, which keeps expansions reproducible.
-fn fnv1a(text: &str) -> u64 {
+pub(crate) fn fnv1a(text: &str) -> u64 {
     text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
         (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
     })

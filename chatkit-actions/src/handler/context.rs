@@ -108,6 +108,24 @@ impl<C: Send + Sync + 'static> ActionContext<C> {
         self.pipeline.is_cancelled()
     }
 
+    /// Resolves once the client has disconnected: race it against long work (a model
+    /// request, a slow call) to stop that work when nobody is listening any more.
+    ///
+    /// ```
+    /// use chatkit_actions::handler::{ActionContext, HandlerError, HandlerResult};
+    ///
+    /// async fn slow(cx: &mut ActionContext<()>) -> HandlerResult {
+    ///     let answer = tokio::select! {
+    ///         answer = async { "42" } => answer,
+    ///         () = cx.cancelled() => return Err(HandlerError::cancelled()),
+    ///     };
+    ///     cx.add_assistant_message(answer).await.map(drop)
+    /// }
+    /// ```
+    pub async fn cancelled(&self) {
+        self.pipeline.cancelled().await;
+    }
+
     /// A new id for an item of `kind` in this thread, from the store.
     pub fn new_item_id(&self, kind: StoreItemType) -> String {
         self.pipeline.new_item_id(kind)

@@ -95,6 +95,13 @@ impl<C: Send + Sync + 'static> Pipeline<C> {
         self.cancelled || self.events.is_closed()
     }
 
+    /// Resolves once the client has disconnected (the event stream's receiver is gone).
+    pub(crate) async fn cancelled(&self) {
+        if !self.cancelled {
+            self.events.closed().await;
+        }
+    }
+
     /// A new id for an item of `kind` in this thread, from the store.
     pub(crate) fn new_item_id(&self, kind: StoreItemType) -> String {
         self.store

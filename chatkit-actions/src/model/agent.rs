@@ -3,7 +3,6 @@
 //! cap.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
@@ -16,9 +15,6 @@ use crate::store::StoreItemType;
 use crate::thread::{
     ClientToolCallItem, SortOrder, ThreadItem, ThreadStreamEvent, UserMessageItem,
 };
-
-/// How often a run waiting on the model checks whether the client is still there.
-const CANCEL_POLL: Duration = Duration::from_millis(20);
 
 /// A server tool call answered during the run, sent with the next turns' input right after
 /// the thread item that was the newest when the model made it.
@@ -378,15 +374,10 @@ async fn until_cancelled<C: Send + Sync + 'static, T>(
     cx: &ActionContext<C>,
     future: impl Future<Output = T>,
 ) -> Result<T, HandlerError> {
-    let cancelled = async {
-        while !cx.is_cancelled() {
-            tokio::time::sleep(CANCEL_POLL).await;
-        }
-    };
     tokio::select! {
         biased;
         value = future => Ok(value),
-        () = cancelled => Err(HandlerError::cancelled()),
+        () = cx.cancelled() => Err(HandlerError::cancelled()),
     }
 }
 

@@ -51,5 +51,5 @@ pub use input::{DefaultConverter, ThreadItemConverter, user_text};
 pub use stream::{FunctionCall, ResponseMapper, convert_annotation};
 pub use tools::{
     NoTools, ToolCallError, ToolDefinition, ToolHandler, ToolOutput, Tools, check_strict_schema,
-    parse_arguments,
+    parse_arguments, strict_schema,
 };

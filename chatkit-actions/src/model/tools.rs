@@ -93,8 +93,8 @@ impl ToolCallError {
     }
 }
 
-/// Parses a tool's arguments (a JSON string from the model) into `T`, with the path of the
-/// first bad field in the error. The helper hand-written and derived [`Tools::parse`] use.
+/// Parses a tool's arguments (a JSON string from the model, which must be an object; empty
+/// means `{}`) into `T`, with the path of the first bad field in the error. The helper hand-written and derived [`Tools::parse`] use.
 ///
 /// # Errors
 ///
@@ -109,6 +109,14 @@ pub fn parse_arguments<T: serde::de::DeserializeOwned>(
     } else {
         arguments
     };
+    // A function's arguments are an object; serde's derived structs would also take an array
+    // of their fields in order, which no model means.
+    if !arguments.trim_start().starts_with('{') {
+        return Err(ToolCallError::InvalidArguments {
+            tool,
+            message: "the arguments must be a JSON object".to_owned(),
+        });
+    }
     let deserializer = &mut serde_json::Deserializer::from_str(arguments);
     serde_path_to_error::deserialize(deserializer).map_err(|error| {
         let path = error.path().to_string();
@@ -277,6 +285,104 @@ impl<C: Send + Sync + 'static> ToolHandler<C> for () {
     }
 }
 
+/// Makes a generated JSON Schema one strict mode accepts, and checks it: every object schema
+/// gets `"additionalProperties": false`, its `properties` (`{}` when it has none) and all of
+/// them in `required` (an `Option` field stays nullable: its type allows `null`). The
+/// generator's `$schema` and `title` are dropped, as the Responses API has no use for them.
+/// What `#[derive(Tools)]` runs on the schema schemars generates from a tool's fields.
+///
+/// ```
+/// use chatkit_actions::model::{check_strict_schema, strict_schema};
+/// use serde_json::json;
+///
+/// let schema = strict_schema(json!({
+///     "$schema": "https://json-schema.org/draft/2020-12/schema",
+///     "title": "Args",
+///     "type": "object",
+///     "properties": {"note": {"type": ["string", "null"]}},
+/// }));
+/// assert_eq!(schema, json!({
+///     "type": "object",
+///     "properties": {"note": {"type": ["string", "null"]}},
+///     "required": ["note"],
+///     "additionalProperties": false,
+/// }));
+/// assert_eq!(check_strict_schema(&schema), Ok(()));
+/// ```
+#[must_use]
+pub fn strict_schema(mut schema: Value) -> Value {
+    if let Some(object) = schema.as_object_mut() {
+        object.remove("$schema");
+        object.remove("title");
+    }
+    make_strict(&mut schema);
+    schema
+}
+
+fn make_strict(schema: &mut Value) {
+    let Some(object) = schema.as_object_mut() else {
+        return;
+    };
+    let is_object = object.get("type").is_some_and(|kind| {
+        kind == "object"
+            || kind
+                .as_array()
+                .is_some_and(|kinds| kinds.iter().any(|k| k == "object"))
+    });
+    // schemars' integer formats (`uint32`, `int64`, …) are no strict-mode keyword: the
+    // bounds of the narrow ones become `minimum`/`maximum` (schemars writes the unsigned
+    // types' `minimum: 0` itself).
+    let is_number = object.get("type").is_some_and(|kind| {
+        kind == "integer"
+            || kind == "number"
+            || kind
+                .as_array()
+                .is_some_and(|kinds| kinds.iter().any(|k| k == "integer" || k == "number"))
+    });
+    if is_number && let Some(format) = object.remove("format") {
+        let bounds: Option<(i64, i64)> = match format.as_str() {
+            Some("int8") => Some((i8::MIN.into(), i8::MAX.into())),
+            Some("int16") => Some((i16::MIN.into(), i16::MAX.into())),
+            Some("int32") => Some((i32::MIN.into(), i32::MAX.into())),
+            Some("uint8") => Some((0, u8::MAX.into())),
+            Some("uint16") => Some((0, u16::MAX.into())),
+            Some("uint32") => Some((0, u32::MAX.into())),
+            _ => None,
+        };
+        if let Some((min, max)) = bounds {
+            object.entry("minimum").or_insert_with(|| min.into());
+            object.entry("maximum").or_insert_with(|| max.into());
+        }
+    }
+    if is_object {
+        let properties = object
+            .entry("properties")
+            .or_insert_with(|| Value::Object(Map::new()));
+        let names: Vec<Value> = properties
+            .as_object()
+            .map(|p| p.keys().cloned().map(Value::String).collect())
+            .unwrap_or_default();
+        if let Some(properties) = properties.as_object_mut() {
+            properties.values_mut().for_each(make_strict);
+        }
+        object.insert("required".to_owned(), Value::Array(names));
+        object.insert("additionalProperties".to_owned(), Value::Bool(false));
+    }
+    if let Some(items) = object.get_mut("items") {
+        make_strict(items);
+    }
+    for key in ["anyOf", "oneOf", "allOf"] {
+        if let Some(branches) = object.get_mut(key).and_then(Value::as_array_mut) {
+            branches.iter_mut().for_each(make_strict);
+        }
+    }
+    for key in ["$defs", "definitions"] {
+        if let Some(definitions) = object.get_mut(key).and_then(Value::as_object_mut) {
+            definitions.values_mut().for_each(make_strict);
+        }
+    }
+}
+
 /// Checks the rules strict mode sets for a tool's `parameters`: every object schema has
 /// `"additionalProperties": false` and lists all its properties in `required` (an optional
 /// field is a required one whose type allows `null`). Recurses into `properties`, `items`,
@@ -370,6 +476,12 @@ mod tests {
         assert!(
             matches!(error, ToolCallError::InvalidArguments { .. }),
             "{error}"
+        );
+        assert_eq!(
+            parse_arguments::<Args>("add", r#"["x"]"#)
+                .unwrap_err()
+                .to_string(),
+            "invalid arguments for `add`: the arguments must be a JSON object"
         );
         assert_eq!(
             error.to_output().as_str(),
