@@ -69,6 +69,8 @@
 extern crate self as chatkit_actions;
 
 pub mod action;
+#[cfg(feature = "attachments")]
+pub mod attachments;
 pub mod config;
 pub mod handler;
 #[cfg(feature = "axum")]
@@ -81,6 +83,7 @@ pub mod serve;
 pub mod server;
 pub mod store;
 pub mod thread;
+pub mod transcribe;
 #[cfg(feature = "typescript")]
 pub mod typescript;
 pub mod validate;
