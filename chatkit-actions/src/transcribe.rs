@@ -291,8 +291,12 @@ mod openai {
         ///
         /// [`TranscribeError::NotConfigured`] without `OPENAI_API_KEY`.
         pub fn from_env() -> Result<Self, TranscribeError> {
-            let api_key = std::env::var("OPENAI_API_KEY")
-                .ok()
+            Self::from_vars(|name| std::env::var(name).ok())
+        }
+
+        /// [`from_env`](Self::from_env) on any source of variables.
+        fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, TranscribeError> {
+            let api_key = var("OPENAI_API_KEY")
                 .filter(|key| !key.trim().is_empty())
                 .ok_or_else(|| {
                     TranscribeError::NotConfigured(
@@ -300,8 +304,7 @@ mod openai {
                             .to_owned(),
                     )
                 })?;
-            let base_url = std::env::var("OPENAI_BASE_URL")
-                .ok()
+            let base_url = var("OPENAI_BASE_URL")
                 .filter(|url| !url.trim().is_empty())
                 .unwrap_or_else(|| "https://api.openai.com/v1".to_owned());
             Ok(Self::new(api_key, base_url))
@@ -332,6 +335,26 @@ mod openai {
             "audio/flac" => "flac",
             _ => "webm",
         }
+    }
+
+    #[cfg(test)]
+    #[test]
+    fn configured_by_the_environment() {
+        let none = OpenAiTranscriber::from_vars(|_| None).unwrap_err();
+        assert_eq!(none.status(), 503);
+        assert!(none.to_string().contains("OPENAI_API_KEY"));
+        let vars = |name: &str| match name {
+            "OPENAI_API_KEY" => Some("sk-test".to_owned()),
+            "OPENAI_BASE_URL" => Some("http://127.0.0.1:9/v1/".to_owned()),
+            _ => None,
+        };
+        let transcriber = OpenAiTranscriber::from_vars(vars).unwrap();
+        assert_eq!(transcriber.base_url, "http://127.0.0.1:9/v1");
+        let default = OpenAiTranscriber::from_vars(|name| {
+            (name == "OPENAI_API_KEY").then(|| "sk-test".to_owned())
+        })
+        .unwrap();
+        assert_eq!(default.base_url, "https://api.openai.com/v1");
     }
 
     #[derive(serde::Deserialize)]
