@@ -22,13 +22,11 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use chatkit_actions::handler::{
-    ActionContext, HandlerError, HandlerResult, Respond, SyncActionContext, SyncResult,
+    ActionContext, HandlerResult, Respond, SyncActionContext, SyncResult,
 };
 use chatkit_actions::server::ChatKitServer;
-use chatkit_actions::store::{
-    MemoryStore, PostgresStore, SqliteStore, Store, StoreError, StoreItemType,
-};
-use chatkit_actions::thread::{HiddenContextItem, ThreadItem, UserMessageItem, WidgetItem};
+use chatkit_actions::store::{MemoryStore, PostgresStore, SqliteStore, Store, StoreError};
+use chatkit_actions::thread::UserMessageItem;
 use chatkit_actions::widget::{Button, ButtonStyle, Card, FontWeight, Text, TextSize};
 use chatkit_actions::{Action, action_handler};
 use clap::{Parser, ValueEnum};
@@ -101,29 +99,12 @@ impl Counter {
 
     /// The synchronous update: the note and the updated (or new) item, both saved.
     async fn show_sync(count: i64, cx: &mut SyncActionContext<()>) -> SyncResult {
-        let thread = cx.thread().clone();
-        let store = cx.store();
-        let id = store.generate_item_id(StoreItemType::Message, &thread, &());
-        let hidden =
-            ThreadItem::HiddenContext(HiddenContextItem::new(id, &*thread.id, note(count)));
-        store
-            .add_thread_item(&thread.id, &hidden, &())
-            .await
-            .map_err(HandlerError::store)?;
+        cx.add_hidden_context(note(count)).await?;
         if cx.sender().is_some() {
-            return cx.replace_sender(counter_widget(count)).await.map(Some);
+            cx.replace_sender(counter_widget(count)).await.map(Some)
+        } else {
+            Ok(Some(cx.add_widget(counter_widget(count)).await?.into()))
         }
-        let id = store.generate_item_id(StoreItemType::Message, &thread, &());
-        let item = ThreadItem::Widget(WidgetItem::new(
-            id,
-            &*thread.id,
-            counter_widget(count).into(),
-        ));
-        store
-            .save_item(&thread.id, &item, &())
-            .await
-            .map_err(HandlerError::store)?;
-        Ok(Some(item))
     }
 }
 

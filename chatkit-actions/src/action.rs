@@ -7,10 +7,67 @@ use serde::de::Deserializer;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::value::RawValue;
 
-use crate::config::{ActionConfig, Handler, LoadingBehavior};
+/// Where an action is handled.
+///
+/// On the wire: `"server"` (the default) or `"client"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Handler {
+    /// The client sends the action to the backend (`threads.custom_action`, or
+    /// `threads.sync_custom_action` when `streaming` is false).
+    #[default]
+    Server,
+    /// The action goes to the page's `widgets.onAction` callback; nothing reaches the server
+    /// unless that callback forwards it.
+    Client,
+}
+
+impl Handler {
+    /// The wire name: `"server"` or `"client"`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Handler::Server => "server",
+            Handler::Client => "client",
+        }
+    }
+}
+
+/// Which part of the widget shows a loading state while the action runs.
+///
+/// On the wire: `"auto"` (the default), `"none"`, `"self"` or `"container"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LoadingBehavior {
+    /// Chosen by the binding: a Button's click shows it on the button, a Select's change
+    /// shows none, a Card's confirm shows it on the whole card.
+    #[default]
+    Auto,
+    /// No loading state.
+    None,
+    /// The loading state is shown on the node that triggered the action (`"self"` on the wire).
+    #[serde(rename = "self")]
+    SelfNode,
+    /// The whole widget fades and becomes inert.
+    Container,
+}
+
+impl LoadingBehavior {
+    /// The wire name: `"auto"`, `"none"`, `"self"` or `"container"`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            LoadingBehavior::Auto => "auto",
+            LoadingBehavior::None => "none",
+            LoadingBehavior::SelfNode => "self",
+            LoadingBehavior::Container => "container",
+        }
+    }
+}
 
 /// One action type of an action union: its type string and the defaults its
-/// [`ActionConfig`] gets from [`ActionConfig::create`].
+/// [`ActionConfig`](crate::ActionConfig) gets from
+/// [`ActionConfig::create`](crate::ActionConfig::create).
 ///
 /// `#[derive(Action)]` emits one per variant in [`Action::SPECS`], in declaration order, for
 /// routing, documentation and code generation.
@@ -182,8 +239,7 @@ pub trait Action: Sized {
         payload: Option<serde_json::Value>,
     ) -> Result<Self, ActionParseError> {
         let result = match payload {
-            None => Self::deserialize_payload(action_type, serde_json::Value::Null)
-                .map_err(|error| (error, String::new())),
+            None => absent_payload(action_type),
             Some(value) => {
                 let mut track = serde_path_to_error::Track::new();
                 let deserializer = serde_path_to_error::Deserializer::new(value, &mut track);
@@ -205,8 +261,7 @@ pub trait Action: Sized {
         payload: Option<&RawValue>,
     ) -> Result<Self, ActionParseError> {
         let result = match payload {
-            None => Self::deserialize_payload(action_type, serde_json::Value::Null)
-                .map_err(|error| (error, String::new())),
+            None => absent_payload(action_type),
             Some(raw) => {
                 let mut track = serde_path_to_error::Track::new();
                 let mut json = serde_json::Deserializer::from_str(raw.get());
@@ -219,6 +274,12 @@ pub trait Action: Sized {
         };
         finish::<Self>(action_type, result)
     }
+}
+
+/// Parses the action `action_type` without a payload, as with a `null` one.
+fn absent_payload<A: Action>(action_type: &str) -> Result<Option<A>, (serde_json::Error, String)> {
+    A::deserialize_payload(action_type, serde_json::Value::Null)
+        .map_err(|error| (error, String::new()))
 }
 
 fn finish<A: Action>(
@@ -377,12 +438,5 @@ impl fmt::Display for OneOf {
                 Ok(())
             }
         }
-    }
-}
-
-impl<A: Action> From<A> for ActionConfig {
-    /// Same as [`ActionConfig::create`].
-    fn from(action: A) -> Self {
-        ActionConfig::create(action)
     }
 }

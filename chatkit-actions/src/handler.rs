@@ -1,6 +1,7 @@
 //! Handling actions: the [`ActionHandler`] trait that `#[action_handler]` implements, the
-//! [`ActionContext`] every handler receives, [`Respond`] (the answer to a user message), and
-//! [`HandlerError`], which becomes the stream's `error` event.
+//! [`ActionContext`] every streamed handler receives (over the request's response
+//! pipeline, `pipeline`), the [`SyncActionContext`] of synchronous actions, [`Respond`] (the
+//! answer to a user message), and [`HandlerError`], which becomes the stream's `error` event.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -14,9 +15,12 @@ use crate::validate::ValidationError;
 
 mod context;
 mod error;
+pub(crate) mod pipeline;
+mod sync;
 
-pub use context::{ActionContext, EmitError, SyncActionContext};
+pub use context::{ActionContext, EmitError};
 pub use error::{HandlerError, HandlerResult, SyncResult};
+pub use sync::SyncActionContext;
 
 /// The server side of an action union: what the server runtime calls for each action.
 ///

@@ -102,8 +102,10 @@ mod private;
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
 
-pub use action::{Action, ActionParseError, ActionSpec, RawAction, SingleAction};
-pub use config::{ActionConfig, Handler, LoadingBehavior};
+pub use action::{
+    Action, ActionParseError, ActionSpec, Handler, LoadingBehavior, RawAction, SingleAction,
+};
+pub use config::{ActionConfig, IntoActionConfig};
 #[cfg(feature = "typescript")]
 pub use typescript::ActionTypes;
 
@@ -120,7 +122,9 @@ pub use typescript::ActionTypes;
 /// - `Serialize`/`Deserialize` for the wire form `{"type": …, "payload": …}`, accepting either
 ///   key order and ignoring unknown keys, as the SDK does;
 /// - [`Action`](trait@Action), with [`Action::SPECS`]: every type string with its defaults;
-/// - `From<Enum> for ActionConfig`, so widgets take the enum directly;
+/// - [`IntoActionConfig`] (through a blanket impl over [`Action`](trait@Action)), so every widget
+///   action slot takes the enum directly, and `TryFrom<Enum> for ActionConfig`, the conversion
+///   that reports a payload whose `Serialize` fails ([`ActionConfig::try_create`]);
 /// - `<Enum>Handler`, a trait with one method per action (named after the variant in
 ///   `snake_case`, as a raw identifier when that is a keyword: `Continue` → `r#continue`),
 ///   implemented by [`#[action_handler]`](macro@action_handler);

@@ -7,8 +7,6 @@
 use chatkit_actions::handler::{
     ActionContext, HandlerError, HandlerResult, SyncActionContext, SyncResult,
 };
-use chatkit_actions::store::StoreItemType;
-use chatkit_actions::thread::{HiddenContextItem, ThreadItem};
 use chatkit_actions::widget::WidgetRoot;
 use chatkit_actions::{Action, ActionTypes, action_handler};
 
@@ -288,25 +286,12 @@ impl TodoApp {
         );
         tracing::info!(user = %cx.request().user, todo = id, "todo toggled");
 
-        // Nothing streams here, so the handler writes to the store itself: the list into
-        // the thread, the note for the model, and (`replace_sender`) the redrawn widget.
-        let mut thread = cx.thread().clone();
-        list.save(&mut thread.metadata);
-        let store = cx.store();
-        store
-            .save_thread(&thread, cx.request())
-            .await
-            .map_err(HandlerError::store)?;
-        let note_id = store.generate_item_id(StoreItemType::Message, &thread, cx.request());
-        let note = HiddenContextItem::new(
-            note_id,
-            thread.id.clone(),
-            format!("<USER_ACTION>{what}</USER_ACTION>"),
-        );
-        store
-            .add_thread_item(&thread.id, &ThreadItem::HiddenContext(note), cx.request())
-            .await
-            .map_err(HandlerError::store)?;
+        // Nothing streams here: the list goes into the thread (saved when the handler
+        // returns), the note for the model is saved now, and `replace_sender` saves the
+        // redrawn widget.
+        list.save(&mut cx.thread_mut().metadata);
+        cx.add_hidden_context(format!("<USER_ACTION>{what}</USER_ACTION>"))
+            .await?;
         match cx
             .sender()
             .and_then(|sender| widgets::redraw(&sender.widget, &list))

@@ -312,6 +312,15 @@ pub(crate) fn expand_struct(input: &StructInput<'_>) -> TokenStream {
         }
 
         #[automatically_derived]
+        impl ::core::convert::TryFrom<#ident> for #krate::ActionConfig {
+            type Error = #krate::config::PayloadError;
+
+            fn try_from(action: #ident) -> ::core::result::Result<Self, Self::Error> {
+                #krate::ActionConfig::try_create(action)
+            }
+        }
+
+        #[automatically_derived]
         impl #krate::Action for #ident {
             const SPECS: &'static [#krate::ActionSpec] = &[<Self as #krate::SingleAction>::SPEC];
             const TYPES: &'static [&'static str] = &[#type_name];
@@ -546,6 +555,15 @@ pub(crate) fn expand_enum(input: &EnumInput<'_>) -> TokenStream {
                 }
             }
         };
+
+        #[automatically_derived]
+        impl ::core::convert::TryFrom<#ident> for #krate::ActionConfig {
+            type Error = #krate::config::PayloadError;
+
+            fn try_from(action: #ident) -> ::core::result::Result<Self, Self::Error> {
+                #krate::ActionConfig::try_create(action)
+            }
+        }
 
         #handler
     }

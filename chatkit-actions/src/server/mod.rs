@@ -66,53 +66,107 @@
 //! the stream ends with an error event, and the lock is released. See the
 //! [store docs](crate::store#units-of-work-serialization-and-atomicity) for the rule.
 
+// `ChatKitServer` (this file) is the public face: construction, configuration, and `process`,
+// which runs the gates (`guard`, `limits`, `rate`, `authorize`) and hands the request to
+// `route`, one arm per request type. A streamed request's steps run over the response
+// pipeline (`crate::handler::pipeline`, wrapped by `ActionContext`) through
+// `stream::stream_response`, in the request's unit of work (`unit`, `locks`). An action passes
+// `untrusted` (provenance, form constraints, validation) before its handler.
 mod authorize;
+mod error;
 mod guard;
 mod limits;
 mod locks;
-mod process;
 mod rate;
+mod route;
+mod stream;
+#[cfg(test)]
+mod tests;
 mod unit;
 mod untrusted;
 
-use std::fmt;
-use std::pin::Pin;
+use std::net::IpAddr;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::time::Instant;
 
-use bytes::Bytes;
-use futures_util::Stream;
-use tokio::sync::mpsc;
+use tracing::Instrument;
 
-use crate::handler::{ActionHandler, DynRespond, NoResponse, Respond};
-use crate::request::FeedbackKind;
-use crate::store::{Store, StoreError};
-use crate::thread::ThreadStreamEvent;
+use crate::handler::{ActionHandler, NoResponse, Respond, SharedResponder};
+use crate::request::{ChatKitRequest, FeedbackKind};
+use crate::store::Store;
 
 use self::guard::Guards;
 use self::locks::ThreadLocks;
+use self::rate::Limiter;
 
 pub use self::authorize::{AuthRequest, Authorize, Denied};
+pub use self::error::ProcessError;
 pub use self::limits::Limits;
 pub use self::rate::{Quota, RateLimit};
+pub use self::stream::{EventStream, Processed, SseFrames, sse_frame};
 
 /// A hook called for `items.feedback` (thumbs up or down on items).
 pub type FeedbackHook<C> = Arc<dyn Fn(&str, &[String], FeedbackKind, &C) + Send + Sync>;
 
 /// A ChatKit backend: the application's store, action handler and responder behind the one
 /// ChatKit endpoint.
+///
+/// # Configuring
+///
+/// The builder methods ([`respond_with`](Self::respond_with), [`limits`](Self::limits),
+/// [`rate_limit`](Self::rate_limit), [`authorize`](Self::authorize),
+/// [`allow_cancel`](Self::allow_cancel), [`on_feedback`](Self::on_feedback)) never panic.
+/// Cloning a server is cheap (one reference count), and configuring a clone is
+/// clone-on-write, as with axum's `Router`: the clone gets its own settings and the original
+/// keeps its own. The two still share the store, the handler, the thread locks (so requests on
+/// one thread stay serialized whichever server they reach), and the rate limit's budget and
+/// the authorization check until one of them sets its own.
+///
+/// ```
+/// # use chatkit_actions::{Action, action_handler};
+/// # use chatkit_actions::handler::{ActionContext, HandlerResult};
+/// use chatkit_actions::server::ChatKitServer;
+/// use chatkit_actions::store::MemoryStore;
+/// # #[derive(Action, Debug)] enum AppAction { Ping }
+/// # struct App;
+/// # #[action_handler(AppAction)]
+/// # impl App {
+/// #     async fn ping(&self, cx: &mut ActionContext<()>) -> HandlerResult { Ok(()) }
+/// # }
+///
+/// let server = ChatKitServer::new(MemoryStore::new(), App);
+/// let quiet = server.clone().allow_cancel(false);
+/// assert!(server.allows_cancel());
+/// assert!(!quiet.allows_cancel());
+/// ```
 pub struct ChatKitServer<H: ActionHandler> {
     inner: Arc<Inner<H>>,
 }
 
+/// What a server is made of. Cloned (cheaply: every part is shared) only when a clone of the
+/// server is configured.
 struct Inner<H: ActionHandler> {
     store: Arc<dyn Store<H::Context>>,
-    handler: H,
-    responder: Arc<dyn DynRespond<H::Context>>,
+    handler: Arc<H>,
+    responder: SharedResponder<H::Context>,
     allow_cancel: bool,
     feedback: Option<FeedbackHook<H::Context>>,
     locks: Arc<ThreadLocks>,
     guards: Guards<H::Context>,
+}
+
+impl<H: ActionHandler> Clone for Inner<H> {
+    fn clone(&self) -> Self {
+        Inner {
+            store: Arc::clone(&self.store),
+            handler: Arc::clone(&self.handler),
+            responder: Arc::clone(&self.responder),
+            allow_cancel: self.allow_cancel,
+            feedback: self.feedback.clone(),
+            locks: Arc::clone(&self.locks),
+            guards: self.guards.clone(),
+        }
+    }
 }
 
 impl<H: ActionHandler> Clone for ChatKitServer<H> {
@@ -123,6 +177,7 @@ impl<H: ActionHandler> Clone for ChatKitServer<H> {
     }
 }
 
+/// Construction, configuration and accessors.
 impl<H: ActionHandler> ChatKitServer<H> {
     /// A server with the given store and action handler, which answers user messages with
     /// nothing until [`ChatKitServer::respond_with`] sets a responder.
@@ -135,7 +190,7 @@ impl<H: ActionHandler> ChatKitServer<H> {
         ChatKitServer {
             inner: Arc::new(Inner {
                 store,
-                handler,
+                handler: Arc::new(handler),
                 responder: Arc::new(NoResponse),
                 allow_cancel: true,
                 feedback: None,
@@ -145,44 +200,114 @@ impl<H: ActionHandler> ChatKitServer<H> {
         }
     }
 
-    fn inner_mut(&mut self) -> &mut Inner<H> {
-        Arc::get_mut(&mut self.inner).expect("configure the server before cloning it")
+    /// The settings to change: this server's own, copied first if a clone shares them.
+    fn configure(&mut self) -> &mut Inner<H> {
+        Arc::make_mut(&mut self.inner)
     }
 
     /// Sets the answer to user messages (the SDK's `respond`).
-    ///
-    /// # Panics
-    ///
-    /// If the server was already cloned: configure it first.
     #[must_use]
     pub fn respond_with(mut self, responder: impl Respond<H::Context>) -> Self {
-        self.inner_mut().responder = Arc::new(responder);
+        self.configure().responder = Arc::new(responder);
         self
     }
 
     /// Sets `stream_options.allow_cancel` (whether the client shows a stop button); `true`
     /// by default.
-    ///
-    /// # Panics
-    ///
-    /// If the server was already cloned: configure it first.
     #[must_use]
     pub fn allow_cancel(mut self, allow_cancel: bool) -> Self {
-        self.inner_mut().allow_cancel = allow_cancel;
+        self.configure().allow_cancel = allow_cancel;
         self
     }
 
+    /// Whether the client may stop a response (`stream_options.allow_cancel`).
+    #[must_use]
+    pub fn allows_cancel(&self) -> bool {
+        self.inner.allow_cancel
+    }
+
     /// Sets the hook for `items.feedback`.
-    ///
-    /// # Panics
-    ///
-    /// If the server was already cloned: configure it first.
     #[must_use]
     pub fn on_feedback(
         mut self,
         hook: impl Fn(&str, &[String], FeedbackKind, &H::Context) + Send + Sync + 'static,
     ) -> Self {
-        self.inner_mut().feedback = Some(Arc::new(hook));
+        self.configure().feedback = Some(Arc::new(hook));
+        self
+    }
+
+    /// Sets the request [`Limits`] (the defaults otherwise).
+    #[must_use]
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.configure().guards.limits = limits;
+        self
+    }
+
+    /// The request limits in force.
+    pub fn current_limits(&self) -> &Limits {
+        &self.inner.guards.limits
+    }
+
+    /// Limits how many requests each client sends: `key` names the client of a request from
+    /// its context (a user id, say). When it returns `None`, the peer address is the key if
+    /// the [`http`](crate::http) layer knows it (serve with
+    /// `into_make_service_with_connect_info::<SocketAddr>()`), else the request is not
+    /// limited. Over the limit: `429 Too Many Requests` with `Retry-After`, and nothing runs.
+    ///
+    /// ```
+    /// # use chatkit_actions::{Action, action_handler};
+    /// # use chatkit_actions::handler::{ActionContext, HandlerResult};
+    /// # use chatkit_actions::store::MemoryStore;
+    /// use std::num::NonZeroU32;
+    /// use chatkit_actions::server::{ChatKitServer, RateLimit};
+    /// # #[derive(Action, Debug)] enum AppAction { Ping }
+    /// # struct App;
+    /// # #[action_handler(AppAction)]
+    /// # impl App {
+    /// #     async fn ping(&self, cx: &mut ActionContext<()>) -> HandlerResult { Ok(()) }
+    /// # }
+    ///
+    /// let per_minute = NonZeroU32::new(60).unwrap();
+    /// // The context here is `()`: one budget for everyone. A real key is a user id.
+    /// let server = ChatKitServer::new(MemoryStore::new(), App)
+    ///     .rate_limit(RateLimit::per_minute(per_minute), |(): &()| Some("all".to_owned()));
+    /// # let _ = server;
+    /// ```
+    #[must_use]
+    pub fn rate_limit(
+        mut self,
+        limit: RateLimit,
+        key: impl Fn(&H::Context) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.configure().guards.rate = Some(Arc::new(Limiter::new(limit, Box::new(key))));
+        self
+    }
+
+    /// Sets the [`Authorize`] check run before every request.
+    ///
+    /// ```
+    /// # use chatkit_actions::{Action, action_handler};
+    /// # use chatkit_actions::handler::{ActionContext, HandlerResult};
+    /// # use chatkit_actions::store::MemoryStore;
+    /// use chatkit_actions::server::{AuthRequest, ChatKitServer, Denied};
+    /// # #[derive(Action, Debug)] enum AppAction { Ping }
+    /// # struct App;
+    /// # #[action_handler(AppAction)]
+    /// # impl App {
+    /// #     async fn ping(&self, cx: &mut ActionContext<()>) -> HandlerResult { Ok(()) }
+    /// # }
+    ///
+    /// let server = ChatKitServer::new(MemoryStore::new(), App).authorize(
+    ///     |(): &(), request: &AuthRequest<'_>| match request.action_type() {
+    ///         Some("ping") => Err(Denied::new("nobody may ping")),
+    ///         _ => Ok(()),
+    ///     },
+    /// );
+    /// # let _ = server;
+    /// ```
+    #[must_use]
+    pub fn authorize(mut self, check: impl Authorize<H::Context>) -> Self {
+        self.configure().guards.authorize = Some(Arc::new(check));
         self
     }
 
@@ -199,291 +324,105 @@ impl<H: ActionHandler> ChatKitServer<H> {
     }
 }
 
-/// The result of [`ChatKitServer::process`]: a stream of events for streaming requests, a
-/// JSON body for the others.
-pub enum Processed {
-    /// Serve as `text/event-stream`.
-    Stream(EventStream),
-    /// Serve as `application/json`.
-    Json(Bytes),
-}
-
-impl fmt::Debug for Processed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Processed::Stream(_) => f.write_str("Processed::Stream(..)"),
-            Processed::Json(body) => f.debug_tuple("Processed::Json").field(body).finish(),
-        }
-    }
-}
-
-/// The events of one streaming response, in order, as the handler produces them.
-///
-/// The response pipeline (the handler, its store writes, the SDK's bookkeeping) runs as the
-/// stream is polled, on the task that reads the events: no task is spawned per request and
-/// events reach the client in as few writes as possible. Poll the stream or drop it: while
-/// it is neither, its thread stays locked. Dropping it before the end is a client
-/// disconnect: the rest of the pipeline moves to a task of its own, the handler sees
-/// [`HandlerError::cancelled`](crate::handler::HandlerError::cancelled) at its next event,
-/// and the SDK's cancellation handling runs.
-pub struct EventStream {
-    events: mpsc::Receiver<ThreadStreamEvent>,
-    pipeline: Option<Pipeline>,
-}
-
-/// A response pipeline not yet finished, and the runtime to finish it on if its stream is
-/// dropped early.
-struct Pipeline {
-    future: futures_util::future::BoxFuture<'static, ()>,
-    runtime: Option<tokio::runtime::Handle>,
-}
-
-impl EventStream {
-    /// A stream of the events already in (or still to come through) `events`.
-    pub(crate) fn from_receiver(events: mpsc::Receiver<ThreadStreamEvent>) -> Self {
-        EventStream {
-            events,
-            pipeline: None,
-        }
+/// Processing requests: the gates, then the request's steps.
+impl<H: ActionHandler> ChatKitServer<H> {
+    /// Processes one raw request body: a stream of events for the streaming requests, a JSON
+    /// body for the others (the SDK's `process`).
+    ///
+    /// Everything that can be checked before streaming is checked here, so a bad request
+    /// fails with an error (and an HTTP status) instead of an aborted stream: an unparsable
+    /// body, an unknown thread or item, a request the server does not support. Before any
+    /// of that, the gates: the [`Limits`], the rate limit, the authorization check (see
+    /// [`ChatKitServer::process_from`]).
+    ///
+    /// # Errors
+    ///
+    /// [`ProcessError`], whose [`status`](ProcessError::status) the HTTP layer answers with.
+    pub async fn process(
+        &self,
+        body: &[u8],
+        context: H::Context,
+    ) -> Result<Processed, ProcessError> {
+        self.process_from(body, context, None).await
     }
 
-    /// A stream whose events `pipeline` sends through `events`, driven by polling it.
-    pub(crate) fn driving(
-        events: mpsc::Receiver<ThreadStreamEvent>,
-        pipeline: futures_util::future::BoxFuture<'static, ()>,
-    ) -> Self {
-        EventStream {
-            events,
-            pipeline: Some(Pipeline {
-                future: pipeline,
-                runtime: tokio::runtime::Handle::try_current().ok(),
-            }),
-        }
+    /// [`ChatKitServer::process`] for a request from `peer`: the rate limit falls back to the
+    /// peer address when the context gives no key. The [`http`](crate::http) endpoint calls
+    /// this.
+    ///
+    /// # Errors
+    ///
+    /// As [`ChatKitServer::process`].
+    pub async fn process_from(
+        &self,
+        body: &[u8],
+        context: H::Context,
+        peer: Option<IpAddr>,
+    ) -> Result<Processed, ProcessError> {
+        self.inner.guards.limits.check_body(body)?;
+        let mut request: ChatKitRequest = serde_json::from_slice(body)
+            .map_err(|error| ProcessError::InvalidRequest(error.to_string()))?;
+        self.pass_request_gates(&mut request, &context, peer)
+            .await?;
+        self.dispatch(request, context).await
     }
 
-    /// The next event, or `None` at the end of the response.
-    pub async fn next_event(&mut self) -> Option<ThreadStreamEvent> {
-        futures_util::StreamExt::next(self).await
+    /// Processes a parsed request. See [`ChatKitServer::process`].
+    ///
+    /// # Errors
+    ///
+    /// As [`ChatKitServer::process`].
+    pub async fn process_request(
+        &self,
+        mut request: ChatKitRequest,
+        context: H::Context,
+    ) -> Result<Processed, ProcessError> {
+        self.pass_request_gates(&mut request, &context, None)
+            .await?;
+        self.dispatch(request, context).await
     }
 
-    /// Collects every event until the end of the response.
-    pub async fn collect_events(mut self) -> Vec<ThreadStreamEvent> {
-        let mut events = Vec::new();
-        while let Some(event) = self.next_event().await {
-            events.push(event);
-        }
-        events
+    /// The gates on a parsed request, in order: the [`Limits`] on it (an action's payload
+    /// size; a page size is lowered to the cap), the rate limit, the authorization check.
+    async fn pass_request_gates(
+        &self,
+        request: &mut ChatKitRequest,
+        context: &H::Context,
+        peer: Option<IpAddr>,
+    ) -> Result<(), ProcessError> {
+        let guards = &self.inner.guards;
+        guards.limits.check_request(request)?;
+        let request = AuthRequest::new(request);
+        guards.check_rate_limit(request, context, peer)?;
+        guards.check_authorization(&request, context).await
     }
 
-    /// The stream as SSE frames: `data: <json>\n\n` per event, as the SDK writes them.
-    /// The events ready together go out as one chunk.
-    pub fn into_sse(self) -> SseFrames {
-        SseFrames {
-            events: self,
-            failed: None,
+    /// Runs a request that passed the gates, logging its outcome.
+    async fn dispatch(
+        &self,
+        request: ChatKitRequest,
+        context: H::Context,
+    ) -> Result<Processed, ProcessError> {
+        let span = tracing::info_span!(
+            "chatkit.request",
+            request = request.request_type(),
+            thread = request.thread_id().unwrap_or(""),
+        );
+        let started = Instant::now();
+        let result = self
+            .inner
+            .route(request, Arc::new(context))
+            .instrument(span.clone())
+            .await;
+        let _enter = span.enter();
+        match &result {
+            Ok(_) => tracing::debug!(
+                elapsed_us = started.elapsed().as_micros(),
+                "request accepted"
+            ),
+            Err(error) if error.status() >= 500 => tracing::error!(%error, "request failed"),
+            Err(error) => tracing::warn!(%error, "request rejected"),
         }
-    }
-}
-
-impl Stream for EventStream {
-    type Item = ThreadStreamEvent;
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = &mut *self;
-        if let Some(pipeline) = &mut this.pipeline
-            && pipeline.future.as_mut().poll(cx).is_ready()
-        {
-            this.pipeline = None;
-        }
-        this.events.poll_recv(cx)
-    }
-}
-
-impl Drop for EventStream {
-    fn drop(&mut self) {
-        if let Some(pipeline) = self.pipeline.take() {
-            // The reader is gone: the handler's next event fails as cancelled, and the
-            // pipeline finishes (cancellation handling, releasing the thread) on its own.
-            self.events.close();
-            if let Some(runtime) = pipeline.runtime {
-                drop(runtime.spawn(pipeline.future));
-            } else {
-                tracing::warn!(
-                    "a response stream was dropped outside a tokio runtime; its handler stops \
-                     at its current await point"
-                );
-            }
-        }
-    }
-}
-
-/// SSE frames of an [`EventStream`]; each item is every event ready at the time, framed.
-pub struct SseFrames {
-    events: EventStream,
-    failed: Option<serde_json::Error>,
-}
-
-/// One event as an SSE frame.
-///
-/// # Errors
-///
-/// Only when the event cannot be serialized, which the protocol types never cause.
-pub fn sse_frame(event: &ThreadStreamEvent) -> Result<Bytes, serde_json::Error> {
-    let mut frame = Vec::with_capacity(256);
-    write_sse_frame(&mut frame, event)?;
-    Ok(Bytes::from(frame))
-}
-
-/// Appends one event's SSE frame to `out`; on error `out` is as it was.
-fn write_sse_frame(out: &mut Vec<u8>, event: &ThreadStreamEvent) -> Result<(), serde_json::Error> {
-    let start = out.len();
-    out.extend_from_slice(b"data: ");
-    if let Err(error) = serde_json::to_writer(&mut *out, event) {
-        out.truncate(start);
-        return Err(error);
-    }
-    out.extend_from_slice(b"\n\n");
-    Ok(())
-}
-
-/// A chunk stops taking ready events past this size, so a burst is still sent in pieces.
-const SSE_CHUNK_BYTES: usize = 64 * 1024;
-
-impl Stream for SseFrames {
-    type Item = Result<Bytes, serde_json::Error>;
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = &mut *self;
-        if let Some(error) = this.failed.take() {
-            return Poll::Ready(Some(Err(error)));
-        }
-        let mut chunk: Vec<u8> = Vec::new();
-        while chunk.len() < SSE_CHUNK_BYTES {
-            match Pin::new(&mut this.events).poll_next(cx) {
-                Poll::Ready(Some(event)) => {
-                    if let Err(error) = write_sse_frame(&mut chunk, &event) {
-                        if chunk.is_empty() {
-                            return Poll::Ready(Some(Err(error)));
-                        }
-                        this.failed = Some(error);
-                        break;
-                    }
-                }
-                // The end, or nothing more yet: send what is ready (the end comes next poll).
-                Poll::Ready(None) | Poll::Pending if !chunk.is_empty() => break,
-                Poll::Ready(None) => return Poll::Ready(None),
-                Poll::Pending => return Poll::Pending,
-            }
-        }
-        Poll::Ready(Some(Ok(Bytes::from(chunk))))
-    }
-}
-
-/// Why a request failed before any event was streamed: the HTTP layer answers with a 4xx or
-/// 5xx status and a JSON error body.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ProcessError {
-    /// The body is not a ChatKit request: bad JSON, unknown `type`, missing or mistyped
-    /// params (400).
-    #[error("invalid request: {0}")]
-    InvalidRequest(String),
-    /// The body, or an action's payload, is larger than the [`Limits`] allow (413).
-    #[error("{0}")]
-    TooLarge(String),
-    /// The body nests arrays and objects deeper than the [`Limits`] allow (400).
-    #[error("{0}")]
-    TooDeep(String),
-    /// The client sent more requests than its [`RateLimit`] allows (429, with `Retry-After`).
-    #[error("too many requests: retry in {} s", retry_after_secs(*.retry_after))]
-    RateLimited {
-        /// How long until the next request is allowed.
-        retry_after: std::time::Duration,
-    },
-    /// The application's [`Authorize`] check refused the request (403, with its message).
-    #[error("{0}")]
-    Forbidden(String),
-    /// The request names something that does not exist or is not visible to this user (404).
-    #[error("{0}")]
-    NotFound(String),
-    /// The request is well-formed but not allowed in the current state, such as a tool output
-    /// when no tool call is pending (409).
-    #[error("{0}")]
-    Conflict(String),
-    /// A synchronous action was rejected (unknown type, invalid payload, …) or its handler
-    /// failed with a message for the user ([`HandlerError::custom`](crate::handler::HandlerError::custom))
-    /// (422, with that message).
-    #[error("{0}")]
-    Rejected(String),
-    /// This server does not support the request; the message says what the application
-    /// must provide (501).
-    #[error("{0}")]
-    Unsupported(String),
-    /// The store failed (500).
-    #[error("store error: {0}")]
-    Store(StoreError),
-    /// A handler failed in a synchronous request (500).
-    #[error("{0}")]
-    Handler(String),
-}
-
-impl ProcessError {
-    /// The HTTP status code this error is answered with.
-    #[must_use]
-    pub fn status(&self) -> u16 {
-        match self {
-            ProcessError::InvalidRequest(_) | ProcessError::TooDeep(_) => 400,
-            ProcessError::Forbidden(_) => 403,
-            ProcessError::TooLarge(_) => 413,
-            ProcessError::RateLimited { .. } => 429,
-            ProcessError::NotFound(_) => 404,
-            ProcessError::Conflict(_) => 409,
-            ProcessError::Rejected(_) => 422,
-            ProcessError::Unsupported(_) => 501,
-            ProcessError::Store(_) | ProcessError::Handler(_) => 500,
-        }
-    }
-
-    /// A short machine-readable code for the JSON error body.
-    #[must_use]
-    pub fn code(&self) -> &'static str {
-        match self {
-            ProcessError::InvalidRequest(_) => "invalid_request",
-            ProcessError::TooLarge(_) => "payload_too_large",
-            ProcessError::TooDeep(_) => "too_deep",
-            ProcessError::RateLimited { .. } => "rate_limited",
-            ProcessError::Forbidden(_) => "forbidden",
-            ProcessError::NotFound(_) => "not_found",
-            ProcessError::Conflict(_) => "conflict",
-            ProcessError::Rejected(_) => "action_rejected",
-            ProcessError::Unsupported(_) => "unsupported",
-            ProcessError::Store(_) => "store_error",
-            ProcessError::Handler(_) => "handler_error",
-        }
-    }
-}
-
-impl ProcessError {
-    /// For [`ProcessError::RateLimited`], the whole seconds to wait, for a `Retry-After`
-    /// header (at least 1).
-    #[must_use]
-    pub fn retry_after_secs(&self) -> Option<u64> {
-        match self {
-            ProcessError::RateLimited { retry_after } => Some(retry_after_secs(*retry_after)),
-            _ => None,
-        }
-    }
-}
-
-/// A wait rounded up to whole seconds, at least 1.
-fn retry_after_secs(wait: std::time::Duration) -> u64 {
-    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    secs.max(1)
-}
-
-impl From<StoreError> for ProcessError {
-    fn from(error: StoreError) -> Self {
-        match error {
-            StoreError::NotFound { .. } => ProcessError::NotFound(error.to_string()),
-            other => ProcessError::Store(other),
-        }
+        result
     }
 }

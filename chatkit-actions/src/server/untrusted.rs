@@ -22,33 +22,24 @@
 //!
 //! # Form constraints
 //!
-//! For a widget-issued action, the submitted values of the slot's form fields are checked as
-//! the browser checks them before submitting (disabled fields are skipped, as the browser
-//! does not submit them): `required` fields present and non-empty (a required checkbox
-//! checked), `pattern` matching the whole value, `Select` and `RadioGroup` values among the
-//! declared options, `DatePicker` values within `min`/`max`. Dotted names nest (`todo.title`
-//! is `payload.todo.title`). Messages name the field and the rule, never the value.
-//!
-//! Patterns compile as `^(?:pattern)$` with the `regex` crate, as the browser compiles the
-//! `pattern` attribute (with the `v` flag). `\d`, `\D`, `\w` and `\W` are rewritten to their
-//! ASCII classes, as in JavaScript. The gaps: lookaround (`(?=…)`, `(?<!…)`) and
-//! backreferences (`\1`, `\k<name>`) do not exist in the `regex` crate, and `\b` is
-//! Unicode-aware there but ASCII in JavaScript. A pattern that does not compile is the
-//! application's mistake, not the client's: it is logged at `warn` and skipped (the browser
-//! still enforces it), rather than making the form impossible to submit.
+//! For a widget-issued action, the submitted values of the fields the slot receives are
+//! checked as the browser checks them before submitting (`required`, `pattern`, options,
+//! `DatePicker` bounds); the rules, and what each message says, are those of
+//! [`widget::fields`](crate::widget::fields).
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use serde_json::{Map, Value};
 
-use crate::action::{Action, ActionSpec, RawAction};
-use crate::config::{ActionConfig, Handler};
+use crate::action::{Action, ActionSpec, Handler, RawAction};
+use crate::config::ActionConfig;
 use crate::handler::{ActionHandler, HandlerError};
 use crate::thread::WidgetItem;
-use crate::widget::{ActionSite, ActionSlot, FieldKind, FormField};
+use crate::widget::ActionSite;
+use crate::widget::fields::{FormKeys, present};
 
-/// Runs every gate for `action` (`None` for an unknown type going to the fallback handler):
-/// provenance and form constraints against `sender`, then the handler's validation hook.
-pub(crate) fn admit<H: ActionHandler>(
+/// Checks that `action` (`None` for an unknown type going to the fallback handler) was offered
+/// by `sender` unchanged (provenance), that its form values keep their fields' constraints, and
+/// that it passes the handler's validation hook.
+pub(crate) fn check_offered_and_valid<H: ActionHandler>(
     handler: &H,
     action: Option<&H::Action>,
     raw: &RawAction,
@@ -56,7 +47,7 @@ pub(crate) fn admit<H: ActionHandler>(
     thread_id: &str,
 ) -> Result<(), HandlerError> {
     let spec = action.map(Action::spec);
-    if let Err(refusal) = check_origin(spec, raw, sender) {
+    if let Err(refusal) = check_offered(spec, raw, sender) {
         tracing::warn!(
             action = %raw.action_type,
             thread = %thread_id,
@@ -129,8 +120,8 @@ impl std::fmt::Display for Refusal {
     }
 }
 
-/// Provenance and form constraints.
-fn check_origin(
+/// Provenance and form constraints, against one walk of the sender widget.
+fn check_offered(
     spec: Option<&ActionSpec>,
     raw: &RawAction,
     sender: Option<&WidgetItem>,
@@ -164,29 +155,20 @@ fn check_origin(
             })
         };
     }
-    let spec_fields = spec.map_or(&[][..], |spec| spec.form_fields);
+    let declared = spec.map_or(&[][..], |spec| spec.form_fields);
     let mut tampered = None;
     let mut broken = None;
     for site in &sites {
-        let fields = site_fields(sender, site);
+        let keys = FormKeys::new(site.fields(), declared);
         if !client_payload {
-            let exempt = |path: &str| {
-                spec_fields.contains(&path) || fields.iter().any(|field| field.name == path)
-            };
-            let nested = |path: &str| {
-                fields.iter().any(|field| {
-                    field
-                        .name
-                        .strip_prefix(path)
-                        .is_some_and(|rest| rest.starts_with('.'))
-                })
-            };
+            let exempt = |path: &str| keys.is_form_key(path);
+            let nested = |path: &str| keys.holds_form_key(path);
             if let Err(field) = same_payload(&site.action, raw.payload.as_ref(), &exempt, &nested) {
                 tampered.get_or_insert(field);
                 continue;
             }
         }
-        match check_form(&fields, raw.payload.as_ref()) {
+        match keys.check_values(raw.payload.as_ref()) {
             Ok(()) => return Ok(()),
             Err(message) => {
                 broken.get_or_insert(message);
@@ -201,31 +183,6 @@ fn check_origin(
             field: field.unwrap_or_default(),
         }),
     }
-}
-
-/// The fields whose values the client merges into the site's payload: its form's, and for an
-/// `onChangeAction` the control's own.
-fn site_fields(sender: &WidgetItem, site: &ActionSite) -> Vec<FormField> {
-    let mut fields = site
-        .form
-        .as_ref()
-        .map(|form| form.fields.clone())
-        .unwrap_or_default();
-    let own = matches!(
-        site.slot,
-        ActionSlot::SelectChange
-            | ActionSlot::CheckboxChange
-            | ActionSlot::RadioGroupChange
-            | ActionSlot::DatePickerChange
-    );
-    if own && !fields.iter().any(|field| field.pointer == site.pointer) {
-        sender.widget.for_each_component(|component, pointer| {
-            if pointer == site.pointer {
-                fields.extend(FormField::of(component, pointer));
-            }
-        });
-    }
-    fields
 }
 
 /// `Err` with the dotted path of the first payload field that differs from the config's
@@ -312,227 +269,14 @@ fn same_value(a: Option<&Value>, b: Option<&Value>) -> bool {
     }
 }
 
-fn present(value: Option<&Value>) -> Option<&Value> {
-    value.filter(|value| !value.is_null())
-}
-
 fn as_object(value: Option<&Value>) -> Option<&Map<String, Value>> {
     value.and_then(Value::as_object)
-}
-
-/// The submitted value of a form field (`todo.title` → `payload.todo.title`).
-fn lookup<'v>(payload: Option<&'v Value>, field: &FormField) -> Option<&'v Value> {
-    let mut current = payload?;
-    for segment in field.path() {
-        current = current.get(segment)?;
-    }
-    present(Some(current))
-}
-
-/// The first form constraint the submitted values break, as the message for the client.
-fn check_form(fields: &[FormField], payload: Option<&Value>) -> Result<(), String> {
-    for field in fields.iter().filter(|field| !field.disabled) {
-        let name = &field.name;
-        let value = lookup(payload, field);
-        let empty = match value {
-            None => true,
-            Some(Value::String(text)) => text.is_empty(),
-            Some(Value::Array(items)) => items.is_empty(),
-            Some(Value::Bool(checked)) => field.kind == FieldKind::Checkbox && !checked,
-            Some(_) => false,
-        };
-        if empty {
-            if field.required {
-                return Err(format!("form field `{name}` is required"));
-            }
-            continue;
-        }
-        let Some(value) = value else { continue };
-        match field.kind {
-            FieldKind::Input | FieldKind::Textarea | FieldKind::EditableText => {
-                if let Some(pattern) = &field.pattern {
-                    check_pattern(name, pattern, value)?;
-                }
-            }
-            FieldKind::Select | FieldKind::RadioGroup => {
-                if let Some(options) = &field.options {
-                    let values = match value {
-                        Value::Array(items) => items.iter().collect(),
-                        other => vec![other],
-                    };
-                    let listed = values.iter().all(|value| {
-                        value
-                            .as_str()
-                            .is_some_and(|value| options.iter().any(|option| option == value))
-                    });
-                    if !listed {
-                        return Err(format!("form field `{name}` is not one of its options"));
-                    }
-                }
-            }
-            FieldKind::DatePicker => check_date(field, value)?,
-            FieldKind::Checkbox => {}
-        }
-    }
-    Ok(())
-}
-
-fn check_pattern(name: &str, pattern: &str, value: &Value) -> Result<(), String> {
-    let Value::String(text) = value else {
-        return Err(format!("form field `{name}` must be text"));
-    };
-    let source = format!("^(?:{})$", ascii_classes(pattern));
-    match regex::RegexBuilder::new(&source)
-        .size_limit(1 << 20)
-        .build()
-    {
-        Ok(regex) if regex.is_match(text) => Ok(()),
-        Ok(_) => Err(format!(
-            "form field `{name}` does not match its pattern `{pattern}`"
-        )),
-        Err(error) => {
-            tracing::warn!(field = %name, %pattern, %error, "form pattern not checked on the server: the regex crate cannot compile it");
-            Ok(())
-        }
-    }
-}
-
-/// JavaScript's `\d` and `\w` are ASCII; the `regex` crate's are Unicode. Escaped backslashes
-/// are kept as they are.
-fn ascii_classes(pattern: &str) -> String {
-    let mut out = String::with_capacity(pattern.len());
-    let mut chars = pattern.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('d') => out.push_str("[0-9]"),
-            Some('D') => out.push_str("[^0-9]"),
-            Some('w') => out.push_str("[0-9A-Za-z_]"),
-            Some('W') => out.push_str("[^0-9A-Za-z_]"),
-            Some(next) => {
-                out.push('\\');
-                out.push(next);
-            }
-            None => out.push('\\'),
-        }
-    }
-    out
-}
-
-/// A date or a date and time, as a `DatePicker` sends it or a widget declares its bounds.
-#[derive(Clone, Copy)]
-enum When {
-    Date(NaiveDate),
-    DateTime(NaiveDateTime),
-}
-
-impl When {
-    fn parse(text: &str) -> Option<When> {
-        if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-            return Some(When::Date(date));
-        }
-        if let Ok(time) = DateTime::parse_from_rfc3339(text) {
-            return Some(When::DateTime(time.naive_utc()));
-        }
-        ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"]
-            .iter()
-            .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
-            .map(When::DateTime)
-    }
-
-    /// Compares as dates when either side is a date alone, else as date-times.
-    fn cmp(self, other: When) -> std::cmp::Ordering {
-        match (self, other) {
-            (When::DateTime(a), When::DateTime(b)) => a.cmp(&b),
-            (a, b) => a.date().cmp(&b.date()),
-        }
-    }
-
-    fn date(self) -> NaiveDate {
-        match self {
-            When::Date(date) => date,
-            When::DateTime(time) => time.date(),
-        }
-    }
-}
-
-/// A `min` or `max` of a `DatePicker`, parsed; one that does not parse is logged and skipped.
-fn bound<'t>(name: &str, text: Option<&'t str>) -> Option<(When, &'t str)> {
-    let text = text?;
-    let parsed = When::parse(text);
-    if parsed.is_none() {
-        tracing::warn!(field = %name, bound = %text, "DatePicker bound not checked on the server: not an ISO 8601 date");
-    }
-    parsed.map(|parsed| (parsed, text))
-}
-
-fn check_date(field: &FormField, value: &Value) -> Result<(), String> {
-    let name = &field.name;
-    let Some(when) = value.as_str().and_then(When::parse) else {
-        return Err(format!("form field `{name}` is not a date"));
-    };
-    if let Some((min, text)) = bound(name, field.min.as_deref())
-        && when.cmp(min).is_lt()
-    {
-        return Err(format!("form field `{name}` is before its minimum {text}"));
-    }
-    if let Some((max, text)) = bound(name, field.max.as_deref())
-        && when.cmp(max).is_gt()
-    {
-        return Err(format!("form field `{name}` is after its maximum {text}"));
-    }
-    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::widget::WidgetComponent;
     use serde_json::json;
-
-    fn field(name: &str, kind: FieldKind) -> FormField {
-        let mut field = FormField::of(
-            &WidgetComponent::Input(crate::widget::Input::new(name)),
-            "/children/0",
-        )
-        .unwrap_or_else(|| unreachable!());
-        field.kind = kind;
-        field
-    }
-
-    #[test]
-    fn patterns_match_the_whole_value_with_ascii_digits() {
-        let mut code = field("code", FieldKind::Input);
-        code.pattern = Some(r"\d{3}".to_owned());
-        let fields = [code];
-        assert!(check_form(&fields, Some(&json!({"code": "123"}))).is_ok());
-        assert!(check_form(&fields, Some(&json!({"code": "1234"}))).is_err());
-        assert!(check_form(&fields, Some(&json!({"code": "١٢٣"}))).is_err());
-        assert_eq!(ascii_classes(r"\\d\w"), r"\\d[0-9A-Za-z_]");
-    }
-
-    #[test]
-    fn a_pattern_the_regex_crate_cannot_compile_is_skipped() {
-        let mut code = field("code", FieldKind::Input);
-        code.pattern = Some(r"(a)\1".to_owned());
-        assert!(check_form(&[code], Some(&json!({"code": "zz"}))).is_ok());
-    }
-
-    #[test]
-    fn dates_compare_as_dates_or_date_times() {
-        let mut due = field("due", FieldKind::DatePicker);
-        due.min = Some("2024-01-01".to_owned());
-        due.max = Some("2024-12-31T12:00:00Z".to_owned());
-        let fields = [due];
-        assert!(check_form(&fields, Some(&json!({"due": "2024-06-01"}))).is_ok());
-        assert!(check_form(&fields, Some(&json!({"due": "2024-12-31T08:00"}))).is_ok());
-        assert!(check_form(&fields, Some(&json!({"due": "2023-12-31"}))).is_err());
-        assert!(check_form(&fields, Some(&json!({"due": "2025-01-01"}))).is_err());
-        assert!(check_form(&fields, Some(&json!({"due": "soon"}))).is_err());
-    }
 
     #[test]
     fn server_set_fields_must_come_back_unchanged() {

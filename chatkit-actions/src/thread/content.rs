@@ -336,6 +336,25 @@ impl EntitySource {
     }
 }
 
+/// A generated image, `{"id": …, "url": …}`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct GeneratedImage {
+    /// The image id.
+    pub id: String,
+    /// The image URL (often a data URL).
+    pub url: String,
+}
+
+impl GeneratedImage {
+    /// An image.
+    pub fn new(id: impl Into<String>, url: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            url: url.into(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

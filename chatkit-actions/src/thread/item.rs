@@ -4,9 +4,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::attachment::Attachment;
-use super::content::{AssistantMessageContent, InferenceOptions, UserMessageContent};
+use super::content::{
+    AssistantMessageContent, GeneratedImage, InferenceOptions, UserMessageContent,
+};
 use super::structured_input::{StructuredInput, StructuredInputStatus};
 use super::timestamp::Timestamp;
+use super::update::ThreadItemUpdate;
 use super::workflow::{Task, Workflow};
 use crate::widget::WidgetRoot;
 
@@ -136,6 +139,73 @@ impl ThreadItem {
             Self::EndOfTurn(_) => "end_of_turn",
             Self::HiddenContext(_) => "hidden_context_item",
             Self::SdkHiddenContext(_) => "sdk_hidden_context",
+        }
+    }
+
+    /// Folds a `thread.item.updated` into the item, as the SDK keeps the items a response has
+    /// added but not finished (what the cancellation handling saves):
+    ///
+    /// - an assistant message takes its content part updates: a text delta appends to the
+    ///   part, a part added or done sets it, an annotation is inserted at its index (or
+    ///   appended, past the end); a part index past the end first pads the content with empty
+    ///   text parts;
+    /// - a workflow takes its task updates: a task added is appended, a task updated replaces
+    ///   the task at its index (an index past the end changes nothing);
+    /// - any other pair (a widget update, an update for another kind of item) leaves the item
+    ///   as it is: the done item that follows carries the final state.
+    ///
+    /// ```
+    /// use chatkit_actions::thread::{AssistantMessageItem, ThreadItem, ThreadItemUpdate};
+    ///
+    /// let mut item = ThreadItem::from(AssistantMessageItem::new("msg_1", "thr_1", "Hel"));
+    /// item.apply_update(&ThreadItemUpdate::text_delta(0, "lo"));
+    /// let ThreadItem::AssistantMessage(message) = &item else { unreachable!() };
+    /// assert_eq!(message.content[0].text, "Hello");
+    /// ```
+    pub fn apply_update(&mut self, update: &ThreadItemUpdate) {
+        match (self, update) {
+            (
+                Self::AssistantMessage(message),
+                ThreadItemUpdate::ContentPartTextDelta {
+                    content_index,
+                    delta,
+                },
+            ) => message.content_part(*content_index).text.push_str(delta),
+            (
+                Self::AssistantMessage(message),
+                ThreadItemUpdate::ContentPartAdded {
+                    content_index,
+                    content,
+                }
+                | ThreadItemUpdate::ContentPartDone {
+                    content_index,
+                    content,
+                },
+            ) => *message.content_part(*content_index) = content.clone(),
+            (
+                Self::AssistantMessage(message),
+                ThreadItemUpdate::ContentPartAnnotationAdded {
+                    content_index,
+                    annotation_index,
+                    annotation,
+                },
+            ) => {
+                let part = message.content_part(*content_index);
+                let at = (*annotation_index).min(part.annotations.len());
+                part.annotations.insert(at, annotation.clone());
+            }
+            (Self::Workflow(workflow), ThreadItemUpdate::WorkflowTaskAdded { task, .. }) => {
+                workflow.workflow.tasks.push(task.clone());
+            }
+            (
+                Self::Workflow(workflow),
+                ThreadItemUpdate::WorkflowTaskUpdated { task_index, task },
+            ) => {
+                if let Some(slot) = workflow.workflow.tasks.get_mut(*task_index) {
+                    *slot = task.clone();
+                }
+            }
+            _ => {}
         }
     }
 
@@ -310,6 +380,16 @@ impl AssistantMessageItem {
     pub fn text(&self) -> String {
         self.content.iter().map(|part| part.text.as_str()).collect()
     }
+
+    /// The content part at `index`, after padding the content with empty text parts up to it
+    /// (as the SDK folds an update for a part it has not seen).
+    fn content_part(&mut self, index: usize) -> &mut AssistantMessageContent {
+        if self.content.len() <= index {
+            self.content
+                .resize_with(index + 1, || AssistantMessageContent::new(""));
+        }
+        &mut self.content[index]
+    }
 }
 
 /// A `client_tool_call` item: a tool the client runs (its result comes back as
@@ -443,25 +523,6 @@ impl GeneratedImageItem {
     pub fn image(mut self, image: GeneratedImage) -> Self {
         self.image = Some(image);
         self
-    }
-}
-
-/// A generated image, `{"id": …, "url": …}`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct GeneratedImage {
-    /// The image id.
-    pub id: String,
-    /// The image URL (often a data URL).
-    pub url: String,
-}
-
-impl GeneratedImage {
-    /// An image.
-    pub fn new(id: impl Into<String>, url: impl Into<String>) -> Self {
-        Self {
-            id: id.into(),
-            url: url.into(),
-        }
     }
 }
 
@@ -636,7 +697,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::thread::{CustomTask, WorkflowSummary};
+    use crate::thread::{Annotation, CustomTask, WorkflowSummary, WorkflowType};
 
     fn at() -> Timestamp {
         Timestamp::parse("2025-01-15T12:00:00").unwrap()
@@ -760,5 +821,130 @@ mod tests {
             Some("Hi".into())
         );
         assert!(message.into_widget().is_none());
+    }
+
+    fn message(item: &ThreadItem) -> &AssistantMessageItem {
+        match item {
+            ThreadItem::AssistantMessage(message) => message,
+            other => panic!("expected an assistant message, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn text_deltas_append_to_their_part() {
+        let mut item = ThreadItem::from(AssistantMessageItem::new("m", "t", "Hel"));
+        item.apply_update(&ThreadItemUpdate::text_delta(0, "lo"));
+        item.apply_update(&ThreadItemUpdate::text_delta(0, ", world"));
+        assert_eq!(
+            message(&item).content,
+            [AssistantMessageContent::new("Hello, world")]
+        );
+    }
+
+    #[test]
+    fn an_update_past_the_end_pads_with_empty_parts() {
+        let mut item = ThreadItem::from(AssistantMessageItem::empty("m", "t"));
+        item.apply_update(&ThreadItemUpdate::text_delta(2, "third"));
+        assert_eq!(
+            message(&item).content,
+            [
+                AssistantMessageContent::new(""),
+                AssistantMessageContent::new(""),
+                AssistantMessageContent::new("third"),
+            ]
+        );
+    }
+
+    #[test]
+    fn parts_added_and_done_set_the_part() {
+        let mut item = ThreadItem::from(AssistantMessageItem::new("m", "t", "draft"));
+        item.apply_update(&ThreadItemUpdate::content_part_added(
+            1,
+            AssistantMessageContent::new("second"),
+        ));
+        item.apply_update(&ThreadItemUpdate::content_part_done(
+            0,
+            AssistantMessageContent::new("final"),
+        ));
+        assert_eq!(
+            message(&item).content,
+            [
+                AssistantMessageContent::new("final"),
+                AssistantMessageContent::new("second"),
+            ]
+        );
+    }
+
+    #[test]
+    fn annotations_are_inserted_at_their_index_or_appended() {
+        let source = |title: &str| crate::thread::UrlSource::new(title, "https://example.com");
+        let mut item = ThreadItem::from(AssistantMessageItem::new("m", "t", "cited"));
+        item.apply_update(&ThreadItemUpdate::annotation_added(
+            0,
+            0,
+            Annotation::new(source("b")),
+        ));
+        item.apply_update(&ThreadItemUpdate::annotation_added(
+            0,
+            0,
+            Annotation::new(source("a")),
+        ));
+        item.apply_update(&ThreadItemUpdate::annotation_added(
+            0,
+            9,
+            Annotation::new(source("c")),
+        ));
+        let titles: Vec<&str> = message(&item).content[0]
+            .annotations
+            .iter()
+            .map(|annotation| annotation.source.title())
+            .collect();
+        assert_eq!(titles, ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn workflow_tasks_are_added_and_updated_in_place() {
+        let mut item = ThreadItem::from(WorkflowItem::new(
+            "w",
+            "t",
+            Workflow::new(WorkflowType::Custom),
+        ));
+        item.apply_update(&ThreadItemUpdate::task_added(0, CustomTask::new("one")));
+        item.apply_update(&ThreadItemUpdate::task_added(1, CustomTask::new("two")));
+        item.apply_update(&ThreadItemUpdate::task_updated(
+            0,
+            CustomTask::new("one, done"),
+        ));
+        // An index past the end changes nothing.
+        item.apply_update(&ThreadItemUpdate::task_updated(
+            5,
+            CustomTask::new("nowhere"),
+        ));
+        let ThreadItem::Workflow(workflow) = &item else {
+            panic!("expected a workflow, got {item:?}");
+        };
+        assert_eq!(
+            workflow.workflow.tasks,
+            [
+                Task::from(CustomTask::new("one, done")),
+                Task::from(CustomTask::new("two"))
+            ]
+        );
+    }
+
+    #[test]
+    fn other_updates_leave_the_item_as_it_is() {
+        let widget = WidgetItem::new("w", "t", crate::widget::Card::new().into());
+        let mut item = ThreadItem::from(widget.clone());
+        item.apply_update(&ThreadItemUpdate::widget_text_delta("x", "y", true));
+        item.apply_update(&ThreadItemUpdate::text_delta(0, "not a message"));
+        assert_eq!(item, ThreadItem::from(widget));
+        let mut message_item = ThreadItem::from(AssistantMessageItem::new("m", "t", "Hi"));
+        let before = message_item.clone();
+        message_item.apply_update(&ThreadItemUpdate::task_added(
+            0,
+            CustomTask::new("not a workflow"),
+        ));
+        assert_eq!(message_item, before);
     }
 }

@@ -1,6 +1,8 @@
 //! Threads and everything they hold: thread metadata and status, pages, items and
 //! their content, attachments, workflows, structured input, and the stream events a server
-//! sends while it responds.
+//! sends while it responds, with the item updates among them: [`ThreadItem::apply_update`]
+//! folds one into an item, and [`diff_widget`] finds those that take a widget item from one
+//! state to the next.
 //!
 //! Every type here serializes exactly as the official Python SDK does on the wire: an unset
 //! optional field is omitted, a field with a non-null default (`[]`, `{}`, `false`,
@@ -25,6 +27,8 @@ mod event;
 mod item;
 mod structured_input;
 mod timestamp;
+mod update;
+mod widget_diff;
 mod workflow;
 
 use serde::{Deserialize, Serialize};
@@ -34,15 +38,15 @@ pub use attachment::{
     Attachment, FileAttachment, ForStore, ImageAttachment, UploadDescriptor, UploadMethod,
 };
 pub use content::{
-    Annotation, AssistantMessageContent, EntitySource, FileSource, InferenceOptions, Source,
-    TagContent, ToolChoice, UrlSource, UserMessageContent,
+    Annotation, AssistantMessageContent, EntitySource, FileSource, GeneratedImage,
+    InferenceOptions, Source, TagContent, ToolChoice, UrlSource, UserMessageContent,
 };
 pub use event::{
     ClientEffectEvent, ErrorCode, ErrorEvent, NoticeEvent, NoticeLevel, ProgressUpdateEvent,
-    StreamOptions, ThreadItemUpdate, ThreadStreamEvent,
+    StreamOptions, ThreadStreamEvent,
 };
 pub use item::{
-    AssistantMessageItem, ClientToolCallItem, ClientToolCallStatus, EndOfTurnItem, GeneratedImage,
+    AssistantMessageItem, ClientToolCallItem, ClientToolCallStatus, EndOfTurnItem,
     GeneratedImageItem, HiddenContextItem, SdkHiddenContextItem, StructuredInputItem, TaskItem,
     ThreadItem, UserMessageItem, WidgetItem, WorkflowItem,
 };
@@ -51,6 +55,9 @@ pub use structured_input::{
     StructuredInputStatus, StructuredInputSubmission, SubmissionStatus,
 };
 pub use timestamp::{Timestamp, TimestampError};
+pub use update::ThreadItemUpdate;
+pub(crate) use widget_diff::updates_reach;
+pub use widget_diff::{WidgetDiffError, diff_widget};
 pub use workflow::{
     CustomTask, FileTask, ImageTask, Task, TaskStatusIndicator, ThoughtTask, WebSearchTask,
     Workflow, WorkflowSummary, WorkflowType,
@@ -62,7 +69,7 @@ pub const DEFAULT_PAGE_SIZE: usize = 20;
 /// A thread without its items: what a store saves and loads.
 ///
 /// `metadata` is server-private: stores keep it, but thread responses always carry `{}`
-/// (see [`Thread::into_response`]).
+/// (see [`Thread::redacted`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ThreadMetadata {
     /// The thread id (`thr_…` by default).
@@ -150,7 +157,7 @@ pub struct Thread {
     /// Extra image domains the client may load from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_image_domains: Option<Vec<String>>,
-    /// Server-private data; a response always carries `{}` (see [`Thread::into_response`]).
+    /// Server-private data; a response always carries `{}` (see [`Thread::redacted`]).
     #[serde(default)]
     pub metadata: Map<String, Value>,
     /// A page of the thread's items; always written (the empty page by default).
@@ -182,11 +189,12 @@ impl Thread {
         (metadata, items)
     }
 
-    /// The thread as a server sends it: `metadata` emptied (it is server-private) and hidden
-    /// items ([`ThreadItem::is_hidden`]) removed from `items`, whose `has_more` and `after`
-    /// are kept.
+    /// The thread with what the client must not see removed, as a server sends it: `metadata`
+    /// emptied (it is server-private) and hidden items ([`ThreadItem::is_hidden`]) dropped
+    /// from `items`, whose `has_more` and `after` are kept. A redaction: the type stays
+    /// [`Thread`].
     #[must_use]
-    pub fn into_response(mut self) -> Self {
+    pub fn redacted(mut self) -> Self {
         self.metadata = Map::new();
         self.items.data.retain(|item| !item.is_hidden());
         self
@@ -393,14 +401,14 @@ mod tests {
     }
 
     #[test]
-    fn response_drops_private_metadata_and_hidden_items() {
+    fn redaction_drops_private_metadata_and_hidden_items() {
         let mut metadata = ThreadMetadata::new("thr_1", created_at()).title("T");
         metadata.metadata.insert("secret".into(), json!(1));
         let hidden = HiddenContextItem::new("hcx_1", "thr_1", "note").created_at(created_at());
         let end = EndOfTurnItem::new("eot_1", "thr_1").created_at(created_at());
         let thread = metadata
             .with_items(Page::with_next(vec![hidden.into(), end.into()], "eot_1"))
-            .into_response();
+            .redacted();
         assert_eq!(
             serde_json::to_value(&thread).unwrap(),
             json!({

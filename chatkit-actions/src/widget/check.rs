@@ -1,5 +1,7 @@
 //! Walking a widget tree: its components, its action slots and the form fields each action
-//! receives; and [`WidgetRoot::check`], which finds form values the client would drop.
+//! receives; and [`WidgetRoot::check`], which finds form values the client would drop and
+//! payloads that cannot be serialized. The rules about form fields live in
+//! [`fields`](super::fields).
 //!
 //! Locations are JSON Pointers (RFC 6901) from the root of the serialized widget, such as
 //! `/children/0/children/2`, usable with [`serde_json::Value::pointer`]. The root is `""`.
@@ -8,177 +10,9 @@ use std::fmt;
 
 use serde_json::Value;
 
-use super::{DynamicComponent, Editable, WidgetComponent, WidgetRoot};
+use super::fields::{ActionSlot, FormField};
+use super::{DynamicComponent, WidgetComponent, WidgetRoot};
 use crate::config::ActionConfig;
-
-/// Which slot of which component holds an action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ActionSlot {
-    /// `Button.onClickAction`.
-    ButtonClick,
-    /// `ListViewItem.onClickAction`.
-    ListViewItemClick,
-    /// `Form.onSubmitAction`.
-    FormSubmit,
-    /// `Card.confirm.action`.
-    CardConfirm,
-    /// `Card.cancel.action`.
-    CardCancel,
-    /// `Select.onChangeAction`.
-    SelectChange,
-    /// `Checkbox.onChangeAction`.
-    CheckboxChange,
-    /// `RadioGroup.onChangeAction`.
-    RadioGroupChange,
-    /// `DatePicker.onChangeAction`.
-    DatePickerChange,
-}
-
-impl ActionSlot {
-    /// The slot as written in the widget, such as `"Button.onClickAction"`.
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            ActionSlot::ButtonClick => "Button.onClickAction",
-            ActionSlot::ListViewItemClick => "ListViewItem.onClickAction",
-            ActionSlot::FormSubmit => "Form.onSubmitAction",
-            ActionSlot::CardConfirm => "Card.confirm.action",
-            ActionSlot::CardCancel => "Card.cancel.action",
-            ActionSlot::SelectChange => "Select.onChangeAction",
-            ActionSlot::CheckboxChange => "Checkbox.onChangeAction",
-            ActionSlot::RadioGroupChange => "RadioGroup.onChangeAction",
-            ActionSlot::DatePickerChange => "DatePicker.onChangeAction",
-        }
-    }
-}
-
-impl fmt::Display for ActionSlot {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str(self.as_str())
-    }
-}
-
-/// The component a form field comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum FieldKind {
-    /// An [`Input`](super::Input): a string.
-    Input,
-    /// A [`Textarea`](super::Textarea): a string.
-    Textarea,
-    /// A [`Select`](super::Select): one of its option values.
-    Select,
-    /// A [`DatePicker`](super::DatePicker): an ISO 8601 date.
-    DatePicker,
-    /// A [`Checkbox`](super::Checkbox): a boolean.
-    Checkbox,
-    /// A [`RadioGroup`](super::RadioGroup): one of its option values.
-    RadioGroup,
-    /// A [`Text`](super::Text) with `editable`: a string.
-    EditableText,
-}
-
-/// A form field and the constraints the client enforces before submitting.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FormField {
-    /// The field's `name`; a dotted name nests in the payload (`todo.title`).
-    pub name: String,
-    /// The component it comes from.
-    pub kind: FieldKind,
-    /// Where the component is (a JSON Pointer from the root).
-    pub pointer: String,
-    /// `required` is set.
-    pub required: bool,
-    /// `disabled` is set.
-    pub disabled: bool,
-    /// The `pattern` regular expression (Input, Textarea, editable Text).
-    pub pattern: Option<String>,
-    /// The allowed values (`Select`, and `RadioGroup` when it lists options).
-    pub options: Option<Vec<String>>,
-    /// The earliest date (`DatePicker`).
-    pub min: Option<String>,
-    /// The latest date (`DatePicker`).
-    pub max: Option<String>,
-}
-
-impl FormField {
-    /// The payload path of the value: the name split at dots.
-    pub fn path(&self) -> impl Iterator<Item = &str> {
-        self.name.split('.')
-    }
-
-    fn new(name: &str, kind: FieldKind, pointer: &str) -> Self {
-        FormField {
-            name: name.to_owned(),
-            kind,
-            pointer: pointer.to_owned(),
-            required: false,
-            disabled: false,
-            pattern: None,
-            options: None,
-            min: None,
-            max: None,
-        }
-    }
-
-    /// The field a component contributes to its form, if it is one.
-    pub(crate) fn of(component: &WidgetComponent, pointer: &str) -> Option<Self> {
-        let field = match component {
-            WidgetComponent::Input(input) => FormField {
-                required: input.required == Some(true),
-                disabled: input.disabled == Some(true),
-                pattern: input.pattern.clone(),
-                ..FormField::new(&input.name, FieldKind::Input, pointer)
-            },
-            WidgetComponent::Textarea(textarea) => FormField {
-                required: textarea.required == Some(true),
-                disabled: textarea.disabled == Some(true),
-                pattern: textarea.pattern.clone(),
-                ..FormField::new(&textarea.name, FieldKind::Textarea, pointer)
-            },
-            WidgetComponent::Select(select) => FormField {
-                disabled: select.disabled == Some(true),
-                options: Some(
-                    select
-                        .options
-                        .iter()
-                        .map(|option| option.value.clone())
-                        .collect(),
-                ),
-                ..FormField::new(&select.name, FieldKind::Select, pointer)
-            },
-            WidgetComponent::DatePicker(picker) => FormField {
-                disabled: picker.disabled == Some(true),
-                min: picker.min.clone(),
-                max: picker.max.clone(),
-                ..FormField::new(&picker.name, FieldKind::DatePicker, pointer)
-            },
-            WidgetComponent::Checkbox(checkbox) => FormField {
-                required: checkbox.required == Some(true),
-                disabled: checkbox.disabled == Some(true),
-                ..FormField::new(&checkbox.name, FieldKind::Checkbox, pointer)
-            },
-            WidgetComponent::RadioGroup(group) => FormField {
-                required: group.required == Some(true),
-                disabled: group.disabled == Some(true),
-                options: group
-                    .options
-                    .as_ref()
-                    .map(|options| options.iter().map(|option| option.value.clone()).collect()),
-                ..FormField::new(&group.name, FieldKind::RadioGroup, pointer)
-            },
-            WidgetComponent::Text(text) => match &text.editable {
-                Some(Editable::Field(props)) => FormField {
-                    required: props.required == Some(true),
-                    pattern: props.pattern.clone(),
-                    ..FormField::new(&props.name, FieldKind::EditableText, pointer)
-                },
-                _ => return None,
-            },
-            _ => return None,
-        };
-        Some(field)
-    }
-}
 
 /// What makes a subtree a form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -212,67 +46,67 @@ pub struct ActionSite {
     /// The nearest enclosing Form or `asForm` Card, whose field values the client merges into
     /// the payload when this action is triggered.
     pub form: Option<FormScope>,
+    /// For an `onChangeAction` ([`ActionSlot::sends_own_value`]), the control itself: the
+    /// client sends its value too, inside a form or not. See [`ActionSite::fields`].
+    pub control: Option<FormField>,
 }
 
 impl ActionSite {
-    /// The form values this action would lose to keys its payload already has.
+    /// The fields whose values the client merges into this action's payload: its form's, and
+    /// for an `onChangeAction` ([`ActionSlot::sends_own_value`]) the control's own (once, when
+    /// it is also in the form).
+    pub fn fields(&self) -> impl Iterator<Item = &FormField> {
+        let form = self.form.iter().flat_map(|form| &form.fields);
+        let own = self
+            .control
+            .as_ref()
+            .filter(|control| !form.clone().any(|field| field.pointer == control.pointer));
+        form.chain(own)
+    }
+
+    /// The problems of this site: a payload that cannot be serialized, or form values the
+    /// action would lose to keys its payload already has.
     fn issues(&self) -> Vec<WidgetIssue> {
-        let Some(form) = &self.form else {
+        let action_type = || self.action.action_type.clone();
+        if let Some(error) = self.action.payload_error() {
+            return vec![WidgetIssue::PayloadNotSerializable {
+                action_type: action_type(),
+                slot: self.slot,
+                action_pointer: self.pointer.clone(),
+                message: error.message().to_owned(),
+            }];
+        }
+        let (Some(form), Some(payload)) = (
+            &self.form,
+            super::fields::present(self.action.payload.as_ref()),
+        ) else {
             return Vec::new();
-        };
-        let payload = match &self.action.payload {
-            None | Some(Value::Null) => return Vec::new(),
-            Some(payload) => payload,
         };
         if form.fields.is_empty() {
             return Vec::new();
         }
         if !payload.is_object() {
             return vec![WidgetIssue::PayloadNotObject {
-                action_type: self.action.action_type.clone(),
+                action_type: action_type(),
                 slot: self.slot,
                 action_pointer: self.pointer.clone(),
                 field_names: form.fields.iter().map(|field| field.name.clone()).collect(),
             }];
         }
-        form.fields
-            .iter()
+        (form.fields.iter())
             .filter_map(|field| {
-                colliding_key(payload, &field.name).map(|payload_key| {
-                    WidgetIssue::FormValueCollision {
-                        action_type: self.action.action_type.clone(),
-                        slot: self.slot,
-                        action_pointer: self.pointer.clone(),
-                        field_name: field.name.clone(),
-                        field_pointer: field.pointer.clone(),
-                        payload_key,
-                    }
+                let payload_key = field.collision(payload)?;
+                Some(WidgetIssue::FormValueCollision {
+                    action_type: action_type(),
+                    slot: self.slot,
+                    action_pointer: self.pointer.clone(),
+                    field_name: field.name.clone(),
+                    field_pointer: field.pointer.clone(),
+                    payload_key,
                 })
             })
             .collect()
     }
-}
-
-/// The payload key that stops the value of field `name` from being merged: the full dotted
-/// path when the payload already has it, or a prefix holding a non-object value. `null`
-/// members count as absent, since widgets drop them before the client sees the payload.
-fn colliding_key(payload: &Value, name: &str) -> Option<String> {
-    let mut current = payload;
-    let mut depth = 0;
-    let segments: Vec<&str> = name.split('.').collect();
-    for (index, segment) in segments.iter().enumerate() {
-        let Value::Object(object) = current else {
-            return Some(segments[..depth].join("."));
-        };
-        match object.get(*segment) {
-            None | Some(Value::Null) => return None,
-            Some(value) => {
-                depth = index + 1;
-                current = value;
-            }
-        }
-    }
-    Some(name.to_owned())
 }
 
 /// A problem [`WidgetRoot::check`] found.
@@ -307,6 +141,19 @@ pub enum WidgetIssue {
         action_pointer: String,
         /// The names of the form's fields.
         field_names: Vec<String>,
+    },
+    /// An action's typed payload could not be serialized to JSON (its `Serialize`
+    /// implementation failed), so the widget cannot be sent. See
+    /// [`ActionConfig::payload_error`].
+    PayloadNotSerializable {
+        /// The action's type string.
+        action_type: String,
+        /// The slot holding the action.
+        slot: ActionSlot,
+        /// Where that slot's node is.
+        action_pointer: String,
+        /// The serializer's message.
+        message: String,
     },
 }
 
@@ -343,6 +190,16 @@ impl fmt::Display for WidgetIssue {
                         .join(", ")
                 )
             }
+            WidgetIssue::PayloadNotSerializable {
+                action_type,
+                slot,
+                action_pointer,
+                message,
+            } => write!(
+                formatter,
+                "the payload of action `{action_type}` ({slot} at `{action_pointer}`) cannot be \
+                 serialized to JSON: {message}"
+            ),
         }
     }
 }
@@ -535,34 +392,35 @@ impl WidgetRoot {
     pub fn action_sites(&self) -> Vec<ActionSite> {
         let mut forms: Vec<(String, FormKind)> = Vec::new();
         let mut fields: Vec<FormField> = Vec::new();
-        let mut actions: Vec<(ActionSlot, String, ActionConfig)> = Vec::new();
+        let mut actions: Vec<(ActionSlot, String, ActionConfig, Option<FormField>)> = Vec::new();
         if let WidgetRoot::Card(card) = self {
             if card.as_form == Some(true) {
                 forms.push((String::new(), FormKind::Card));
             }
-            if let Some(confirm) = &card.confirm {
-                actions.push((
-                    ActionSlot::CardConfirm,
-                    String::new(),
-                    confirm.action.clone(),
-                ));
-            }
-            if let Some(cancel) = &card.cancel {
-                actions.push((ActionSlot::CardCancel, String::new(), cancel.action.clone()));
+            let footer = [
+                (ActionSlot::CardConfirm, &card.confirm),
+                (ActionSlot::CardCancel, &card.cancel),
+            ];
+            for (slot, button) in footer {
+                if let Some(button) = button {
+                    actions.push((slot, String::new(), button.action.clone(), None));
+                }
             }
         }
         self.for_each_component(|component, pointer| {
             if matches!(component, WidgetComponent::Form(_)) {
                 forms.push((pointer.to_owned(), FormKind::Form));
             }
-            fields.extend(FormField::of(component, pointer));
+            let field = FormField::of(component, pointer);
             for (slot, action) in slots_of(component) {
-                actions.push((slot, pointer.to_owned(), action.clone()));
+                let control = field.clone().filter(|_| slot.sends_own_value());
+                actions.push((slot, pointer.to_owned(), action.clone(), control));
             }
+            fields.extend(field);
         });
         actions
             .into_iter()
-            .map(|(slot, pointer, action)| {
+            .map(|(slot, pointer, action, control)| {
                 let form = nearest_form(&forms, &pointer).map(|(form_pointer, kind)| FormScope {
                     kind: *kind,
                     pointer: form_pointer.clone(),
@@ -580,6 +438,7 @@ impl WidgetRoot {
                     pointer,
                     action,
                     form,
+                    control,
                 }
             })
             .collect()
@@ -587,7 +446,9 @@ impl WidgetRoot {
 
     /// Checks the widget for form values the client would silently drop: for every action
     /// inside a Form or an `asForm` Card, each form field whose key (dotted names nest) the
-    /// action's payload already has, and each payload that is not an object.
+    /// action's payload already has, and each payload that is not an object. It also reports
+    /// every action whose typed payload could not be serialized
+    /// ([`ActionConfig::payload_error`]).
     ///
     /// # Errors
     ///

@@ -5,7 +5,6 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::WidgetComponent;
 use super::style::{Alignment, IntOrString, Theme, WidgetStatus};
-use crate::config::ActionConfig;
 
 /// How many rows a [`ListView`] shows before a "show more" control: a count, or `"auto"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -16,15 +15,10 @@ pub enum ListLimit {
     Auto,
 }
 
-impl From<i64> for ListLimit {
-    fn from(count: i64) -> Self {
-        ListLimit::Count(count)
-    }
-}
-
-impl From<i32> for ListLimit {
-    fn from(count: i32) -> Self {
-        ListLimit::Count(i64::from(count))
+conversions! {
+    ListLimit {
+        i64 => |count| ListLimit::Count(count),
+        i32 => |count| ListLimit::Count(i64::from(count)),
     }
 }
 
@@ -71,107 +65,54 @@ impl<'de> Deserialize<'de> for ListLimit {
     }
 }
 
-/// A `ListView` root: a list of clickable rows, with a "show more" control past `limit`.
-///
-/// ```
-/// use chatkit_actions::widget::{Caption, ListView, ListViewItem, Text, WidgetRoot};
-/// use chatkit_actions::ActionConfig;
-/// use serde_json::json;
-///
-/// let list = ListView::new().limit(3).children((0..2).map(|i| {
-///     ListViewItem::new()
-///         .key(format!("row-{i}"))
-///         .on_click_action(ActionConfig::new("row.select").payload(json!({"row_id": i})))
-///         .child(Text::new(format!("Row {i}")))
-///         .child(Caption::new("2m"))
-/// }));
-/// let value = serde_json::to_value(WidgetRoot::from(list))?;
-/// assert_eq!(value["limit"], 3);
-/// assert_eq!(value["children"][1]["onClickAction"]["payload"], json!({"row_id": 1}));
-/// # Ok::<(), serde_json::Error>(())
-/// ```
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename = "ListView", rename_all = "camelCase")]
-pub struct ListView {
-    /// Stable identity among siblings, used by the client to diff updates.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
-    /// Identifier that streaming updates (`widget.component.updated`, text deltas) target.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// The rows (always written, even when empty).
-    pub children: Vec<ListViewItem>,
-    /// How many rows are shown before a `show more` control.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<ListLimit>,
-    /// Status header shown above the list.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<WidgetStatus>,
-    /// Forces the light or dark theme on the list.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub theme: Option<Theme>,
-}
-
-impl ListView {
+component! {
+    /// A `ListView` root: a list of clickable rows, with a "show more" control past `limit`.
+    ///
+    /// ```
+    /// use chatkit_actions::widget::{Caption, ListView, ListViewItem, Text, WidgetRoot};
+    /// use chatkit_actions::ActionConfig;
+    /// use serde_json::json;
+    ///
+    /// let list = ListView::new().limit(3).children((0..2).map(|i| {
+    ///     ListViewItem::new()
+    ///         .key(format!("row-{i}"))
+    ///         .on_click_action(ActionConfig::new("row.select").payload(json!({"row_id": i})))
+    ///         .child(Text::new(format!("Row {i}")))
+    ///         .child(Caption::new("2m"))
+    /// }));
+    /// let value = serde_json::to_value(WidgetRoot::from(list))?;
+    /// assert_eq!(value["limit"], 3);
+    /// assert_eq!(value["children"][1]["onClickAction"]["payload"], json!({"row_id": 1}));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    #[derive(Default)]
+    pub struct ListView as "ListView" {
+        /// The rows (always written, even when empty).
+        vec children(child): ListViewItem,
+        /// How many rows are shown before a `show more` control.
+        limit: ListLimit,
+        /// Status header shown above the list.
+        status: WidgetStatus,
+        /// Forces the light or dark theme on the list.
+        theme: Theme,
+    }
     /// An empty `ListView` (`children: []`).
-    #[must_use]
-    pub fn new() -> Self {
-        ListView {
-            key: None,
-            id: None,
-            children: Vec::new(),
-            limit: None,
-            status: None,
-            theme: None,
-        }
+    fn new;
+}
+
+component! {
+    /// One clickable row of a [`ListView`].
+    #[derive(Default)]
+    pub struct ListViewItem as "ListViewItem" {
+        /// Content of the row (always written, even when empty).
+        vec children(child): WidgetComponent,
+        /// Action triggered when the row is clicked.
+        action on_click_action,
+        /// Gap between children, in spacing units or CSS.
+        gap: IntOrString,
+        /// Cross-axis alignment of the children.
+        align: Alignment,
     }
-
-    setters!(key: String, id: String, limit: ListLimit, status: WidgetStatus, theme: Theme);
-    children_methods!(vec children, child: ListViewItem);
-}
-
-/// One clickable row of a [`ListView`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename = "ListViewItem", rename_all = "camelCase")]
-pub struct ListViewItem {
-    /// Stable identity among siblings, used by the client to diff updates.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
-    /// Identifier that streaming updates (`widget.component.updated`, text deltas) target.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Content of the row (always written, even when empty).
-    pub children: Vec<WidgetComponent>,
-    /// Action triggered when the row is clicked.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "super::action_slot::serialize"
-    )]
-    pub on_click_action: Option<ActionConfig>,
-    /// Gap between children, in spacing units or CSS.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gap: Option<IntOrString>,
-    /// Cross-axis alignment of the children.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub align: Option<Alignment>,
-}
-
-impl ListViewItem {
     /// An empty row (`children: []`).
-    #[must_use]
-    pub fn new() -> Self {
-        ListViewItem {
-            key: None,
-            id: None,
-            children: Vec::new(),
-            on_click_action: None,
-            gap: None,
-            align: None,
-        }
-    }
-
-    setters!(key: String, id: String, gap: IntOrString, align: Alignment);
-    action_setter!(on_click_action);
-    children_methods!(vec children, child: WidgetComponent);
+    fn new;
 }

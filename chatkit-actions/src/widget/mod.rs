@@ -25,8 +25,11 @@
 //! ```
 //!
 //! Every action slot (`on_click_action`, `on_submit_action`, `on_change_action`, Card
-//! `confirm`/`cancel`) takes `impl Into<ActionConfig>`, so a typed action
-//! (`#[derive(Action)]`) can be passed directly.
+//! `confirm`/`cancel`) takes [`impl IntoActionConfig`](crate::IntoActionConfig), so a typed
+//! action (`#[derive(Action)]`) can be passed directly. The setters never fail: a typed payload
+//! that cannot be serialized is kept in the slot's config and reported by
+//! [`WidgetRoot::check`] and by serializing the widget (see
+//! [`ActionConfig`](crate::ActionConfig#a-payload-that-cannot-be-serialized)).
 //!
 //! # Wire format
 //!
@@ -48,12 +51,17 @@
 //! # Checking and walking a tree
 //!
 //! [`WidgetRoot::check`] reports form values the client would silently drop because the
-//! action's payload already has their key. [`WidgetRoot::action_sites`] lists every action slot
-//! with the form fields it receives, and [`WidgetRoot::for_each_component`] visits every node.
+//! action's payload already has their key, and typed payloads that could not be serialized.
+//! [`WidgetRoot::action_sites`] lists every action slot with the form fields it receives
+//! ([`ActionSite::fields`]), and [`WidgetRoot::for_each_component`] visits every node. The
+//! rules about form fields (which values an action receives, which payload keys they occupy,
+//! the constraints the browser enforces) are in [`fields`], shared by this check and the
+//! server's provenance gate.
 //!
 //! # Streaming a widget
 //!
-//! [`diff_widget`] computes what the client needs to go from one state of a widget to the
+//! [`diff_widget`](crate::thread::diff_widget) (in [`thread`](crate::thread), beside the item
+//! updates it produces) computes what the client needs to go from one state of a widget to the
 //! next, by the SDK's rules: deltas for text that grows, a whole new root otherwise.
 //! [`ActionContext::stream_widget`](crate::handler::ActionContext::stream_widget) and
 //! [`ActionContext::update_sender`](crate::handler::ActionContext::update_sender) send them.
@@ -62,86 +70,334 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-/// Builder setters for optional fields: `field(value)` sets `Some(value.into())`, or, after
-/// `plain`, `Some(value)` (for `bool` and integers, so literals infer).
-macro_rules! setters {
-    (plain $($field:ident: $ty:ty),* $(,)?) => {$(
-        #[doc = concat!("Sets `", stringify!($field), "`.")]
+/// Declares a widget type: the struct, its serde attributes, `new()` and one builder method
+/// per field, from a list of fields in wire order.
+///
+/// `pub struct Name as "Type" { … }` declares a component: tagged with its wire `type`, with
+/// `key` and `id` first. `pub struct Name { … }` declares a property object (no tag, no
+/// `key`/`id`). Both are `camelCase` on the wire and derive `Debug`, `Clone`, `PartialEq`,
+/// `Serialize` and `Deserialize`; attributes before `pub struct` (docs, more derives) are kept.
+/// After the braces, `fn new;` (with its docs) generates `new` taking the `required` fields in
+/// order, every other field unset.
+///
+/// Each field has its docs, then one of:
+///
+/// | written | field | builder |
+/// |---|---|---|
+/// | `name: T` | `Option<T>`, absent when unset | `name(impl Into<T>)` |
+/// | `name: bool` (or `u32`, `i64`) | `Option<T>`, absent when unset | `name(T)`, so literals infer |
+/// | `required name: T` | `T`, always written | an argument of `new` |
+/// | `action name` | `Option<ActionConfig>`, written as the SDK writes actions in widgets | `name(impl IntoActionConfig)` |
+/// | `vec name(one): T` | `Vec<T>`, always written | `one(impl Into<T>)`, `name(iter)` |
+/// | `list name(one): T` | `Option<Vec<T>>`, absent until an entry is added | `one(impl Into<T>)`, `name(iter)` |
+/// | `list #[attrs] name(one): T` | the same, with more attributes | the same |
+/// | `custom #[attrs] name: T` | `T` with the given attributes | none |
+///
+/// `layout,` stands for the flex container fields Box, Row, Col and Form share (`align` …
+/// `aspectRatio`), `min_max,` for the six `min…`/`max…` sizes, `text_entry,` for the options
+/// Input and Textarea share (`autoSelect` … `gutterSize`). Everything expands to plain
+/// fields and methods: the wire form is flat and nothing is added at run time.
+macro_rules! component {
+    (@ctor [$(#[$doc:meta])* fn new;] $name:ident {$($init:tt)*} {$($param:tt)*}) => {
+        $(#[$doc])*
         #[must_use]
-        pub fn $field(mut self, $field: $ty) -> Self {
-            self.$field = Some($field);
+        pub fn new($($param)*) -> Self {
+            $name { $($init)* }
+        }
+    };
+    (@ctor [] $name:ident $init:tt $param:tt) => {};
+    (@append $f:ident($one:ident): $item:ty, $creating:literal) => {
+        #[doc = concat!("Appends one entry to `", stringify!($f), "`", $creating, ".")]
+        #[must_use]
+        pub fn $one(mut self, $one: impl Into<$item>) -> Self {
+            $crate::widget::ListField::entries(&mut self.$f).push($one.into());
             self
         }
-    )*};
-    ($($field:ident: $ty:ty),* $(,)?) => {$(
-        #[doc = concat!("Sets `", stringify!($field), "`.")]
-        #[must_use]
-        pub fn $field(mut self, $field: impl Into<$ty>) -> Self {
-            self.$field = Some($field.into());
-            self
-        }
-    )*};
-}
 
-/// The builder setter of an action slot: takes an `ActionConfig` or any typed action.
-macro_rules! action_setter {
-    ($field:ident) => {
-        #[doc = concat!(
-            "Sets `", stringify!($field), "`: an [`ActionConfig`](crate::ActionConfig) or any ",
-            "typed action (`#[derive(Action)]`)."
-        )]
+        #[doc = concat!("Appends entries to `", stringify!($f), "`", $creating, ".")]
         #[must_use]
-        pub fn $field(mut self, action: impl Into<crate::config::ActionConfig>) -> Self {
-            self.$field = Some(action.into());
+        pub fn $f(mut self, $f: impl IntoIterator<Item = impl Into<$item>>) -> Self {
+            let entries = $crate::widget::ListField::entries(&mut self.$f);
+            entries.extend($f.into_iter().map(Into::into));
             self
         }
     };
-}
 
-/// `child`/`children` (or `option`/`options`) builder methods for a list field, required
-/// (`vec`) or optional (`opt`).
-macro_rules! children_methods {
-    (vec $field:ident, $one:ident: $item:ty) => {
-        #[doc = concat!("Appends one entry to `", stringify!($field), "`.")]
-        #[must_use]
-        pub fn $one(mut self, $one: impl Into<$item>) -> Self {
-            self.$field.push($one.into());
-            self
+    // Every field is read: emit the struct and its methods.
+    (@munch [$(#[$meta:meta])*] $serde:tt $name:ident $ctor:tt
+        {$($field:tt)*} {$($method:tt)*} $init:tt $param:tt) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+        #[serde $serde]
+        pub struct $name {
+            $($field)*
         }
 
-        #[doc = concat!("Appends entries to `", stringify!($field), "`.")]
-        #[must_use]
-        pub fn $field(mut self, $field: impl IntoIterator<Item = impl Into<$item>>) -> Self {
-            self.$field.extend($field.into_iter().map(Into::into));
-            self
+        impl $name {
+            component!(@ctor $ctor $name $init $param);
+            $($method)*
         }
     };
-    (opt $field:ident, $one:ident: $item:ty) => {
-        #[doc = concat!("Appends one entry to `", stringify!($field), "` (creating the list).")]
-        #[must_use]
-        pub fn $one(mut self, $one: impl Into<$item>) -> Self {
-            self.$field.get_or_insert_with(Vec::new).push($one.into());
-            self
-        }
 
-        #[doc = concat!(
-                    "Appends entries to `", stringify!($field), "` (creating the list, so even no ",
-                    "entries write `[]`)."
+    // The field groups.
+    (@munch $meta:tt $serde:tt $name:ident $ctor:tt $field:tt $method:tt $init:tt $param:tt
+        layout, $($rest:tt)*) => {
+        component!(@munch $meta $serde $name $ctor $field $method $init $param
+            /// Cross-axis alignment of the children.
+            align: $crate::widget::Alignment,
+            /// Main-axis distribution of the children.
+            justify: $crate::widget::Justification,
+            /// Whether children wrap onto several lines.
+            wrap: $crate::widget::Wrap,
+            /// Flex growth factor, or a CSS `flex` value.
+            flex: $crate::widget::IntOrString,
+            /// Gap between children, in spacing units or CSS.
+            gap: $crate::widget::IntOrString,
+            /// Height in pixels or CSS.
+            height: $crate::widget::FloatOrString,
+            /// Width in pixels or CSS.
+            width: $crate::widget::FloatOrString,
+            /// Width and height in pixels or CSS.
+            size: $crate::widget::FloatOrString,
+            min_max,
+            /// Inner spacing.
+            padding: $crate::widget::SpacingValue,
+            /// Outer spacing.
+            margin: $crate::widget::SpacingValue,
+            /// Border on every side or per side.
+            border: $crate::widget::BorderValue,
+            /// Corner radius.
+            radius: $crate::widget::Radius,
+            /// Background color (tokens such as `surface-secondary`, or CSS).
+            background: $crate::widget::Color,
+            /// Aspect ratio as a number (`1.5`) or CSS (`"16 / 9"`).
+            aspect_ratio: $crate::widget::FloatOrString,
+            $($rest)*
+        );
+    };
+    (@munch $meta:tt $serde:tt $name:ident $ctor:tt $field:tt $method:tt $init:tt $param:tt
+        text_entry, $($rest:tt)*) => {
+        component!(@munch $meta $serde $name $ctor $field $method $init $param
+            /// Selects the whole value on focus.
+            auto_select: bool,
+            /// Focuses the field when it appears.
+            auto_focus: bool,
+            /// Disables the field.
+            disabled: bool,
+            /// Visual variant.
+            variant: $crate::widget::InputVariant,
+            /// Size.
+            size: $crate::widget::ControlSize,
+            /// Horizontal inner padding.
+            gutter_size: $crate::widget::GutterSize,
+            $($rest)*
+        );
+    };
+    (@munch $meta:tt $serde:tt $name:ident $ctor:tt $field:tt $method:tt $init:tt $param:tt
+        min_max, $($rest:tt)*) => {
+        component!(@munch $meta $serde $name $ctor $field $method $init $param
+            /// Minimum height in pixels or CSS.
+            min_height: $crate::widget::IntOrString,
+            /// Minimum width in pixels or CSS.
+            min_width: $crate::widget::IntOrString,
+            /// Minimum width and height in pixels or CSS.
+            min_size: $crate::widget::IntOrString,
+            /// Maximum height in pixels or CSS.
+            max_height: $crate::widget::IntOrString,
+            /// Maximum width in pixels or CSS.
+            max_width: $crate::widget::IntOrString,
+            /// Maximum width and height in pixels or CSS.
+            max_size: $crate::widget::IntOrString,
+            $($rest)*
+        );
+    };
+
+    // The field kinds.
+    (@munch $meta:tt $serde:tt $name:ident $ctor:tt {$($field:tt)*} $method:tt {$($init:tt)*}
+        {$($param:tt)*} $(#[$doc:meta])* required $f:ident: $ty:ty, $($rest:tt)*) => {
+        component!(@munch $meta $serde $name $ctor
+            {$($field)* $(#[$doc])* pub $f: $ty,}
+            $method
+            {$($init)* $f: $f.into(),}
+            {$($param)* $f: impl Into<$ty>,}
+            $($rest)*);
+    };
+    (@munch $meta:tt $serde:tt $name:ident $ctor:tt {$($field:tt)*} {$($method:tt)*}
+        {$($init:tt)*} $param:tt $(#[$doc:meta])* action $f:ident, $($rest:tt)*) => {
+        component!(@munch $meta $serde $name $ctor
+            {$($field)*
+                $(#[$doc])*
+                #[serde(
+                    default,
+                    skip_serializing_if = "Option::is_none",
+                    serialize_with = "crate::widget::action_slot::serialize"
                 )]
-        #[must_use]
-        pub fn $field(mut self, $field: impl IntoIterator<Item = impl Into<$item>>) -> Self {
-            self.$field
-                .get_or_insert_with(Vec::new)
-                .extend($field.into_iter().map(Into::into));
-            self
+                pub $f: Option<$crate::config::ActionConfig>,
+            }
+            {$($method)*
+                #[doc = concat!(
+                    "Sets `", stringify!($f), "`: an [`ActionConfig`](crate::ActionConfig) or any ",
+                    "typed action (`#[derive(Action)]`); see [`IntoActionConfig`](crate::IntoActionConfig)."
+                )]
+                #[must_use]
+                pub fn $f(mut self, action: impl $crate::config::IntoActionConfig) -> Self {
+                    self.$f = Some(action.into_action_config());
+                    self
+                }
+            }
+            {$($init)* $f: None,}
+            $param
+            $($rest)*);
+    };
+    (@munch $meta:tt $serde:tt $name:ident $ctor:tt {$($field:tt)*} {$($method:tt)*}
+        {$($init:tt)*} $param:tt $(#[$doc:meta])* vec $f:ident($one:ident): $item:ty,
+        $($rest:tt)*) => {
+        component!(@munch $meta $serde $name $ctor
+            {$($field)* $(#[$doc])* pub $f: Vec<$item>,}
+            {$($method)* component!(@append $f($one): $item, "");}
+            {$($init)* $f: Vec::new(),}
+            $param
+            $($rest)*);
+    };
+    (@munch $meta:tt $serde:tt $name:ident $ctor:tt {$($field:tt)*} {$($method:tt)*}
+        {$($init:tt)*} $param:tt $(#[$doc:meta])* list $(#[$attr:meta])* $f:ident($one:ident):
+        $item:ty, $($rest:tt)*) => {
+        component!(@munch $meta $serde $name $ctor
+            {$($field)*
+                $(#[$doc])*
+                #[serde(default, skip_serializing_if = "Option::is_none")]
+                $(#[$attr])*
+                pub $f: Option<Vec<$item>>,
+            }
+            {$($method)* component!(@append $f($one): $item, " (creating the list)");}
+            {$($init)* $f: None,}
+            $param
+            $($rest)*);
+    };
+    (@munch $meta:tt $serde:tt $name:ident $ctor:tt {$($field:tt)*} $method:tt {$($init:tt)*}
+        $param:tt $(#[$doc:meta])* custom $(#[$attr:meta])* $f:ident: $ty:ty, $($rest:tt)*) => {
+        component!(@munch $meta $serde $name $ctor
+            {$($field)* $(#[$doc])* $(#[$attr])* pub $f: $ty,}
+            $method
+            {$($init)* $f: Default::default(),}
+            $param
+            $($rest)*);
+    };
+    // `bool` and integers take their value as is, so literals infer.
+    (@munch $meta:tt $serde:tt $name:ident $ctor:tt $field:tt $method:tt $init:tt $param:tt
+        $(#[$doc:meta])* $f:ident: bool, $($rest:tt)*) => {
+        component!(@optional $meta $serde $name $ctor $field $method $init $param
+            [$(#[$doc])*] $f: bool, ($f: bool) ($f), $($rest)*);
+    };
+    (@munch $meta:tt $serde:tt $name:ident $ctor:tt $field:tt $method:tt $init:tt $param:tt
+        $(#[$doc:meta])* $f:ident: u32, $($rest:tt)*) => {
+        component!(@optional $meta $serde $name $ctor $field $method $init $param
+            [$(#[$doc])*] $f: u32, ($f: u32) ($f), $($rest)*);
+    };
+    (@munch $meta:tt $serde:tt $name:ident $ctor:tt $field:tt $method:tt $init:tt $param:tt
+        $(#[$doc:meta])* $f:ident: i64, $($rest:tt)*) => {
+        component!(@optional $meta $serde $name $ctor $field $method $init $param
+            [$(#[$doc])*] $f: i64, ($f: i64) ($f), $($rest)*);
+    };
+    (@munch $meta:tt $serde:tt $name:ident $ctor:tt $field:tt $method:tt $init:tt $param:tt
+        $(#[$doc:meta])* $f:ident: $ty:ty, $($rest:tt)*) => {
+        component!(@optional $meta $serde $name $ctor $field $method $init $param
+            [$(#[$doc])*] $f: $ty, ($f: impl Into<$ty>) ($f.into()), $($rest)*);
+    };
+    (@optional $meta:tt $serde:tt $name:ident $ctor:tt {$($field:tt)*} {$($method:tt)*}
+        {$($init:tt)*} $param:tt [$(#[$doc:meta])*] $f:ident: $ty:ty, ($($arg:tt)*)
+        ($($value:tt)*), $($rest:tt)*) => {
+        component!(@munch $meta $serde $name $ctor
+            {$($field)*
+                $(#[$doc])*
+                #[serde(default, skip_serializing_if = "Option::is_none")]
+                pub $f: Option<$ty>,
+            }
+            {$($method)*
+                #[doc = concat!("Sets `", stringify!($f), "`.")]
+                #[must_use]
+                pub fn $f(mut self, $($arg)*) -> Self {
+                    self.$f = Some($($value)*);
+                    self
+                }
+            }
+            {$($init)* $f: None,}
+            $param
+            $($rest)*);
+    };
+
+    // A component: tagged with its wire `type`, `key` and `id` first.
+    ($(#[$meta:meta])* pub struct $name:ident as $wire:literal { $($fields:tt)* } $($ctor:tt)*) => {
+        component!(@munch [$(#[$meta])*] (tag = "type", rename = $wire, rename_all = "camelCase")
+            $name [$($ctor)*] {} {} {} {}
+            /// Stable identity among siblings, used by the client to diff updates.
+            key: String,
+            /// Identifier that streaming updates (`widget.component.updated`, text deltas) target.
+            id: String,
+            $($fields)*);
+    };
+    // A property object.
+    ($(#[$meta:meta])* pub struct $name:ident { $($fields:tt)* } $($ctor:tt)*) => {
+        component!(@munch [$(#[$meta])*] (rename_all = "camelCase") $name [$($ctor)*] {} {} {} {}
+            $($fields)*);
+    };
+}
+
+/// A list field of a widget: a `Vec`, or an `Option<Vec>` its first entry creates (so even
+/// appending no entries writes `[]`).
+trait ListField<T> {
+    fn entries(&mut self) -> &mut Vec<T>;
+}
+
+impl<T> ListField<T> for Vec<T> {
+    fn entries(&mut self) -> &mut Vec<T> {
+        self
+    }
+}
+
+impl<T> ListField<T> for Option<Vec<T>> {
+    fn entries(&mut self) -> &mut Vec<T> {
+        self.get_or_insert_with(Vec::new)
+    }
+}
+
+/// `From` conversions into the value types: `Target { Source => |value| expression, … }`, and
+/// `for<N> Target<N> { … }` for a generic target. `String | &str => …` also converts a `&str`
+/// as its owned `String`.
+macro_rules! conversions {
+    (@one $generic:tt $target:ty;) => {};
+    (@one [$($generic:ident)?] $target:ty; String | &str => |$value:ident| $make:expr, $($rest:tt)*) => {
+        conversions!(@one [$($generic)?] $target; String => |$value| $make,);
+        impl<$($generic)?> From<&str> for $target {
+            fn from($value: &str) -> Self {
+                Self::from($value.to_owned())
+            }
         }
+        conversions!(@one [$($generic)?] $target; $($rest)*);
+    };
+    (@one [$($generic:ident)?] $target:ty; $source:ty => |$value:ident| $make:expr, $($rest:tt)*) => {
+        impl<$($generic)?> From<$source> for $target {
+            fn from($value: $source) -> Self {
+                $make
+            }
+        }
+        conversions!(@one [$($generic)?] $target; $($rest)*);
+    };
+    () => {};
+    (for<$generic:ident> $target:ty { $($body:tt)* } $($rest:tt)*) => {
+        conversions!(@one [$generic] $target; $($body)*);
+        conversions!($($rest)*);
+    };
+    ($target:ty { $($body:tt)* } $($rest:tt)*) => {
+        conversions!(@one [] $target; $($body)*);
+        conversions!($($rest)*);
     };
 }
 
 mod chart;
 mod check;
 mod content;
-mod diff;
+pub mod fields;
 mod form;
 mod layout;
 mod list;
@@ -152,13 +408,12 @@ mod text;
 pub use chart::{
     AreaSeries, BarSeries, Chart, ChartValue, CurveType, LineSeries, Series, XAxis, XAxisConfig,
 };
-pub use check::{ActionSite, ActionSlot, FieldKind, FormField, FormKind, FormScope, WidgetIssue};
+pub use check::{ActionSite, FormKind, FormScope, WidgetIssue};
 pub use content::{
     Badge, BadgeColor, BadgeSize, BadgeVariant, Button, ButtonColor, ButtonIconSize, ButtonStyle,
     Icon, Image, ImageFit, ImagePosition,
 };
-pub(crate) use diff::updates_reach;
-pub use diff::{WidgetDiffError, diff_widget};
+pub use fields::{ActionSlot, FieldKind, FormField};
 pub use form::{
     Checkbox, DatePicker, Form, GutterSize, Input, InputType, InputVariant, Label, PopoverAlign,
     PopoverSide, RadioGroup, RadioOption, Select, SelectOption, Textarea,
@@ -196,131 +451,90 @@ pub enum WidgetRoot {
     Dynamic(DynamicComponent),
 }
 
-/// Any widget node below the root, tagged by `type`.
-///
-/// Every typed component converts into it with `.into()`, so builders accept them directly.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum WidgetComponent {
-    /// A [`Box`].
-    Box(Box),
-    /// A [`Row`].
-    Row(Row),
-    /// A [`Col`].
-    Col(Col),
-    /// A [`Form`].
-    Form(Form),
-    /// A [`Spacer`].
-    Spacer(Spacer),
-    /// A [`Divider`].
-    Divider(Divider),
-    /// A [`Transition`].
-    Transition(Transition),
-    /// A [`Title`].
-    Title(Title),
-    /// A [`Caption`].
-    Caption(Caption),
-    /// A [`Text`].
-    Text(Text),
-    /// A [`Markdown`].
-    Markdown(Markdown),
-    /// A [`Badge`].
-    Badge(Badge),
-    /// A [`Icon`].
-    Icon(Icon),
-    /// A [`Image`].
-    Image(Image),
-    /// A [`Button`].
-    Button(Button),
-    /// A [`Table`].
-    Table(Table),
-    /// A [`TableRow`].
-    TableRow(TableRow),
-    /// A [`TableCell`].
-    TableCell(TableCell),
-    /// A [`Input`].
-    Input(Input),
-    /// A [`Textarea`].
-    Textarea(Textarea),
-    /// A [`Select`].
-    Select(Select),
-    /// A [`DatePicker`].
-    DatePicker(DatePicker),
-    /// A [`Checkbox`].
-    Checkbox(Checkbox),
-    /// A [`RadioGroup`].
-    RadioGroup(RadioGroup),
-    /// A [`Label`].
-    Label(Label),
-    /// A [`Chart`].
-    Chart(Chart),
-    /// A [`ListViewItem`].
-    ListViewItem(ListViewItem),
-    /// A component of an unknown `type`, or a known one the typed model rejects, kept as JSON.
-    Dynamic(DynamicComponent),
-}
+/// Declares [`WidgetComponent`] from the list of typed components and their wire `type`s:
+/// the enum, `From` each component, [`WidgetComponent::component_type`] and the typed parse.
+macro_rules! components {
+    ($($variant:ident = $wire:literal,)+) => {
+        /// Any widget node below the root, tagged by `type`.
+        ///
+        /// Every typed component converts into it with `.into()`, so builders accept them directly.
+        #[derive(Debug, Clone, PartialEq, Serialize)]
+        #[serde(untagged)]
+        pub enum WidgetComponent {
+            $(
+                #[doc = concat!("A [`", stringify!($variant), "`] (`\"", $wire, "\"`).")]
+                $variant($variant),
+            )+
+            /// A component of an unknown `type`, or a known one the typed model rejects, kept as JSON.
+            Dynamic(DynamicComponent),
+        }
 
-macro_rules! component_from {
-    ($($variant:ident),+ $(,)?) => {$(
-        impl From<$variant> for WidgetComponent {
-            fn from(component: $variant) -> Self {
-                WidgetComponent::$variant(component)
+        $(conversions! {
+            WidgetComponent {
+                $variant => |component| WidgetComponent::$variant(component),
+            }
+        })+
+
+        impl WidgetComponent {
+            /// The component's `type` on the wire, such as `"Button"` or `"Table.Row"`.
+            #[must_use]
+            pub fn component_type(&self) -> &str {
+                match self {
+                    $(WidgetComponent::$variant(_) => $wire,)+
+                    WidgetComponent::Dynamic(dynamic) => &dynamic.component_type,
+                }
+            }
+
+            /// The typed component of wire type `component_type`, if it is one and `object`
+            /// fits its model.
+            fn typed(component_type: &str, object: &Value) -> Option<WidgetComponent> {
+                match component_type {
+                    $($wire => $variant::deserialize(object).ok().map(WidgetComponent::$variant),)+
+                    _ => None,
+                }
             }
         }
-    )+};
+    };
 }
 
-component_from!(
-    Box,
-    Row,
-    Col,
-    Form,
-    Spacer,
-    Divider,
-    Transition,
-    Title,
-    Caption,
-    Text,
-    Markdown,
-    Badge,
-    Icon,
-    Image,
-    Button,
-    Table,
-    TableRow,
-    TableCell,
-    Input,
-    Textarea,
-    Select,
-    DatePicker,
-    Checkbox,
-    RadioGroup,
-    Label,
-    Chart,
-    ListViewItem,
-);
+components! {
+    Box = "Box",
+    Row = "Row",
+    Col = "Col",
+    Form = "Form",
+    Spacer = "Spacer",
+    Divider = "Divider",
+    Transition = "Transition",
+    Title = "Title",
+    Caption = "Caption",
+    Text = "Text",
+    Markdown = "Markdown",
+    Badge = "Badge",
+    Icon = "Icon",
+    Image = "Image",
+    Button = "Button",
+    Table = "Table",
+    TableRow = "Table.Row",
+    TableCell = "Table.Cell",
+    Input = "Input",
+    Textarea = "Textarea",
+    Select = "Select",
+    DatePicker = "DatePicker",
+    Checkbox = "Checkbox",
+    RadioGroup = "RadioGroup",
+    Label = "Label",
+    Chart = "Chart",
+    ListViewItem = "ListViewItem",
+}
 
-impl From<DynamicComponent> for WidgetComponent {
-    fn from(component: DynamicComponent) -> Self {
-        WidgetComponent::Dynamic(component)
+conversions! {
+    WidgetComponent {
+        DynamicComponent => |component| WidgetComponent::Dynamic(component),
     }
-}
-
-impl From<Card> for WidgetRoot {
-    fn from(root: Card) -> Self {
-        WidgetRoot::Card(root)
-    }
-}
-
-impl From<ListView> for WidgetRoot {
-    fn from(root: ListView) -> Self {
-        WidgetRoot::ListView(root)
-    }
-}
-
-impl From<Basic> for WidgetRoot {
-    fn from(root: Basic) -> Self {
-        WidgetRoot::Basic(root)
+    WidgetRoot {
+        Card => |root| WidgetRoot::Card(root),
+        ListView => |root| WidgetRoot::ListView(root),
+        Basic => |root| WidgetRoot::Basic(root),
     }
 }
 
@@ -338,82 +552,10 @@ impl WidgetRoot {
 }
 
 impl WidgetComponent {
-    /// The component's `type` on the wire, such as `"Button"` or `"Table.Row"`.
-    #[must_use]
-    pub fn component_type(&self) -> &str {
-        match self {
-            WidgetComponent::Box(_) => "Box",
-            WidgetComponent::Row(_) => "Row",
-            WidgetComponent::Col(_) => "Col",
-            WidgetComponent::Form(_) => "Form",
-            WidgetComponent::Spacer(_) => "Spacer",
-            WidgetComponent::Divider(_) => "Divider",
-            WidgetComponent::Transition(_) => "Transition",
-            WidgetComponent::Title(_) => "Title",
-            WidgetComponent::Caption(_) => "Caption",
-            WidgetComponent::Text(_) => "Text",
-            WidgetComponent::Markdown(_) => "Markdown",
-            WidgetComponent::Badge(_) => "Badge",
-            WidgetComponent::Icon(_) => "Icon",
-            WidgetComponent::Image(_) => "Image",
-            WidgetComponent::Button(_) => "Button",
-            WidgetComponent::Table(_) => "Table",
-            WidgetComponent::TableRow(_) => "Table.Row",
-            WidgetComponent::TableCell(_) => "Table.Cell",
-            WidgetComponent::Input(_) => "Input",
-            WidgetComponent::Textarea(_) => "Textarea",
-            WidgetComponent::Select(_) => "Select",
-            WidgetComponent::DatePicker(_) => "DatePicker",
-            WidgetComponent::Checkbox(_) => "Checkbox",
-            WidgetComponent::RadioGroup(_) => "RadioGroup",
-            WidgetComponent::Label(_) => "Label",
-            WidgetComponent::Chart(_) => "Chart",
-            WidgetComponent::ListViewItem(_) => "ListViewItem",
-            WidgetComponent::Dynamic(dynamic) => &dynamic.component_type,
-        }
-    }
-
     /// Parses one node the way the SDK does: typed when the `type` is known and the fields
     /// fit, [`WidgetComponent::Dynamic`] otherwise.
     fn from_object(object: &Value) -> Result<Self, String> {
-        fn typed<'a, T: Deserialize<'a>>(
-            object: &'a Value,
-            variant: fn(T) -> WidgetComponent,
-        ) -> Option<WidgetComponent> {
-            T::deserialize(object).ok().map(variant)
-        }
-        let component_type = object_type(object)?;
-        let parsed = match component_type {
-            "Box" => typed(object, WidgetComponent::Box),
-            "Row" => typed(object, WidgetComponent::Row),
-            "Col" => typed(object, WidgetComponent::Col),
-            "Form" => typed(object, WidgetComponent::Form),
-            "Spacer" => typed(object, WidgetComponent::Spacer),
-            "Divider" => typed(object, WidgetComponent::Divider),
-            "Transition" => typed(object, WidgetComponent::Transition),
-            "Title" => typed(object, WidgetComponent::Title),
-            "Caption" => typed(object, WidgetComponent::Caption),
-            "Text" => typed(object, WidgetComponent::Text),
-            "Markdown" => typed(object, WidgetComponent::Markdown),
-            "Badge" => typed(object, WidgetComponent::Badge),
-            "Icon" => typed(object, WidgetComponent::Icon),
-            "Image" => typed(object, WidgetComponent::Image),
-            "Button" => typed(object, WidgetComponent::Button),
-            "Table" => typed(object, WidgetComponent::Table),
-            "Table.Row" => typed(object, WidgetComponent::TableRow),
-            "Table.Cell" => typed(object, WidgetComponent::TableCell),
-            "Input" => typed(object, WidgetComponent::Input),
-            "Textarea" => typed(object, WidgetComponent::Textarea),
-            "Select" => typed(object, WidgetComponent::Select),
-            "DatePicker" => typed(object, WidgetComponent::DatePicker),
-            "Checkbox" => typed(object, WidgetComponent::Checkbox),
-            "RadioGroup" => typed(object, WidgetComponent::RadioGroup),
-            "Label" => typed(object, WidgetComponent::Label),
-            "Chart" => typed(object, WidgetComponent::Chart),
-            "ListViewItem" => typed(object, WidgetComponent::ListViewItem),
-            _ => None,
-        };
-        match parsed {
+        match WidgetComponent::typed(object_type(object)?, object) {
             Some(component) => Ok(component),
             None => DynamicComponent::from_value(object).map(WidgetComponent::Dynamic),
         }

@@ -32,54 +32,6 @@ pub enum IntOrString {
     Css(String),
 }
 
-impl From<f64> for FloatOrString {
-    fn from(value: f64) -> Self {
-        FloatOrString::Number(value)
-    }
-}
-
-impl From<i32> for FloatOrString {
-    fn from(value: i32) -> Self {
-        FloatOrString::Number(f64::from(value))
-    }
-}
-
-impl From<&str> for FloatOrString {
-    fn from(value: &str) -> Self {
-        FloatOrString::Css(value.to_owned())
-    }
-}
-
-impl From<String> for FloatOrString {
-    fn from(value: String) -> Self {
-        FloatOrString::Css(value)
-    }
-}
-
-impl From<i64> for IntOrString {
-    fn from(value: i64) -> Self {
-        IntOrString::Number(value)
-    }
-}
-
-impl From<i32> for IntOrString {
-    fn from(value: i32) -> Self {
-        IntOrString::Number(i64::from(value))
-    }
-}
-
-impl From<&str> for IntOrString {
-    fn from(value: &str) -> Self {
-        IntOrString::Css(value.to_owned())
-    }
-}
-
-impl From<String> for IntOrString {
-    fn from(value: String) -> Self {
-        IntOrString::Css(value)
-    }
-}
-
 /// A color for the light and the dark theme: `{"light": …, "dark": …}`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ThemeColor {
@@ -115,56 +67,26 @@ pub enum Color {
     Theme(ThemeColor),
 }
 
-impl From<&str> for Color {
-    fn from(value: &str) -> Self {
-        Color::Token(value.to_owned())
+component! {
+    /// Per-side spacing: `{top?, right?, bottom?, left?, x?, y?}`, each a spacing unit or a CSS
+    /// string.
+    #[derive(Default)]
+    pub struct Spacing {
+        /// Top spacing.
+        top: FloatOrString,
+        /// Right spacing.
+        right: FloatOrString,
+        /// Bottom spacing.
+        bottom: FloatOrString,
+        /// Left spacing.
+        left: FloatOrString,
+        /// Horizontal (left and right) spacing.
+        x: FloatOrString,
+        /// Vertical (top and bottom) spacing.
+        y: FloatOrString,
     }
-}
-
-impl From<String> for Color {
-    fn from(value: String) -> Self {
-        Color::Token(value)
-    }
-}
-
-impl From<ThemeColor> for Color {
-    fn from(value: ThemeColor) -> Self {
-        Color::Theme(value)
-    }
-}
-
-/// Per-side spacing: `{top?, right?, bottom?, left?, x?, y?}`, each a spacing unit or a CSS
-/// string.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Spacing {
-    /// Top spacing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub top: Option<FloatOrString>,
-    /// Right spacing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub right: Option<FloatOrString>,
-    /// Bottom spacing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bottom: Option<FloatOrString>,
-    /// Left spacing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub left: Option<FloatOrString>,
-    /// Horizontal (left and right) spacing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub x: Option<FloatOrString>,
-    /// Vertical (top and bottom) spacing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub y: Option<FloatOrString>,
-}
-
-impl Spacing {
     /// No spacing set on any side.
-    #[must_use]
-    pub fn new() -> Self {
-        Spacing::default()
-    }
-
-    setters!(top: FloatOrString, right: FloatOrString, bottom: FloatOrString, left: FloatOrString, x: FloatOrString, y: FloatOrString);
+    fn new;
 }
 
 /// A `padding` or `margin` value: a number, a CSS string, or per-side [`Spacing`].
@@ -182,73 +104,19 @@ pub enum SpacingValue<N = f64> {
     Sides(Spacing),
 }
 
-impl From<f64> for SpacingValue<f64> {
-    fn from(value: f64) -> Self {
-        SpacingValue::Number(value)
+component! {
+    /// One border: `{size, color?, style?}`.
+    #[derive(Eq, Hash)]
+    pub struct Border {
+        /// Thickness in pixels.
+        required size: i64,
+        /// Border color; border tokens are `default`, `subtle` and `strong`.
+        color: Color,
+        /// Line style.
+        style: BorderStyle,
     }
-}
-
-impl From<i32> for SpacingValue<f64> {
-    fn from(value: i32) -> Self {
-        SpacingValue::Number(f64::from(value))
-    }
-}
-
-impl From<i64> for SpacingValue<i64> {
-    fn from(value: i64) -> Self {
-        SpacingValue::Number(value)
-    }
-}
-
-impl From<i32> for SpacingValue<i64> {
-    fn from(value: i32) -> Self {
-        SpacingValue::Number(i64::from(value))
-    }
-}
-
-impl<N> From<&str> for SpacingValue<N> {
-    fn from(value: &str) -> Self {
-        SpacingValue::Css(value.to_owned())
-    }
-}
-
-impl<N> From<String> for SpacingValue<N> {
-    fn from(value: String) -> Self {
-        SpacingValue::Css(value)
-    }
-}
-
-impl<N> From<Spacing> for SpacingValue<N> {
-    fn from(value: Spacing) -> Self {
-        SpacingValue::Sides(value)
-    }
-}
-
-/// One border: `{size, color?, style?}`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Border {
-    /// Thickness in pixels.
-    pub size: i64,
-    /// Border color; border tokens are `default`, `subtle` and `strong`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub color: Option<Color>,
-    /// Line style.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub style: Option<BorderStyle>,
-}
-
-impl Border {
     /// A border of the given thickness in pixels.
-    #[must_use]
-    pub fn new(size: i64) -> Self {
-        Border {
-            size,
-            color: None,
-            style: None,
-        }
-    }
-
-    setters!(color: Color, style: BorderStyle);
+    fn new;
 }
 
 /// One side of [`Borders`]: a thickness in pixels or a full [`Border`].
@@ -261,55 +129,25 @@ pub enum BorderSide {
     Border(Border),
 }
 
-impl From<i64> for BorderSide {
-    fn from(value: i64) -> Self {
-        BorderSide::Width(value)
+component! {
+    /// Per-side borders: `{top?, right?, bottom?, left?, x?, y?}`.
+    #[derive(Default, Eq, Hash)]
+    pub struct Borders {
+        /// Top border.
+        top: BorderSide,
+        /// Right border.
+        right: BorderSide,
+        /// Bottom border.
+        bottom: BorderSide,
+        /// Left border.
+        left: BorderSide,
+        /// Left and right borders.
+        x: BorderSide,
+        /// Top and bottom borders.
+        y: BorderSide,
     }
-}
-
-impl From<i32> for BorderSide {
-    fn from(value: i32) -> Self {
-        BorderSide::Width(i64::from(value))
-    }
-}
-
-impl From<Border> for BorderSide {
-    fn from(value: Border) -> Self {
-        BorderSide::Border(value)
-    }
-}
-
-/// Per-side borders: `{top?, right?, bottom?, left?, x?, y?}`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Borders {
-    /// Top border.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub top: Option<BorderSide>,
-    /// Right border.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub right: Option<BorderSide>,
-    /// Bottom border.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bottom: Option<BorderSide>,
-    /// Left border.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub left: Option<BorderSide>,
-    /// Left and right borders.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub x: Option<BorderSide>,
-    /// Top and bottom borders.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub y: Option<BorderSide>,
-}
-
-impl Borders {
     /// No border on any side.
-    #[must_use]
-    pub fn new() -> Self {
-        Borders::default()
-    }
-
-    setters!(top: BorderSide, right: BorderSide, bottom: BorderSide, left: BorderSide, x: BorderSide, y: BorderSide);
+    fn new;
 }
 
 /// A `border` value: a thickness in pixels, one [`Border`] for every side, or [`Borders`].
@@ -324,33 +162,12 @@ pub enum BorderValue {
     Sides(std::boxed::Box<Borders>),
 }
 
-impl From<i64> for BorderValue {
-    fn from(value: i64) -> Self {
-        BorderValue::Width(value)
-    }
-}
-
-impl From<i32> for BorderValue {
-    fn from(value: i32) -> Self {
-        BorderValue::Width(i64::from(value))
-    }
-}
-
-impl From<Border> for BorderValue {
-    fn from(value: Border) -> Self {
-        BorderValue::Border(value)
-    }
-}
-
-impl From<Borders> for BorderValue {
-    fn from(value: Borders) -> Self {
-        BorderValue::Sides(std::boxed::Box::new(value))
-    }
-}
-
-/// Declares a closed set of string tokens as a unit-only enum with serde renames.
+/// Declares closed sets of string tokens, each as a unit-only enum with serde renames.
 macro_rules! tokens {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal),+ $(,)? }) => {
+    ($(
+        $(#[$meta:meta])*
+        $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal),+ $(,)? }
+    )+) => {$(
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
         pub enum $name {
@@ -371,7 +188,7 @@ macro_rules! tokens {
                 }
             }
         }
-    };
+    )+};
 }
 pub(crate) use tokens;
 
@@ -381,83 +198,55 @@ tokens! {
         Solid = "solid", Dashed = "dashed", Dotted = "dotted", Double = "double",
         Groove = "groove", Ridge = "ridge", Inset = "inset", Outset = "outset",
     }
-}
 
-tokens! {
     /// A corner radius token.
     Radius {
         Xxs = "2xs", Xs = "xs", Sm = "sm", Md = "md", Lg = "lg", Xl = "xl", Xxl = "2xl",
         Xxxl = "3xl", Xxxxl = "4xl", Full = "full", Percent100 = "100%", None = "none",
     }
-}
 
-tokens! {
     /// Cross-axis alignment of a flex container's children.
     Alignment { Start = "start", Center = "center", End = "end", Baseline = "baseline", Stretch = "stretch" }
-}
 
-tokens! {
     /// Main-axis distribution of a flex container's children.
     Justification {
         Start = "start", Center = "center", End = "end", Between = "between",
         Around = "around", Evenly = "evenly", Stretch = "stretch",
     }
-}
 
-tokens! {
     /// How a flex container wraps its children.
     Wrap { NoWrap = "nowrap", Wrap = "wrap", WrapReverse = "wrap-reverse" }
-}
 
-tokens! {
     /// The main axis of a `Box`, `Form`, `Basic` root or `RadioGroup`.
     Direction { Row = "row", Col = "col" }
-}
 
-tokens! {
     /// Forces the light or dark theme on a subtree.
     Theme { Light = "light", Dark = "dark" }
-}
 
-tokens! {
     /// Horizontal text alignment.
     TextAlign { Start = "start", Center = "center", End = "end" }
-}
 
-tokens! {
     /// Body text size (Text, Label).
     TextSize { Xs = "xs", Sm = "sm", Md = "md", Lg = "lg", Xl = "xl" }
-}
 
-tokens! {
     /// Title size.
     TitleSize {
         Sm = "sm", Md = "md", Lg = "lg", Xl = "xl", Xxl = "2xl", Xxxl = "3xl", Xxxxl = "4xl",
         Xxxxxl = "5xl",
     }
-}
 
-tokens! {
     /// Caption size.
     CaptionSize { Sm = "sm", Md = "md", Lg = "lg" }
-}
 
-tokens! {
     /// Icon size.
     IconSize { Xs = "xs", Sm = "sm", Md = "md", Lg = "lg", Xl = "xl", Xxl = "2xl", Xxxl = "3xl" }
-}
 
-tokens! {
     /// Font weight.
     FontWeight { Normal = "normal", Medium = "medium", Semibold = "semibold", Bold = "bold" }
-}
 
-tokens! {
     /// Visual variant of a `Button`, `Select` or `DatePicker`.
     ControlVariant { Solid = "solid", Soft = "soft", Outline = "outline", Ghost = "ghost" }
-}
 
-tokens! {
     /// Size of a control (`Button`, `Input`, `Textarea`, `Select`, `DatePicker`).
     ControlSize {
         Xxxs = "3xs", Xxs = "2xs", Xs = "xs", Sm = "sm", Md = "md", Lg = "lg", Xl = "xl",
@@ -465,36 +254,64 @@ tokens! {
     }
 }
 
-/// A status header shown above a `Card` or `ListView`: text, with a favicon or an icon.
-///
-/// The SDK types it as an untagged union of `{text, favicon?, frame?}` and `{text, icon?}`;
-/// this one struct holds either form losslessly. Set a favicon or an icon, not both.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct WidgetStatus {
-    /// Status text.
-    pub text: String,
-    /// URL of a favicon shown before the text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub favicon: Option<String>,
-    /// Draws a frame around the favicon.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub frame: Option<bool>,
-    /// Icon name shown before the text (see [`Icon`](super::Icon) for the names).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub icon: Option<String>,
+component! {
+    /// A status header shown above a `Card` or `ListView`: text, with a favicon or an icon.
+    ///
+    /// The SDK types it as an untagged union of `{text, favicon?, frame?}` and `{text, icon?}`;
+    /// this one struct holds either form losslessly. Set a favicon or an icon, not both.
+    #[derive(Eq, Hash)]
+    pub struct WidgetStatus {
+        /// Status text.
+        required text: String,
+        /// URL of a favicon shown before the text.
+        favicon: String,
+        /// Draws a frame around the favicon.
+        frame: bool,
+        /// Icon name shown before the text (see [`Icon`](super::Icon) for the names).
+        icon: String,
+    }
+    /// A status with text only.
+    fn new;
 }
 
-impl WidgetStatus {
-    /// A status with text only.
-    #[must_use]
-    pub fn new(text: impl Into<String>) -> Self {
-        WidgetStatus {
-            text: text.into(),
-            favicon: None,
-            frame: None,
-            icon: None,
-        }
+// What lets builders take plain values: `.padding(4)`, `.height("50%")`, `.color("blue")`,
+// `.border(1)`.
+conversions! {
+    FloatOrString {
+        f64 => |value| FloatOrString::Number(value),
+        i32 => |value| FloatOrString::Number(f64::from(value)),
+        String | &str => |value| FloatOrString::Css(value),
     }
-
-    setters!(favicon: String, frame: bool, icon: String);
+    IntOrString {
+        i64 => |value| IntOrString::Number(value),
+        i32 => |value| IntOrString::Number(i64::from(value)),
+        String | &str => |value| IntOrString::Css(value),
+    }
+    Color {
+        String | &str => |value| Color::Token(value),
+        ThemeColor => |value| Color::Theme(value),
+    }
+    SpacingValue<f64> {
+        f64 => |value| SpacingValue::Number(value),
+        i32 => |value| SpacingValue::Number(f64::from(value)),
+    }
+    SpacingValue<i64> {
+        i64 => |value| SpacingValue::Number(value),
+        i32 => |value| SpacingValue::Number(i64::from(value)),
+    }
+    for<N> SpacingValue<N> {
+        String | &str => |value| SpacingValue::Css(value),
+        Spacing => |value| SpacingValue::Sides(value),
+    }
+    BorderSide {
+        i64 => |value| BorderSide::Width(value),
+        i32 => |value| BorderSide::Width(i64::from(value)),
+        Border => |value| BorderSide::Border(value),
+    }
+    BorderValue {
+        i64 => |value| BorderValue::Width(value),
+        i32 => |value| BorderValue::Width(i64::from(value)),
+        Border => |value| BorderValue::Border(value),
+        Borders => |value| BorderValue::Sides(std::boxed::Box::new(value)),
+    }
 }

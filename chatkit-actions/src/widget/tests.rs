@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use super::*;
 use crate::config::{ActionConfig, Handler, LoadingBehavior};
 
+/// The conformance cases kept in the repository.
 fn cases_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/conformance/cases")
 }
@@ -44,6 +45,20 @@ fn case_json(name: &str) -> Value {
     case["json"].clone()
 }
 
+/// `input` parsed as `T`, or a panic naming the case.
+fn parse<T: serde::de::DeserializeOwned>(name: &str, input: Value) -> T {
+    serde_json::from_value(input).unwrap_or_else(|error| panic!("{name}: does not parse: {error}"))
+}
+
+/// Asserts that `value` serializes to the `json` of the conformance case `name`.
+fn assert_writes_case(value: &impl serde::Serialize, name: &str) {
+    assert_eq!(
+        serde_json::to_value(value).expect("serializes"),
+        case_json(name),
+        "{name}"
+    );
+}
+
 fn dynamic_nodes(root: &WidgetRoot) -> Vec<String> {
     let mut dynamic = Vec::new();
     root.for_each_component(|component, pointer| {
@@ -61,8 +76,7 @@ fn conformance_widget_cases_round_trip_through_typed_models() {
     for (name, kind, input, expected) in cases {
         let output = match kind.as_str() {
             "WidgetRoot" => {
-                let root: WidgetRoot = serde_json::from_value(input)
-                    .unwrap_or_else(|error| panic!("{name}: does not parse: {error}"));
+                let root: WidgetRoot = parse(&name, input);
                 assert!(
                     !matches!(root, WidgetRoot::Dynamic(_)),
                     "{name}: the root fell back to dynamic"
@@ -91,8 +105,7 @@ fn conformance_widget_cases_round_trip_through_typed_models() {
                 serde_json::to_value(&root).expect("serializes")
             }
             "WidgetComponent" => {
-                let component: WidgetComponent = serde_json::from_value(input)
-                    .unwrap_or_else(|error| panic!("{name}: does not parse: {error}"));
+                let component: WidgetComponent = parse(&name, input);
                 assert!(
                     !matches!(component, WidgetComponent::Dynamic(_)),
                     "{name}: dynamic"
@@ -177,10 +190,7 @@ fn builders_write_the_card_button_case() {
                 .style(ButtonStyle::Primary),
         )
         .into();
-    assert_eq!(
-        serde_json::to_value(&root).expect("serializes"),
-        case_json("widget-card-button")
-    );
+    assert_writes_case(&root, "widget-card-button");
 }
 
 #[test]
@@ -249,10 +259,7 @@ fn builders_write_the_form_case() {
                 .child(Button::new("Save").submit(true).style(ButtonStyle::Primary)),
         );
     let root = WidgetRoot::from(Card::new().child(form));
-    assert_eq!(
-        serde_json::to_value(&root).expect("serializes"),
-        case_json("widget-form-all-fields")
-    );
+    assert_writes_case(&root, "widget-form-all-fields");
 }
 
 #[test]
@@ -385,6 +392,75 @@ fn typed_actions_go_straight_into_action_slots() {
         card.confirm.map(|confirm| confirm.action.payload),
         Some(Some(json!({"count": 4})))
     );
+}
+
+#[test]
+fn an_unserializable_payload_is_kept_and_reported_never_sent() {
+    use std::collections::BTreeMap;
+
+    #[derive(crate::Action, Debug)]
+    enum AppAction {
+        // A JSON object's keys are strings: a map keyed by pairs has no JSON form.
+        Plot(BTreeMap<(i32, i32), String>),
+        Refresh,
+    }
+    let plot = || AppAction::Plot(BTreeMap::from([((1, 2), "a".to_owned())]));
+
+    // Building never panics; the error is kept in the slot's config.
+    let root = WidgetRoot::from(
+        Card::new()
+            .child(Button::new("Plot").on_click_action(plot()))
+            .confirm("Refresh", AppAction::Refresh),
+    );
+    let WidgetRoot::Card(card) = &root else {
+        unreachable!()
+    };
+    let WidgetComponent::Button(button) = &card.children[0] else {
+        unreachable!()
+    };
+    let config = button.on_click_action.as_ref().expect("the slot is set");
+    assert_eq!(config.action_type, "plot");
+    assert_eq!(config.payload, None);
+    let error = config.payload_error().expect("the error is kept");
+    assert_eq!(error.action_type(), "plot");
+
+    // The check reports it, with where it is.
+    let issues = root.check().expect_err("the check reports it");
+    assert!(
+        matches!(
+            &issues[..],
+            [WidgetIssue::PayloadNotSerializable { action_type, slot: ActionSlot::ButtonClick, action_pointer, message }]
+                if action_type == "plot" && action_pointer == "/children/0" && message == error.message()
+        ),
+        "{issues:?}"
+    );
+    assert!(
+        issues[0]
+            .to_string()
+            .contains("cannot be serialized to JSON")
+    );
+
+    // Serializing refuses: no client gets the action without its payload.
+    let refused = serde_json::to_string(&root).expect_err("serializing fails");
+    assert!(
+        refused
+            .to_string()
+            .contains("the payload of action `plot` cannot be serialized to JSON"),
+        "{refused}"
+    );
+
+    // `try_create` gives the same error at once; a payload set later replaces it.
+    assert_eq!(ActionConfig::try_create(plot()).as_ref().err(), Some(error));
+    assert!(ActionConfig::try_create(AppAction::Refresh).is_ok());
+    // The derive's `TryFrom` is the same conversion.
+    assert_eq!(ActionConfig::try_from(plot()).as_ref().err(), Some(error));
+    assert_eq!(
+        ActionConfig::try_from(AppAction::Refresh).ok(),
+        Some(ActionConfig::create(AppAction::Refresh))
+    );
+    let fixed = ActionConfig::create(plot()).payload(json!({"points": []}));
+    assert_eq!(fixed.payload_error(), None);
+    assert!(serde_json::to_string(&fixed).is_ok());
 }
 
 #[test]
@@ -726,4 +802,47 @@ fn action_sites_see_through_basic_roots_and_list_views() {
         .map(|site| site.pointer)
         .collect();
     assert_eq!(pointers, ["/children/0", "/children/1", "/children/2"]);
+}
+
+#[test]
+fn change_slots_receive_their_control_once() {
+    let root = WidgetRoot::from(
+        Card::new()
+            .child(
+                Select::new("color")
+                    .option(SelectOption::new("red", "Red"))
+                    .on_change_action(ActionConfig::new("recolor")),
+            )
+            .child(
+                Form::new()
+                    .on_submit_action(ActionConfig::new("save"))
+                    .child(Input::new("title"))
+                    .child(Checkbox::new("done").on_change_action(ActionConfig::new("toggle"))),
+            ),
+    );
+    let sites = root.action_sites();
+    let fields = |slot: ActionSlot| -> Vec<String> {
+        let site = sites
+            .iter()
+            .find(|site| site.slot == slot)
+            .expect("the slot");
+        site.fields().map(|field| field.name.clone()).collect()
+    };
+    // Outside a form, an onChangeAction still sends its control's value.
+    assert!(ActionSlot::SelectChange.sends_own_value());
+    assert_eq!(fields(ActionSlot::SelectChange), ["color"]);
+    // Inside one, the control is one of the form's fields: it is listed once.
+    assert_eq!(fields(ActionSlot::CheckboxChange), ["title", "done"]);
+    // A submit receives the form's fields only.
+    assert!(!ActionSlot::FormSubmit.sends_own_value());
+    assert_eq!(fields(ActionSlot::FormSubmit), ["title", "done"]);
+    let select = sites
+        .iter()
+        .find(|site| site.slot == ActionSlot::SelectChange);
+    assert_eq!(
+        select
+            .and_then(|site| site.control.as_ref())
+            .map(|field| field.kind),
+        Some(FieldKind::Select)
+    );
 }

@@ -1,22 +1,22 @@
 //! Request routing: one `match` over the closed request enum, each arm the Python SDK's
-//! steps for that request (reference §5.2 and §5.3).
+//! steps for that request (reference §5.2 and §5.3). A streamed request ends in
+//! [`Inner::stream_response`], which runs its steps over a response pipeline.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
+use futures_util::future::BoxFuture;
 use serde::Serialize;
 use tokio::sync::mpsc;
 use tracing::Instrument;
 
-use super::{ChatKitServer, EventStream, Inner, ProcessError, Processed};
-use crate::action::Action;
-use std::panic::AssertUnwindSafe;
-
-use futures_util::FutureExt;
-use futures_util::future::BoxFuture;
-
+use super::stream::{self, EventStream, Processed};
 use super::unit::Unit;
+use super::untrusted::check_offered_and_valid;
+use super::{Inner, ProcessError};
+use crate::action::Action;
+use crate::handler::pipeline::check_sent_widget;
 use crate::handler::{
     ActionContext, ActionHandler, HandlerError, HandlerResult, SyncActionContext,
 };
@@ -29,83 +29,18 @@ use crate::thread::{
     ThreadStreamEvent, Timestamp, UserMessageItem, WidgetItem,
 };
 
-/// How many events may wait for a slow client before the handler waits too.
-const EVENT_BUFFER: usize = 64;
-
-impl<H: ActionHandler> ChatKitServer<H> {
-    /// Processes one raw request body: a stream of events for the streaming requests, a JSON
-    /// body for the others (the SDK's `process`).
-    ///
-    /// Everything that can be checked before streaming is checked here, so a bad request
-    /// fails with an error (and an HTTP status) instead of an aborted stream: an unparsable
-    /// body, an unknown thread or item, a request the server does not support. Before any
-    /// of that, the gates: the [`Limits`](super::Limits), the rate limit, the authorization
-    /// check (see [`ChatKitServer::process_from`]).
-    ///
-    /// # Errors
-    ///
-    /// [`ProcessError`], whose [`status`](ProcessError::status) the HTTP layer answers with.
-    pub async fn process(
-        &self,
-        body: &[u8],
-        context: H::Context,
-    ) -> Result<Processed, ProcessError> {
-        self.process_from(body, context, None).await
-    }
-
-    /// Processes a parsed request. See [`ChatKitServer::process`].
-    ///
-    /// # Errors
-    ///
-    /// As [`ChatKitServer::process`].
-    pub async fn process_request(
-        &self,
-        mut request: ChatKitRequest,
-        context: H::Context,
-    ) -> Result<Processed, ProcessError> {
-        self.admit(&mut request, &context, None).await?;
-        self.dispatch(request, context).await
-    }
-
-    /// Runs an admitted request, logging its outcome.
-    pub(super) async fn dispatch(
-        &self,
-        request: ChatKitRequest,
-        context: H::Context,
-    ) -> Result<Processed, ProcessError> {
-        let span = tracing::info_span!(
-            "chatkit.request",
-            request = request.request_type(),
-            thread = request.thread_id().unwrap_or(""),
-        );
-        let started = Instant::now();
-        let result = self
-            .route(request, Arc::new(context))
-            .instrument(span.clone())
-            .await;
-        let _enter = span.enter();
-        match &result {
-            Ok(_) => tracing::debug!(
-                elapsed_us = started.elapsed().as_micros(),
-                "request accepted"
-            ),
-            Err(error) if error.status() >= 500 => tracing::error!(%error, "request failed"),
-            Err(error) => tracing::warn!(%error, "request rejected"),
-        }
-        result
-    }
-
+impl<H: ActionHandler> Inner<H> {
+    /// Runs a request that passed the gates: the Python SDK's steps for its type.
     #[expect(
         clippy::too_many_lines,
         reason = "one arm per request type, each the SDK's steps in order"
     )]
-    async fn route(
-        &self,
+    pub(super) async fn route(
+        self: &Arc<Self>,
         request: ChatKitRequest,
         context: Arc<H::Context>,
     ) -> Result<Processed, ProcessError> {
-        let inner = &self.inner;
-        let store = &inner.store;
+        let store = &self.store;
         match request {
             ChatKitRequest::ThreadsCreate { params, .. } => {
                 let id = store.generate_thread_id(&context);
@@ -116,13 +51,13 @@ impl<H: ActionHandler> ChatKitServer<H> {
                 let message = self.user_message(&unit.store(), &thread, params.input, &context).await?;
                 unit.store().save_thread(&thread, &context).await?;
                 save_attachments(&unit.store(), &message, &context).await?;
-                Ok(self.stream_pipeline(unit, thread, None, context, move |inner, cx| {
+                Ok(self.stream_response(unit, thread, None, context, move |inner, cx| {
                     Box::pin(async move {
-                        let created = Thread::from(cx.thread().clone()).into_response();
-                        cx.forward(ThreadStreamEvent::ThreadCreated { thread: created }).await?;
+                        let created = Thread::from(cx.thread().clone()).redacted();
+                        cx.pipeline().forward(ThreadStreamEvent::ThreadCreated { thread: created }).await?;
                         cx.emit(ThreadStreamEvent::ItemDone { item: ThreadItem::UserMessage(message.clone()) })
                             .await?;
-                        cx.forward(ThreadStreamEvent::stream_options(inner.allow_cancel)).await?;
+                        cx.pipeline().forward(ThreadStreamEvent::stream_options(inner.allow_cancel)).await?;
                         cx.respond_to(&message).await
                     })
                 }))
@@ -132,11 +67,11 @@ impl<H: ActionHandler> ChatKitServer<H> {
                 let thread = unit.store().load_thread(&params.thread_id, &context).await?;
                 let message = self.user_message(&unit.store(), &thread, params.input, &context).await?;
                 save_attachments(&unit.store(), &message, &context).await?;
-                Ok(self.stream_pipeline(unit, thread, None, context, move |inner, cx| {
+                Ok(self.stream_response(unit, thread, None, context, move |inner, cx| {
                     Box::pin(async move {
                         cx.emit(ThreadStreamEvent::ItemDone { item: ThreadItem::UserMessage(message.clone()) })
                             .await?;
-                        cx.forward(ThreadStreamEvent::stream_options(inner.allow_cancel)).await?;
+                        cx.pipeline().forward(ThreadStreamEvent::stream_options(inner.allow_cancel)).await?;
                         cx.respond_to(&message).await
                     })
                 }))
@@ -164,9 +99,9 @@ impl<H: ActionHandler> ChatKitServer<H> {
                 for item in &newer {
                     store.delete_thread_item(&thread.id, item.id(), &context).await?;
                 }
-                Ok(self.stream_pipeline(unit, thread, None, context, move |inner, cx| {
+                Ok(self.stream_response(unit, thread, None, context, move |inner, cx| {
                     Box::pin(async move {
-                        cx.forward(ThreadStreamEvent::stream_options(inner.allow_cancel)).await?;
+                        cx.pipeline().forward(ThreadStreamEvent::stream_options(inner.allow_cancel)).await?;
                         cx.respond_to(&message).await
                     })
                 }))
@@ -206,9 +141,9 @@ impl<H: ActionHandler> ChatKitServer<H> {
                             store.delete_thread_item(&thread.id, &call.id, &context).await?;
                     }
                 }
-                Ok(self.stream_pipeline(unit, thread, None, context, |inner, cx| {
+                Ok(self.stream_response(unit, thread, None, context, |inner, cx| {
                     Box::pin(async move {
-                        cx.forward(ThreadStreamEvent::stream_options(inner.allow_cancel)).await?;
+                        cx.pipeline().forward(ThreadStreamEvent::stream_options(inner.allow_cancel)).await?;
                         cx.respond().await
                     })
                 }))
@@ -221,14 +156,14 @@ impl<H: ActionHandler> ChatKitServer<H> {
                 let items = store
                     .load_thread_items(&thread.id, None, DEFAULT_PAGE_SIZE, SortOrder::Asc, &context)
                     .await?;
-                json(&thread.with_items(items).into_response())
+                json(&thread.with_items(items).redacted())
             }
             ChatKitRequest::ThreadsList { params, .. } => {
                 let page = store
                     .load_threads(params.page_size(), params.after.as_deref(), params.order, &context)
                     .await?;
                 let threads = Page {
-                    data: page.data.into_iter().map(|t| Thread::from(t).into_response()).collect(),
+                    data: page.data.into_iter().map(|t| Thread::from(t).redacted()).collect(),
                     has_more: page.has_more,
                     after: page.after,
                 };
@@ -240,7 +175,7 @@ impl<H: ActionHandler> ChatKitServer<H> {
                 thread.title = Some(params.title);
                 unit.store().save_thread(&thread, &context).await?;
                 unit.end(true).await?;
-                json(&Thread::from(thread).into_response())
+                json(&Thread::from(thread).redacted())
             }
             ChatKitRequest::ThreadsDelete { params, .. } => {
                 let unit = self.begin(&params.thread_id, &context).await?;
@@ -268,7 +203,7 @@ impl<H: ActionHandler> ChatKitServer<H> {
                 json(&page)
             }
             ChatKitRequest::ItemsFeedback { params, .. } => {
-                if let Some(hook) = &inner.feedback {
+                if let Some(hook) = &self.feedback {
                     hook(&params.thread_id, &params.item_ids, params.kind, &context);
                 }
                 Ok(Processed::Json(Bytes::from_static(b"{}")))
@@ -290,8 +225,7 @@ impl<H: ActionHandler> ChatKitServer<H> {
         thread_id: &str,
         context: &H::Context,
     ) -> Result<Unit<H::Context>, ProcessError> {
-        let inner = &self.inner;
-        Ok(Unit::begin(&inner.locks, &inner.store, thread_id, context).await?)
+        Ok(Unit::begin(&self.locks, &self.store, thread_id, context).await?)
     }
 
     /// Builds and stamps a user message, with the attachments it references loaded and given
@@ -317,7 +251,7 @@ impl<H: ActionHandler> ChatKitServer<H> {
     }
 
     async fn custom_action(
-        &self,
+        self: &Arc<Self>,
         params: ThreadCustomActionParams,
         context: Arc<H::Context>,
     ) -> Result<Processed, ProcessError> {
@@ -326,40 +260,33 @@ impl<H: ActionHandler> ChatKitServer<H> {
             .store()
             .load_thread(&params.thread_id, &context)
             .await?;
-        let sender = match params.item_id.as_deref().filter(|id| !id.is_empty()) {
-            None => None,
-            Some(item_id) => match unit
-                .store()
-                .load_item(&thread.id, item_id, &context)
-                .await?
-            {
-                ThreadItem::Widget(widget) => Some(widget),
-                other => {
-                    // The SDK's answer: one error event, not even `stream_options` before it.
-                    tracing::warn!(
-                        item = other.id(),
-                        kind = other.item_type(),
-                        "custom action names an item that is not a widget"
-                    );
-                    let (events, receiver) = mpsc::channel(1);
-                    let _ = events
-                        .send(ThreadStreamEvent::Error(
-                            crate::thread::ErrorEvent::stream_error().allow_retry(false),
-                        ))
-                        .await;
-                    drop(unit);
-                    return Ok(Processed::Stream(EventStream::from_receiver(receiver)));
-                }
-            },
+        let sender = match load_sender(&unit, &thread, &params, &context).await? {
+            Ok(sender) => sender,
+            Err(other) => {
+                // The SDK's answer: one error event, not even `stream_options` before it.
+                tracing::warn!(
+                    item = other.id(),
+                    kind = other.item_type(),
+                    "custom action names an item that is not a widget"
+                );
+                let (events, receiver) = mpsc::channel(1);
+                let _ = events
+                    .send(ThreadStreamEvent::Error(
+                        crate::thread::ErrorEvent::stream_error().allow_retry(false),
+                    ))
+                    .await;
+                drop(unit);
+                return Ok(Processed::Stream(EventStream::from_receiver(receiver)));
+            }
         };
         let raw = params.action;
         let item_id = params.item_id.unwrap_or_default();
-        Ok(self.stream_pipeline(unit, thread, sender, context, move |inner, cx| {
+        Ok(self.stream_response(unit, thread, sender, context, move |inner, cx| {
             Box::pin(async move {
-                cx.forward(ThreadStreamEvent::stream_options(inner.allow_cancel)).await?;
+                cx.pipeline().forward(ThreadStreamEvent::stream_options(inner.allow_cancel)).await?;
                 let span = tracing::info_span!("chatkit.action", action = %raw.action_type, item = %item_id);
                 let started = Instant::now();
-                let result = run_action(&inner.handler, cx, raw).instrument(span.clone()).await;
+                let result = run_action(&*inner.handler, cx, raw).instrument(span.clone()).await;
                 let _enter = span.enter();
                 tracing::info!(
                     outcome = if result.is_ok() { "ok" } else { "error" },
@@ -376,36 +303,29 @@ impl<H: ActionHandler> ChatKitServer<H> {
         params: ThreadCustomActionParams,
         context: Arc<H::Context>,
     ) -> Result<Processed, ProcessError> {
-        let inner = &self.inner;
+        let inner = self;
         let unit = self.begin(&params.thread_id, &context).await?;
         let thread = unit
             .store()
             .load_thread(&params.thread_id, &context)
             .await?;
-        let sender = match params.item_id.as_deref().filter(|id| !id.is_empty()) {
-            None => None,
-            Some(item_id) => match unit
-                .store()
-                .load_item(&thread.id, item_id, &context)
-                .await?
-            {
-                ThreadItem::Widget(widget) => Some(widget),
-                other => {
-                    return Err(ProcessError::Conflict(format!(
-                        "item `{}` is a {} item, not a widget",
-                        other.id(),
-                        other.item_type()
-                    )));
-                }
-            },
+        let sender = match load_sender(&unit, &thread, &params, &context).await? {
+            Ok(sender) => sender,
+            Err(other) => {
+                return Err(ProcessError::Conflict(format!(
+                    "item `{}` is a {} item, not a widget",
+                    other.id(),
+                    other.item_type()
+                )));
+            }
         };
         let action_type = params.action.action_type.clone();
         let action = H::Action::from_raw(params.action.clone()).map_err(|error| {
             tracing::warn!(action = %action_type, thread = %thread.id, %error, "action rejected");
             ProcessError::Rejected(error.to_string())
         })?;
-        let admitted = super::untrusted::admit(
-            &inner.handler,
+        let admitted = check_offered_and_valid(
+            &*inner.handler,
             Some(&action),
             &params.action,
             sender.as_ref(),
@@ -413,10 +333,18 @@ impl<H: ActionHandler> ChatKitServer<H> {
         );
         admitted.map_err(|error| ProcessError::Rejected(error.to_string()))?;
         let mut cx = SyncActionContext::new(thread, sender, context, unit.store());
-        let result = inner.handler.handle_sync(action, &mut cx).await;
-        // As for streamed actions, the handler's writes are kept whether it succeeded or
-        // failed; a panic unwinds past here and drops the unit, which rolls it back.
+        let mut result = inner.handler.handle_sync(action, &mut cx).await;
+        // As for streamed actions, the handler's writes (and its changes to the thread) are
+        // kept whether it succeeded or failed; a panic unwinds past here and drops the unit,
+        // which rolls it back.
+        cx.save_changed_thread().await?;
         unit.end(true).await?;
+        // The answer is a widget the client shows: checked as every widget a handler sends.
+        if let Ok(Some(ThreadItem::Widget(item))) = &result
+            && let Err(error) = check_sent_widget(&item.id, &item.widget)
+        {
+            result = Err(error);
+        }
         match result {
             Ok(item) => json(&SyncCustomActionResponse { updated_item: item }),
             Err(error) if error.is_client_error() => Err(ProcessError::Rejected(error.to_string())),
@@ -427,6 +355,23 @@ impl<H: ActionHandler> ChatKitServer<H> {
                 None => Err(ProcessError::Handler(error.to_string())),
             },
         }
+    }
+}
+
+/// The widget item an action names (`item_id`, when set and not empty): `Ok(None)` without
+/// one, `Err` with the item when it is not a widget.
+async fn load_sender<C: Send + Sync + 'static>(
+    unit: &Unit<C>,
+    thread: &ThreadMetadata,
+    params: &ThreadCustomActionParams,
+    context: &C,
+) -> Result<Result<Option<WidgetItem>, ThreadItem>, ProcessError> {
+    let Some(item_id) = params.item_id.as_deref().filter(|id| !id.is_empty()) else {
+        return Ok(Ok(None));
+    };
+    match unit.store().load_item(&thread.id, item_id, context).await? {
+        ThreadItem::Widget(widget) => Ok(Ok(Some(widget))),
+        other => Ok(Err(other)),
     }
 }
 
@@ -484,11 +429,11 @@ async fn run_action<H: ActionHandler>(
     let thread_id = cx.thread().id.clone();
     match H::Action::from_raw(raw.clone()) {
         Ok(action) => {
-            super::untrusted::admit(handler, Some(&action), &raw, cx.sender(), &thread_id)?;
+            check_offered_and_valid(handler, Some(&action), &raw, cx.sender(), &thread_id)?;
             handler.handle(action, cx).await
         }
         Err(crate::ActionParseError::UnknownType { .. }) if H::ACCEPTS_UNKNOWN => {
-            super::untrusted::admit(handler, None, &raw, cx.sender(), &thread_id)?;
+            check_offered_and_valid(handler, None, &raw, cx.sender(), &thread_id)?;
             handler.handle_unknown(raw, cx).await
         }
         Err(error) => {
@@ -498,16 +443,11 @@ async fn run_action<H: ActionHandler>(
     }
 }
 
-impl<H: ActionHandler> ChatKitServer<H> {
-    /// Makes `body` a response pipeline in the request's unit of work, driven by the stream of
-    /// its events it returns. A panic in the handler becomes an error event.
-    ///
-    /// The unit commits when the pipeline ends, before the stream does (so a client that saw
-    /// the end of a response finds its writes), unless the handler panicked or a store
-    /// operation of the unit failed: then it rolls back. A failed commit is one more error
-    /// event, unless the handler already failed.
-    fn stream_pipeline<F>(
-        &self,
+impl<H: ActionHandler> Inner<H> {
+    /// Runs `body` (the server's first events, then the handler or the responder) over a new
+    /// response pipeline in `unit`: see [`stream::stream_response`].
+    fn stream_response<F>(
+        self: &Arc<Self>,
         unit: Unit<H::Context>,
         thread: ThreadMetadata,
         sender: Option<WidgetItem>,
@@ -522,53 +462,11 @@ impl<H: ActionHandler> ChatKitServer<H> {
             + Send
             + 'static,
     {
-        let (events, receiver) = mpsc::channel(EVENT_BUFFER);
-        let inner = Arc::clone(&self.inner);
-        // Kept until the unit has ended, so the stream ends after the commit.
-        let last_word = events.clone();
-        let mut cx = ActionContext::new(
-            thread,
-            sender,
-            context,
-            unit.store(),
-            Arc::clone(&inner.responder),
-            events,
-        );
-        let pipeline = async move {
-            let result = AssertUnwindSafe(body(&inner, &mut cx)).catch_unwind().await;
-            let panicked = result.is_err();
-            let result = result.unwrap_or_else(|panic| {
-                let message = panic
-                    .downcast_ref::<&str>()
-                    .map(ToString::to_string)
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "a handler panicked".to_owned());
-                Err(HandlerError::internal(format!(
-                    "handler panicked: {message}"
-                )))
-            });
-            let failed = result.is_err();
-            let thread_id = cx.thread().id.clone();
-            if panicked || unit.failed() {
-                // The unit rolls back: no more writes, only the error event.
-                cx.abort(result).await;
-            } else {
-                cx.finish(result).await;
-            }
-            if let Err(error) = unit.end(!panicked).await {
-                tracing::error!(thread = %thread_id, %error, "the action's writes were not committed");
-                if !failed {
-                    let _ = last_word
-                        .send(ThreadStreamEvent::Error(HandlerError::store(error).to_event()))
-                        .await;
-                }
-            } else if panicked {
-                tracing::warn!(thread = %thread_id, "the action's writes were rolled back");
-            }
-        }
-        .in_current_span()
-        .boxed();
-        Processed::Stream(EventStream::driving(receiver, pipeline))
+        let inner = Arc::clone(self);
+        let responder = Arc::clone(&self.responder);
+        stream::stream_response(unit, thread, sender, context, responder, move |cx| {
+            Box::pin(async move { body(&inner, cx).await })
+        })
     }
 }
 

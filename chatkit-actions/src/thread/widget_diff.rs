@@ -5,15 +5,15 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
-use super::WidgetRoot;
-use crate::thread::ThreadItemUpdate;
+use super::update::ThreadItemUpdate;
+use crate::widget::WidgetRoot;
 
 /// Why two states of a widget cannot follow each other, with the Python SDK's messages.
 ///
 /// See [`diff_widget`] for why it does not return these in practice.
 ///
 /// ```
-/// use chatkit_actions::widget::WidgetDiffError;
+/// use chatkit_actions::thread::WidgetDiffError;
 ///
 /// let error = WidgetDiffError::NotCumulative { id: "text".into() };
 /// assert!(error.to_string().ends_with("All widget updates must be cumulative."));
@@ -84,8 +84,8 @@ pub enum WidgetDiffError {
 /// they are kept so the contract, and the messages, stay the SDK's.
 ///
 /// ```
-/// use chatkit_actions::thread::ThreadItemUpdate;
-/// use chatkit_actions::widget::{Card, Text, WidgetRoot, diff_widget};
+/// use chatkit_actions::thread::{ThreadItemUpdate, diff_widget};
+/// use chatkit_actions::widget::{Card, Text, WidgetRoot};
 ///
 /// let state = |value: &str| -> WidgetRoot { Card::new().child(Text::new(value).id("text")).into() };
 ///
@@ -101,7 +101,7 @@ pub enum WidgetDiffError {
 /// );
 /// // The same widget twice needs nothing.
 /// assert_eq!(diff_widget(&state("Hello"), &state("Hello"))?, []);
-/// # Ok::<(), chatkit_actions::widget::WidgetDiffError>(())
+/// # Ok::<(), chatkit_actions::thread::WidgetDiffError>(())
 /// ```
 pub fn diff_widget(
     before: &WidgetRoot,
