@@ -69,7 +69,6 @@
 extern crate self as chatkit_actions;
 
 pub mod action;
-#[cfg(feature = "attachments")]
 pub mod attachments;
 pub mod config;
 pub mod handler;

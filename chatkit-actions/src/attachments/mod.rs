@@ -7,7 +7,7 @@
 //! store for a new attachment (with its upload URL, for the client's two-phase upload), and
 //! `attachments.delete` asks it to delete the bytes before the store deletes the metadata.
 //!
-//! [`UploadStore`] puts the bytes on [`Blobs`]: [`LocalDisk`] (a directory) or, with the
+//! With the `attachments` feature, [`UploadStore`] puts the bytes on [`Blobs`]: [`LocalDisk`] (a directory) or, with the
 //! `object-store` feature, [`ObjectStorage`] (S3, GCS, Azure, a local file system, in memory,
 //! through the `object_store` crate), so several replicas share one bucket. Every upload is
 //! checked against an [`UploadPolicy`] while it streams: the size limit, the MIME allow-list,
@@ -16,11 +16,15 @@
 //! `docs/attachments.md`.
 
 mod blobs;
+#[cfg(feature = "attachments")]
 mod local;
 #[cfg(feature = "object-store")]
 mod object;
+#[cfg(feature = "attachments")]
 pub mod routes;
+#[cfg(feature = "attachments")]
 mod sniff;
+#[cfg(feature = "attachments")]
 mod uploads;
 
 use crate::request::AttachmentCreateParams;
@@ -28,6 +32,7 @@ use crate::store::{StoreItemType, default_id};
 use crate::thread::Attachment;
 
 pub use blobs::{BlobError, BlobStream, BlobWriter, Blobs};
+#[cfg(feature = "attachments")]
 pub use local::LocalDisk;
 #[cfg(feature = "object-store")]
 pub use object::ObjectStorage;
@@ -35,6 +40,7 @@ pub use object::ObjectStorage;
 /// and S3, GCS or Azure with that crate's features).
 #[cfg(feature = "object-store")]
 pub use object_store;
+#[cfg(feature = "attachments")]
 pub use uploads::{UploadPolicy, UploadStore, Uploaded};
 
 /// Where an attachment's bytes live: the SDK's `AttachmentStore`.
