@@ -134,6 +134,41 @@ pub trait Transcriber<C: Send + Sync + 'static>: Send + Sync + 'static {
     ) -> Result<TranscriptionResult, TranscribeError>;
 }
 
+/// A [`Transcriber`] for a server whose speech-to-text service is not set up: every
+/// recording is answered [`TranscribeError::NotConfigured`] (503) with the reason, so the
+/// client learns what is missing instead of a bare "not supported".
+///
+/// ```
+/// use chatkit_actions::transcribe::Unavailable;
+///
+/// let dictation = Unavailable::new("dictation needs an OpenAI API key: set OPENAI_API_KEY");
+/// # let _ = dictation;
+/// ```
+#[derive(Debug, Clone)]
+pub struct Unavailable {
+    reason: String,
+}
+
+impl Unavailable {
+    /// Answers every recording with `reason`.
+    pub fn new(reason: impl Into<String>) -> Self {
+        Unavailable {
+            reason: reason.into(),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl<C: Send + Sync + 'static> Transcriber<C> for Unavailable {
+    async fn transcribe(
+        &self,
+        _audio: AudioInput,
+        _context: &C,
+    ) -> Result<TranscriptionResult, TranscribeError> {
+        Err(TranscribeError::NotConfigured(self.reason.clone()))
+    }
+}
+
 /// The limits on a recording, checked before any transcriber runs.
 #[derive(Debug, Clone)]
 pub struct TranscriptionLimits {

@@ -4,7 +4,15 @@
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::num::{NonZeroU32, NonZeroUsize};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
+
+use chatkit_actions::attachments::object_store::memory::InMemory;
+use chatkit_actions::attachments::{
+    Blobs, LocalDisk, ObjectStorage, UploadPolicy, UploadStore, routes,
+};
+use chatkit_actions::transcribe::{OpenAiTranscriber, Unavailable};
 
 use chatkit_actions::http::StreamLimit;
 use chatkit_actions::serve::ServeConfig;
@@ -25,6 +33,9 @@ pub const ENDPOINT: &str = "/chatkit";
 
 /// The path of the playground page (`chatkit_actions::playground`).
 pub const PLAYGROUND: &str = "/playground";
+
+/// The path of the attachment routes (uploads, downloads, previews).
+pub const ATTACHMENTS: &str = "/attachments";
 
 /// The `--db` value that keeps everything in memory (gone at exit).
 pub const IN_MEMORY: &str = ":memory:";
@@ -53,6 +64,11 @@ pub struct Args {
     /// The connection limits.
     #[command(flatten)]
     pub serve: ServeArgs,
+    /// The directory of uploaded attachments; by default next to the SQLite file
+    /// (`todo.db-attachments`), in memory with `--db :memory:`, and `attachments` for a
+    /// PostgreSQL URL (give a directory all replicas share).
+    #[arg(long, env = "CHATKIT_ATTACHMENTS")]
+    pub attachments: Option<PathBuf>,
     /// Bring the database's schema up to date, print its version, and exit without serving.
     #[arg(long)]
     pub migrate_only: bool,
@@ -101,9 +117,36 @@ pub async fn open_db(db: &str) -> Result<SharedStore, StoreError> {
 pub type SharedStore = Arc<dyn Store<Session>>;
 
 /// The ChatKit server of the todo backend over `store`: [`TodoApp`] handles the actions,
-/// [`TodoAssistant`] answers messages.
+/// [`TodoAssistant`] answers messages, and dictation goes to OpenAI when `OPENAI_API_KEY` is
+/// set (`OPENAI_BASE_URL` is honoured); without a key, `input.transcribe` answers `503`
+/// saying so.
 pub fn chatkit_server(store: SharedStore) -> ChatKitServer<TodoApp> {
-    ChatKitServer::with_shared_store(store, TodoApp).respond_with(TodoAssistant)
+    let server = ChatKitServer::with_shared_store(store, TodoApp).respond_with(TodoAssistant);
+    match OpenAiTranscriber::from_env() {
+        Ok(transcriber) => server.transcriber(transcriber),
+        Err(error) => server.transcriber(Unavailable::new(error.to_string())),
+    }
+}
+
+/// Where `--db` and `--attachments` put uploaded attachments: the directory given, else next
+/// to the SQLite file (`todo.db` keeps them in `todo.db-attachments`), `attachments` for a
+/// PostgreSQL URL, and `None` (in memory) for [`IN_MEMORY`].
+pub fn attachments_dir(db: &str, explicit: Option<&Path>) -> Option<PathBuf> {
+    if let Some(dir) = explicit {
+        return Some(dir.to_owned());
+    }
+    if db == IN_MEMORY {
+        None
+    } else if is_postgres_url(db) {
+        Some(PathBuf::from("attachments"))
+    } else {
+        Some(PathBuf::from(format!("{db}-attachments")))
+    }
+}
+
+/// The upload checks of the todo backend, its routes reached at `base_url`.
+pub fn upload_policy(base_url: &str) -> UploadPolicy {
+    UploadPolicy::default().base_url(base_url)
 }
 
 /// The HTTP application: the ChatKit endpoint at [`ENDPOINT`] and the playground page at
@@ -112,8 +155,25 @@ pub fn chatkit_server(store: SharedStore) -> ChatKitServer<TodoApp> {
 /// library's [`RateLimit`]: a burst of `rate_limit`, then one every `60 s / rate_limit`;
 /// beyond it `429 Too Many Requests` with `Retry-After`), and of `streams_per_user` response
 /// streams open at once (0: none; the library's [`StreamLimit`], same users).
+///
+/// Attachments are kept in memory; [`app_with`] takes an attachment store.
 pub fn app(store: SharedStore, rate_limit: u32, streams_per_user: usize) -> axum::Router {
-    let mut server = chatkit_server(store);
+    let uploads = UploadStore::new(
+        ObjectStorage::new(Arc::new(InMemory::new()), ""),
+        upload_policy(ATTACHMENTS),
+    );
+    app_with(store, rate_limit, streams_per_user, uploads)
+}
+
+/// [`app`] with attachments in `uploads`, whose routes it serves at [`ATTACHMENTS`].
+pub fn app_with<B: Blobs>(
+    store: SharedStore,
+    rate_limit: u32,
+    streams_per_user: usize,
+    uploads: UploadStore<B>,
+) -> axum::Router {
+    let attachments = routes::router(uploads.clone(), Arc::clone(&store));
+    let mut server = chatkit_server(store).attachment_store(uploads);
     if let Some(per_minute) = NonZeroU32::new(rate_limit) {
         server = server.rate_limit(RateLimit::per_minute(per_minute), user_key);
     }
@@ -125,7 +185,9 @@ pub fn app(store: SharedStore, rate_limit: u32, streams_per_user: usize) -> axum
         ),
         None => chatkit_actions::http::router(server, ENDPOINT),
     };
-    endpoint.merge(chatkit_actions::playground::router(PLAYGROUND, ENDPOINT))
+    endpoint
+        .merge(chatkit_actions::playground::router(PLAYGROUND, ENDPOINT))
+        .nest(ATTACHMENTS, attachments)
 }
 
 /// The user a limit counts against: the `x-user-id` of a signed-in user; anonymous requests
@@ -247,7 +309,21 @@ pub async fn run(args: Args) -> Result<(), std::boxed::Box<dyn std::error::Error
     }
     let store = open_db(&args.db).await?;
     let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, args.port))).await?;
-    let app = app(store, args.rate_limit, args.streams_per_user);
+    // Upload and preview URLs are absolute: the ChatKit client may run on another origin.
+    let base_url = format!("http://{}{ATTACHMENTS}", listener.local_addr()?);
+    let app = match attachments_dir(&args.db, args.attachments.as_deref()) {
+        Some(dir) => {
+            let uploads = UploadStore::new(LocalDisk::new(&dir)?, upload_policy(&base_url));
+            // Uploads never attached to a message go after a day (the policy's TTL).
+            uploads.spawn_sweeper(Duration::from_secs(10 * 60));
+            app_with(store, args.rate_limit, args.streams_per_user, uploads)
+        }
+        None => {
+            let bucket = ObjectStorage::new(Arc::new(InMemory::new()), "");
+            let uploads = UploadStore::new(bucket, upload_policy(&base_url));
+            app_with(store, args.rate_limit, args.streams_per_user, uploads)
+        }
+    };
     let server = start_app(listener, app, args.serve.config())?;
     println!("{}", banner(server.addr(), &args.db));
     chatkit_actions::serve::shutdown_signal().await;
@@ -284,6 +360,7 @@ mod tests {
             "CHATKIT_SEND_TIMEOUT",
             "CHATKIT_SHUTDOWN_TIMEOUT",
             "CHATKIT_MAX_CONNECTIONS",
+            "CHATKIT_ATTACHMENTS",
         ];
         if env.iter().all(|name| std::env::var_os(name).is_none()) {
             assert_eq!(
@@ -294,6 +371,7 @@ mod tests {
                     rate_limit: DEFAULT_RATE_LIMIT,
                     streams_per_user: DEFAULT_STREAMS_PER_USER,
                     serve: ServeArgs::default(),
+                    attachments: None,
                     migrate_only: false,
                 })
             );
@@ -315,10 +393,28 @@ mod tests {
                 rate_limit: 0,
                 streams_per_user: DEFAULT_STREAMS_PER_USER,
                 serve: ServeArgs::default(),
+                attachments: None,
                 migrate_only: false,
             })
         );
         assert!(Args::try_parse_from(["todo", "--port", "http"]).is_err());
+    }
+
+    #[test]
+    fn attachments_live_next_to_the_database() {
+        assert_eq!(
+            attachments_dir("data/todo.db", None),
+            Some(PathBuf::from("data/todo.db-attachments"))
+        );
+        assert_eq!(attachments_dir(IN_MEMORY, None), None);
+        assert_eq!(
+            attachments_dir("postgres://u@h/db", None),
+            Some(PathBuf::from("attachments"))
+        );
+        assert_eq!(
+            attachments_dir(IN_MEMORY, Some(Path::new("/srv/uploads"))),
+            Some(PathBuf::from("/srv/uploads"))
+        );
     }
 
     #[test]
