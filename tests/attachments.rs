@@ -269,6 +269,7 @@ async fn flows<B: Blobs>(blobs: B) {
 }
 
 /// Each bad upload: a clear 4xx with a JSON error, and nothing readable afterwards.
+#[expect(clippy::too_many_lines, reason = "one refusal after the other")]
 async fn bad_uploads<B: Blobs>(app: &Replica<B>, store: &MemoryStore) {
     let listed = app.uploads.blobs().list_top().await.unwrap();
 

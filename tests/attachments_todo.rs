@@ -54,7 +54,7 @@ async fn post(url: &str, body: &Value) -> (StatusCode, String) {
     (response.status(), response.text().await.unwrap())
 }
 
-fn input(text: &str, attachments: Value) -> Value {
+fn input(text: &str, attachments: &Value) -> Value {
     json!({"content": [{"type": "input_text", "text": text}], "attachments": attachments, "inference_options": {}})
 }
 
@@ -86,7 +86,7 @@ async fn no_request_answers_501() {
 
     let (status, text) = post(
         &endpoint,
-        &json!({"type": "threads.create", "params": {"input": input("hello", json!([]))}}),
+        &json!({"type": "threads.create", "params": {"input": input("hello", &json!([]))}}),
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{text}");
@@ -115,7 +115,7 @@ async fn no_request_answers_501() {
     assert!(dir.0.join(id).join("data").is_file(), "kept on local disk");
     let (status, text) = post(
         &endpoint,
-        &json!({"type": "threads.add_user_message", "params": {"thread_id": thread_id, "input": input("see this", json!([id]))}}),
+        &json!({"type": "threads.add_user_message", "params": {"thread_id": thread_id, "input": input("see this", &json!([id]))}}),
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{text}");
@@ -268,7 +268,7 @@ async fn one_process_takes_the_upload_another_serves_it() {
     assert_eq!(download.text().await.unwrap(), "hello");
     let (status, text) = post(
         &format!("{}{ENDPOINT}", two.base),
-        &json!({"type": "threads.create", "params": {"input": input("see notes", json!([id]))}}),
+        &json!({"type": "threads.create", "params": {"input": input("see notes", &json!([id]))}}),
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{text}");

@@ -181,7 +181,7 @@ impl Default for TranscriptionLimits {
     fn default() -> Self {
         TranscriptionLimits {
             max_bytes: 25 * 1000 * 1000,
-            max_duration: Duration::from_secs(10 * 60),
+            max_duration: Duration::from_mins(10),
         }
     }
 }
@@ -432,9 +432,10 @@ mod openai {
                 .await
                 .map_err(|error| TranscribeError::Upstream(error.without_url().to_string()))?;
             if !status.is_success() {
-                let message = serde_json::from_slice::<ErrorBody>(&body)
-                    .map(|body| body.error.message)
-                    .unwrap_or_else(|_| String::from_utf8_lossy(&body).into_owned());
+                let message = serde_json::from_slice::<ErrorBody>(&body).map_or_else(
+                    |_| String::from_utf8_lossy(&body).into_owned(),
+                    |body| body.error.message,
+                );
                 let message: String = message.chars().take(500).collect();
                 return Err(TranscribeError::Upstream(format!("{status}: {message}")));
             }

@@ -311,18 +311,15 @@ pub async fn run(args: Args) -> Result<(), std::boxed::Box<dyn std::error::Error
     let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, args.port))).await?;
     // Upload and preview URLs are absolute: the ChatKit client may run on another origin.
     let base_url = format!("http://{}{ATTACHMENTS}", listener.local_addr()?);
-    let app = match attachments_dir(&args.db, args.attachments.as_deref()) {
-        Some(dir) => {
-            let uploads = UploadStore::new(LocalDisk::new(&dir)?, upload_policy(&base_url));
-            // Uploads never attached to a message go after a day (the policy's TTL).
-            uploads.spawn_sweeper(Duration::from_secs(10 * 60));
-            app_with(store, args.rate_limit, args.streams_per_user, uploads)
-        }
-        None => {
-            let bucket = ObjectStorage::new(Arc::new(InMemory::new()), "");
-            let uploads = UploadStore::new(bucket, upload_policy(&base_url));
-            app_with(store, args.rate_limit, args.streams_per_user, uploads)
-        }
+    let app = if let Some(dir) = attachments_dir(&args.db, args.attachments.as_deref()) {
+        let uploads = UploadStore::new(LocalDisk::new(&dir)?, upload_policy(&base_url));
+        // Uploads never attached to a message go after a day (the policy's TTL).
+        uploads.spawn_sweeper(Duration::from_mins(10));
+        app_with(store, args.rate_limit, args.streams_per_user, uploads)
+    } else {
+        let bucket = ObjectStorage::new(Arc::new(InMemory::new()), "");
+        let uploads = UploadStore::new(bucket, upload_policy(&base_url));
+        app_with(store, args.rate_limit, args.streams_per_user, uploads)
     };
     let server = start_app(listener, app, args.serve.config())?;
     println!("{}", banner(server.addr(), &args.db));

@@ -75,7 +75,7 @@ where
             shared
                 .direct(context, request)
                 .await
-                .unwrap_or_else(error_response)
+                .unwrap_or_else(|error| error_response(&error))
         }
     };
     let upload = {
@@ -87,7 +87,7 @@ where
             shared
                 .upload(context, &id, &query.token, request)
                 .await
-                .unwrap_or_else(error_response)
+                .unwrap_or_else(|error| error_response(&error))
         }
     };
     let download = {
@@ -95,7 +95,7 @@ where
         move |context: C, Path(id): Path<String>| async move {
             match shared.uploads.open(&id, context.scope()).await {
                 Ok(file) => file_response(file, "attachment"),
-                Err(error) => error_response(error),
+                Err(error) => error_response(&error),
             }
         }
     };
@@ -104,7 +104,7 @@ where
         move |Path(id): Path<String>, Query(query): Query<TokenQuery>| async move {
             match shared.uploads.open_preview(&id, &query.token).await {
                 Ok(file) => file_response(file, "inline"),
-                Err(error) => error_response(error),
+                Err(error) => error_response(&error),
             }
         }
     };
@@ -255,7 +255,7 @@ fn file_response((file, stream): (Uploaded, BlobStream), disposition: &str) -> R
     response
 }
 
-fn error_response(error: AttachmentError) -> Response {
+fn error_response(error: &AttachmentError) -> Response {
     let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     if status.is_server_error() {
         tracing::error!(%error, "attachment request failed");

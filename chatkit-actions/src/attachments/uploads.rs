@@ -54,8 +54,8 @@ impl Default for UploadPolicy {
             ]
             .map(str::to_owned)
             .to_vec(),
-            upload_url_ttl: Duration::from_secs(15 * 60),
-            unattached_ttl: Duration::from_secs(24 * 60 * 60),
+            upload_url_ttl: Duration::from_mins(15),
+            unattached_ttl: Duration::from_hours(24),
             base_url: "/attachments".to_owned(),
         }
     }
@@ -97,7 +97,10 @@ impl UploadPolicy {
     /// preview URLs start with it.
     #[must_use]
     pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
-        self.base_url = base_url.into().trim_end_matches('/').to_owned();
+        base_url
+            .into()
+            .trim_end_matches('/')
+            .clone_into(&mut self.base_url);
         self
     }
 
@@ -754,6 +757,7 @@ mod tests {
     }
 
     /// Both flows and every refusal, on one backend.
+    #[expect(clippy::too_many_lines, reason = "one scenario, step by step")]
     async fn suite<B: Blobs>(blobs: B) {
         let uploads = UploadStore::new(blobs, UploadPolicy::default().max_bytes(1000));
         let alice = Some("alice");
