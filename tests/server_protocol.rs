@@ -2066,16 +2066,93 @@ async fn input_transcribe_is_not_supported(h: Harness) {
     assert!(error.to_string().contains("not supported"), "{error}");
 }
 
-/// Structured input: every line of the section is answered with 501, since this server
-/// produces no structured input items.
-async fn structured_input_submission_is_not_supported(h: Harness) {
+/// Structured input, as the SDK's `_apply_structured_input_submission`: the answers applied
+/// to the item (a single-choice question keeps the first value, a missing answer is a skip),
+/// `stream_options` then the updated item as `thread.item.replaced`, saved, then the
+/// responder. An unknown item is not found; a non-structured item, an answered one and an
+/// answer to an unknown question are refused; none of them writes anything.
+async fn structured_input_submission_updates_the_item_then_responds(h: Harness) {
+    use chatkit_actions::thread::{
+        FreeformInput, MultipleChoiceInput, StructuredInput, StructuredInputItem,
+    };
     let (id, _) = h.create("").await;
+    let item = StructuredInputItem::new(
+        "si_1",
+        id.clone(),
+        vec![
+            StructuredInput::MultipleChoice(MultipleChoiceInput::new("size", "Size?", ["S", "M"])),
+            StructuredInput::Freeform(FreeformInput::new("note", "Anything else?")),
+        ],
+    );
+    h.spy
+        .inner
+        .add_thread_item(&id, &ThreadItem::from(item), &h.user)
+        .await
+        .expect("add the item");
+    let submit = |item_id: &str, answers: Value| {
+        json!({"type": "threads.add_structured_input", "params": {
+            "thread_id": id, "item_id": item_id, "input": {"status": "answered", "answers": answers},
+        }})
+    };
     let writes = h.spy.writes();
-    let body = json!({"type": "threads.add_structured_input", "params": {
-        "thread_id": id, "item_id": "si_1", "input": {"status": "answered", "answers": {}},
-    }});
-    let error = h.fail(&body).await;
-    assert_eq!((error.status(), error.code()), (501, "unsupported"));
+    let error = h.fail(&submit("si_nope", json!({}))).await;
+    assert_eq!(
+        (error.status(), error.code()),
+        (404, "not_found"),
+        "{error}"
+    );
+    let error = h
+        .fail(&submit("si_1", json!({"colour": {"values": ["red"]}})))
+        .await;
+    assert_eq!(error.status(), 422, "{error}");
+    assert!(error.to_string().contains("colour"), "{error}");
+    let page = h
+        .json(&json!({"type": "items.list", "params": {"thread_id": id, "order": "asc"}}))
+        .await;
+    let message_id = page["data"][0]["id"]
+        .as_str()
+        .expect("the user message")
+        .to_owned();
+    let error = h.fail(&submit(&message_id, json!({}))).await;
+    assert_eq!(error.status(), 409, "{error}");
+    assert!(
+        error.to_string().contains("not structured input"),
+        "{error}"
+    );
+    assert_eq!(h.spy.writes(), writes);
+
+    let events = h
+        .stream(&submit("si_1", json!({"size": {"values": ["M", "S"]}})))
+        .await;
+    assert_eq!(events[0]["type"], "stream_options", "{events:?}");
+    assert_eq!(events[1]["type"], "thread.item.replaced", "{events:?}");
+    let replaced = &events[1]["item"];
+    assert_eq!(replaced["status"], "answered");
+    assert_eq!(
+        replaced["inputs"][0]["answer"],
+        json!({"values": ["M"], "skipped": false})
+    );
+    assert_eq!(
+        replaced["inputs"][1]["answer"],
+        json!({"values": [], "skipped": true})
+    );
+    assert!(
+        events
+            .iter()
+            .any(|event| event.to_string().contains("after tool")),
+        "the responder runs: {events:?}"
+    );
+    let stored = h
+        .spy
+        .inner
+        .load_item(&id, "si_1", &h.user)
+        .await
+        .expect("the item");
+    assert_eq!(to_json(&stored), *replaced);
+
+    let writes = h.spy.writes();
+    let error = h.fail(&submit("si_1", json!({}))).await;
+    assert_eq!(error.status(), 409, "answered already: {error}");
     assert_eq!(h.spy.writes(), writes);
 }
 
@@ -2206,7 +2283,7 @@ over_both_stores! {
         add_client_tool_output_completes_the_call_then_streams_respond,
         other_pending_client_tool_calls_are_deleted,
         // Structured input
-        structured_input_submission_is_not_supported,
+        structured_input_submission_updates_the_item_then_responds,
         // Actions
         custom_action_calls_the_handler_with_the_action_and_sender_widget,
         custom_action_without_item_id_has_no_sender,

@@ -499,8 +499,13 @@ impl IntoResponse for ProcessError {
         let status =
             StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         // Details of server failures go to the log, not to the client. "Not supported"
-        // (501) is no failure: its message tells the client what this server lacks.
-        let message = if status.is_server_error() && !matches!(self, ProcessError::Unsupported(_)) {
+        // (501) is no failure: its message tells the client what this server lacks; nor is a
+        // transcription service missing (503) or refusing (502): its message says why.
+        let told = matches!(
+            self,
+            ProcessError::Unsupported(_) | ProcessError::Transcription(_)
+        );
+        let message = if status.is_server_error() && !told {
             "the server failed to process the request".to_owned()
         } else {
             self.to_string()

@@ -73,6 +73,7 @@
 extern crate self as chatkit_actions;
 
 pub mod action;
+pub mod attachments;
 pub mod config;
 pub mod handler;
 #[cfg(feature = "axum")]
@@ -93,6 +94,7 @@ pub mod server;
 pub mod store;
 pub mod telemetry;
 pub mod thread;
+pub mod transcribe;
 #[cfg(feature = "typescript")]
 pub mod typescript;
 pub mod validate;

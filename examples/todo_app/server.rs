@@ -4,8 +4,15 @@
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::num::{NonZeroU32, NonZeroUsize};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+
+use chatkit_actions::attachments::object_store::memory::InMemory;
+use chatkit_actions::attachments::{
+    Blobs, LocalDisk, ObjectStorage, UploadPolicy, UploadStore, routes,
+};
+use chatkit_actions::transcribe::{OpenAiTranscriber, Unavailable};
 
 use chatkit_actions::handler::{ActionContext, HandlerResult, Respond};
 use chatkit_actions::health::Health;
@@ -33,6 +40,9 @@ pub const ENDPOINT: &str = "/chatkit";
 
 /// The path of the playground page (`chatkit_actions::playground`).
 pub const PLAYGROUND: &str = "/playground";
+
+/// The path of the attachment routes (uploads, downloads, previews).
+pub const ATTACHMENTS: &str = "/attachments";
 
 /// The `--db` value that keeps everything in memory (gone at exit).
 pub const IN_MEMORY: &str = ":memory:";
@@ -70,6 +80,11 @@ pub struct Args {
     /// The connection limits.
     #[command(flatten)]
     pub serve: ServeArgs,
+    /// The directory of uploaded attachments; by default next to the SQLite file
+    /// (`todo.db-attachments`), in memory with `--db :memory:`, and `attachments` for a
+    /// PostgreSQL URL (give a directory all replicas share).
+    #[arg(long, env = "CHATKIT_ATTACHMENTS")]
+    pub attachments: Option<PathBuf>,
     /// Bring the database's schema up to date, print its version, and exit without serving.
     #[arg(long)]
     pub migrate_only: bool,
@@ -131,21 +146,57 @@ pub async fn open_db(db: &str) -> Result<SharedStore, StoreError> {
 pub type SharedStore = Arc<dyn Store<Session>>;
 
 /// The ChatKit server of the todo backend over `store`: [`TodoApp`] handles the actions,
-/// [`TodoAssistant`] answers messages.
+/// [`TodoAssistant`] answers messages, and dictation goes to OpenAI when `OPENAI_API_KEY` is
+/// set (`OPENAI_BASE_URL` is honoured); without a key, `input.transcribe` answers `503`
+/// saying so.
 pub fn chatkit_server(store: SharedStore) -> ChatKitServer<TodoApp> {
-    ChatKitServer::with_shared_store(store, TodoApp).respond_with(TodoAssistant)
+    let server = ChatKitServer::with_shared_store(store, TodoApp).respond_with(TodoAssistant);
+    match OpenAiTranscriber::from_env() {
+        Ok(transcriber) => server.transcriber(transcriber),
+        Err(error) => server.transcriber(Unavailable::new(error.to_string())),
+    }
+}
+
+/// Where `--db` and `--attachments` put uploaded attachments: the directory given, else next
+/// to the SQLite file (`todo.db` keeps them in `todo.db-attachments`), `attachments` for a
+/// PostgreSQL URL, and `None` (in memory) for [`IN_MEMORY`].
+pub fn attachments_dir(db: &str, explicit: Option<&Path>) -> Option<PathBuf> {
+    if let Some(dir) = explicit {
+        return Some(dir.to_owned());
+    }
+    if db == IN_MEMORY {
+        None
+    } else if is_postgres_url(db) {
+        Some(PathBuf::from("attachments"))
+    } else {
+        Some(PathBuf::from(format!("{db}-attachments")))
+    }
+}
+
+/// The upload checks of the todo backend, its routes reached at `base_url`.
+pub fn upload_policy(base_url: &str) -> UploadPolicy {
+    UploadPolicy::default().base_url(base_url)
 }
 
 /// The HTTP application of [`app_with`] with `rate_limit` requests a minute per user (0:
 /// none), the default burst ([`DEFAULT_RATE_BURST`], or `rate_limit` when lower), counted in
-/// the process, and `streams_per_user` open streams per user (0: none).
+/// the process, and `streams_per_user` open streams per user (0: none). Attachments are kept
+/// in memory; [`app_with`] takes an attachment store.
 pub fn app(store: SharedStore, rate_limit: u32, streams_per_user: usize) -> axum::Router {
     let config = AppConfig {
         rate_limit,
         streams_per_user,
         ..AppConfig::default()
     };
-    app_with(store, &config).0
+    app_with(store, &config, in_memory_uploads(ATTACHMENTS)).0
+}
+
+/// An attachment store in memory, its routes reached at `base_url`.
+pub fn in_memory_uploads(base_url: &str) -> UploadStore<ObjectStorage> {
+    UploadStore::new(
+        ObjectStorage::new(Arc::new(InMemory::new()), ""),
+        upload_policy(base_url),
+    )
 }
 
 /// How the todo backend serves, beyond its store.
@@ -197,7 +248,11 @@ impl AppConfig {
 /// `Retry-After`), shared through PostgreSQL when `config` has a shared limiter, and a cap of
 /// `streams_per_user` response streams open at once (the library's [`StreamLimit`], same
 /// users). Also returns the [`Health`], whose shutdown flag `/readyz` answers.
-pub fn app_with(store: SharedStore, config: &AppConfig) -> (axum::Router, Health) {
+pub fn app_with<B: Blobs>(
+    store: SharedStore,
+    config: &AppConfig,
+    uploads: UploadStore<B>,
+) -> (axum::Router, Health) {
     let health = Health::new().check_fn("store", {
         let store = Arc::clone(&store);
         move || {
@@ -215,7 +270,9 @@ pub fn app_with(store: SharedStore, config: &AppConfig) -> (axum::Router, Health
             }
         }
     });
-    let mut server = ChatKitServer::with_shared_store(store, TodoApp)
+    let attachments = routes::router(uploads.clone(), Arc::clone(&store));
+    let mut server = chatkit_server(store)
+        .attachment_store(uploads)
         .respond_with(Thinking {
             pause: config.think,
         })
@@ -238,7 +295,8 @@ pub fn app_with(store: SharedStore, config: &AppConfig) -> (axum::Router, Health
     };
     let mut app = endpoint
         .merge(chatkit_actions::playground::router(PLAYGROUND, ENDPOINT))
-        .merge(health.router());
+        .merge(health.router())
+        .nest(ATTACHMENTS, attachments);
     if let Some(handle) = &config.metrics {
         app = app.merge(metrics_router(handle.clone()));
     }
@@ -416,7 +474,16 @@ pub async fn run(args: Args) -> Result<(), std::boxed::Box<dyn std::error::Error
         Arc::new(open_store(&args.db)?)
     };
     let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, args.port))).await?;
-    let (app, health) = app_with(store, &config);
+    // Upload and preview URLs are absolute: the ChatKit client may run on another origin.
+    let base_url = format!("http://{}{ATTACHMENTS}", listener.local_addr()?);
+    let (app, health) = if let Some(dir) = attachments_dir(&args.db, args.attachments.as_deref()) {
+        let uploads = UploadStore::new(LocalDisk::new(&dir)?, upload_policy(&base_url));
+        // Uploads never attached to a message go after a day (the policy's TTL).
+        uploads.spawn_sweeper(Duration::from_mins(10));
+        app_with(store, &config, uploads)
+    } else {
+        app_with(store, &config, in_memory_uploads(&base_url))
+    };
     let server = start_app(listener, app, args.serve.config())?;
     println!("{}", banner(server.addr(), &args.db));
     chatkit_actions::serve::shutdown_signal().await;
@@ -457,6 +524,7 @@ mod tests {
             "CHATKIT_SEND_TIMEOUT",
             "CHATKIT_SHUTDOWN_TIMEOUT",
             "CHATKIT_MAX_CONNECTIONS",
+            "CHATKIT_ATTACHMENTS",
         ];
         if env.iter().all(|name| std::env::var_os(name).is_none()) {
             assert_eq!(
@@ -469,6 +537,7 @@ mod tests {
                     think_ms: 0,
                     streams_per_user: DEFAULT_STREAMS_PER_USER,
                     serve: ServeArgs::default(),
+                    attachments: None,
                     migrate_only: false,
                 })
             );
@@ -492,6 +561,7 @@ mod tests {
                 think_ms: 0,
                 streams_per_user: DEFAULT_STREAMS_PER_USER,
                 serve: ServeArgs::default(),
+                attachments: None,
                 migrate_only: false,
             })
         );
@@ -518,6 +588,23 @@ mod tests {
             ..AppConfig::default()
         };
         assert!(none.quota().is_none());
+    }
+
+    #[test]
+    fn attachments_live_next_to_the_database() {
+        assert_eq!(
+            attachments_dir("data/todo.db", None),
+            Some(PathBuf::from("data/todo.db-attachments"))
+        );
+        assert_eq!(attachments_dir(IN_MEMORY, None), None);
+        assert_eq!(
+            attachments_dir("postgres://u@h/db", None),
+            Some(PathBuf::from("attachments"))
+        );
+        assert_eq!(
+            attachments_dir(IN_MEMORY, Some(Path::new("/srv/uploads"))),
+            Some(PathBuf::from("/srv/uploads"))
+        );
     }
 
     #[test]

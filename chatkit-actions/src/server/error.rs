@@ -49,6 +49,15 @@ pub enum ProcessError {
     /// A handler failed in a synchronous request (500).
     #[error("{0}")]
     Handler(String),
+    /// `attachments.create` or `attachments.delete` failed: the status of the
+    /// [`AttachmentError`](crate::attachments::AttachmentError).
+    #[error("{0}")]
+    Attachment(#[from] crate::attachments::AttachmentError),
+    /// `input.transcribe` failed: the status of the
+    /// [`TranscribeError`](crate::transcribe::TranscribeError) (503 when no transcription
+    /// service is configured).
+    #[error("{0}")]
+    Transcription(#[from] crate::transcribe::TranscribeError),
 }
 
 impl ProcessError {
@@ -65,6 +74,8 @@ impl ProcessError {
             ProcessError::Rejected(_) => 422,
             ProcessError::Unsupported(_) => 501,
             ProcessError::Store(_) | ProcessError::Handler(_) => 500,
+            ProcessError::Attachment(error) => error.status(),
+            ProcessError::Transcription(error) => error.status(),
         }
     }
 
@@ -83,6 +94,8 @@ impl ProcessError {
             ProcessError::Unsupported(_) => "unsupported",
             ProcessError::Store(_) => "store_error",
             ProcessError::Handler(_) => "handler_error",
+            ProcessError::Attachment(error) => error.code(),
+            ProcessError::Transcription(error) => error.code(),
         }
     }
 }

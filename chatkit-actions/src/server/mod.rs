@@ -91,9 +91,11 @@ use std::time::Instant;
 
 use tracing::Instrument;
 
+use crate::attachments::AttachmentStore;
 use crate::handler::{ActionHandler, NoResponse, Respond, SharedResponder};
 use crate::request::{ChatKitRequest, FeedbackKind};
 use crate::store::Store;
+use crate::transcribe::{Transcriber, TranscriptionLimits};
 
 use self::guard::{Guards, Monitor};
 use self::locks::ThreadLocks;
@@ -153,6 +155,9 @@ struct Inner<H: ActionHandler> {
     responder: SharedResponder<H::Context>,
     allow_cancel: bool,
     feedback: Option<FeedbackHook<H::Context>>,
+    attachments: Option<Arc<dyn AttachmentStore<H::Context>>>,
+    transcriber: Option<Arc<dyn Transcriber<H::Context>>>,
+    transcription_limits: TranscriptionLimits,
     locks: Arc<ThreadLocks>,
     guards: Guards<H::Context>,
 }
@@ -165,6 +170,9 @@ impl<H: ActionHandler> Clone for Inner<H> {
             responder: Arc::clone(&self.responder),
             allow_cancel: self.allow_cancel,
             feedback: self.feedback.clone(),
+            attachments: self.attachments.clone(),
+            transcriber: self.transcriber.clone(),
+            transcription_limits: self.transcription_limits.clone(),
             locks: Arc::clone(&self.locks),
             guards: self.guards.clone(),
         }
@@ -196,6 +204,9 @@ impl<H: ActionHandler> ChatKitServer<H> {
                 responder: Arc::new(NoResponse),
                 allow_cancel: true,
                 feedback: None,
+                attachments: None,
+                transcriber: None,
+                transcription_limits: TranscriptionLimits::default(),
                 locks: Arc::new(ThreadLocks::default()),
                 guards: Guards::default(),
             }),
@@ -235,6 +246,32 @@ impl<H: ActionHandler> ChatKitServer<H> {
         hook: impl Fn(&str, &[String], FeedbackKind, &H::Context) + Send + Sync + 'static,
     ) -> Self {
         self.configure().feedback = Some(Arc::new(hook));
+        self
+    }
+
+    /// Sets the [`AttachmentStore`] that keeps uploaded bytes: `attachments.create` and
+    /// `attachments.delete` answer `501` without one. With the `attachments` feature,
+    /// [`UploadStore`](crate::attachments) is one, with the upload routes to serve next to the
+    /// endpoint (`docs/attachments.md`).
+    #[must_use]
+    pub fn attachment_store(mut self, store: impl AttachmentStore<H::Context>) -> Self {
+        self.configure().attachments = Some(Arc::new(store));
+        self
+    }
+
+    /// Sets the [`Transcriber`] behind `input.transcribe` (dictation), which answers `501`
+    /// without one.
+    #[must_use]
+    pub fn transcriber(mut self, transcriber: impl Transcriber<H::Context>) -> Self {
+        self.configure().transcriber = Some(Arc::new(transcriber));
+        self
+    }
+
+    /// Sets the limits on a recording to transcribe (the defaults otherwise: 25 MB, 10
+    /// minutes).
+    #[must_use]
+    pub fn transcription_limits(mut self, limits: TranscriptionLimits) -> Self {
+        self.configure().transcription_limits = limits;
         self
     }
 

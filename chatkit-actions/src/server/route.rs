@@ -18,6 +18,7 @@ use super::unit::Unit;
 use super::untrusted::check_offered_and_valid;
 use super::{Inner, ProcessError};
 use crate::action::Action;
+use crate::attachments::AttachmentStore;
 use crate::handler::pipeline::check_sent_widget;
 use crate::handler::{
     ActionContext, ActionHandler, HandlerError, HandlerResult, SyncActionContext,
@@ -28,8 +29,8 @@ use crate::request::{
 use crate::store::{Store, StoreError, StoreItemType};
 use crate::telemetry::{self, ActionOutcome, HandlerKind, Refusal};
 use crate::thread::{
-    ClientToolCallStatus, DEFAULT_PAGE_SIZE, Page, SortOrder, Thread, ThreadItem, ThreadMetadata,
-    ThreadStreamEvent, Timestamp, UserMessageItem, WidgetItem,
+    ClientToolCallStatus, DEFAULT_PAGE_SIZE, Page, SortOrder, StructuredInputError, Thread,
+    ThreadItem, ThreadMetadata, ThreadStreamEvent, Timestamp, UserMessageItem, WidgetItem,
 };
 
 /// The meter of a response whose body answers a user message.
@@ -57,35 +58,58 @@ impl<H: ActionHandler> Inner<H> {
                 let thread = ThreadMetadata::new(id, Timestamp::now());
                 // The message first: a missing attachment fails the request before anything
                 // is saved, instead of leaving a thread the client never heard of.
-                let message = self.user_message(&unit.store(), &thread, params.input, &context).await?;
+                let message = self
+                    .user_message(&unit.store(), &thread, params.input, &context)
+                    .await?;
                 unit.store().save_thread(&thread, &context).await?;
                 save_attachments(&unit.store(), &message, &context).await?;
-                Ok(self.stream_response(unit, thread, None, context, RESPOND, move |inner, cx| {
-                    Box::pin(async move {
-                        let created = Thread::from(cx.thread().clone()).redacted();
-                        cx.pipeline().forward(ThreadStreamEvent::ThreadCreated { thread: created }).await?;
-                        cx.emit(ThreadStreamEvent::ItemDone { item: ThreadItem::UserMessage(message.clone()) })
+                Ok(
+                    self.stream_response(unit, thread, None, context, RESPOND, move |inner, cx| {
+                        Box::pin(async move {
+                            let created = Thread::from(cx.thread().clone()).redacted();
+                            cx.pipeline()
+                                .forward(ThreadStreamEvent::ThreadCreated { thread: created })
+                                .await?;
+                            cx.emit(ThreadStreamEvent::ItemDone {
+                                item: ThreadItem::UserMessage(message.clone()),
+                            })
                             .await?;
-                        cx.pipeline().forward(ThreadStreamEvent::stream_options(inner.allow_cancel)).await?;
-                        cx.respond_to(&message).await
-                    })
-                }))
+                            cx.pipeline()
+                                .forward(ThreadStreamEvent::stream_options(inner.allow_cancel))
+                                .await?;
+                            cx.respond_to(&message).await
+                        })
+                    }),
+                )
             }
             ChatKitRequest::ThreadsAddUserMessage { params, .. } => {
                 let unit = self.begin(&params.thread_id, &context).await?;
-                let thread = unit.store().load_thread(&params.thread_id, &context).await?;
-                let message = self.user_message(&unit.store(), &thread, params.input, &context).await?;
+                let thread = unit
+                    .store()
+                    .load_thread(&params.thread_id, &context)
+                    .await?;
+                let message = self
+                    .user_message(&unit.store(), &thread, params.input, &context)
+                    .await?;
                 save_attachments(&unit.store(), &message, &context).await?;
-                Ok(self.stream_response(unit, thread, None, context, RESPOND, move |inner, cx| {
-                    Box::pin(async move {
-                        cx.emit(ThreadStreamEvent::ItemDone { item: ThreadItem::UserMessage(message.clone()) })
+                Ok(
+                    self.stream_response(unit, thread, None, context, RESPOND, move |inner, cx| {
+                        Box::pin(async move {
+                            cx.emit(ThreadStreamEvent::ItemDone {
+                                item: ThreadItem::UserMessage(message.clone()),
+                            })
                             .await?;
-                        cx.pipeline().forward(ThreadStreamEvent::stream_options(inner.allow_cancel)).await?;
-                        cx.respond_to(&message).await
-                    })
-                }))
+                            cx.pipeline()
+                                .forward(ThreadStreamEvent::stream_options(inner.allow_cancel))
+                                .await?;
+                            cx.respond_to(&message).await
+                        })
+                    }),
+                )
             }
-            ChatKitRequest::ThreadsCustomAction { params, .. } => self.custom_action(params, context).await,
+            ChatKitRequest::ThreadsCustomAction { params, .. } => {
+                self.custom_action(params, context).await
+            }
             ChatKitRequest::ThreadsSyncCustomAction { params, .. } => {
                 self.sync_custom_action(params, context).await
             }
@@ -93,7 +117,8 @@ impl<H: ActionHandler> Inner<H> {
                 let unit = self.begin(&params.thread_id, &context).await?;
                 let store = &unit.store();
                 let thread = store.load_thread(&params.thread_id, &context).await?;
-                let (newer, target) = items_after(store, &thread.id, &params.item_id, &context).await?;
+                let (newer, target) =
+                    items_after(store, &thread.id, &params.item_id, &context).await?;
                 let Some(target) = target else {
                     // The SDK streams nothing at all when the item is not in the thread.
                     let (_, events) = mpsc::channel(1);
@@ -106,14 +131,20 @@ impl<H: ActionHandler> Inner<H> {
                     )));
                 };
                 for item in &newer {
-                    store.delete_thread_item(&thread.id, item.id(), &context).await?;
+                    store
+                        .delete_thread_item(&thread.id, item.id(), &context)
+                        .await?;
                 }
-                Ok(self.stream_response(unit, thread, None, context, RESPOND, move |inner, cx| {
-                    Box::pin(async move {
-                        cx.pipeline().forward(ThreadStreamEvent::stream_options(inner.allow_cancel)).await?;
-                        cx.respond_to(&message).await
-                    })
-                }))
+                Ok(
+                    self.stream_response(unit, thread, None, context, RESPOND, move |inner, cx| {
+                        Box::pin(async move {
+                            cx.pipeline()
+                                .forward(ThreadStreamEvent::stream_options(inner.allow_cancel))
+                                .await?;
+                            cx.respond_to(&message).await
+                        })
+                    }),
+                )
             }
             ChatKitRequest::ThreadsAddClientToolOutput { params, .. } => {
                 let unit = self.begin(&params.thread_id, &context).await?;
@@ -123,7 +154,11 @@ impl<H: ActionHandler> Inner<H> {
                     .load_thread_items(&thread.id, None, 1, SortOrder::Desc, &context)
                     .await?;
                 let pending = match newest.data.into_iter().next() {
-                    Some(ThreadItem::ClientToolCall(call)) if call.status == ClientToolCallStatus::Pending => call,
+                    Some(ThreadItem::ClientToolCall(call))
+                        if call.status == ClientToolCallStatus::Pending =>
+                    {
+                        call
+                    }
                     _ => {
                         return Err(ProcessError::Conflict(format!(
                             "the last item of thread `{}` is not a pending client tool call",
@@ -139,40 +174,106 @@ impl<H: ActionHandler> Inner<H> {
                     .save_item(&thread.id, &ThreadItem::ClientToolCall(completed), &context)
                     .await?;
                 let recent = store
-                    .load_thread_items(&thread.id, None, DEFAULT_PAGE_SIZE, SortOrder::Desc, &context)
+                    .load_thread_items(
+                        &thread.id,
+                        None,
+                        DEFAULT_PAGE_SIZE,
+                        SortOrder::Desc,
+                        &context,
+                    )
                     .await?;
                 for item in recent.data {
                     if let ThreadItem::ClientToolCall(call) = &item
                         && call.status == ClientToolCallStatus::Pending
                         && call.id != completed_id
                     {
-                            tracing::warn!(item = %call.id, "deleting a client tool call left pending");
-                            store.delete_thread_item(&thread.id, &call.id, &context).await?;
+                        tracing::warn!(item = %call.id, "deleting a client tool call left pending");
+                        store
+                            .delete_thread_item(&thread.id, &call.id, &context)
+                            .await?;
                     }
                 }
-                Ok(self.stream_response(unit, thread, None, context, RESPOND, |inner, cx| {
-                    Box::pin(async move {
-                        cx.pipeline().forward(ThreadStreamEvent::stream_options(inner.allow_cancel)).await?;
-                        cx.respond().await
-                    })
-                }))
+                Ok(
+                    self.stream_response(unit, thread, None, context, RESPOND, |inner, cx| {
+                        Box::pin(async move {
+                            cx.pipeline()
+                                .forward(ThreadStreamEvent::stream_options(inner.allow_cancel))
+                                .await?;
+                            cx.respond().await
+                        })
+                    }),
+                )
             }
-            ChatKitRequest::ThreadsAddStructuredInput { .. } => Err(ProcessError::Unsupported(
-                "threads.add_structured_input is not supported by this server: it needs structured input items, which this server does not produce".to_owned(),
-            )),
+            ChatKitRequest::ThreadsAddStructuredInput { params, .. } => {
+                let unit = self.begin(&params.thread_id, &context).await?;
+                let thread = unit
+                    .store()
+                    .load_thread(&params.thread_id, &context)
+                    .await?;
+                let item = unit
+                    .store()
+                    .load_item(&thread.id, &params.item_id, &context)
+                    .await?;
+                let ThreadItem::StructuredInput(item) = item else {
+                    return Err(ProcessError::Conflict(format!(
+                        "item `{}` is a {} item, not structured input",
+                        params.item_id,
+                        item.item_type()
+                    )));
+                };
+                let updated =
+                    item.apply_submission(&params.input)
+                        .map_err(|error| match error {
+                            StructuredInputError::NotPending { .. } => {
+                                ProcessError::Conflict(error.to_string())
+                            }
+                            StructuredInputError::UnknownQuestions { .. } => {
+                                ProcessError::Rejected(error.to_string())
+                            }
+                        })?;
+                Ok(
+                    self.stream_response(unit, thread, None, context, RESPOND, move |inner, cx| {
+                        Box::pin(async move {
+                            cx.pipeline()
+                                .forward(ThreadStreamEvent::stream_options(inner.allow_cancel))
+                                .await?;
+                            cx.emit(ThreadStreamEvent::ItemReplaced {
+                                item: ThreadItem::StructuredInput(updated),
+                            })
+                            .await?;
+                            cx.respond().await
+                        })
+                    }),
+                )
+            }
             ChatKitRequest::ThreadsGetById { params, .. } => {
                 let thread = store.load_thread(&params.thread_id, &context).await?;
                 let items = store
-                    .load_thread_items(&thread.id, None, DEFAULT_PAGE_SIZE, SortOrder::Asc, &context)
+                    .load_thread_items(
+                        &thread.id,
+                        None,
+                        DEFAULT_PAGE_SIZE,
+                        SortOrder::Asc,
+                        &context,
+                    )
                     .await?;
                 json(&thread.with_items(items).redacted())
             }
             ChatKitRequest::ThreadsList { params, .. } => {
                 let page = store
-                    .load_threads(params.page_size(), params.after.as_deref(), params.order, &context)
+                    .load_threads(
+                        params.page_size(),
+                        params.after.as_deref(),
+                        params.order,
+                        &context,
+                    )
                     .await?;
                 let threads = Page {
-                    data: page.data.into_iter().map(|t| Thread::from(t).redacted()).collect(),
+                    data: page
+                        .data
+                        .into_iter()
+                        .map(|t| Thread::from(t).redacted())
+                        .collect(),
                     has_more: page.has_more,
                     after: page.after,
                 };
@@ -180,7 +281,10 @@ impl<H: ActionHandler> Inner<H> {
             }
             ChatKitRequest::ThreadsUpdate { params, .. } => {
                 let unit = self.begin(&params.thread_id, &context).await?;
-                let mut thread = unit.store().load_thread(&params.thread_id, &context).await?;
+                let mut thread = unit
+                    .store()
+                    .load_thread(&params.thread_id, &context)
+                    .await?;
                 thread.title = Some(params.title);
                 unit.store().save_thread(&thread, &context).await?;
                 unit.end(true).await?;
@@ -191,7 +295,11 @@ impl<H: ActionHandler> Inner<H> {
                 // The SDK answers `{}` whether or not the thread was there (its stores delete
                 // by id without looking), so a second delete or a stale id is not an error;
                 // another user's thread is not found by the store, hence not deleted either.
-                match unit.store().delete_thread(&params.thread_id, &context).await {
+                match unit
+                    .store()
+                    .delete_thread(&params.thread_id, &context)
+                    .await
+                {
                     Ok(()) | Err(StoreError::NotFound { .. }) => {}
                     Err(error) => return Err(error.into()),
                 }
@@ -220,15 +328,48 @@ impl<H: ActionHandler> Inner<H> {
                 }
                 Ok(Processed::Json(Bytes::from_static(b"{}")))
             }
-            ChatKitRequest::AttachmentsCreate { .. } | ChatKitRequest::AttachmentsDelete { .. } => {
-                Err(ProcessError::Unsupported(
-                    "attachments are not supported by this server: it has no attachment store to keep the uploaded bytes".to_owned(),
-                ))
+            ChatKitRequest::AttachmentsCreate { params, .. } => {
+                let attachments = self.attachment_store()?;
+                let attachment = attachments.create_attachment(&params, &context).await?;
+                // The SDK's order (since 1.5): the server, not the attachment store, saves it.
+                store.save_attachment(&attachment, &context).await?;
+                json(&attachment)
             }
-            ChatKitRequest::InputTranscribe { .. } => Err(ProcessError::Unsupported(
-                "input.transcribe is not supported by this server: it has no speech-to-text service".to_owned(),
-            )),
+            ChatKitRequest::AttachmentsDelete { params, .. } => {
+                let attachments = self.attachment_store()?;
+                // The bytes first, then the metadata, as the SDK does.
+                attachments
+                    .delete_attachment(&params.attachment_id, &context)
+                    .await?;
+                match store
+                    .delete_attachment(&params.attachment_id, &context)
+                    .await
+                {
+                    Ok(()) | Err(StoreError::NotFound { .. }) => {}
+                    Err(error) => return Err(error.into()),
+                }
+                Ok(Processed::Json(Bytes::from_static(b"{}")))
+            }
+            ChatKitRequest::InputTranscribe { params, .. } => {
+                let Some(transcriber) = &self.transcriber else {
+                    return Err(ProcessError::Unsupported(
+                        "input.transcribe is not supported by this server: it has no speech-to-text service (ChatKitServer::transcriber)".to_owned(),
+                    ));
+                };
+                let audio = self.transcription_limits.check(&params)?;
+                let result = transcriber.transcribe(audio, &context).await?;
+                json(&result)
+            }
         }
+    }
+
+    /// The attachment store, or the answer for a server without one.
+    fn attachment_store(&self) -> Result<&Arc<dyn AttachmentStore<H::Context>>, ProcessError> {
+        self.attachments.as_ref().ok_or_else(|| {
+            ProcessError::Unsupported(
+                "attachments are not supported by this server: it has no attachment store to keep the uploaded bytes (ChatKitServer::attachment_store)".to_owned(),
+            )
+        })
     }
 
     /// Takes the thread's lock and begins the store's unit of work on it.
@@ -269,6 +410,13 @@ impl<H: ActionHandler> Inner<H> {
         message.inference_options = input.inference_options;
         for attachment_id in &input.attachments {
             let mut attachment = store.load_attachment(attachment_id, context).await?;
+            // The bytes must be there (a cut or refused upload has none), and are kept from
+            // now on.
+            if let Some(attachments) = &self.attachments {
+                attachments
+                    .attached(attachment_id, &thread.id, context)
+                    .await?;
+            }
             attachment.set_thread_id(thread.id.clone());
             message.attachments.push(attachment);
         }

@@ -52,7 +52,7 @@ pub use item::{
 };
 pub use structured_input::{
     ChoiceOption, FreeformInput, MultipleChoiceInput, StructuredInput, StructuredInputAnswer,
-    StructuredInputStatus, StructuredInputSubmission, SubmissionStatus,
+    StructuredInputError, StructuredInputStatus, StructuredInputSubmission, SubmissionStatus,
 };
 pub use timestamp::{Timestamp, TimestampError};
 pub use update::ThreadItemUpdate;

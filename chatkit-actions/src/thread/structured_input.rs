@@ -222,11 +222,160 @@ pub enum SubmissionStatus {
     Skipped,
 }
 
+/// Why a submission cannot be applied to a `structured_input` item.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StructuredInputError {
+    /// The item was answered or skipped already.
+    #[error("structured input item `{item}` is not pending")]
+    NotPending {
+        /// The item id.
+        item: String,
+    },
+    /// Answers name questions the item does not ask.
+    #[error("structured input item `{item}` has no question {}", .questions.join(", "))]
+    UnknownQuestions {
+        /// The item id.
+        item: String,
+        /// The unknown question ids, sorted.
+        questions: Vec<String>,
+    },
+}
+
+impl super::StructuredInputItem {
+    /// The item with `submission` applied, as the SDK's `threads.add_structured_input` does:
+    /// every question gets an answer: skipped when the whole submission is skipped or its own
+    /// answer is missing, skipped or empty, else the submitted values (only the first for a
+    /// single-choice question); the item takes the submission's status.
+    ///
+    /// Stricter than the SDK, which logs and ignores them: answers to questions the item does
+    /// not ask are an error, since they mean the client and the item disagree.
+    ///
+    /// # Errors
+    ///
+    /// The item is not pending, or an answer names an unknown question.
+    pub fn apply_submission(
+        &self,
+        submission: &StructuredInputSubmission,
+    ) -> Result<Self, StructuredInputError> {
+        if self.status != StructuredInputStatus::Pending {
+            return Err(StructuredInputError::NotPending {
+                item: self.id.clone(),
+            });
+        }
+        let unknown: Vec<String> = submission
+            .answers
+            .keys()
+            .filter(|id| !self.inputs.iter().any(|input| input.id() == id.as_str()))
+            .cloned()
+            .collect();
+        if !unknown.is_empty() {
+            return Err(StructuredInputError::UnknownQuestions {
+                item: self.id.clone(),
+                questions: unknown,
+            });
+        }
+        let mut updated = self.clone();
+        for input in &mut updated.inputs {
+            let answer = match submission.answers.get(input.id()) {
+                Some(answer)
+                    if submission.status == SubmissionStatus::Answered
+                        && !answer.skipped
+                        && !answer.values.is_empty() =>
+                {
+                    let single = matches!(input, StructuredInput::MultipleChoice(choice) if !choice.multiple);
+                    let take = if single { 1 } else { answer.values.len() };
+                    StructuredInputAnswer::values(answer.values.iter().take(take).cloned())
+                }
+                _ => StructuredInputAnswer::skipped(),
+            };
+            input.set_answer(Some(answer));
+        }
+        updated.status = submission.status.into();
+        Ok(updated)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
 
     use super::*;
+
+    fn item() -> crate::thread::StructuredInputItem {
+        crate::thread::StructuredInputItem::new(
+            "si_1",
+            "thr_1",
+            vec![
+                StructuredInput::MultipleChoice(MultipleChoiceInput::new(
+                    "size",
+                    "Size?",
+                    ["S", "M"],
+                )),
+                StructuredInput::MultipleChoice(
+                    MultipleChoiceInput::new("toppings", "Toppings?", ["a", "b"]).multiple(true),
+                ),
+                StructuredInput::Freeform(FreeformInput::new("note", "Anything else?")),
+            ],
+        )
+    }
+
+    fn submission(value: serde_json::Value) -> StructuredInputSubmission {
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn submissions_apply_as_in_the_sdk() {
+        let updated = item()
+            .apply_submission(&submission(json!({"answers": {
+                "size": {"values": ["M", "S"]},
+                "toppings": {"values": ["a", "b"]},
+                "note": {"values": []},
+            }})))
+            .unwrap();
+        assert_eq!(updated.status, StructuredInputStatus::Answered);
+        let answers: Vec<_> = updated
+            .inputs
+            .iter()
+            .map(|input| input.answer().cloned().unwrap())
+            .collect();
+        assert_eq!(
+            answers[0],
+            StructuredInputAnswer::values(["M"]),
+            "single choice keeps the first"
+        );
+        assert_eq!(answers[1], StructuredInputAnswer::values(["a", "b"]));
+        assert_eq!(
+            answers[2],
+            StructuredInputAnswer::skipped(),
+            "empty values are a skip"
+        );
+
+        let skipped = item()
+            .apply_submission(&submission(
+                json!({"status": "skipped", "answers": {"size": {"values": ["S"]}}}),
+            ))
+            .unwrap();
+        assert_eq!(skipped.status, StructuredInputStatus::Skipped);
+        assert!(
+            skipped
+                .inputs
+                .iter()
+                .all(|input| input.answer() == Some(&StructuredInputAnswer::skipped()))
+        );
+
+        let unknown = item().apply_submission(&submission(
+            json!({"answers": {"colour": {"values": ["red"]}}}),
+        ));
+        assert!(
+            matches!(unknown, Err(StructuredInputError::UnknownQuestions { ref questions, .. }) if questions == &["colour"])
+        );
+        let again = updated.apply_submission(&submission(json!({})));
+        assert!(matches!(
+            again,
+            Err(StructuredInputError::NotPending { .. })
+        ));
+    }
 
     #[test]
     fn questions_round_trip_with_defaults() {
