@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
-use super::client::{ModelClient, ModelError};
+use super::client::ModelClient;
+use super::error::ModelError;
 use super::input::{DefaultConverter, ThreadItemConverter};
 use super::stream::{FunctionCall, ResponseMapper};
 use super::tools::{ToolHandler, ToolOutput, Tools};

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::client::ModelError;
+use super::error::ModelError;
 
 /// One event of a streamed response, with the fields the mapping reads.
 #[derive(Debug, Clone, PartialEq)]

@@ -36,13 +36,15 @@
 
 mod agent;
 mod client;
+mod error;
 mod event;
 mod input;
 mod stream;
 mod tools;
 
 pub use agent::Agent;
-pub use client::{DEFAULT_BASE_URL, ModelClient, ModelConfig, ModelError, ResponseStream};
+pub use client::{DEFAULT_BASE_URL, ModelClient, ModelConfig, ResponseStream};
+pub use error::ModelError;
 pub use event::{
     AnnotationAdded, ContentPart, ContentPartEvent, OutputItem, PartialImage, ReasoningText,
     TextDelta, UpstreamEvent,

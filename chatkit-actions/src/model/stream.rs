@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use super::client::ModelError;
+use super::error::ModelError;
 use super::event::{ContentPart, ContentPartEvent, OutputItem, UpstreamEvent};
 use crate::store::StoreItemType;
 use crate::thread::{
