@@ -2,7 +2,7 @@
 //! a widget's action slot accepts.
 //!
 //! An action type's defaults ([`Handler`], [`LoadingBehavior`], streaming) are declared on the
-//! action itself and live with its [`ActionSpec`](crate::ActionSpec) in [`crate::action`]; they
+//! action itself and live with its [`ActionSpec`] in [`crate::action`]; they
 //! are re-exported here, where the config that carries them is built.
 
 use serde::ser::{Error as _, SerializeStruct as _};

@@ -10,7 +10,7 @@
 //!
 //! Every label is bounded. Functions take labels as `&'static str` or enums, never a
 //! client's string: an action type is one of the action enum's
-//! [`Action::TYPES`](crate::Action::TYPES) or [`UNKNOWN`] ([`action_type_label`]), a request
+//! [`Action::TYPES`] or [`UNKNOWN`] ([`action_type_label`]), a request
 //! type one of [`REQUEST_TYPES`] or [`UNKNOWN`] ([`request_type_label`]). A client forging
 //! ten thousand action types adds no label value.
 //!
