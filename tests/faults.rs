@@ -5,6 +5,9 @@
 //! todo` next to this test's own binary (`cargo test` builds the examples), else it builds it
 //! once with `cargo build --example todo` into the same target directory.
 
+mod support;
+use support::todo_binary;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -198,32 +201,6 @@ async fn a_thousand_concurrent_actions_over_http_lose_nothing() {
 
 // ---------------------------------------------------------------------------------------------
 // Killing the todo backend mid-stream
-
-/// The todo example binary: next to this test's binary, else built once.
-fn todo_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary");
-    // target/<profile>/deps/faults-… → target/<profile>/examples/todo
-    let profile = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>");
-    let binary = profile.join("examples").join("todo");
-    if !binary.exists() {
-        let target_dir = profile.parent().expect("the target directory");
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-        let mut build = Command::new(cargo);
-        build
-            .args(["build", "--example", "todo"])
-            .env("CARGO_TARGET_DIR", target_dir)
-            .current_dir(env!("CARGO_MANIFEST_DIR"));
-        if profile.file_name().is_some_and(|name| name == "release") {
-            build.arg("--release");
-        }
-        let status = build.status().expect("run cargo build");
-        assert!(status.success(), "cargo build --example todo failed");
-    }
-    binary
-}
 
 /// A running todo backend process and its endpoint.
 struct Process {

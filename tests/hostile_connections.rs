@@ -9,9 +9,12 @@
 //! signals); the stream cases serve the todo backend in-process with a slow responder in
 //! place of its instant one (a model stand-in), to hold streams open as long as needed.
 
+mod support;
+use support::todo_binary;
+
 use std::io::{BufRead, BufReader};
 use std::num::NonZeroUsize;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -34,35 +37,6 @@ use tokio::net::TcpStream;
 
 /// Slack on top of a timeout before a test calls it missed: the machine may be loaded.
 const SLACK: Duration = Duration::from_secs(4);
-
-// ---------------------------------------------------------------------------------------------
-// The todo binary
-
-/// The todo example binary: next to this test's binary, else built once.
-fn todo_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary");
-    // target/<profile>/deps/hostile_connections-… → target/<profile>/examples/todo
-    let profile = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>");
-    let binary = profile.join("examples").join("todo");
-    if !binary.exists() {
-        let target_dir = profile.parent().expect("the target directory");
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-        let mut build = Command::new(cargo);
-        build
-            .args(["build", "--example", "todo"])
-            .env("CARGO_TARGET_DIR", target_dir)
-            .current_dir(env!("CARGO_MANIFEST_DIR"));
-        if profile.file_name().is_some_and(|name| name == "release") {
-            build.arg("--release");
-        }
-        let status = build.status().expect("run cargo build");
-        assert!(status.success(), "cargo build --example todo failed");
-    }
-    binary
-}
 
 /// A todo backend process, its address, and the file its log goes to.
 struct Process {

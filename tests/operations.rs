@@ -8,9 +8,11 @@
 //! each has a fresh metrics recorder. The PostgreSQL tests need `CHATKIT_POSTGRES_URL`
 //! (`scripts/test.sh` starts a server); without it they say so and check nothing.
 
+mod support;
+use support::todo_binary;
+
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -26,31 +28,6 @@ use tokio::sync::Mutex;
 
 // ---------------------------------------------------------------------------------------------
 // The todo binary
-
-/// The todo example binary: next to this test's binary, else built once.
-fn todo_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary");
-    let profile = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>");
-    let binary = profile.join("examples").join("todo");
-    if !binary.exists() {
-        let target_dir = profile.parent().expect("the target directory");
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-        let mut build = Command::new(cargo);
-        build
-            .args(["build", "--example", "todo"])
-            .env("CARGO_TARGET_DIR", target_dir)
-            .current_dir(env!("CARGO_MANIFEST_DIR"));
-        if profile.file_name().is_some_and(|name| name == "release") {
-            build.arg("--release");
-        }
-        let status = build.status().expect("run cargo build");
-        assert!(status.success(), "cargo build --example todo failed");
-    }
-    binary
-}
 
 /// A todo backend process and its base URL (`http://127.0.0.1:PORT`).
 struct Todo {

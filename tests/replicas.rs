@@ -7,9 +7,12 @@
 //! Each test works in a fresh schema, named in the URL the replicas get
 //! (`?options=-c search_path=…`).
 
+mod support;
+use support::todo_binary;
+
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,31 +40,6 @@ async fn fresh_schema(test: &str) -> Option<(String, PostgresStore)> {
     let separator = if url.contains('?') { '&' } else { '?' };
     let replica_url = format!("{url}{separator}options=-c%20search_path%3D{schema}");
     Some((replica_url, store))
-}
-
-/// The todo example binary: next to this test's binary, else built once.
-fn todo_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary");
-    let profile = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>");
-    let binary = profile.join("examples").join("todo");
-    if !binary.exists() {
-        let target_dir = profile.parent().expect("the target directory");
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-        let mut build = Command::new(cargo);
-        build
-            .args(["build", "--example", "todo"])
-            .env("CARGO_TARGET_DIR", target_dir)
-            .current_dir(env!("CARGO_MANIFEST_DIR"));
-        if profile.file_name().is_some_and(|name| name == "release") {
-            build.arg("--release");
-        }
-        let status = build.status().expect("run cargo build");
-        assert!(status.success(), "cargo build --example todo failed");
-    }
-    binary
 }
 
 /// A running replica and its endpoint.
