@@ -164,29 +164,10 @@ impl<H: ActionHandler> Inner<H> {
                 let unit = self.begin(&params.thread_id, &context).await?;
                 let store = &unit.store();
                 let thread = store.load_thread(&params.thread_id, &context).await?;
-                let newest = store
-                    .load_thread_items(&thread.id, None, 1, SortOrder::Desc, &context)
-                    .await?;
-                let pending = match newest.data.into_iter().next() {
-                    Some(ThreadItem::ClientToolCall(call))
-                        if call.status == ClientToolCallStatus::Pending =>
-                    {
-                        call
-                    }
-                    _ => {
-                        return Err(ProcessError::Conflict(format!(
-                            "the last item of thread `{}` is not a pending client tool call",
-                            thread.id
-                        )));
-                    }
-                };
-                let mut completed = pending;
-                completed.status = ClientToolCallStatus::Completed;
-                completed.output = Some(params.result);
-                let completed_id = completed.id.clone();
-                store
-                    .save_item(&thread.id, &ThreadItem::ClientToolCall(completed), &context)
-                    .await?;
+                // The newest pending call among the newest items, not only the newest item:
+                // hidden context (or another item) may follow the call (upstream
+                // chatkit-python#123). The same page is where the SDK looks for calls left
+                // pending.
                 let recent = store
                     .load_thread_items(
                         &thread.id,
@@ -196,16 +177,31 @@ impl<H: ActionHandler> Inner<H> {
                         &context,
                     )
                     .await?;
-                for item in recent.data {
-                    if let ThreadItem::ClientToolCall(call) = &item
-                        && call.status == ClientToolCallStatus::Pending
-                        && call.id != completed_id
+                let mut pending = recent.data.into_iter().filter_map(|item| match item {
+                    ThreadItem::ClientToolCall(call)
+                        if call.status == ClientToolCallStatus::Pending =>
                     {
-                        tracing::warn!(item = %call.id, "deleting a client tool call left pending");
-                        store
-                            .delete_thread_item(&thread.id, &call.id, &context)
-                            .await?;
+                        Some(call)
                     }
+                    _ => None,
+                });
+                let Some(mut completed) = pending.next() else {
+                    return Err(ProcessError::Conflict(format!(
+                        "thread `{}` has no pending client tool call among its {DEFAULT_PAGE_SIZE} newest items",
+                        thread.id
+                    )));
+                };
+                completed.status = ClientToolCallStatus::Completed;
+                completed.output = Some(params.result);
+                store
+                    .save_item(&thread.id, &ThreadItem::ClientToolCall(completed), &context)
+                    .await?;
+                // Older calls still pending will never get their output: the SDK deletes them.
+                for call in pending {
+                    tracing::warn!(item = %call.id, "deleting a client tool call left pending");
+                    store
+                        .delete_thread_item(&thread.id, &call.id, &context)
+                        .await?;
                 }
                 Ok(self.stream_response(
                     unit,
