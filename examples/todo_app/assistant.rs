@@ -6,7 +6,10 @@
 use std::sync::{Arc, OnceLock};
 
 use chatkit_actions::handler::{ActionContext, HandlerError, HandlerResult, Respond};
-use chatkit_actions::model::{Agent, ModelClient, ModelConfig, ModelError, ToolOutput};
+use chatkit_actions::attachments::AttachmentReader;
+use chatkit_actions::model::{
+    Agent, AttachmentConverter, ModelClient, ModelConfig, ModelError, ToolOutput,
+};
 use chatkit_actions::server::ChatKitServer;
 use chatkit_actions::store::Store;
 use chatkit_actions::thread::UserMessageItem;
@@ -320,17 +323,43 @@ impl TodoModel {
         })
     }
 
+    /// The assistant on the model `config` names, sending the bytes of attachments read from
+    /// `attachments` (the server's attachment store): files as `input_file`, images as
+    /// `input_image`.
+    ///
+    /// # Errors
+    ///
+    /// The HTTP client could not be built.
+    pub fn with_attachments(
+        config: ModelConfig,
+        attachments: impl AttachmentReader,
+    ) -> Result<TodoModel, ModelError> {
+        let agent = Agent::new(ModelClient::new(config)?)
+            .instructions(INSTRUCTIONS)
+            .converter(AttachmentConverter::new(attachments))
+            .tools(TodoTools);
+        Ok(TodoModel {
+            agent: Arc::new(agent),
+        })
+    }
+
+    /// The model's configuration when `OPENAI_API_KEY` is set (with `OPENAI_BASE_URL` and
+    /// `OPENAI_MODEL` if set).
+    pub fn config_from_env() -> Option<ModelConfig> {
+        let model = std::env::var("OPENAI_MODEL")
+            .ok()
+            .filter(|model| !model.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_MODEL.to_owned());
+        ModelConfig::from_env(model)
+    }
+
     /// The assistant of this process when `OPENAI_API_KEY` is set (with `OPENAI_BASE_URL`
     /// and `OPENAI_MODEL` if set), read once.
     pub fn from_env() -> Option<&'static TodoModel> {
         static MODEL: OnceLock<Option<TodoModel>> = OnceLock::new();
         MODEL
             .get_or_init(|| {
-                let model = std::env::var("OPENAI_MODEL")
-                    .ok()
-                    .filter(|model| !model.trim().is_empty())
-                    .unwrap_or_else(|| DEFAULT_MODEL.to_owned());
-                let config = ModelConfig::from_env(model)?;
+                let config = TodoModel::config_from_env()?;
                 match TodoModel::new(config) {
                     Ok(model) => Some(model),
                     Err(error) => {
@@ -367,6 +396,24 @@ pub fn model_server(
     config: ModelConfig,
 ) -> Result<ChatKitServer<TodoApp>, ModelError> {
     Ok(ChatKitServer::with_shared_store(store, TodoApp).respond_with(TodoModel::new(config)?))
+}
+
+/// [`model_server`] with attachments kept in `uploads` (its attachment store), whose bytes
+/// the model receives ([`TodoModel::with_attachments`]). Serve the upload routes next to it
+/// (`chatkit_actions::attachments::routes`).
+///
+/// # Errors
+///
+/// The HTTP client could not be built.
+pub fn model_server_with_uploads<B: chatkit_actions::attachments::Blobs>(
+    store: Arc<dyn Store<Session>>,
+    config: ModelConfig,
+    uploads: chatkit_actions::attachments::UploadStore<B>,
+) -> Result<ChatKitServer<TodoApp>, ModelError> {
+    let model = TodoModel::with_attachments(config, uploads.clone())?;
+    Ok(ChatKitServer::with_shared_store(store, TodoApp)
+        .attachment_store(uploads)
+        .respond_with(model))
 }
 
 #[cfg(test)]

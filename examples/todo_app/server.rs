@@ -31,7 +31,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use super::actions::TodoApp;
-use super::assistant::TodoAssistant;
+use super::assistant::{TodoAssistant, TodoModel};
 use super::session::{ANONYMOUS, Session};
 use crate::serving::ServeArgs;
 
@@ -271,10 +271,17 @@ pub fn app_with<B: Blobs>(
         }
     });
     let attachments = routes::router(uploads.clone(), Arc::clone(&store));
+    // With a model, it reads the attachments' bytes from the same store.
+    let model = TodoModel::config_from_env().and_then(|model| {
+        TodoModel::with_attachments(model, uploads.clone())
+            .inspect_err(|error| tracing::error!(%error, "the model client failed; using the command reader"))
+            .ok()
+    });
     let mut server = chatkit_server(store)
         .attachment_store(uploads)
         .respond_with(Thinking {
             pause: config.think,
+            model,
         })
         .monitor_refusals(
             RefusalMonitor::new(REFUSAL_THRESHOLD, REFUSAL_WINDOW),
@@ -318,9 +325,11 @@ pub fn metrics() -> Option<PrometheusHandle> {
         .clone()
 }
 
-/// [`TodoAssistant`], after a pause, as a model would take.
+/// [`TodoAssistant`], after a pause, as a model would take; the model, with the bytes of
+/// attachments, when `OPENAI_API_KEY` is set.
 struct Thinking {
     pause: Duration,
+    model: Option<TodoModel>,
 }
 
 impl Respond<Session> for Thinking {
@@ -332,7 +341,10 @@ impl Respond<Session> for Thinking {
         if !self.pause.is_zero() {
             tokio::time::sleep(self.pause).await;
         }
-        TodoAssistant.respond(input, cx).await
+        match &self.model {
+            Some(model) => model.respond(input, cx).await,
+            None => TodoAssistant.respond(input, cx).await,
+        }
     }
 }
 
@@ -392,6 +404,26 @@ pub fn start(
     rate_limit: u32,
 ) -> io::Result<RunningServer> {
     let app = app(store, rate_limit, DEFAULT_STREAMS_PER_USER);
+    start_app(listener, app, ServeConfig::default())
+}
+
+/// [`start`] with the attachments kept in `uploads` (its routes reached at [`ATTACHMENTS`] on
+/// the page's origin): files on disk with [`LocalDisk`], as `run` keeps them next to the
+/// SQLite file.
+///
+/// # Errors
+///
+/// When the listener has no local address.
+pub fn start_with_uploads<B: Blobs>(
+    listener: TcpListener,
+    store: SharedStore,
+    uploads: UploadStore<B>,
+) -> io::Result<RunningServer> {
+    let config = AppConfig {
+        rate_limit: 0,
+        ..AppConfig::default()
+    };
+    let (app, _) = app_with(store, &config, uploads);
     start_app(listener, app, ServeConfig::default())
 }
 

@@ -27,6 +27,8 @@ mod sniff;
 #[cfg(feature = "attachments")]
 mod uploads;
 
+use bytes::Bytes;
+
 use crate::request::AttachmentCreateParams;
 use crate::store::{StoreItemType, default_id};
 use crate::thread::Attachment;
@@ -89,6 +91,42 @@ pub trait AttachmentStore<C: Send + Sync + 'static>: Send + Sync + 'static {
     ) -> Result<(), AttachmentError> {
         let _ = (attachment_id, thread_id, context);
         Ok(())
+    }
+}
+
+/// Reads the bytes of an attachment of a thread, for the model's input: the
+/// [`ThreadItemConverter`](crate::model::ThreadItemConverter) of the `openai` feature sends
+/// them as `input_file` or `input_image` parts. [`UploadStore`] implements it (with the
+/// `attachments` feature); implement it for bytes kept elsewhere. Object safe
+/// (`Arc<dyn AttachmentReader>`).
+///
+/// The attachment comes from a user message the server loaded for the thread being answered,
+/// so the reader does not check the user: it should check that the attachment belongs to the
+/// thread the attachment names ([`Attachment::thread_id`]), as [`UploadStore`] does.
+#[async_trait::async_trait]
+pub trait AttachmentReader: Send + Sync + 'static {
+    /// The attachment's bytes, whole, when there are at most `max_bytes`.
+    ///
+    /// # Errors
+    ///
+    /// [`AttachmentError::TooLarge`] (with `max_bytes` as its limit) when there are more;
+    /// [`AttachmentError::NotFound`] when the bytes are missing or belong to no message of the
+    /// attachment's thread; [`AttachmentError::Storage`] when the storage fails.
+    async fn read_attachment(
+        &self,
+        attachment: &Attachment,
+        max_bytes: u64,
+    ) -> Result<Bytes, AttachmentError>;
+}
+
+#[async_trait::async_trait]
+impl<R: AttachmentReader + ?Sized> AttachmentReader for std::sync::Arc<R> {
+    async fn read_attachment(
+        &self,
+        attachment: &Attachment,
+        max_bytes: u64,
+    ) -> Result<Bytes, AttachmentError> {
+        (**self).read_attachment(attachment, max_bytes).await
     }
 }
 

@@ -8,7 +8,7 @@ use futures_util::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
 
 use super::blobs::{BlobError, BlobStream, Blobs};
-use super::{AttachmentError, AttachmentStore, sniff};
+use super::{AttachmentError, AttachmentReader, AttachmentStore, sniff};
 use crate::request::AttachmentCreateParams;
 use crate::store::{StoreItemType, StoreScope, default_id};
 use crate::thread::{Attachment, UploadDescriptor, UploadMethod};
@@ -567,6 +567,44 @@ impl<B: Blobs> UploadStore<B> {
         self.open_data(id, record).await
     }
 
+    /// The bytes of an attachment referenced by a message of `thread_id`, whole, when there
+    /// are at most `max_bytes` (for the model's input: see [`AttachmentReader`]).
+    ///
+    /// # Errors
+    ///
+    /// Missing, not uploaded, or attached to no message of `thread_id`:
+    /// [`AttachmentError::NotFound`]; more than `max_bytes`: [`AttachmentError::TooLarge`];
+    /// the storage.
+    pub async fn read_attached(
+        &self,
+        id: &str,
+        thread_id: &str,
+        max_bytes: u64,
+    ) -> Result<Bytes, AttachmentError> {
+        check_id(id)?;
+        let record = match self.load::<Record>(id, "record").await? {
+            Some(record) if record.thread_id.as_deref() == Some(thread_id) => record,
+            _ => return Err(AttachmentError::NotFound(id.to_owned())),
+        };
+        let too_large = AttachmentError::TooLarge { limit: max_bytes };
+        if record.size > max_bytes {
+            return Err(too_large);
+        }
+        let (uploaded, mut stream) = self.open_data(id, record).await?;
+        if uploaded.size > max_bytes {
+            return Err(too_large);
+        }
+        let mut bytes = Vec::with_capacity(usize::try_from(uploaded.size).unwrap_or(0));
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk?;
+            if (bytes.len() + chunk.len()) as u64 > max_bytes {
+                return Err(too_large);
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(Bytes::from(bytes))
+    }
+
     /// The bytes of an uploaded image, for its preview URL (whose token stands for the
     /// owner, so that an `<img>` tag can load it).
     ///
@@ -722,6 +760,21 @@ where
         context: &C,
     ) -> Result<(), AttachmentError> {
         self.mark_attached(attachment_id, thread_id, context.scope())
+            .await
+    }
+}
+
+#[async_trait::async_trait]
+impl<B: Blobs> AttachmentReader for UploadStore<B> {
+    async fn read_attachment(
+        &self,
+        attachment: &Attachment,
+        max_bytes: u64,
+    ) -> Result<Bytes, AttachmentError> {
+        let Some(thread_id) = attachment.thread_id() else {
+            return Err(AttachmentError::NotFound(attachment.id().to_owned()));
+        };
+        self.read_attached(attachment.id(), thread_id, max_bytes)
             .await
     }
 }
@@ -948,6 +1001,45 @@ mod tests {
             .mark_attached(direct.id(), "thr_1", alice)
             .await
             .unwrap();
+        // The model's reader: the bytes of an attachment of that thread only, within a cap.
+        assert_eq!(
+            uploads.read_attached(direct.id(), "thr_1", 5).await.unwrap(),
+            Bytes::from_static(b"hello")
+        );
+        assert_eq!(
+            uploads
+                .read_attached(direct.id(), "thr_1", 4)
+                .await
+                .err()
+                .unwrap()
+                .status(),
+            413
+        );
+        assert_eq!(
+            uploads
+                .read_attached(direct.id(), "thr_2", 5)
+                .await
+                .err()
+                .unwrap()
+                .status(),
+            404
+        );
+        let mut in_thread = direct.clone();
+        in_thread.set_thread_id("thr_1");
+        assert_eq!(
+            uploads.read_attachment(&in_thread, 100).await.unwrap(),
+            Bytes::from_static(b"hello")
+        );
+        assert_eq!(
+            uploads
+                .read_attachment(&direct, 100)
+                .await
+                .err()
+                .unwrap()
+                .status(),
+            404,
+            "an attachment of no thread is not read"
+        );
         let loose = uploads
             .upload_direct("b.txt", "text/plain", alice, body(&[b"bye"]))
             .await

@@ -1,8 +1,14 @@
 //! The thread as the model's input: [`ThreadItemConverter`], one overridable method per item
 //! kind, like the Python SDK's `ThreadItemConverter`.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
+use base64::Engine as _;
+use bytes::Bytes;
 use serde_json::{Value, json};
+
+use crate::attachments::{AttachmentError, AttachmentReader};
 
 use crate::thread::{
     AssistantMessageItem, Attachment, ClientToolCallItem, ClientToolCallStatus, EndOfTurnItem,
@@ -108,23 +114,60 @@ pub trait ThreadItemConverter: Send + Sync + 'static {
         out
     }
 
-    /// An attachment, as a content part of its message: an image as `input_image` (its
-    /// preview URL), a file as an `input_text` naming it (override to send `input_file` with
-    /// a `file_id` or `file_data` from your storage).
+    /// The bytes of an attachment, to send them to the model; at most
+    /// [`MAX_INLINE_BYTES`] unless the implementation says otherwise. The default reads none
+    /// ([`AttachmentError::Unsupported`]); [`AttachmentConverter`] reads them from an
+    /// [`AttachmentReader`] (such as the server's
+    /// [`UploadStore`](crate::attachments::UploadStore)). Override it to read them from your
+    /// own storage.
+    ///
+    /// # Errors
+    ///
+    /// [`AttachmentError::TooLarge`] above the cap, any other error when the bytes cannot be
+    /// read: [`attachment_to_input`](Self::attachment_to_input) falls back to a URL or a note.
+    async fn attachment_bytes(&self, attachment: &Attachment) -> Result<Bytes, AttachmentError> {
+        Err(AttachmentError::Unsupported(format!(
+            "no attachment storage to read `{}` from",
+            attachment.id()
+        )))
+    }
+
+    /// An attachment, as a content part of its message. When
+    /// [`attachment_bytes`](Self::attachment_bytes) reads its bytes: a file as `input_file`
+    /// (`filename`, and `file_data` as a base64 `data:` URL), an image as `input_image` with a
+    /// `data:` URL. Otherwise an image whose preview URL is absolute (`http:`/`https:`, so the
+    /// model's side can fetch it) as `input_image` with that URL, and anything else as an
+    /// `input_text` note naming the file (and saying when it is over the size cap).
     async fn attachment_to_input(&self, attachment: &Attachment) -> Option<Value> {
+        let bytes = self.attachment_bytes(attachment).await;
+        let bytes = match bytes {
+            Ok(bytes) => return Some(inline_attachment(attachment, &bytes)),
+            Err(error) => error,
+        };
         match attachment.preview_url() {
-            Some(url) if matches!(attachment, Attachment::Image(_)) => Some(json!({
-                "type": "input_image", "image_url": url, "detail": "auto",
-            })),
-            _ => Some(json!({
-                "type": "input_text",
-                "text": format!(
+            Some(url) if matches!(attachment, Attachment::Image(_)) && is_absolute(url) => {
+                return Some(json!({"type": "input_image", "image_url": url, "detail": "auto"}));
+            }
+            _ => {}
+        }
+        let note = match bytes {
+            AttachmentError::TooLarge { limit } => format!(
+                "The user attached a file: {} ({}). It is over the {limit}-byte limit of files sent to the model, so its content is not included.",
+                attachment.name(),
+                attachment.mime_type()
+            ),
+            error => {
+                if !matches!(error, AttachmentError::Unsupported(_)) {
+                    tracing::warn!(attachment = attachment.id(), %error, "reading an attachment for the model failed");
+                }
+                format!(
                     "The user attached a file: {} ({}).",
                     attachment.name(),
                     attachment.mime_type()
-                ),
-            })),
-        }
+                )
+            }
+        };
+        Some(json!({"type": "input_text", "text": note}))
     }
 
     /// A tag's context, as a content part: by default its text and data.
@@ -265,17 +308,102 @@ pub trait ThreadItemConverter: Send + Sync + 'static {
     }
 }
 
-/// The SDK's conversions, unchanged.
+/// The size cap of an attachment sent inline to the model by [`AttachmentConverter`]: 10 MiB
+/// (about 13.3 MiB once base64-encoded; the Responses API takes up to 50 MB of files per
+/// request).
+pub const MAX_INLINE_BYTES: u64 = 10 * 1024 * 1024;
+
+/// Whether `url` is one the model's side can fetch (not a path on the page's origin).
+fn is_absolute(url: &str) -> bool {
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    lower.starts_with("https://") || lower.starts_with("http://")
+}
+
+/// An attachment with its bytes: `input_image` or `input_file`, both with a `data:` URL.
+fn inline_attachment(attachment: &Attachment, bytes: &[u8]) -> Value {
+    let data = format!(
+        "data:{};base64,{}",
+        attachment.mime_type(),
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    );
+    if matches!(attachment, Attachment::Image(_)) {
+        json!({"type": "input_image", "image_url": data, "detail": "auto"})
+    } else {
+        json!({"type": "input_file", "filename": attachment.name(), "file_data": data})
+    }
+}
+
+/// The SDK's conversions, reading no attachment bytes: an image goes by its absolute preview
+/// URL, a file as a note naming it. [`AttachmentConverter`] sends their bytes.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DefaultConverter;
 
 impl ThreadItemConverter for DefaultConverter {}
 
+/// The SDK's conversions, with the bytes of attachments read from an [`AttachmentReader`]
+/// (the server's [`UploadStore`](crate::attachments::UploadStore)): files go to the model
+/// as `input_file`, images as `input_image`, inline up to a size cap
+/// ([`MAX_INLINE_BYTES`] by default), as notes above it.
+///
+/// ```
+/// # #[cfg(feature = "attachments")] {
+/// use chatkit_actions::attachments::{LocalDisk, UploadPolicy, UploadStore};
+/// use chatkit_actions::model::AttachmentConverter;
+///
+/// let dir = std::env::temp_dir().join("chatkit-converter-doc");
+/// let uploads = UploadStore::new(LocalDisk::new(&dir).unwrap(), UploadPolicy::default());
+/// // The same store goes to the server (`ChatKitServer::attachment_store(uploads.clone())`)
+/// // and to the agent (`Agent::converter`).
+/// let converter = AttachmentConverter::new(uploads).max_bytes(2 * 1024 * 1024);
+/// # let _ = converter;
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct AttachmentConverter {
+    reader: Arc<dyn AttachmentReader>,
+    max_bytes: u64,
+}
+
+impl std::fmt::Debug for AttachmentConverter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AttachmentConverter")
+            .field("max_bytes", &self.max_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AttachmentConverter {
+    /// Reads attachment bytes from `reader`, up to [`MAX_INLINE_BYTES`] each.
+    pub fn new(reader: impl AttachmentReader) -> Self {
+        AttachmentConverter {
+            reader: Arc::new(reader),
+            max_bytes: MAX_INLINE_BYTES,
+        }
+    }
+
+    /// Sets the size cap of one attachment sent inline; a larger one goes as a note.
+    #[must_use]
+    pub fn max_bytes(mut self, max_bytes: u64) -> Self {
+        self.max_bytes = max_bytes;
+        self
+    }
+}
+
+#[async_trait]
+impl ThreadItemConverter for AttachmentConverter {
+    async fn attachment_bytes(&self, attachment: &Attachment) -> Result<Bytes, AttachmentError> {
+        self.reader.read_attachment(attachment, self.max_bytes).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::{Map, json};
 
-    use super::{DefaultConverter, ThreadItemConverter};
+    use bytes::Bytes;
+
+    use super::{AttachmentConverter, DefaultConverter, ThreadItemConverter};
+    use crate::attachments::{AttachmentError, AttachmentReader};
     use crate::thread::{
         Attachment, ClientToolCallItem, ClientToolCallStatus, CustomTask, HiddenContextItem,
         TagContent, TaskItem, ThreadItem, UserMessageContent, UserMessageItem,
@@ -314,6 +442,85 @@ mod tests {
             "The user is referring to this in particular: \nline 3"
         );
         assert_eq!(input[2]["content"][1]["text"], "@Ada: {}");
+    }
+
+    /// Bytes by attachment id, as a store would read them.
+    struct Fixed;
+
+    #[async_trait::async_trait]
+    impl AttachmentReader for Fixed {
+        async fn read_attachment(
+            &self,
+            attachment: &Attachment,
+            max_bytes: u64,
+        ) -> Result<Bytes, AttachmentError> {
+            let bytes: &'static [u8] = match attachment.id() {
+                "a1" => b"\x89PNG",
+                "a2" => b"%PDF-1.7 hello",
+                _ => return Err(AttachmentError::NotFound(attachment.id().to_owned())),
+            };
+            if bytes.len() as u64 > max_bytes {
+                return Err(AttachmentError::TooLarge { limit: max_bytes });
+            }
+            Ok(Bytes::from_static(bytes))
+        }
+    }
+
+    #[tokio::test]
+    async fn attachments_with_their_bytes_and_without() {
+        let attachments = [
+            Attachment::image("a1", "cat.png", "image/png", "/attachments/a1/preview"),
+            Attachment::file("a2", "notes.pdf", "application/pdf"),
+            Attachment::image("a3", "dog.png", "image/png", "/attachments/a3/preview"),
+        ];
+        let converter = AttachmentConverter::new(Fixed);
+        let parts = [
+            converter.attachment_to_input(&attachments[0]).await,
+            converter.attachment_to_input(&attachments[1]).await,
+            converter.attachment_to_input(&attachments[2]).await,
+        ];
+        assert_eq!(
+            parts[0],
+            Some(
+                json!({"type": "input_image", "image_url": "data:image/png;base64,iVBORw==", "detail": "auto"})
+            )
+        );
+        assert_eq!(
+            parts[1],
+            Some(json!({
+                "type": "input_file",
+                "filename": "notes.pdf",
+                "file_data": "data:application/pdf;base64,JVBERi0xLjcgaGVsbG8=",
+            }))
+        );
+        // Unreadable, with a relative preview URL the model could not fetch: a note.
+        assert_eq!(
+            parts[2],
+            Some(json!({"type": "input_text", "text": "The user attached a file: dog.png (image/png)."}))
+        );
+
+        // Over the cap: a note saying so.
+        let capped = AttachmentConverter::new(Fixed).max_bytes(5);
+        let part = capped.attachment_to_input(&attachments[1]).await.unwrap();
+        assert_eq!(part["type"], "input_text");
+        assert_eq!(
+            part["text"],
+            "The user attached a file: notes.pdf (application/pdf). It is over the 5-byte limit of files sent to the model, so its content is not included."
+        );
+        // The image fits.
+        assert_eq!(
+            capped.attachment_to_input(&attachments[0]).await.unwrap()["type"],
+            "input_image"
+        );
+
+        // Without storage, a relative preview URL is no use to the model either.
+        assert_eq!(
+            DefaultConverter
+                .attachment_to_input(&attachments[0])
+                .await
+                .unwrap()["type"],
+            "input_text"
+        );
     }
 
     #[tokio::test]

@@ -5,7 +5,8 @@
 //!   `OPENAI_API_KEY` and `OPENAI_BASE_URL` (any Responses-compatible server), with a
 //!   timeout and retries on 429/5xx before the first event;
 //! - [`ThreadItemConverter`]: thread items → input items, one overridable method per item
-//!   kind ([`DefaultConverter`] has the Python SDK's conversions);
+//!   kind ([`DefaultConverter`] has the Python SDK's conversions, [`AttachmentConverter`]
+//!   sends attachments with their bytes);
 //! - [`ResponseMapper`]: stream events → thread events, with the SDK's semantics;
 //! - [`Tools`] and [`ToolHandler`]: an enum of tools with strict JSON Schemas, parsed from
 //!   the model's untrusted arguments, run by an exhaustive `match`;
@@ -49,7 +50,9 @@ pub use event::{
     AnnotationAdded, ContentPart, ContentPartEvent, OutputItem, PartialImage, ReasoningText,
     TextDelta, UpstreamEvent,
 };
-pub use input::{DefaultConverter, ThreadItemConverter, user_text};
+pub use input::{
+    AttachmentConverter, DefaultConverter, MAX_INLINE_BYTES, ThreadItemConverter, user_text,
+};
 pub use stream::{FunctionCall, ResponseMapper, convert_annotation};
 pub use tools::{
     NoTools, ToolCallError, ToolDefinition, ToolHandler, ToolOutput, Tools, check_strict_schema,
