@@ -643,7 +643,8 @@ async fn the_python_sdk_accepts_what_the_hooks_shape() {
     let mut requests = format!("{create}\n");
     for body in [&output, &message, &echo, &typing] {
         sse.extend(served.stream_bytes("bob", body).await);
-        requests.push_str(&format!("{body}\n"));
+        requests.push_str(&body.to_string());
+        requests.push('\n');
     }
     let events = sse_events(&sse);
     let options: Vec<bool> = events
