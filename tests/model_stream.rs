@@ -4,6 +4,8 @@
 //! disconnect that closes the upstream connection, and generation from an action handler.
 
 mod model_support;
+#[path = "support/oracle.rs"]
+mod oracle;
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -21,6 +23,7 @@ use model_support::{
     Reply, StandIn, created, full, function_call, message, message_added, part_added, text_delta,
     text_reply,
 };
+use oracle::Oracle;
 use serde_json::{Value, json};
 
 // ---------------------------------------------------------------------------------------
@@ -812,20 +815,9 @@ async fn a_client_disconnect_closes_the_upstream_connection() {
 /// (when `CHATKIT_ORACLE_VENV` names its virtualenv).
 #[tokio::test]
 async fn the_python_sdk_accepts_the_events() {
-    let Some(venv) = std::env::var_os("CHATKIT_ORACLE_VENV") else {
-        println!("skipped: CHATKIT_ORACLE_VENV is not set");
+    let Some(oracle) = Oracle::from_env("model_oracle") else {
         return;
     };
-    let shared = std::env::var_os("CHATKIT_SHARED_DIR").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"),
-        PathBuf::from,
-    );
-    let validate = shared.join("conformance/oracle/validate.sh");
-    assert!(
-        validate.is_file(),
-        "the oracle is missing: {}",
-        validate.display()
-    );
 
     let mut reasoning = vec![
         json!({"type": "response.output_item.added", "output_index": 0, "item": {"type": "reasoning", "id": "rs_1", "summary": []}}),
@@ -850,24 +842,7 @@ async fn the_python_sdk_accepts_the_events() {
     for event in &events {
         sse.extend_from_slice(&chatkit_actions::server::sse_frame(event).unwrap());
     }
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("model_oracle");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("captured.sse");
-    std::fs::write(&path, &sse).unwrap();
-    let output = Command::new("bash")
-        .arg(&validate)
-        .args(["--kind", "ThreadStreamEvent"])
-        .arg(&path)
-        .env("CHATKIT_ORACLE_VENV", &venv)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "the Python SDK rejects the events:\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    oracle.validate("ThreadStreamEvent", "captured.sse", &sse);
 }
 
 /// The stand-in's streams are the real wire format: every event it sent in the tests'

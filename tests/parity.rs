@@ -1,7 +1,12 @@
 //! The protocol's attachment and dictation requests end to end over HTTP, as a ChatKit web
 //! client sends them: `attachments.create`, the upload to its URL, a user message
 //! referencing the attachment, `attachments.delete`; `input.transcribe` through OpenAI's
-//! transcription endpoint (a loopback stand-in) and without a key.
+//! transcription endpoint (a loopback stand-in) and without a key; `threads.add_structured_input`;
+//! the requests, their answers and their events validated by the official Python SDK (the
+//! oracle of `tests/support/oracle.rs`, when `CHATKIT_ORACLE_VENV` is set).
+
+#[path = "support/oracle.rs"]
+mod oracle;
 
 use std::sync::Arc;
 
@@ -16,6 +21,8 @@ use chatkit_actions::transcribe::{OpenAiTranscriber, TranscribeError};
 use chatkit_actions::{Action, action_handler};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+
+use oracle::Oracle;
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0";
 
@@ -313,4 +320,100 @@ async fn input_transcribe_without_a_key_says_so() {
             .contains("OPENAI_API_KEY"),
         "{answer}"
     );
+}
+
+/// Every new request end to end over HTTP as a ChatKit client sends it, with the requests
+/// themselves, their JSON answers and their events validated by the Python SDK's models and
+/// serializer: `attachments.create` (an `Attachment`), the upload, a message with the
+/// attachment (its events), `threads.add_structured_input` (its events),
+/// `input.transcribe` (a `TranscriptionResult`) and `attachments.delete` (the SDK's `{}`).
+#[tokio::test]
+async fn the_python_sdk_accepts_the_new_requests_and_answers() {
+    use chatkit_actions::thread::{
+        FreeformInput, MultipleChoiceInput, StructuredInput, StructuredInputItem, ThreadItem,
+    };
+
+    let Some(oracle) = Oracle::from_env("parity_oracle") else {
+        return;
+    };
+    let openai = stand_in().await;
+    let served =
+        serve(move |server| server.transcriber(OpenAiTranscriber::new("sk-test", openai))).await;
+    let mut requests = String::new();
+    let mut sse = String::new();
+    let mut call = async |body: Value| {
+        requests.push_str(&body.to_string());
+        requests.push('\n');
+        let (status, answer) = served.call("alice", &body).await;
+        assert_eq!(status, StatusCode::OK, "{body}: {answer}");
+        answer
+    };
+
+    let create = json!({"type": "attachments.create", "params": {"name": "dot.png", "size": PNG.len(), "mime_type": "image/png"}});
+    let attachment = call(create).await;
+    oracle.validate("Attachment", "attachment.json", attachment.as_bytes());
+    let attachment: Value = serde_json::from_str(&attachment).unwrap();
+    let id = attachment["id"].as_str().unwrap().to_owned();
+    let response = reqwest::Client::new()
+        .post(attachment["upload_descriptor"]["url"].as_str().unwrap())
+        .header("x-user", "alice")
+        .body(PNG.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+
+    let message = json!({"type": "threads.create", "params": {"input": {
+        "content": [{"type": "input_text", "text": "look"}],
+        "attachments": [id], "inference_options": {},
+    }}});
+    let events = call(message).await;
+    let thread_id = events
+        .lines()
+        .find_map(|line| line.strip_prefix("data: "))
+        .map(|data| serde_json::from_str::<Value>(data).unwrap())
+        .and_then(|event| event["thread"]["id"].as_str().map(str::to_owned))
+        .expect("thread.created first");
+    assert!(events.contains(r#""type":"image""#), "{events}");
+    sse.push_str(&events);
+
+    let item = StructuredInputItem::new(
+        "si_1",
+        thread_id.clone(),
+        vec![
+            StructuredInput::MultipleChoice(MultipleChoiceInput::new("size", "Size?", ["S", "M"])),
+            StructuredInput::Freeform(FreeformInput::new("note", "Anything else?")),
+        ],
+    );
+    served
+        .store
+        .add_thread_item(&thread_id, &ThreadItem::from(item), &user())
+        .await
+        .unwrap();
+    let submit = json!({"type": "threads.add_structured_input", "params": {
+        "thread_id": thread_id, "item_id": "si_1",
+        "input": {"status": "answered", "answers": {"size": {"values": ["M"]}}},
+    }});
+    let events = call(submit).await;
+    assert!(events.contains("thread.item.replaced"), "{events}");
+    sse.push_str(&events);
+
+    let transcribe = json!({"type": "input.transcribe", "params": {"audio_base64": "GkXfo59ChoEBQveBAULygQRC84EIQoKEd2VibQ==", "mime_type": "audio/webm;codecs=opus"}});
+    let transcription = call(transcribe).await;
+    oracle.python(
+        "import json, sys\n\
+         from chatkit.types import TranscriptionResult\n\
+         raw = sys.stdin.read()\n\
+         result = TranscriptionResult.model_validate_json(raw, strict=True)\n\
+         again = json.loads(result.model_dump_json(by_alias=True, exclude_none=True))\n\
+         assert again == json.loads(raw), (raw, again)\n",
+        transcription.as_bytes(),
+    );
+
+    let delete = json!({"type": "attachments.delete", "params": {"attachment_id": id}});
+    // The SDK's answer, byte for byte.
+    assert_eq!(call(delete).await, "{}");
+
+    oracle.validate("ThreadStreamEvent", "events.sse", sse.as_bytes());
+    oracle.validate("ChatKitReq", "requests.jsonl", requests.as_bytes());
 }

@@ -5,6 +5,9 @@
 //! call, and a streamed text inside a `Transition`. Each test checks what the client receives
 //! and what the store holds.
 
+#[path = "support/oracle.rs"]
+mod oracle;
+
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -27,6 +30,8 @@ use futures_util::stream;
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 use serde_json::{Map, Value, json};
+
+use oracle::Oracle;
 
 /// The request context: the user named by the `x-user` header (`admin:` makes an admin).
 #[derive(Debug, Clone)]
@@ -277,9 +282,14 @@ impl Served {
 
     /// The events of a streamed request (which must succeed).
     async fn stream(&self, user: &str, body: &Value) -> Vec<Value> {
+        sse_events(&self.stream_bytes(user, body).await)
+    }
+
+    /// The SSE bytes of a streamed request (which must succeed).
+    async fn stream_bytes(&self, user: &str, body: &Value) -> Vec<u8> {
         let (status, body) = self.call(user, body).await;
         assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
-        sse_events(&body)
+        body
     }
 
     /// Every stored item of a thread, hidden ones included, oldest first.
@@ -606,4 +616,48 @@ async fn text_inside_a_transition_streams_as_deltas() {
         })
         .expect("the widget is stored");
     assert_eq!(widget.widget, typed("Hello"));
+}
+
+/// The events the hooks shape (`stream_options` both ways, metadata in a message, a tool
+/// output behind hidden context, text deltas inside a `Transition`) and the requests that
+/// carry `metadata`, validated by the Python SDK when `CHATKIT_ORACLE_VENV` is set.
+#[tokio::test]
+async fn the_python_sdk_accepts_what_the_hooks_shape() {
+    let Some(oracle) = Oracle::from_env("server_hooks_oracle") else {
+        return;
+    };
+    let served = Served::start().await;
+    let create = create("tool", &json!({"locale": "fr"}));
+    let mut sse = served.stream_bytes("admin:ada", &create).await;
+    let id = thread_id(&sse_events(&sse));
+    let output = json!({"type": "threads.add_client_tool_output", "params": {
+        "thread_id": id, "result": {"lat": 48.85},
+    }});
+    let message = add_message(&id, "hi");
+    let echo = json!({"type": "threads.custom_action", "metadata": {"from": "button"}, "params": {
+        "thread_id": id, "action": {"type": "meta.echo", "payload": null},
+    }});
+    let typing = json!({"type": "threads.custom_action", "params": {
+        "thread_id": id, "action": {"type": "widget.type", "payload": null},
+    }});
+    let mut requests = format!("{create}\n");
+    for body in [&output, &message, &echo, &typing] {
+        sse.extend(served.stream_bytes("bob", body).await);
+        requests.push_str(&body.to_string());
+        requests.push('\n');
+    }
+    let events = sse_events(&sse);
+    let options: Vec<bool> = events
+        .iter()
+        .filter(|event| event["type"] == "stream_options")
+        .map(|event| event["stream_options"]["allow_cancel"] == true)
+        .collect();
+    assert_eq!(options, [true, false, false, false, false]);
+    assert!(
+        events
+            .iter()
+            .any(|event| event["update"]["type"] == "widget.streaming_text.value_delta")
+    );
+    oracle.validate("ThreadStreamEvent", "hooks.sse", &sse);
+    oracle.validate("ChatKitReq", "requests.jsonl", requests.as_bytes());
 }

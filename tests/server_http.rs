@@ -1,12 +1,11 @@
 //! The axum endpoint on a real loopback listener, driven by a real HTTP client: SSE framing
 //! and content types, the JSON error bodies of rejected requests (which write nothing), and
 //! the captured SSE bytes validated by the official Python SDK (the oracle of
-//! `../shared/conformance` next to the workspace, or under `CHATKIT_SHARED_DIR`, when it is
-//! present and `CHATKIT_ORACLE_VENV` names a virtualenv with the SDK, made by
-//! `scripts/oracle-setup.sh`; that test says it is skipped otherwise).
+//! `tests/support/oracle.rs`, when `CHATKIT_ORACLE_VENV` names a virtualenv with the SDK;
+//! that test says it is skipped otherwise).
 
-use std::path::PathBuf;
-use std::process::Command;
+#[path = "support/oracle.rs"]
+mod oracle;
 
 use chatkit_actions::handler::{ActionContext, HandlerError, HandlerResult, Respond};
 use chatkit_actions::server::ChatKitServer;
@@ -21,6 +20,8 @@ use chatkit_actions::{Action, action_handler};
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 use serde_json::{Map, Value, json};
+
+use oracle::Oracle;
 
 /// The test application's actions.
 #[derive(Action, Debug)]
@@ -464,24 +465,9 @@ async fn client_disconnect_mid_stream_runs_the_cancellation_handling() {
 /// official Python SDK's own models and serializer.
 #[tokio::test]
 async fn sse_wire_format_is_validated_by_the_python_sdk() {
-    let Some(venv) = std::env::var_os("CHATKIT_ORACLE_VENV") else {
-        println!(
-            "skipped: CHATKIT_ORACLE_VENV is not set (run scripts/oracle-setup.sh, then set it to target/chatkit-sdk)"
-        );
+    let Some(oracle) = Oracle::from_env("server_http_oracle") else {
         return;
     };
-    let shared = std::env::var_os("CHATKIT_SHARED_DIR").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"),
-        PathBuf::from,
-    );
-    let validate = shared.join("conformance/oracle/validate.sh");
-    if !validate.is_file() {
-        println!(
-            "skipped: the oracle {} is absent (set CHATKIT_SHARED_DIR to the folder that holds conformance/oracle)",
-            validate.display()
-        );
-        return;
-    }
 
     let served = Served::start().await;
     let mut sse = Vec::new();
@@ -520,31 +506,13 @@ async fn sse_wire_format_is_validated_by_the_python_sdk() {
         .await
         .2;
 
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("server_http_oracle");
-    std::fs::create_dir_all(&dir).expect("a scratch directory");
     for (kind, file, bytes) in [
         ("ThreadStreamEvent", "captured.sse", &sse),
         ("Thread", "thread.json", &thread),
         ("Page[ThreadItem]", "items.json", &items),
         ("Page[Thread]", "threads.json", &threads),
     ] {
-        let path = dir.join(file);
-        std::fs::write(&path, bytes).expect("write the capture");
-        let output = Command::new("bash")
-            .arg(&validate)
-            .args(["--kind", kind])
-            .arg(&path)
-            .env("CHATKIT_ORACLE_VENV", &venv)
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .output()
-            .expect("run the oracle");
-        let report = String::from_utf8_lossy(&output.stdout);
-        let errors = String::from_utf8_lossy(&output.stderr);
-        assert!(
-            output.status.success(),
-            "the Python SDK rejects {file} as {kind}:\n{report}\n{errors}"
-        );
-        println!("{kind}: {}", report.lines().last().unwrap_or_default());
+        oracle.validate(kind, file, bytes);
     }
 }
 

@@ -30,7 +30,9 @@ struct Answered {
 /// SDK's `Agent` + `Runner.run_streamed` + `stream_agent_response`.
 ///
 /// It is a [`Respond`], so it can answer every user message; an action handler can also run
-/// it on the thread ([`Agent::run`]) after adding hidden context, the seed's pattern:
+/// it on the thread ([`Agent::run`]) after adding hidden context, the seed's pattern. The
+/// request's `metadata` ([`ActionContext::metadata`]) is there for the tools, which get the
+/// same context; it is client input, so the agent never sends it to the model:
 ///
 /// ```no_run
 /// use chatkit_actions::handler::{ActionContext, HandlerResult};

@@ -347,7 +347,7 @@ impl<H: ActionHandler> Inner<H> {
                 self.hooks
                     .add_feedback_boxed(&params.thread_id, &params.item_ids, params.kind, &context)
                     .await
-                    .map_err(refused_or_failed)?;
+                    .map_err(|error| refused_or_failed(&error))?;
                 Ok(Processed::Json(Bytes::from_static(b"{}")))
             }
             ChatKitRequest::AttachmentsCreate { params, .. } => {
@@ -581,14 +581,14 @@ impl<H: ActionHandler> Inner<H> {
         }
         match result {
             Ok(item) => json(&SyncCustomActionResponse { updated_item: item }),
-            Err(error) => Err(refused_or_failed(error)),
+            Err(error) => Err(refused_or_failed(&error)),
         }
     }
 }
 
 /// The answer to a handler's (or hook's) error in a JSON request: `422` with its message for
 /// a client error or a message meant for the user, a server failure (`500`) otherwise.
-fn refused_or_failed(error: HandlerError) -> ProcessError {
+fn refused_or_failed(error: &HandlerError) -> ProcessError {
     if error.is_client_error() {
         return ProcessError::Rejected(error.to_string());
     }
