@@ -392,7 +392,9 @@ impl AttachmentConverter {
 #[async_trait]
 impl ThreadItemConverter for AttachmentConverter {
     async fn attachment_bytes(&self, attachment: &Attachment) -> Result<Bytes, AttachmentError> {
-        self.reader.read_attachment(attachment, self.max_bytes).await
+        self.reader
+            .read_attachment(attachment, self.max_bytes)
+            .await
     }
 }
 
@@ -496,7 +498,9 @@ mod tests {
         // Unreadable, with a relative preview URL the model could not fetch: a note.
         assert_eq!(
             parts[2],
-            Some(json!({"type": "input_text", "text": "The user attached a file: dog.png (image/png)."}))
+            Some(
+                json!({"type": "input_text", "text": "The user attached a file: dog.png (image/png)."})
+            )
         );
 
         // Over the cap: a note saying so.
