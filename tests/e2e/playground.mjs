@@ -361,6 +361,44 @@ async function checkAttachments() {
   assert.deepEqual(removed, [{ type: "attachments.delete", params: { attachment_id: extra.id } }]);
   assert.equal(await pendingItems.count(), 2);
 
+  // The direct flow (ChatKit's `{type: "direct", uploadUrl}`): the form posted to the upload
+  // URL, which answers the attachment; removed again.
+  await page.evaluate(() => {
+    window.chatkitPlayground.uploadStrategy = { type: "direct", uploadUrl: "/attachments" };
+  });
+  const direct = await sends(
+    () => page.setInputFiles("#attach-input", [{ name: "direct.md", mimeType: "text/markdown", buffer: Buffer.from("# Direct\n") }]),
+    1,
+  );
+  assert.deepEqual(
+    direct,
+    [{ url: "/attachments", method: "POST", name: "direct.md", size: 9, mime_type: "text/markdown" }],
+    "one upload, no attachments.create",
+  );
+  await page.waitForFunction(() => window.chatkitPlayground.pendingAttachments.length === 3);
+  const directForm = (await page.evaluate(() => window.__forms)).at(-1);
+  assert.deepEqual(directForm, {
+    url: new URL("/attachments", url).href,
+    fields: ["file"],
+    name: "direct.md",
+    type: "text/markdown",
+    bytes: Buffer.from("# Direct\n").toString("base64"),
+  });
+  const directAttachment = (await page.evaluate(() => window.chatkitPlayground.pendingAttachments)).find(
+    (p) => p.name === "direct.md",
+  ).attachment;
+  assert.equal(directAttachment.type, "file");
+  assert.equal(directAttachment.mime_type, "text/markdown");
+  assert.match(directAttachment.id, /^atc_/);
+  const removedDirect = await sends(() =>
+    page.locator(`#pending-attachments [data-attachment-id="${directAttachment.id}"] button.remove`).click(),
+  );
+  assert.deepEqual(removedDirect, [{ type: "attachments.delete", params: { attachment_id: directAttachment.id } }]);
+  await page.evaluate(() => {
+    window.chatkitPlayground.uploadStrategy = { type: "two_phase" };
+  });
+  assert.equal(await pendingItems.count(), 2);
+
   // Sent with the message: their ids in the input, in the order attached.
   const order = (await page.evaluate(() => window.chatkitPlayground.pendingAttachments)).map((p) => p.attachment.id);
   assert.deepEqual([...order].sort(), [byName["pixel.png"].id, byName["notes.txt"].id].sort());
