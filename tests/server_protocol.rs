@@ -1404,7 +1404,9 @@ async fn add_client_tool_output_without_a_pending_tool_call_fails(h: Harness) {
     let error = h.fail(&body).await;
     assert!((400..500).contains(&error.status()), "{error}");
     assert!(
-        error.to_string().contains("not a pending client tool call"),
+        error
+            .to_string()
+            .contains("has no pending client tool call"),
         "{error}"
     );
 

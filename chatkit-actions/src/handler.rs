@@ -1,7 +1,8 @@
 //! Handling actions: the [`ActionHandler`] trait that `#[action_handler]` implements, the
 //! [`ActionContext`] every streamed handler receives (over the request's response
 //! pipeline, `pipeline`), the [`SyncActionContext`] of synchronous actions, [`Respond`] (the
-//! answer to a user message), and [`HandlerError`], which becomes the stream's `error` event.
+//! answer to a user message), [`ServerHooks`] (the SDK's other overridable server methods),
+//! and [`HandlerError`], which becomes the stream's `error` event.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -15,11 +16,14 @@ use crate::validate::ValidationError;
 
 mod context;
 mod error;
+mod hooks;
 pub(crate) mod pipeline;
 mod sync;
 
 pub use context::{ActionContext, EmitError};
 pub use error::{HandlerError, HandlerResult, SyncResult};
+pub(crate) use hooks::DynHooks;
+pub use hooks::{DefaultHooks, ServerHooks, StreamCancelled};
 pub use sync::SyncActionContext;
 
 /// The server side of an action union: what the server runtime calls for each action.
@@ -151,3 +155,4 @@ impl<C: Send + Sync + 'static> Respond<C> for NoResponse {
 
 pub(crate) type SharedStore<C> = Arc<dyn Store<C>>;
 pub(crate) type SharedResponder<C> = Arc<dyn DynRespond<C>>;
+pub(crate) type SharedHooks<C> = Arc<dyn DynHooks<C>>;

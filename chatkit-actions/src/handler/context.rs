@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use futures_util::{Stream, StreamExt};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::SharedResponder;
 use super::error::{HandlerError, HandlerResult};
@@ -50,19 +50,23 @@ pub struct ActionContext<C> {
     pipeline: Pipeline<C>,
     sender: Option<WidgetItem>,
     responder: SharedResponder<C>,
+    metadata: Arc<Map<String, Value>>,
 }
 
 impl<C: Send + Sync + 'static> ActionContext<C> {
-    /// A context over `pipeline`, for an action from `sender` (if any).
+    /// A context over `pipeline`, for an action from `sender` (if any), in a request that
+    /// carried `metadata`.
     pub(crate) fn new(
         pipeline: Pipeline<C>,
         sender: Option<WidgetItem>,
         responder: SharedResponder<C>,
+        metadata: Arc<Map<String, Value>>,
     ) -> Self {
         ActionContext {
             pipeline,
             sender,
             responder,
+            metadata,
         }
     }
 
@@ -95,6 +99,25 @@ impl<C: Send + Sync + 'static> ActionContext<C> {
     /// The application's request context: who is asking, with which claims.
     pub fn request(&self) -> &C {
         self.pipeline.request()
+    }
+
+    /// The request's `metadata`: the free-form object the client sent next to `type` and
+    /// `params` (the ChatKit client's `request.metadata` option; `{}` when absent). The
+    /// protocol never reads it; it is the integration's (flags, a locale, a trace id), and it
+    /// comes from the client, so it is untrusted input. The responder sees the metadata of
+    /// the request it answers.
+    ///
+    /// ```
+    /// use chatkit_actions::handler::{ActionContext, HandlerResult};
+    ///
+    /// async fn greet(cx: &mut ActionContext<()>) -> HandlerResult {
+    ///     let locale = cx.metadata().get("locale").and_then(|v| v.as_str()).unwrap_or("en");
+    ///     let text = if locale == "fr" { "Bonjour" } else { "Hello" };
+    ///     cx.add_assistant_message(text).await.map(drop)
+    /// }
+    /// ```
+    pub fn metadata(&self) -> &Map<String, Value> {
+        &self.metadata
     }
 
     /// The store, for reads and for writes that are not events: the request's unit of work,

@@ -21,10 +21,9 @@ use tokio::sync::mpsc;
 
 use super::SharedStore;
 use super::error::{HandlerError, HandlerResult};
+use super::hooks::{DynHooks, StreamCancelled};
 use crate::store::{Store, StoreItemType};
-use crate::thread::{
-    SdkHiddenContextItem, Thread, ThreadItem, ThreadItemUpdate, ThreadMetadata, ThreadStreamEvent,
-};
+use crate::thread::{Thread, ThreadItem, ThreadItemUpdate, ThreadMetadata, ThreadStreamEvent};
 use crate::widget::WidgetRoot;
 
 /// The note the SDK leaves for the model when the user stops a stream.
@@ -211,12 +210,12 @@ impl<C: Send + Sync + 'static> Pipeline<C> {
 
     /// Ends the pipeline as the SDK does: a handler error becomes one `error` event (a
     /// cancellation becomes the cancellation handling instead), then a last thread check.
-    pub(crate) async fn finish(mut self, result: HandlerResult) {
+    pub(crate) async fn finish(mut self, result: HandlerResult, hooks: &dyn DynHooks<C>) {
         let cancelled =
             self.is_cancelled() || result.as_ref().is_err_and(HandlerError::is_cancelled);
         if cancelled {
             self.cancelled = true;
-            self.handle_cancelled().await;
+            self.handle_cancelled(hooks).await;
             return;
         }
         if let Err(error) = result {
@@ -230,13 +229,13 @@ impl<C: Send + Sync + 'static> Pipeline<C> {
                 .await
                 .is_err()
             {
-                self.handle_cancelled().await;
+                self.handle_cancelled(hooks).await;
                 return;
             }
         }
         if let Err(error) = self.announce_thread_change().await {
             if error.is_cancelled() {
-                self.handle_cancelled().await;
+                self.handle_cancelled(hooks).await;
             } else {
                 tracing::error!(thread = %self.thread.id, %error, "saving the thread failed");
                 let _ = self
@@ -260,39 +259,17 @@ impl<C: Send + Sync + 'static> Pipeline<C> {
         }
     }
 
-    /// The SDK's `handle_stream_cancelled`: keep the pending assistant messages that had
-    /// text, leave the model a note that the user stopped the stream, save a changed thread.
-    async fn handle_cancelled(&mut self) {
+    /// The SDK's cancellation handling: the application's
+    /// [`ServerHooks::handle_stream_cancelled`](super::ServerHooks::handle_stream_cancelled)
+    /// with the pending items (by default, keep the pending assistant messages that had text
+    /// and leave the model a note that the user stopped the stream), then a changed thread
+    /// saved.
+    async fn handle_cancelled(&mut self, hooks: &dyn DynHooks<C>) {
         let thread_id = self.thread.id.clone();
-        for item in std::mem::take(&mut self.pending) {
-            let keep = match &item {
-                ThreadItem::AssistantMessage(message) => message
-                    .content
-                    .iter()
-                    .any(|part| !part.text.trim().is_empty()),
-                _ => false,
-            };
-            if keep
-                && let Err(error) = self
-                    .store
-                    .add_thread_item(&thread_id, &item, &self.request)
-                    .await
-            {
-                tracing::error!(thread = %thread_id, %error, "saving a cancelled message failed");
-            }
-        }
-        let note_id = self.new_item_id(StoreItemType::SdkHiddenContext);
-        let note = ThreadItem::SdkHiddenContext(SdkHiddenContextItem::new(
-            note_id,
-            thread_id.clone(),
-            CANCELLED_NOTE,
-        ));
-        if let Err(error) = self
-            .store
-            .add_thread_item(&thread_id, &note, &self.request)
-            .await
-        {
-            tracing::error!(thread = %thread_id, %error, "saving the cancellation note failed");
+        let pending = std::mem::take(&mut self.pending);
+        let mut cx = StreamCancelled::new(self);
+        if let Err(error) = hooks.handle_stream_cancelled_boxed(pending, &mut cx).await {
+            tracing::error!(thread = %thread_id, %error, "the cancellation handling failed");
         }
         if self.thread != self.saved_thread
             && let Err(error) = self.store.save_thread(&self.thread, &self.request).await

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::SharedStore;
 use super::error::HandlerError;
@@ -45,6 +45,7 @@ pub struct SyncActionContext<C> {
     sender: Option<WidgetItem>,
     request: Arc<C>,
     store: SharedStore<C>,
+    metadata: Arc<Map<String, Value>>,
 }
 
 impl<C: Send + Sync + 'static> SyncActionContext<C> {
@@ -53,6 +54,7 @@ impl<C: Send + Sync + 'static> SyncActionContext<C> {
         sender: Option<WidgetItem>,
         request: Arc<C>,
         store: SharedStore<C>,
+        metadata: Arc<Map<String, Value>>,
     ) -> Self {
         SyncActionContext {
             saved_thread: thread.clone(),
@@ -60,6 +62,7 @@ impl<C: Send + Sync + 'static> SyncActionContext<C> {
             sender,
             request,
             store,
+            metadata,
         }
     }
 
@@ -77,6 +80,23 @@ impl<C: Send + Sync + 'static> SyncActionContext<C> {
     /// The widget item the action came from, when it came from a widget.
     pub fn sender(&self) -> Option<&WidgetItem> {
         self.sender.as_ref()
+    }
+
+    /// The request's `metadata` (`{}` when absent): untrusted data from the client, as
+    /// [`ActionContext::metadata`](super::ActionContext::metadata)'s.
+    ///
+    /// ```
+    /// use chatkit_actions::handler::{SyncActionContext, SyncResult};
+    ///
+    /// async fn tag(cx: &mut SyncActionContext<()>) -> SyncResult {
+    ///     if let Some(source) = cx.metadata().get("source").cloned() {
+    ///         cx.thread_mut().metadata.insert("source".into(), source);
+    ///     }
+    ///     Ok(None)
+    /// }
+    /// ```
+    pub fn metadata(&self) -> &Map<String, Value> {
+        &self.metadata
     }
 
     /// The application's request context.

@@ -92,7 +92,9 @@ use std::time::Instant;
 use tracing::Instrument;
 
 use crate::attachments::AttachmentStore;
-use crate::handler::{ActionHandler, NoResponse, Respond, SharedResponder};
+use crate::handler::{
+    ActionHandler, DefaultHooks, NoResponse, Respond, ServerHooks, SharedHooks, SharedResponder,
+};
 use crate::request::{ChatKitRequest, FeedbackKind};
 use crate::store::Store;
 use crate::transcribe::{Transcriber, TranscriptionLimits};
@@ -119,7 +121,8 @@ pub type FeedbackHook<C> = Arc<dyn Fn(&str, &[String], FeedbackKind, &C) + Send 
 ///
 /// The builder methods ([`respond_with`](Self::respond_with), [`limits`](Self::limits),
 /// [`rate_limit`](Self::rate_limit), [`authorize`](Self::authorize),
-/// [`allow_cancel`](Self::allow_cancel), [`on_feedback`](Self::on_feedback)) never panic.
+/// [`hooks`](Self::hooks), [`allow_cancel`](Self::allow_cancel),
+/// [`on_feedback`](Self::on_feedback)) never panic.
 /// Cloning a server is cheap (one reference count), and configuring a clone is
 /// clone-on-write, as with axum's `Router`: the clone gets its own settings and the original
 /// keeps its own. The two still share the store, the handler, the thread locks (so requests on
@@ -153,7 +156,8 @@ struct Inner<H: ActionHandler> {
     store: Arc<dyn Store<H::Context>>,
     handler: Arc<H>,
     responder: SharedResponder<H::Context>,
-    allow_cancel: bool,
+    hooks: SharedHooks<H::Context>,
+    allow_cancel: Option<bool>,
     feedback: Option<FeedbackHook<H::Context>>,
     attachments: Option<Arc<dyn AttachmentStore<H::Context>>>,
     transcriber: Option<Arc<dyn Transcriber<H::Context>>>,
@@ -168,6 +172,7 @@ impl<H: ActionHandler> Clone for Inner<H> {
             store: Arc::clone(&self.store),
             handler: Arc::clone(&self.handler),
             responder: Arc::clone(&self.responder),
+            hooks: Arc::clone(&self.hooks),
             allow_cancel: self.allow_cancel,
             feedback: self.feedback.clone(),
             attachments: self.attachments.clone(),
@@ -202,7 +207,8 @@ impl<H: ActionHandler> ChatKitServer<H> {
                 store,
                 handler: Arc::new(handler),
                 responder: Arc::new(NoResponse),
-                allow_cancel: true,
+                hooks: Arc::new(DefaultHooks),
+                allow_cancel: None,
                 feedback: None,
                 attachments: None,
                 transcriber: None,
@@ -225,21 +231,60 @@ impl<H: ActionHandler> ChatKitServer<H> {
         self
     }
 
-    /// Sets `stream_options.allow_cancel` (whether the client shows a stop button); `true`
-    /// by default.
+    /// Sets the application's [`ServerHooks`]: the `stream_options` of each response, the
+    /// handling of a client disconnect, and the feedback of `items.feedback` (the SDK's
+    /// defaults, [`DefaultHooks`], otherwise).
+    ///
+    /// ```
+    /// # use chatkit_actions::{Action, action_handler};
+    /// # use chatkit_actions::handler::{ActionContext, HandlerResult};
+    /// use chatkit_actions::handler::ServerHooks;
+    /// use chatkit_actions::server::ChatKitServer;
+    /// use chatkit_actions::store::MemoryStore;
+    /// use chatkit_actions::thread::{StreamOptions, ThreadMetadata};
+    /// # #[derive(Action, Debug)] enum AppAction { Ping }
+    /// # struct App;
+    /// # #[action_handler(AppAction)]
+    /// # impl App {
+    /// #     async fn ping(&self, cx: &mut ActionContext<()>) -> HandlerResult { Ok(()) }
+    /// # }
+    ///
+    /// struct Hooks;
+    ///
+    /// impl ServerHooks<()> for Hooks {
+    ///     fn stream_options(&self, thread: &ThreadMetadata, (): &()) -> StreamOptions {
+    ///         StreamOptions { allow_cancel: !thread.metadata.contains_key("locked") }
+    ///     }
+    /// }
+    ///
+    /// let server = ChatKitServer::new(MemoryStore::new(), App).hooks(Hooks);
+    /// # let _ = server;
+    /// ```
     #[must_use]
-    pub fn allow_cancel(mut self, allow_cancel: bool) -> Self {
-        self.configure().allow_cancel = allow_cancel;
+    pub fn hooks(mut self, hooks: impl ServerHooks<H::Context>) -> Self {
+        self.configure().hooks = Arc::new(hooks);
         self
     }
 
-    /// Whether the client may stop a response (`stream_options.allow_cancel`).
+    /// Fixes `stream_options.allow_cancel` (whether the client shows a stop button) for every
+    /// response, in place of [`ServerHooks::stream_options`], which decides per thread and
+    /// request (and allows cancelling by default).
     #[must_use]
-    pub fn allows_cancel(&self) -> bool {
-        self.inner.allow_cancel
+    pub fn allow_cancel(mut self, allow_cancel: bool) -> Self {
+        self.configure().allow_cancel = Some(allow_cancel);
+        self
     }
 
-    /// Sets the hook for `items.feedback`.
+    /// Whether the client may stop a response as far as [`allow_cancel`](Self::allow_cancel)
+    /// says: `false` only once it was set to `false`. When it is not set,
+    /// [`ServerHooks::stream_options`] decides per response.
+    #[must_use]
+    pub fn allows_cancel(&self) -> bool {
+        self.inner.allow_cancel != Some(false)
+    }
+
+    /// Sets a synchronous callback for `items.feedback`, called before the (asynchronous)
+    /// [`ServerHooks::add_feedback`] of the [`hooks`](Self::hooks).
     #[must_use]
     pub fn on_feedback(
         mut self,

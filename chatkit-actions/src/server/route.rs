@@ -10,10 +10,11 @@ use bytes::Bytes;
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
 use serde::Serialize;
+use serde_json::{Map, Value};
 use tokio::sync::mpsc;
 use tracing::Instrument;
 
-use super::stream::{self, EventStream, HandlerMeter, Processed};
+use super::stream::{self, EventStream, HandlerMeter, Processed, ResponseParts};
 use super::unit::Unit;
 use super::untrusted::check_offered_and_valid;
 use super::{Inner, ProcessError};
@@ -29,8 +30,8 @@ use crate::request::{
 use crate::store::{Store, StoreError, StoreItemType};
 use crate::telemetry::{self, ActionOutcome, HandlerKind, Refusal};
 use crate::thread::{
-    ClientToolCallStatus, DEFAULT_PAGE_SIZE, Page, SortOrder, StructuredInputError, Thread,
-    ThreadItem, ThreadMetadata, ThreadStreamEvent, Timestamp, UserMessageItem, WidgetItem,
+    ClientToolCallStatus, DEFAULT_PAGE_SIZE, Page, SortOrder, StreamOptions, StructuredInputError,
+    Thread, ThreadItem, ThreadMetadata, ThreadStreamEvent, Timestamp, UserMessageItem, WidgetItem,
 };
 
 /// The meter of a response whose body answers a user message.
@@ -47,10 +48,11 @@ impl<H: ActionHandler> Inner<H> {
     )]
     pub(super) async fn route(
         self: &Arc<Self>,
-        request: ChatKitRequest,
+        mut request: ChatKitRequest,
         context: Arc<H::Context>,
     ) -> Result<Processed, ProcessError> {
         let store = &self.store;
+        let metadata = Arc::new(std::mem::take(request.metadata_mut()));
         match request {
             ChatKitRequest::ThreadsCreate { params, .. } => {
                 let id = store.generate_thread_id(&context);
@@ -63,8 +65,13 @@ impl<H: ActionHandler> Inner<H> {
                     .await?;
                 unit.store().save_thread(&thread, &context).await?;
                 save_attachments(&unit.store(), &message, &context).await?;
-                Ok(
-                    self.stream_response(unit, thread, None, context, RESPOND, move |inner, cx| {
+                Ok(self.stream_response(
+                    unit,
+                    thread,
+                    None,
+                    (context, metadata),
+                    RESPOND,
+                    move |inner, cx| {
                         Box::pin(async move {
                             let created = Thread::from(cx.thread().clone()).redacted();
                             cx.pipeline()
@@ -74,13 +81,12 @@ impl<H: ActionHandler> Inner<H> {
                                 item: ThreadItem::UserMessage(message.clone()),
                             })
                             .await?;
-                            cx.pipeline()
-                                .forward(ThreadStreamEvent::stream_options(inner.allow_cancel))
-                                .await?;
+                            let options = inner.stream_options(cx);
+                            cx.pipeline().forward(options).await?;
                             cx.respond_to(&message).await
                         })
-                    }),
-                )
+                    },
+                ))
             }
             ChatKitRequest::ThreadsAddUserMessage { params, .. } => {
                 let unit = self.begin(&params.thread_id, &context).await?;
@@ -92,26 +98,30 @@ impl<H: ActionHandler> Inner<H> {
                     .user_message(&unit.store(), &thread, params.input, &context)
                     .await?;
                 save_attachments(&unit.store(), &message, &context).await?;
-                Ok(
-                    self.stream_response(unit, thread, None, context, RESPOND, move |inner, cx| {
+                Ok(self.stream_response(
+                    unit,
+                    thread,
+                    None,
+                    (context, metadata),
+                    RESPOND,
+                    move |inner, cx| {
                         Box::pin(async move {
                             cx.emit(ThreadStreamEvent::ItemDone {
                                 item: ThreadItem::UserMessage(message.clone()),
                             })
                             .await?;
-                            cx.pipeline()
-                                .forward(ThreadStreamEvent::stream_options(inner.allow_cancel))
-                                .await?;
+                            let options = inner.stream_options(cx);
+                            cx.pipeline().forward(options).await?;
                             cx.respond_to(&message).await
                         })
-                    }),
-                )
+                    },
+                ))
             }
             ChatKitRequest::ThreadsCustomAction { params, .. } => {
-                self.custom_action(params, context).await
+                self.custom_action(params, context, metadata).await
             }
             ChatKitRequest::ThreadsSyncCustomAction { params, .. } => {
-                self.sync_custom_action(params, context).await
+                self.sync_custom_action(params, context, metadata).await
             }
             ChatKitRequest::ThreadsRetryAfterItem { params, .. } => {
                 let unit = self.begin(&params.thread_id, &context).await?;
@@ -135,44 +145,29 @@ impl<H: ActionHandler> Inner<H> {
                         .delete_thread_item(&thread.id, item.id(), &context)
                         .await?;
                 }
-                Ok(
-                    self.stream_response(unit, thread, None, context, RESPOND, move |inner, cx| {
+                Ok(self.stream_response(
+                    unit,
+                    thread,
+                    None,
+                    (context, metadata),
+                    RESPOND,
+                    move |inner, cx| {
                         Box::pin(async move {
-                            cx.pipeline()
-                                .forward(ThreadStreamEvent::stream_options(inner.allow_cancel))
-                                .await?;
+                            let options = inner.stream_options(cx);
+                            cx.pipeline().forward(options).await?;
                             cx.respond_to(&message).await
                         })
-                    }),
-                )
+                    },
+                ))
             }
             ChatKitRequest::ThreadsAddClientToolOutput { params, .. } => {
                 let unit = self.begin(&params.thread_id, &context).await?;
                 let store = &unit.store();
                 let thread = store.load_thread(&params.thread_id, &context).await?;
-                let newest = store
-                    .load_thread_items(&thread.id, None, 1, SortOrder::Desc, &context)
-                    .await?;
-                let pending = match newest.data.into_iter().next() {
-                    Some(ThreadItem::ClientToolCall(call))
-                        if call.status == ClientToolCallStatus::Pending =>
-                    {
-                        call
-                    }
-                    _ => {
-                        return Err(ProcessError::Conflict(format!(
-                            "the last item of thread `{}` is not a pending client tool call",
-                            thread.id
-                        )));
-                    }
-                };
-                let mut completed = pending;
-                completed.status = ClientToolCallStatus::Completed;
-                completed.output = Some(params.result);
-                let completed_id = completed.id.clone();
-                store
-                    .save_item(&thread.id, &ThreadItem::ClientToolCall(completed), &context)
-                    .await?;
+                // The newest pending call among the newest items, not only the newest item:
+                // hidden context (or another item) may follow the call (upstream
+                // chatkit-python#123). The same page is where the SDK looks for calls left
+                // pending.
                 let recent = store
                     .load_thread_items(
                         &thread.id,
@@ -182,27 +177,46 @@ impl<H: ActionHandler> Inner<H> {
                         &context,
                     )
                     .await?;
-                for item in recent.data {
-                    if let ThreadItem::ClientToolCall(call) = &item
-                        && call.status == ClientToolCallStatus::Pending
-                        && call.id != completed_id
+                let mut pending = recent.data.into_iter().filter_map(|item| match item {
+                    ThreadItem::ClientToolCall(call)
+                        if call.status == ClientToolCallStatus::Pending =>
                     {
-                        tracing::warn!(item = %call.id, "deleting a client tool call left pending");
-                        store
-                            .delete_thread_item(&thread.id, &call.id, &context)
-                            .await?;
+                        Some(call)
                     }
+                    _ => None,
+                });
+                let Some(mut completed) = pending.next() else {
+                    return Err(ProcessError::Conflict(format!(
+                        "thread `{}` has no pending client tool call among its {DEFAULT_PAGE_SIZE} newest items",
+                        thread.id
+                    )));
+                };
+                completed.status = ClientToolCallStatus::Completed;
+                completed.output = Some(params.result);
+                store
+                    .save_item(&thread.id, &ThreadItem::ClientToolCall(completed), &context)
+                    .await?;
+                // Older calls still pending will never get their output: the SDK deletes them.
+                for call in pending {
+                    tracing::warn!(item = %call.id, "deleting a client tool call left pending");
+                    store
+                        .delete_thread_item(&thread.id, &call.id, &context)
+                        .await?;
                 }
-                Ok(
-                    self.stream_response(unit, thread, None, context, RESPOND, |inner, cx| {
+                Ok(self.stream_response(
+                    unit,
+                    thread,
+                    None,
+                    (context, metadata),
+                    RESPOND,
+                    |inner, cx| {
                         Box::pin(async move {
-                            cx.pipeline()
-                                .forward(ThreadStreamEvent::stream_options(inner.allow_cancel))
-                                .await?;
+                            let options = inner.stream_options(cx);
+                            cx.pipeline().forward(options).await?;
                             cx.respond().await
                         })
-                    }),
-                )
+                    },
+                ))
             }
             ChatKitRequest::ThreadsAddStructuredInput { params, .. } => {
                 let unit = self.begin(&params.thread_id, &context).await?;
@@ -231,20 +245,24 @@ impl<H: ActionHandler> Inner<H> {
                                 ProcessError::Rejected(error.to_string())
                             }
                         })?;
-                Ok(
-                    self.stream_response(unit, thread, None, context, RESPOND, move |inner, cx| {
+                Ok(self.stream_response(
+                    unit,
+                    thread,
+                    None,
+                    (context, metadata),
+                    RESPOND,
+                    move |inner, cx| {
                         Box::pin(async move {
-                            cx.pipeline()
-                                .forward(ThreadStreamEvent::stream_options(inner.allow_cancel))
-                                .await?;
+                            let options = inner.stream_options(cx);
+                            cx.pipeline().forward(options).await?;
                             cx.emit(ThreadStreamEvent::ItemReplaced {
                                 item: ThreadItem::StructuredInput(updated),
                             })
                             .await?;
                             cx.respond().await
                         })
-                    }),
-                )
+                    },
+                ))
             }
             ChatKitRequest::ThreadsGetById { params, .. } => {
                 let thread = store.load_thread(&params.thread_id, &context).await?;
@@ -326,6 +344,10 @@ impl<H: ActionHandler> Inner<H> {
                 if let Some(hook) = &self.feedback {
                     hook(&params.thread_id, &params.item_ids, params.kind, &context);
                 }
+                self.hooks
+                    .add_feedback_boxed(&params.thread_id, &params.item_ids, params.kind, &context)
+                    .await
+                    .map_err(refused_or_failed)?;
                 Ok(Processed::Json(Bytes::from_static(b"{}")))
             }
             ChatKitRequest::AttachmentsCreate { params, .. } => {
@@ -427,6 +449,7 @@ impl<H: ActionHandler> Inner<H> {
         self: &Arc<Self>,
         params: ThreadCustomActionParams,
         context: Arc<H::Context>,
+        metadata: Arc<Map<String, Value>>,
     ) -> Result<Processed, ProcessError> {
         let (unit, thread, sender) = self.begin_action(&params, &context).await?;
         let sender = match sender {
@@ -462,9 +485,10 @@ impl<H: ActionHandler> Inner<H> {
             handler: HandlerKind::Action,
             action_type: telemetry::action_type_label::<H::Action>(&raw.action_type),
         };
-        Ok(self.stream_response(unit, thread, sender, context, meter, move |inner, cx| {
+        Ok(self.stream_response(unit, thread, sender, (context, metadata), meter, move |inner, cx| {
             Box::pin(async move {
-                cx.pipeline().forward(ThreadStreamEvent::stream_options(inner.allow_cancel)).await?;
+                let options = inner.stream_options(cx);
+                cx.pipeline().forward(options).await?;
                 let span = tracing::info_span!("chatkit.action", action = %raw.action_type, item = %item_id);
                 let started = Instant::now();
                 let result = run_action(inner, cx, raw).instrument(span.clone()).await;
@@ -483,6 +507,7 @@ impl<H: ActionHandler> Inner<H> {
         &self,
         params: ThreadCustomActionParams,
         context: Arc<H::Context>,
+        metadata: Arc<Map<String, Value>>,
     ) -> Result<Processed, ProcessError> {
         let inner = self;
         let (unit, thread, sender) = self.begin_action(&params, &context).await?;
@@ -517,7 +542,8 @@ impl<H: ActionHandler> Inner<H> {
             &refused,
         );
         admitted.map_err(|error| ProcessError::Rejected(error.to_string()))?;
-        let mut cx = SyncActionContext::new(thread, sender, Arc::clone(&context), unit.store());
+        let mut cx =
+            SyncActionContext::new(thread, sender, Arc::clone(&context), unit.store(), metadata);
         let started = Instant::now();
         let handled = AssertUnwindSafe(inner.handler.handle_sync(action, &mut cx))
             .catch_unwind()
@@ -555,14 +581,22 @@ impl<H: ActionHandler> Inner<H> {
         }
         match result {
             Ok(item) => json(&SyncCustomActionResponse { updated_item: item }),
-            Err(error) if error.is_client_error() => Err(ProcessError::Rejected(error.to_string())),
-            Err(error) => match error.to_event().message {
-                // A message meant for the user (`HandlerError::custom`): the client shows it.
-                Some(message) => Err(ProcessError::Rejected(message)),
-                // Anything else is a server failure; its details go to the log only.
-                None => Err(ProcessError::Handler(error.to_string())),
-            },
+            Err(error) => Err(refused_or_failed(error)),
         }
+    }
+}
+
+/// The answer to a handler's (or hook's) error in a JSON request: `422` with its message for
+/// a client error or a message meant for the user, a server failure (`500`) otherwise.
+fn refused_or_failed(error: HandlerError) -> ProcessError {
+    if error.is_client_error() {
+        return ProcessError::Rejected(error.to_string());
+    }
+    match error.to_event().message {
+        // A message meant for the user (`HandlerError::custom`): the client shows it.
+        Some(message) => ProcessError::Rejected(message),
+        // Anything else is a server failure; its details go to the log only.
+        None => ProcessError::Handler(error.to_string()),
     }
 }
 
@@ -684,7 +718,7 @@ impl<H: ActionHandler> Inner<H> {
         unit: Unit<H::Context>,
         thread: ThreadMetadata,
         sender: Option<WidgetItem>,
-        context: Arc<H::Context>,
+        (context, metadata): (Arc<H::Context>, Arc<Map<String, Value>>),
         meter: HandlerMeter,
         body: F,
     ) -> Processed
@@ -697,10 +731,28 @@ impl<H: ActionHandler> Inner<H> {
             + 'static,
     {
         let inner = Arc::clone(self);
-        let responder = Arc::clone(&self.responder);
-        stream::stream_response(unit, thread, sender, context, responder, meter, move |cx| {
+        let parts = ResponseParts {
+            context,
+            metadata,
+            responder: Arc::clone(&self.responder),
+            hooks: Arc::clone(&self.hooks),
+        };
+        stream::stream_response(unit, thread, sender, parts, meter, move |cx| {
             Box::pin(async move { body(&inner, cx).await })
         })
+    }
+
+    /// The `stream_options` event of a response in `cx`: the fixed
+    /// [`allow_cancel`](super::ChatKitServer::allow_cancel) when set, else the hooks'
+    /// answer for its thread and request.
+    fn stream_options(&self, cx: &ActionContext<H::Context>) -> ThreadStreamEvent {
+        let options = match self.allow_cancel {
+            Some(allow_cancel) => StreamOptions { allow_cancel },
+            None => self.hooks.stream_options(cx.thread(), cx.request()),
+        };
+        ThreadStreamEvent::StreamOptions {
+            stream_options: options,
+        }
     }
 }
 

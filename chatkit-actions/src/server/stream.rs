@@ -17,7 +17,7 @@ use tracing::Instrument;
 
 use super::unit::Unit;
 use crate::handler::pipeline::Pipeline;
-use crate::handler::{ActionContext, HandlerError, HandlerResult, SharedResponder};
+use crate::handler::{ActionContext, HandlerError, HandlerResult, SharedHooks, SharedResponder};
 use crate::telemetry::{self, ActionOutcome, HandlerKind};
 use crate::thread::{ThreadMetadata, ThreadStreamEvent, WidgetItem};
 
@@ -234,6 +234,15 @@ impl HandlerMeter {
     }
 }
 
+/// What a streamed response runs with besides its thread: the request's context and
+/// `metadata`, and the application's responder and hooks.
+pub(super) struct ResponseParts<C> {
+    pub(super) context: Arc<C>,
+    pub(super) metadata: Arc<serde_json::Map<String, serde_json::Value>>,
+    pub(super) responder: SharedResponder<C>,
+    pub(super) hooks: SharedHooks<C>,
+}
+
 /// Runs `body` over a new response pipeline in the request's unit of work, driven by the
 /// stream of its events it returns. A panic in the body becomes an error event.
 ///
@@ -250,8 +259,7 @@ pub(super) fn stream_response<C, F>(
     unit: Unit<C>,
     thread: ThreadMetadata,
     sender: Option<WidgetItem>,
-    context: Arc<C>,
-    responder: SharedResponder<C>,
+    parts: ResponseParts<C>,
     meter: HandlerMeter,
     body: F,
 ) -> Processed
@@ -262,8 +270,14 @@ where
     let (events, receiver) = mpsc::channel(EVENT_BUFFER);
     // Kept until the unit has ended, so the stream ends after the commit.
     let last_word = events.clone();
+    let ResponseParts {
+        context,
+        metadata,
+        responder,
+        hooks,
+    } = parts;
     let pipeline = Pipeline::new(thread, context, unit.store(), events);
-    let mut cx = ActionContext::new(pipeline, sender, responder);
+    let mut cx = ActionContext::new(pipeline, sender, responder, metadata);
     let response = async move {
         let started = Instant::now();
         let result = AssertUnwindSafe(body(&mut cx)).catch_unwind().await;
@@ -286,7 +300,7 @@ where
             // The unit rolls back: no more writes, only the error event.
             pipeline.abort(result).await;
         } else {
-            pipeline.finish(result).await;
+            pipeline.finish(result, &*hooks).await;
         }
         if let Err(error) = unit.end(!panicked).await {
             tracing::error!(thread = %thread_id, %error, "the action's writes were not committed");

@@ -54,7 +54,8 @@ pub enum WidgetDiffError {
 ///    starts with the old one. A change of `streaming` (such as `true` to `false`) is a
 ///    property change like any other, so it is a full replace.
 /// 2. **Text deltas.** Otherwise, each `Text`/`Markdown` node with a non-empty `id` (found
-///    through `children` lists) whose value grew gives one `widget.streaming_text.value_delta`
+///    through `children`: a list, or the single child of a `Transition`, which upstream
+///    chatkit-python#113 descends into too) whose value grew gives one `widget.streaming_text.value_delta`
 ///    with the appended text. Its `done` is `true` unless that node's `streaming` is set. The
 ///    `streaming` read is the text node's own, as in the SDK: roots have no such property, and
 ///    the `streaming` of an action (`Card.confirm.action.streaming`) is never read.
@@ -64,9 +65,7 @@ pub enum WidgetDiffError {
 /// # Quirks kept from the SDK
 ///
 /// - Text that grows in a node **without an `id`** gives no update at all (no delta, no
-///   replace): the client sees it only with the final `thread.item.done`. The same holds for a
-///   text node that is the single `children` of a `Transition` (or of a dynamic node), since
-///   only `children` lists are searched for text nodes.
+///   replace): the client sees it only with the final `thread.item.done`.
 /// - Values compare as Python compares them: numbers by value (`1` equals `1.0`, and `true`
 ///   equals `1`). An absent property and `null` are the same.
 /// - When several text nodes share an `id`, the last one in document order is the one
@@ -154,7 +153,7 @@ pub(crate) fn updates_reach(
 }
 
 /// Appends `delta` to the value of every text node with this `id` reachable through
-/// `children` lists, as the client applies a delta.
+/// `children` (lists, or a `Transition`'s single child), as the client applies a delta.
 fn append_text(node: &mut Value, id: &str, delta: &str) {
     let Value::Object(node) = node else {
         return;
@@ -165,10 +164,15 @@ fn append_text(node: &mut Value, id: &str, delta: &str) {
     {
         value.push_str(delta);
     }
-    if let Some(Value::Array(children)) = node.get_mut("children") {
-        for child in children {
-            append_text(child, id, delta);
+    match node.get_mut("children") {
+        Some(Value::Array(children)) => {
+            for child in children {
+                append_text(child, id, delta);
+            }
         }
+        // A `Transition`'s single child.
+        Some(child @ Value::Object(_)) => append_text(child, id, delta),
+        _ => {}
     }
 }
 
@@ -296,7 +300,7 @@ struct TextNode<'a> {
 }
 
 /// The SDK's `find_all_streaming_text_components`: text nodes with a non-empty `id`, found
-/// through `children` lists, in the order their `id` first appears; a later node with the
+/// through `children` (a list, or a `Transition`'s single child), in the order their `id` first appears; a later node with the
 /// same `id` takes the place of the earlier one.
 #[derive(Default)]
 struct TextNodes<'a> {
@@ -332,12 +336,17 @@ impl<'a> TextNodes<'a> {
                 self.nodes.push((id, text));
             }
         }
-        if let Some(Value::Array(children)) = node.get("children") {
-            for child in children {
-                if let Value::Object(child) = child {
-                    self.collect(child);
+        match node.get("children") {
+            Some(Value::Array(children)) => {
+                for child in children {
+                    if let Value::Object(child) = child {
+                        self.collect(child);
+                    }
                 }
             }
+            // A `Transition`'s single child (upstream chatkit-python#113).
+            Some(Value::Object(child)) => self.collect(child),
+            _ => {}
         }
     }
 
@@ -596,15 +605,40 @@ mod tests {
     }
 
     #[test]
-    fn text_under_a_transition_yields_nothing() {
-        // Only `children` lists are searched; a Transition's single child is not.
-        let state =
-            |value: &str| -> WidgetRoot { Card::new().child(Transition::new(text(value))).into() };
-        assert_eq!(diff_widget(&state("a"), &state("ab")), Ok(vec![]));
+    fn text_under_a_transition_streams_as_deltas() {
+        // A Transition's single child is searched too (upstream chatkit-python#113).
+        let state = |value: &str| -> WidgetRoot {
+            Card::new()
+                .child(Transition::new(text(value).id("t")))
+                .into()
+        };
+        let updates = diff_widget(&state("a"), &state("ab")).unwrap();
+        assert_eq!(
+            updates,
+            [ThreadItemUpdate::widget_text_delta("t", "b", true)]
+        );
+        assert!(updates_reach(&state("a"), &updates, &state("ab")));
+        // Nested: a Transition inside a Transition inside a list.
+        let nested = |value: &str| -> WidgetRoot {
+            Card::new()
+                .child(Box::new().child(Transition::new(Transition::new(text(value).id("n")))))
+                .into()
+        };
+        assert_eq!(
+            diff_widget(&nested("Hel"), &nested("Hello")),
+            Ok(vec![ThreadItemUpdate::widget_text_delta("n", "lo", true)])
+        );
+        // Anything but growth is still a full replace.
         assert_eq!(
             diff_widget(&state("a"), &state("b")),
             Ok(replaced(&state("b")))
         );
+        // Without an `id` there is nothing to address: no update, as in a list.
+        let anonymous = |value: &str| -> WidgetRoot {
+            Card::new().child(Transition::new(Text::new(value))).into()
+        };
+        assert_eq!(diff_widget(&anonymous("a"), &anonymous("ab")), Ok(vec![]));
+        assert!(!updates_reach(&anonymous("a"), &[], &anonymous("ab")));
     }
 
     #[test]
