@@ -8,10 +8,10 @@ mod model_support;
 use std::sync::Arc;
 use std::time::Duration;
 
+use chatkit_actions::attachments::routes;
 use chatkit_actions::model::ModelConfig;
 use chatkit_actions::store::{MemoryStore, Store};
 use chatkit_examples::todo::Session;
-use chatkit_actions::attachments::routes;
 use chatkit_examples::todo::assistant::{INSTRUCTIONS, model_server, model_server_with_uploads};
 use chatkit_examples::todo::server::in_memory_uploads;
 use chatkit_examples::todo::state::TodoList;
@@ -135,7 +135,8 @@ async fn add_buy_milk_goes_through_the_model_and_its_tool() {
 }
 
 /// The bytes of a PDF and a PNG a user uploads.
-const PDF: &[u8] = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n";
+const PDF: &[u8] =
+    b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n";
 const PNG: &[u8] = b"\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\x0d\x49\x44\x41\x54\x78\xda\x63\xfc\xcf\xc0\x50\x0f\x00\x04\x85\x01\x80\x84\xa9\x8c\x21\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82";
 /// Their base64, worked out independently of the crate.
 const PDF_BASE64: &str = "JVBERi0xLjQKMSAwIG9iago8PCAvVHlwZSAvQ2F0YWxvZyA+PgplbmRvYmoKdHJhaWxlcgo8PCAvUm9vdCAxIDAgUiA+PgolJUVPRgo=";
@@ -150,8 +151,8 @@ async fn attachments_reach_the_model_as_input_file_and_input_image() {
         .base_url(&stand_in.base_url)
         .retry_delay(Duration::from_millis(5));
     let uploads = in_memory_uploads("/attachments");
-    let server = model_server_with_uploads(Arc::clone(&store), config, uploads.clone())
-        .expect("a client");
+    let server =
+        model_server_with_uploads(Arc::clone(&store), config, uploads.clone()).expect("a client");
     let router = chatkit_actions::http::router(server, "/chatkit")
         .nest("/attachments", routes::router(uploads, Arc::clone(&store)));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -169,7 +170,10 @@ async fn attachments_reach_the_model_as_input_file_and_input_image() {
 
     // The two-phase upload of each file, as the ChatKit client does it.
     let mut ids = Vec::new();
-    for (name, mime_type, bytes) in [("report.pdf", "application/pdf", PDF), ("pixel.png", "image/png", PNG)] {
+    for (name, mime_type, bytes) in [
+        ("report.pdf", "application/pdf", PDF),
+        ("pixel.png", "image/png", PNG),
+    ] {
         let created: Value = post(json!({"type": "attachments.create", "params": {
             "name": name, "size": bytes.len(), "mime_type": mime_type,
         }}))
@@ -178,7 +182,9 @@ async fn attachments_reach_the_model_as_input_file_and_input_image() {
         .json()
         .await
         .unwrap();
-        let url = created["upload_descriptor"]["url"].as_str().expect("an upload URL");
+        let url = created["upload_descriptor"]["url"]
+            .as_str()
+            .expect("an upload URL");
         let uploaded = client
             .post(format!("http://{address}{url}"))
             .header("x-user-id", "ada")
@@ -186,7 +192,11 @@ async fn attachments_reach_the_model_as_input_file_and_input_image() {
             .send()
             .await
             .unwrap();
-        assert!(uploaded.status().is_success(), "{}", uploaded.text().await.unwrap());
+        assert!(
+            uploaded.status().is_success(),
+            "{}",
+            uploaded.text().await.unwrap()
+        );
         ids.push(created["id"].as_str().unwrap().to_owned());
     }
 

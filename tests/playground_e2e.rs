@@ -1,7 +1,8 @@
 //! The playground (`chatkit_actions::playground`) as the todo backend serves it: the route
 //! itself over HTTP (content types, security headers, same-origin assets), and the page in
 //! headless Chromium driven by Playwright (`tests/e2e/playground.mjs`), after which the store
-//! must hold what the clicks did.
+//! must hold what the clicks did (attachments included: the message's attachment in the
+//! SQLite store, its bytes in the attachment directory).
 //!
 //! The browser test runs when `CHATKIT_CHROMIUM` names the Chromium binary: `scripts/test.sh`
 //! sets it after `scripts/browser.sh` installed Chromium and `playwright-core`. Screenshots go
@@ -12,9 +13,10 @@ use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use chatkit_actions::attachments::{LocalDisk, UploadStore};
 use chatkit_actions::playground::CONTENT_SECURITY_POLICY;
 use chatkit_actions::store::MemoryStore;
-use chatkit_actions::thread::SortOrder;
+use chatkit_actions::thread::{Attachment, SortOrder, ThreadItem};
 use chatkit_actions::widget::{
     Badge, BadgeColor, BadgeVariant, Basic, Box, Button, Caption, Card, Chart, ChartValue,
     Checkbox, Col, DatePicker, Direction, Divider, EditableProps, Form, Icon, Image, Input,
@@ -23,7 +25,9 @@ use chatkit_actions::widget::{
     Transition, WidgetRoot, WidgetStatus,
 };
 use chatkit_actions::{ActionConfig, Handler, LoadingBehavior};
-use chatkit_examples::todo::server::{SharedStore, open_store};
+use chatkit_examples::todo::server::{
+    ATTACHMENTS, SharedStore, open_store, start_with_uploads, upload_policy,
+};
 use chatkit_examples::todo::state::TodoList;
 use chatkit_examples::todo::{RunningServer, Session, start};
 use reqwest::StatusCode;
@@ -163,6 +167,30 @@ impl Drop for TempDb {
         self.remove();
     }
 }
+
+/// The attachment directory next to a [`TempDb`], removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn next_to(db: &TempDb) -> TempDir {
+        let mut path = db.0.clone().into_os_string();
+        path.push("-attachments");
+        let dir = TempDir(PathBuf::from(path));
+        let _ = std::fs::remove_dir_all(&dir.0);
+        dir
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The 1×1 PNG the browser attaches (`tests/e2e/playground.mjs` has it in base64).
+const PNG: &[u8] = b"\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\x0d\x49\x44\x41\x54\x78\xda\x63\xfc\xcf\xc0\x50\x0f\x00\x04\x85\x01\x80\x84\xa9\x8c\x21\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82";
+/// The text file the browser attaches.
+const NOTES_TXT: &str = "Milk, oats and bread.\n";
 
 /// A client-handled action (the gallery's actions never reach a server).
 fn client(action_type: &str) -> ActionConfig {
@@ -343,7 +371,17 @@ async fn the_page_drives_the_todo_backend_in_chromium() {
     let store: SharedStore = Arc::new(
         open_store(db.0.to_str().expect("a UTF-8 temp path")).expect("open the SQLite store"),
     );
-    let server = serve(Arc::clone(&store)).await;
+    // Attachments on disk next to the SQLite file, as the todo backend keeps them.
+    let attachment_dir = TempDir::next_to(&db);
+    let uploads = UploadStore::new(
+        LocalDisk::new(&attachment_dir.0).expect("an attachment directory"),
+        upload_policy(ATTACHMENTS),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
+    let server =
+        start_with_uploads(listener, Arc::clone(&store), uploads).expect("start the todo backend");
     let url = server.playground_url();
     let output = tokio::task::spawn_blocking(move || run_playwright(&url, &chromium))
         .await
@@ -420,8 +458,77 @@ async fn the_page_drives_the_todo_backend_in_chromium() {
         !notes.iter().any(|note| note.contains("copy")),
         "{notes:#?}"
     );
+    check_attachments(&store, &session, &summary["attachments"], &attachment_dir.0).await;
+
     let shots = summary["screenshots"].as_array().map_or(0, Vec::len);
-    assert!(shots >= 7, "screenshots: {summary}");
+    assert!(shots >= 8, "screenshots: {summary}");
 
     server.stop().await.expect("the server stops");
+}
+
+/// What the page's attachments left on the server: the message of the attachment thread
+/// carries the PNG and the text file, both linked to that thread in the store, their bytes on
+/// disk exactly as the browser sent them; the attachment removed before sending is gone from
+/// the store and the disk.
+async fn check_attachments(
+    store: &SharedStore,
+    session: &Session,
+    summary: &Value,
+    dir: &std::path::Path,
+) {
+    let thread_id = summary["thread_id"]
+        .as_str()
+        .expect("the attachment thread");
+    let png_id = summary["png"].as_str().expect("the PNG's id");
+    let notes_id = summary["notes"].as_str().expect("the text file's id");
+    let removed_id = summary["removed"].as_str().expect("the removed file's id");
+
+    let items = store
+        .load_thread_items(thread_id, None, 100, SortOrder::Asc, session)
+        .await
+        .expect("the attachment thread's items")
+        .data;
+    let message = items
+        .iter()
+        .find_map(|item| match item {
+            ThreadItem::UserMessage(message) => Some(message),
+            _ => None,
+        })
+        .expect("a user message");
+    let ids: Vec<&str> = message.attachments.iter().map(Attachment::id).collect();
+    assert_eq!(ids, [png_id, notes_id], "the message's attachments");
+    assert_eq!(message.text(), "Here is the list");
+    assert!(matches!(message.attachments[0], Attachment::Image(_)));
+    assert!(matches!(message.attachments[1], Attachment::File(_)));
+
+    for (id, name, mime_type, bytes) in [
+        (png_id, "pixel.png", "image/png", PNG),
+        (notes_id, "notes.txt", "text/plain", NOTES_TXT.as_bytes()),
+    ] {
+        let stored = store
+            .load_attachment(id, session)
+            .await
+            .expect("the attachment is in the store");
+        assert_eq!(stored.name(), name);
+        assert_eq!(stored.mime_type(), mime_type);
+        assert_eq!(
+            stored.thread_id(),
+            Some(thread_id),
+            "{id} is linked to the thread"
+        );
+        assert!(
+            stored.upload_descriptor().is_none(),
+            "{id}: the upload URL is cleared once used"
+        );
+        let on_disk = std::fs::read(dir.join(id).join("data")).expect("the bytes are on disk");
+        assert_eq!(on_disk, bytes, "{id}'s bytes");
+    }
+    assert!(
+        store.load_attachment(removed_id, session).await.is_err(),
+        "the removed attachment is not in the store"
+    );
+    assert!(
+        !dir.join(removed_id).exists(),
+        "the removed attachment's bytes are gone"
+    );
 }

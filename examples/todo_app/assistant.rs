@@ -5,8 +5,8 @@
 
 use std::sync::{Arc, OnceLock};
 
-use chatkit_actions::handler::{ActionContext, HandlerError, HandlerResult, Respond};
 use chatkit_actions::attachments::AttachmentReader;
+use chatkit_actions::handler::{ActionContext, HandlerError, HandlerResult, Respond};
 use chatkit_actions::model::{
     Agent, AttachmentConverter, ModelClient, ModelConfig, ModelError, ToolOutput,
 };

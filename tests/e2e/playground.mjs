@@ -10,7 +10,8 @@
 //
 // Chromium is $CHATKIT_CHROMIUM (default /usr/bin/chromium). The script fails (exit 1) on a
 // failed assertion, on any console error, uncaught page error, failed request or HTTP error
-// answer. Its last line of output is a JSON summary: {"thread_id": …, "screenshots": […]}.
+// answer. Its last line of output is a JSON summary:
+// {"thread_id": …, "attachments": {"thread_id", "png", "notes", "removed"}, "screenshots": […]}.
 
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -252,6 +253,191 @@ async function checkGallery(items) {
   assert.equal(await page.locator("#items > *").count(), 0);
 }
 
+/** A 1×1 PNG (tests/playground_e2e.rs checks these bytes on the server's disk). */
+const PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
+  "base64",
+);
+const NOTES = Buffer.from("Milk, oats and bread.\n");
+
+/**
+ * Attachments: a PNG and two text files attached through the composer's file input (the
+ * two-phase upload: `attachments.create`, then the bytes to the upload URL), shown pending,
+ * one removed (`attachments.delete`), the others sent with a message and shown in the thread.
+ * Returns the ids for the store checks.
+ */
+async function checkAttachments() {
+  await page.click("#new-thread");
+  // The uploads as the network sees them (Chromium does not report a file body there) and
+  // their form bodies as the page hands them to fetch.
+  const uploads = [];
+  const onRequest = (request) => {
+    if (request.url().includes("/attachments/")) {
+      uploads.push({ url: request.url(), method: request.method(), contentType: request.headers()["content-type"] || "" });
+    }
+  };
+  page.on("request", onRequest);
+  await page.evaluate(() => {
+    window.__forms = [];
+    const original = window.fetch;
+    window.fetch = async (input, init) => {
+      if (init?.body instanceof FormData) {
+        const file = init.body.get("file");
+        window.__forms.push({
+          url: new URL(String(input), document.baseURI).href,
+          fields: [...init.body.keys()],
+          name: file?.name,
+          type: file?.type,
+          bytes: file ? btoa(String.fromCharCode(...new Uint8Array(await file.arrayBuffer()))) : null,
+        });
+      }
+      return original(input, init);
+    };
+  });
+  const pendingItems = page.locator("#pending-attachments .pending-attachment");
+  const sent = await sends(
+    () =>
+      page.setInputFiles("#attach-input", [
+        { name: "pixel.png", mimeType: "image/png", buffer: PNG },
+        { name: "notes.txt", mimeType: "text/plain", buffer: NOTES },
+        { name: "extra.txt", mimeType: "text/plain", buffer: Buffer.from("not this one\n") },
+      ]),
+    6,
+  );
+  await page.waitForFunction(() =>
+    window.chatkitPlayground.pendingAttachments.length === 3 &&
+    window.chatkitPlayground.pendingAttachments.every((pending) => pending.status === "ready"),
+  );
+  page.off("request", onRequest);
+
+  // The requests: three `attachments.create` with name, size and type, three uploads.
+  const creates = sent.filter((body) => body.type === "attachments.create");
+  assert.deepEqual(
+    creates.map((body) => body.params).sort((a, b) => a.name.localeCompare(b.name)),
+    [
+      { name: "extra.txt", size: 13, mime_type: "text/plain" },
+      { name: "notes.txt", size: NOTES.length, mime_type: "text/plain" },
+      { name: "pixel.png", size: PNG.length, mime_type: "image/png" },
+    ],
+  );
+  const pending = await page.evaluate(() => window.chatkitPlayground.pendingAttachments);
+  const byName = Object.fromEntries(pending.map((p) => [p.name, p.attachment]));
+  assert.equal(byName["pixel.png"].type, "image");
+  assert.equal(byName["notes.txt"].type, "file");
+  const uploadRequests = uploads.filter((upload) => upload.url.includes("/upload?token="));
+  assert.equal(uploadRequests.length, 3, "one upload per file");
+  const forms = await page.evaluate(() => window.__forms);
+  for (const [name, bytes, type] of [["pixel.png", PNG, "image/png"], ["notes.txt", NOTES, "text/plain"]]) {
+    const target = new URL(byName[name].upload_descriptor.url, url).href;
+    const upload = uploadRequests.find((u) => u.url === target);
+    assert.ok(upload, `the upload of ${name} went to its upload URL`);
+    assert.equal(upload.method, byName[name].upload_descriptor.method);
+    assert.match(upload.contentType, /^multipart\/form-data; boundary=/);
+    assert.deepEqual(
+      forms.filter((form) => form.url === target),
+      [{ url: target, fields: ["file"], name, type, bytes: bytes.toString("base64") }],
+      `the form of ${name}: its bytes as the "file" field`,
+    );
+  }
+
+  // Pending: names, the image's preview (loaded from the server), a remove button each.
+  assert.equal(await pendingItems.count(), 3);
+  const names = await page.locator("#pending-attachments .attachment-name").allTextContents();
+  assert.deepEqual([...names].sort(), ["extra.txt", "notes.txt", "pixel.png"]);
+  const preview = page.locator("#pending-attachments img");
+  assert.equal(await preview.count(), 1, "a preview for the image only");
+  assert.equal(await preview.getAttribute("alt"), "pixel.png");
+  await page.waitForFunction(() => {
+    const img = document.querySelector("#pending-attachments img");
+    return img?.complete && img.naturalWidth === 1;
+  });
+  await shot("attachments-pending");
+
+  // One removed: `attachments.delete`, and gone from the composer.
+  const extra = byName["extra.txt"];
+  const removed = await sends(() =>
+    page.locator(`#pending-attachments [data-attachment-id="${extra.id}"] button.remove`).click(),
+  );
+  assert.deepEqual(removed, [{ type: "attachments.delete", params: { attachment_id: extra.id } }]);
+  assert.equal(await pendingItems.count(), 2);
+
+  // The direct flow (ChatKit's `{type: "direct", uploadUrl}`): the form posted to the upload
+  // URL, which answers the attachment; removed again.
+  await page.evaluate(() => {
+    window.chatkitPlayground.uploadStrategy = { type: "direct", uploadUrl: "/attachments" };
+  });
+  const direct = await sends(
+    () => page.setInputFiles("#attach-input", [{ name: "direct.md", mimeType: "text/markdown", buffer: Buffer.from("# Direct\n") }]),
+    1,
+  );
+  assert.deepEqual(
+    direct,
+    [{ url: "/attachments", method: "POST", name: "direct.md", size: 9, mime_type: "text/markdown" }],
+    "one upload, no attachments.create",
+  );
+  await page.waitForFunction(() => window.chatkitPlayground.pendingAttachments.length === 3);
+  const directForm = (await page.evaluate(() => window.__forms)).at(-1);
+  assert.deepEqual(directForm, {
+    url: new URL("/attachments", url).href,
+    fields: ["file"],
+    name: "direct.md",
+    type: "text/markdown",
+    bytes: Buffer.from("# Direct\n").toString("base64"),
+  });
+  const directAttachment = (await page.evaluate(() => window.chatkitPlayground.pendingAttachments)).find(
+    (p) => p.name === "direct.md",
+  ).attachment;
+  assert.equal(directAttachment.type, "file");
+  assert.equal(directAttachment.mime_type, "text/markdown");
+  assert.match(directAttachment.id, /^atc_/);
+  const removedDirect = await sends(() =>
+    page.locator(`#pending-attachments [data-attachment-id="${directAttachment.id}"] button.remove`).click(),
+  );
+  assert.deepEqual(removedDirect, [{ type: "attachments.delete", params: { attachment_id: directAttachment.id } }]);
+  await page.evaluate(() => {
+    window.chatkitPlayground.uploadStrategy = { type: "two_phase" };
+  });
+  assert.equal(await pendingItems.count(), 2);
+
+  // Sent with the message: their ids in the input, in the order attached.
+  const order = (await page.evaluate(() => window.chatkitPlayground.pendingAttachments)).map((p) => p.attachment.id);
+  assert.deepEqual([...order].sort(), [byName["pixel.png"].id, byName["notes.txt"].id].sort());
+  const message = await say("Here is the list");
+  assert.equal(message[0].type, "threads.create");
+  assert.deepEqual(message[0].params.input, {
+    content: [{ type: "input_text", text: "Here is the list" }],
+    attachments: order,
+    inference_options: {},
+  });
+  assert.equal(await pendingItems.count(), 0, "the composer is empty again");
+  assert.ok(await page.locator("#pending-attachments").isHidden());
+
+  // In the thread: the image through its preview URL, the text file as a labelled chip.
+  const user = page.locator(".item-user").last();
+  const image = user.locator(`.attachment-image[data-attachment-id="${byName["pixel.png"].id}"] img`);
+  await image.waitFor();
+  assert.equal(await image.getAttribute("alt"), "pixel.png");
+  assert.match(await image.getAttribute("src"), /\/attachments\/atc_[0-9a-f]+\/preview\?token=/);
+  await page.waitForFunction(() => {
+    const img = [...document.querySelectorAll(".item-user .attachment-image img")].pop();
+    return img?.complete && img.naturalWidth === 1;
+  });
+  const chip = user.locator(`.attachment-file[data-attachment-id="${byName["notes.txt"].id}"]`);
+  assert.equal(await chip.locator(".attachment-icon").textContent(), "TXT");
+  assert.equal(await chip.locator(".attachment-name").textContent(), "notes.txt");
+  assert.equal(await chip.locator(".attachment-meta").textContent(), "text/plain");
+  const threadItem = (await page.evaluate(() => window.chatkitPlayground.items)).find((item) => item.type === "user_message");
+  assert.deepEqual(threadItem.attachments.map((a) => a.id), order);
+  await shot("attachments-sent");
+
+  return {
+    thread_id: await page.evaluate(() => window.chatkitPlayground.threadId),
+    png: byName["pixel.png"].id,
+    notes: byName["notes.txt"].id,
+    removed: extra.id,
+  };
+}
+
 try {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   page = await context.newPage();
@@ -479,8 +665,10 @@ try {
   assert.equal(await page.locator("#thread-list li").count(), 1);
   assert.equal(await page.textContent("#headers-toggle"), "Headers");
 
+  const attachments = await checkAttachments();
+
   assert.deepEqual(problems, [], "the page ran without errors");
-  console.log(JSON.stringify({ thread_id: threadId, screenshots }));
+  console.log(JSON.stringify({ thread_id: threadId, attachments, screenshots }));
 } catch (error) {
   if (page) await shot("failure").catch(() => {});
   console.error(error);

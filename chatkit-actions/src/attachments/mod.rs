@@ -94,9 +94,8 @@ pub trait AttachmentStore<C: Send + Sync + 'static>: Send + Sync + 'static {
     }
 }
 
-/// Reads the bytes of an attachment of a thread, for the model's input: the
-/// [`ThreadItemConverter`](crate::model::ThreadItemConverter) of the `openai` feature sends
-/// them as `input_file` or `input_image` parts. [`UploadStore`] implements it (with the
+/// Reads the bytes of an attachment of a thread, for the model's input: with the `openai`
+/// feature, `model::AttachmentConverter` sends them as `input_file` or `input_image` parts. [`UploadStore`] implements it (with the
 /// `attachments` feature); implement it for bytes kept elsewhere. Object safe
 /// (`Arc<dyn AttachmentReader>`).
 ///

@@ -1003,7 +1003,10 @@ mod tests {
             .unwrap();
         // The model's reader: the bytes of an attachment of that thread only, within a cap.
         assert_eq!(
-            uploads.read_attached(direct.id(), "thr_1", 5).await.unwrap(),
+            uploads
+                .read_attached(direct.id(), "thr_1", 5)
+                .await
+                .unwrap(),
             Bytes::from_static(b"hello")
         );
         assert_eq!(

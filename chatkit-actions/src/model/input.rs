@@ -139,8 +139,7 @@ pub trait ThreadItemConverter: Send + Sync + 'static {
     /// model's side can fetch it) as `input_image` with that URL, and anything else as an
     /// `input_text` note naming the file (and saying when it is over the size cap).
     async fn attachment_to_input(&self, attachment: &Attachment) -> Option<Value> {
-        let bytes = self.attachment_bytes(attachment).await;
-        let bytes = match bytes {
+        let unread = match self.attachment_bytes(attachment).await {
             Ok(bytes) => return Some(inline_attachment(attachment, &bytes)),
             Err(error) => error,
         };
@@ -150,7 +149,7 @@ pub trait ThreadItemConverter: Send + Sync + 'static {
             }
             _ => {}
         }
-        let note = match bytes {
+        let note = match unread {
             AttachmentError::TooLarge { limit } => format!(
                 "The user attached a file: {} ({}). It is over the {limit}-byte limit of files sent to the model, so its content is not included.",
                 attachment.name(),
@@ -392,7 +391,9 @@ impl AttachmentConverter {
 #[async_trait]
 impl ThreadItemConverter for AttachmentConverter {
     async fn attachment_bytes(&self, attachment: &Attachment) -> Result<Bytes, AttachmentError> {
-        self.reader.read_attachment(attachment, self.max_bytes).await
+        self.reader
+            .read_attachment(attachment, self.max_bytes)
+            .await
     }
 }
 
@@ -496,7 +497,9 @@ mod tests {
         // Unreadable, with a relative preview URL the model could not fetch: a note.
         assert_eq!(
             parts[2],
-            Some(json!({"type": "input_text", "text": "The user attached a file: dog.png (image/png)."}))
+            Some(
+                json!({"type": "input_text", "text": "The user attached a file: dog.png (image/png)."})
+            )
         );
 
         // Over the cap: a note saying so.

@@ -21,6 +21,12 @@ const state = {
   threadsAfter: null,
   /** A counter for DOM ids. */
   nextId: 1,
+  /**
+   * The composer's attachments, in order: `{key, name, size, mime_type, status, attachment}`,
+   * `status` "uploading" until the server holds the bytes, then "ready" (`attachment` is the
+   * server's Attachment object).
+   */
+  attachments: [],
 };
 
 const $ = (id) => document.getElementById(id);
@@ -204,10 +210,10 @@ function handleFrame(frame) {
   applyEvent(event);
 }
 
-function userInput(text) {
+function userInput(text, attachments = []) {
   return {
     content: [{ type: "input_text", text }],
-    attachments: [],
+    attachments,
     inference_options: {},
   };
 }
@@ -541,11 +547,40 @@ function renderUserMessage(item) {
     else if (part.type === "input_tag") text.append(el("span", "tag", `@${part.text}`));
   }
   bubble.append(text);
-  for (const attachment of item.attachments || []) {
-    bubble.append(el("div", "attachment", `📎 ${attachment.name}`));
+  if (item.attachments?.length) {
+    const list = el("div", "attachments");
+    for (const attachment of item.attachments) list.append(renderAttachment(attachment));
+    bubble.append(list);
   }
   box.append(bubble);
   return box;
+}
+
+/** A file's badge: its extension ("TXT", "PDF"), or "FILE". */
+function fileIcon(name) {
+  const dot = name.lastIndexOf(".");
+  const extension = dot > 0 ? name.slice(dot + 1, dot + 5).toUpperCase() : "";
+  return el("span", "attachment-icon", /^[A-Z0-9]+$/.test(extension) ? extension : "FILE");
+}
+
+/** An attachment of a message: an image through its preview URL, anything else as a chip. */
+function renderAttachment(attachment) {
+  const name = String(attachment?.name ?? "attachment");
+  const preview = attachment?.preview_url;
+  if (attachment?.type === "image" && safeImageUrl(preview)) {
+    const figure = el("figure", "attachment attachment-image");
+    figure.dataset.attachmentId = String(attachment.id);
+    const img = el("img");
+    img.src = preview;
+    img.alt = name;
+    figure.append(img, el("figcaption", null, name));
+    return figure;
+  }
+  const chip = el("span", "attachment attachment-file");
+  chip.dataset.attachmentId = String(attachment?.id ?? "");
+  chip.append(fileIcon(name), el("span", "attachment-name", name));
+  if (attachment?.mime_type) chip.append(el("span", "attachment-meta", attachment.mime_type));
+  return chip;
 }
 
 function renderAssistantMessage(item) {
@@ -1640,19 +1675,169 @@ function defaultEffect(name, data) {
 
 function updateComposer() {
   const busy = Boolean(state.stream);
-  $("send").disabled = busy;
+  $("send").disabled = busy || state.attachments.some((pending) => pending.status !== "ready");
   if (!busy) $("stop").hidden = true;
 }
 
 async function sendUserMessage(text) {
-  if (!text.trim() || state.stream) return;
+  if (state.stream || state.attachments.some((pending) => pending.status !== "ready")) return;
+  const attachments = state.attachments.map((pending) => pending.attachment.id);
+  if (!text.trim() && !attachments.length) return;
+  // Sent with this message: the composer starts empty again.
+  state.attachments = [];
+  renderPendingAttachments();
+  const input = userInput(text, attachments);
   if (state.threadId) {
     await requestStream({
       type: "threads.add_user_message",
-      params: { thread_id: state.threadId, input: userInput(text) },
+      params: { thread_id: state.threadId, input },
     });
   } else {
-    await requestStream({ type: "threads.create", params: { input: userInput(text) } });
+    await requestStream({ type: "threads.create", params: { input } });
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Attachments: ChatKit's upload flow. Two-phase (the default): `attachments.create` with the
+// file's name, size and type, then the bytes as `multipart/form-data` (field `file`) to the
+// upload descriptor's URL, with its method and headers. Direct (`playground.uploadStrategy =
+// {type: "direct", uploadUrl}`): the same form posted to `uploadUrl`, which answers the
+// attachment. A pending attachment is removed with `attachments.delete`.
+
+/** Sends a file's bytes as ChatKit does; returns the answer's JSON (if any). */
+async function uploadBytes(url, method, headers, file) {
+  const form = new FormData();
+  form.append("file", file, file.name);
+  const title = `upload ${file.name}`;
+  logEntry("request", title, { url, method, name: file.name, size: file.size, mime_type: file.type });
+  setPending(1);
+  try {
+    let response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers: { ...playground.requestHeaders, ...headers },
+        body: form,
+        credentials: "same-origin",
+      });
+    } catch (error) {
+      logEntry("error", `${title}: ${error.message}`);
+      throw new RequestError(error.message, 0, null);
+    }
+    const text = await response.text();
+    let parsed = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // Not JSON: shown as text.
+    }
+    if (!response.ok) {
+      logEntry("error", `${response.status} ${title}`, parsed);
+      throw new RequestError(parsed?.error?.message || `${response.status} ${response.statusText}`, response.status, parsed);
+    }
+    logEntry("response", title, parsed ?? { status: response.status });
+    return parsed;
+  } finally {
+    setPending(-1);
+  }
+}
+
+/** Attaches a file to the message being written: uploads it and shows it pending. */
+async function attachFile(file) {
+  const pending = {
+    key: uid("attachment"),
+    name: file.name,
+    size: file.size,
+    mime_type: file.type || "application/octet-stream",
+    status: "uploading",
+    attachment: null,
+  };
+  state.attachments.push(pending);
+  renderPendingAttachments();
+  try {
+    const strategy = playground.uploadStrategy || { type: "two_phase" };
+    if (strategy.type === "direct") {
+      pending.attachment = await uploadBytes(strategy.uploadUrl, "POST", {}, file);
+    } else {
+      const created = await requestJson({
+        type: "attachments.create",
+        params: { name: file.name, size: file.size, mime_type: pending.mime_type },
+      });
+      pending.attachment = created;
+      const descriptor = created?.upload_descriptor;
+      if (descriptor?.url) {
+        await uploadBytes(descriptor.url, descriptor.method || "POST", descriptor.headers || {}, file);
+      }
+    }
+    if (!isObject(pending.attachment) || typeof pending.attachment.id !== "string") {
+      throw new Error("the server answered no attachment");
+    }
+    pending.status = "ready";
+  } catch (error) {
+    state.attachments = state.attachments.filter((other) => other !== pending);
+    // An attachment created but not uploaded is no use: it goes (the sweeper would remove it).
+    if (pending.attachment?.id) await deleteAttachment(pending.attachment.id).catch(() => {});
+    showNotice("danger", error.message, `${file.name} could not be attached`);
+  }
+  renderPendingAttachments();
+  updateComposer();
+}
+
+function deleteAttachment(id) {
+  return requestJson({ type: "attachments.delete", params: { attachment_id: id } });
+}
+
+/** Removes a pending attachment: from the composer, and from the server. */
+async function removeAttachment(key) {
+  const pending = state.attachments.find((other) => other.key === key);
+  if (!pending || pending.status !== "ready") return;
+  state.attachments = state.attachments.filter((other) => other !== pending);
+  renderPendingAttachments();
+  updateComposer();
+  try {
+    await deleteAttachment(pending.attachment.id);
+  } catch (error) {
+    showNotice("danger", error.message, `${pending.name} could not be deleted`);
+  }
+}
+
+function formatSize(bytes) {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+function renderPendingAttachments() {
+  const list = $("pending-attachments");
+  list.replaceChildren();
+  list.hidden = state.attachments.length === 0;
+  for (const pending of state.attachments) {
+    const li = el("li", "pending-attachment");
+    li.dataset.status = pending.status;
+    if (pending.attachment?.id) li.dataset.attachmentId = pending.attachment.id;
+    const preview = pending.attachment?.preview_url;
+    if (pending.status === "ready" && pending.attachment?.type === "image" && safeImageUrl(preview)) {
+      const img = el("img");
+      img.src = preview;
+      img.alt = pending.name;
+      li.append(img);
+    } else {
+      li.append(fileIcon(pending.name));
+    }
+    const text = el("span", "attachment-text");
+    text.append(
+      el("div", "attachment-name", pending.name),
+      el("div", "attachment-meta", pending.status === "ready" ? `${pending.mime_type} · ${formatSize(pending.size)}` : "uploading…"),
+    );
+    li.append(text);
+    const remove = el("button", "ghost remove", "×");
+    remove.type = "button";
+    remove.title = `Remove ${pending.name}`;
+    remove.setAttribute("aria-label", `Remove ${pending.name}`);
+    remove.disabled = pending.status !== "ready";
+    remove.addEventListener("click", () => removeAttachment(pending.key));
+    li.append(remove);
+    list.append(li);
   }
 }
 
@@ -1676,8 +1861,20 @@ const playground = {
   onEffect: defaultEffect,
   /** Sends an action to the server, as ChatKit's `sendCustomAction(action, itemId?)`. */
   sendCustomAction: (action, itemId) => sendAction(action, itemId, true),
-  /** Sends a user message to the open thread (or a new one). */
+  /** Sends a user message to the open thread (or a new one), with the pending attachments. */
   sendUserMessage,
+  /**
+   * How files are uploaded, as ChatKit's `uploadStrategy`: `{type: "two_phase"}` (the
+   * default: `attachments.create`, then the bytes to its upload URL) or
+   * `{type: "direct", uploadUrl}` (the bytes posted to `uploadUrl`).
+   */
+  uploadStrategy: { type: "two_phase" },
+  /** Attaches a `File` to the message being written. */
+  attachFile,
+  /** The attachments waiting to be sent: `{name, size, mime_type, status, attachment}`. */
+  get pendingAttachments() {
+    return state.attachments.map(({ key, ...pending }) => clone(pending));
+  },
   /** Opens a thread by id. */
   openThread,
   /**
@@ -1780,7 +1977,8 @@ function start() {
     event.preventDefault();
     const input = $("composer-input");
     const text = input.value;
-    if (!text.trim() || state.stream) return;
+    if ((!text.trim() && !state.attachments.length) || state.stream) return;
+    if (state.attachments.some((pending) => pending.status !== "ready")) return;
     input.value = "";
     await sendUserMessage(text);
     input.focus();
@@ -1790,6 +1988,12 @@ function start() {
       event.preventDefault();
       $("composer").requestSubmit();
     }
+  });
+  $("attach").addEventListener("click", () => $("attach-input").click());
+  $("attach-input").addEventListener("change", async (event) => {
+    const files = [...event.target.files];
+    event.target.value = "";
+    await Promise.all(files.map((file) => attachFile(file)));
   });
   $("new-thread").addEventListener("click", newThread);
   $("more-threads").addEventListener("click", () => refreshThreads(true));
