@@ -9,13 +9,25 @@ use rusqlite::types::ToSql;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::de::DeserializeOwned;
 
+use self::readers::Readers;
+use self::writer::Writer;
+
 use super::backend::{ApplyWrites, Backend, Op, PageQuery, StoreResult, Write};
 use super::sql::{Rows, fetch_limit, known_version, parse, sort_key, to_json};
 use super::{StoreError, backend_store, page_of, thread_id};
 use crate::thread::{Attachment, ForStore, Page, SortOrder, ThreadItem, ThreadMetadata};
 
+mod readers;
+mod writer;
+
 /// How long a statement waits for another process's lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How many prepared statements a connection keeps (more than the store has).
+const STATEMENT_CACHE: usize = 64;
+
+/// How many read connections a store on a file opens, at most.
+const READERS: usize = 4;
 
 /// The schema, one migration per version: `MIGRATIONS[n]` takes a database from version `n`
 /// (`PRAGMA user_version`) to `n + 1`. Append only; never edit a released migration.
@@ -50,18 +62,23 @@ const MIGRATIONS: &[&str] = &[
     );",
 ];
 
-/// A [`Store`](super::Store) in a `SQLite` database, through one connection.
+/// A [`Store`](super::Store) in a `SQLite` database: one writer, and readers beside it.
 ///
 /// The database runs in WAL mode with a busy timeout, so other processes may read it while
 /// this one writes. [`open`](Self::open) creates the schema, or migrates an older one, before
 /// it returns. Threads, items and attachments are stored as JSON (attachment `metadata`
 /// included, see [`ForStore`]) beside the columns that order and scope them.
 ///
-/// Every method runs on Tokio's blocking pool (so it needs a Tokio runtime) and holds the
-/// connection for its duration: calls through one store, and its clones, run one at a time.
-/// Every write is one transaction, and so are the writes of a unit of work
+/// Writes go to one thread of the store's own, which owns the write connection. Every write is
+/// one transaction, and so are the writes of a unit of work
 /// ([`Store::begin`](super::Store::begin)): they are staged while the action runs and applied
-/// together at its commit, in one `BEGIN IMMEDIATE … COMMIT`. The connection runs with
+/// together at its commit. The writer commits the units queued meanwhile in one
+/// `BEGIN IMMEDIATE … COMMIT` (group commit), each in its own savepoint: a unit's writes commit
+/// together or not at all, a failing unit takes no other one down, units commit in the order
+/// they were queued, and a commit returns only once the transaction that holds it committed.
+/// Reads run on Tokio's blocking pool (so the store needs a Tokio runtime) on a small pool of
+/// read connections, beside the writer; they see what is committed. A database in memory has
+/// one connection, the writer's, which reads between two groups. The connections run with
 /// `synchronous = NORMAL` (WAL): a commit is atomic and survives a crash of the process; a
 /// power loss may lose the last ones. The isolation, ordering and error rules are those of the
 /// [module docs](super), as for [`MemoryStore`](super::MemoryStore), except that `created_at`
@@ -82,7 +99,14 @@ const MIGRATIONS: &[&str] = &[
 /// ```
 #[derive(Clone)]
 pub struct SqliteStore {
-    connection: Arc<tokio::sync::Mutex<Connection>>,
+    shared: Arc<Shared>,
+}
+
+/// The connections of a store and its clones.
+struct Shared {
+    writer: Writer,
+    /// The read connections of a database file; `None` in memory, where the writer reads.
+    readers: Option<Arc<Readers>>,
 }
 
 impl SqliteStore {
@@ -111,9 +135,17 @@ impl SqliteStore {
     }
 
     fn setup(mut connection: Connection) -> Result<Self, StoreError> {
-        configure(&mut connection).map_err(StoreError::from)?;
+        let wal = configure(&mut connection)?;
+        // A database in memory (which answers "memory" for WAL) has no file to share.
+        let readers = match connection.path() {
+            Some(path) if wal && !path.is_empty() => {
+                Some(Arc::new(Readers::new(Path::new(path), READERS)))
+            }
+            _ => None,
+        };
+        let writer = Writer::spawn(connection)?;
         Ok(Self {
-            connection: Arc::new(tokio::sync::Mutex::new(connection)),
+            shared: Arc::new(Shared { writer, readers }),
         })
     }
 
@@ -127,30 +159,31 @@ impl SqliteStore {
         missing: fn(&str) -> StoreError,
     ) -> StoreResult<T> {
         let (id, owner) = (id.to_owned(), owner.map(str::to_owned));
-        self.call(move |connection| {
+        self.read(move |connection| {
             let sql = format!("SELECT data FROM {table} WHERE id = ?1 AND owner IS ?2");
             load_one(connection, &sql, params![id, owner], || missing(&id))
         })
         .await
     }
 
-    /// Runs `operation` on the connection, on the blocking pool.
-    async fn call<T: Send + 'static>(
+    /// Runs `operation`, which only reads, on a read connection (or the writer's, in memory):
+    /// it sees what is committed.
+    async fn read<T: Send + 'static>(
         &self,
         operation: impl FnOnce(&mut Connection) -> Result<T, Failure> + Send + 'static,
     ) -> Result<T, StoreError> {
-        let mut connection = Arc::clone(&self.connection).lock_owned().await;
-        // If the caller stops waiting, the operation still runs to its commit or rollback.
-        tokio::task::spawn_blocking(move || operation(&mut connection))
-            .await
-            .map_err(StoreError::backend)?
-            .map_err(StoreError::from)
+        match &self.shared.readers {
+            Some(readers) => readers.run(operation).await,
+            None => self.shared.writer.run(operation).await,
+        }
     }
 }
 
 impl fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SqliteStore").finish_non_exhaustive()
+        f.debug_struct("SqliteStore")
+            .field("transactions", &self.shared.writer.transactions())
+            .finish_non_exhaustive()
     }
 }
 
@@ -183,18 +216,21 @@ impl From<Failure> for StoreError {
     }
 }
 
-/// Sets the connection up (WAL, busy timeout, foreign keys) and migrates the schema.
-fn configure(connection: &mut Connection) -> Result<(), Failure> {
+/// Sets the connection up (WAL, busy timeout, foreign keys) and migrates the schema; whether
+/// the database is in WAL mode (one in memory is not).
+fn configure(connection: &mut Connection) -> Result<bool, Failure> {
     connection.busy_timeout(BUSY_TIMEOUT)?;
+    connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     // An in-memory database answers "memory" and stays so; that's fine.
-    let _mode: String =
+    let mode: String =
         connection.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
     connection.pragma_update(None, "foreign_keys", true)?;
     // In WAL mode, NORMAL syncs at checkpoints rather than at every commit: a commit is
     // atomic and the database stays consistent on a crash, and a power loss may undo the
     // last commits. That is the usual setting for WAL, and what makes a commit cheap.
     connection.pragma_update(None, "synchronous", "NORMAL")?;
-    migrate(connection)
+    migrate(connection)?;
+    Ok(mode.eq_ignore_ascii_case("wal"))
 }
 
 /// Applies the missing migrations, all in one transaction.
@@ -227,12 +263,6 @@ fn thread_visible(tx: &Connection, thread_id: &str, owner: Option<&str>) -> Resu
         .query_row(params![thread_id, owner], |_| Ok(()))
         .optional()?;
     Ok(found.is_some())
-}
-
-/// Begins a write transaction. IMMEDIATE takes the write lock up front, so a transaction
-/// never fails midway on another process's lock (it waits for the busy timeout instead).
-fn write(connection: &mut Connection) -> Result<Transaction<'_>, Failure> {
-    Ok(connection.transaction_with_behavior(TransactionBehavior::Immediate)?)
 }
 
 /// Begins a read transaction: a consistent snapshot across the statements of one call.
@@ -320,7 +350,7 @@ impl Backend for SqliteStore {
     async fn items(&self, thread: &str, query: PageQuery<'_>) -> StoreResult<Page<ThreadItem>> {
         let (thread_id, owner) = (thread.to_owned(), query.owner.map(str::to_owned));
         let (after, limit, order) = (query.after.map(str::to_owned), query.limit, query.order);
-        self.call(move |connection| {
+        self.read(move |connection| {
             let tx = read(connection)?;
             if !thread_visible(&tx, &thread_id, owner.as_deref())? {
                 return Ok(Page::default());
@@ -336,7 +366,7 @@ impl Backend for SqliteStore {
     async fn threads(&self, query: PageQuery<'_>) -> StoreResult<Page<ThreadMetadata>> {
         let owner = query.owner.map(str::to_owned);
         let (after, limit, order) = (query.after.map(str::to_owned), query.limit, query.order);
-        self.call(move |connection| {
+        self.read(move |connection| {
             let tx = read(connection)?;
             let after = after.as_deref();
             let missing = StoreError::thread_not_found;
@@ -349,7 +379,7 @@ impl Backend for SqliteStore {
     async fn item(&self, owner: Option<&str>, thread: &str, id: &str) -> StoreResult<ThreadItem> {
         let (thread_id, id) = (thread.to_owned(), id.to_owned());
         let owner = owner.map(str::to_owned);
-        self.call(move |connection| {
+        self.read(move |connection| {
             let tx = read(connection)?;
             check_thread(&tx, &thread_id, owner.as_deref())?;
             let sql = "SELECT data FROM items WHERE thread_id = ?1 AND id = ?2";
@@ -379,7 +409,7 @@ backend_store! {
 impl ApplyWrites for SqliteStore {
     async fn thread_owner(&self, thread_id: &str) -> Result<Option<Option<String>>, StoreError> {
         let id = thread_id.to_owned();
-        self.call(move |connection| stored_owner(connection, "threads", &id))
+        self.read(move |connection| stored_owner(connection, "threads", &id))
             .await
     }
 
@@ -388,20 +418,14 @@ impl ApplyWrites for SqliteStore {
         attachment_id: &str,
     ) -> Result<Option<Option<String>>, StoreError> {
         let id = attachment_id.to_owned();
-        self.call(move |connection| stored_owner(connection, "attachments", &id))
+        self.read(move |connection| stored_owner(connection, "attachments", &id))
             .await
     }
 
+    /// Queues the unit for the writer, which commits it with the units queued meanwhile (see
+    /// `writer`); returns once it is committed.
     async fn apply_writes(&self, writes: Vec<Write>) -> Result<(), StoreError> {
-        self.call(move |connection| {
-            let tx = write(connection)?;
-            for write in &writes {
-                apply(&tx, write)?;
-            }
-            tx.commit()?;
-            Ok(())
-        })
-        .await
+        self.shared.writer.apply(writes).await
     }
 }
 
@@ -533,8 +557,8 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
-    use crate::store::Store;
     use crate::store::testing::{TestContext, run_suite};
+    use crate::store::Store;
     use crate::thread::{AssistantMessageItem, Timestamp, UserMessageContent, UserMessageItem};
 
     /// A fresh directory under the system temp dir, removed on drop.
@@ -688,6 +712,262 @@ mod tests {
             .query_row("SELECT count(*) FROM items", [], |row| row.get(0))
             .unwrap();
         assert_eq!(count, 400);
+    }
+
+    /// Holds the writer (in a job of its own) until the returned sender sends or drops, so
+    /// that the units queued meanwhile commit as one group.
+    async fn hold_writer(store: &SqliteStore) -> std::sync::mpsc::Sender<()> {
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let (started, running) = tokio::sync::oneshot::channel();
+        let writer = store.clone();
+        tokio::spawn(async move {
+            writer
+                .shared
+                .writer
+                .run(move |_| {
+                    let _ = started.send(());
+                    let _ = held.recv();
+                    Ok(())
+                })
+                .await
+                .unwrap();
+        });
+        running.await.unwrap();
+        release
+    }
+
+    /// Waits until `count` jobs wait for the writer.
+    async fn until_queued(store: &SqliteStore, count: usize) {
+        while store.shared.writer.queued() < count {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+
+    fn add(thread_id: &str, item_id: &str) -> Write {
+        let item: ThreadItem = AssistantMessageItem::new(item_id, thread_id, "x")
+            .created_at(Timestamp::parse("2026-01-01T00:00:00Z").unwrap())
+            .into();
+        Write::new(Some("alice"), Op::add_item(thread_id, &item))
+    }
+
+    async fn item_ids(store: &SqliteStore, thread_id: &str) -> Vec<String> {
+        store
+            .load_thread_items(thread_id, None, 1000, SortOrder::Asc, &alice())
+            .await
+            .unwrap()
+            .data
+            .iter()
+            .map(|item| item.id().to_owned())
+            .collect()
+    }
+
+    /// A store on a file with the threads `thr_0` … `thr_{count - 1}` of alice.
+    async fn with_threads(dir: &TempDir, count: usize) -> SqliteStore {
+        let store = SqliteStore::open(dir.db()).unwrap();
+        for index in 0..count {
+            let thread = ThreadMetadata::new(format!("thr_{index}"), Timestamp::now());
+            store.save_thread(&thread, &alice()).await.unwrap();
+        }
+        store
+    }
+
+    /// Units of several threads queued while the writer is busy commit in one transaction,
+    /// and each is acknowledged.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn units_queued_together_commit_in_one_transaction() {
+        let dir = TempDir::new();
+        let store = with_threads(&dir, 8).await;
+        let release = hold_writer(&store).await;
+        let before = store.shared.writer.transactions();
+        let mut units = Vec::new();
+        for index in 0..8 {
+            let store = store.clone();
+            units.push(tokio::spawn(async move {
+                let thread_id = format!("thr_{index}");
+                let writes = vec![add(&thread_id, "msg_a"), add(&thread_id, "msg_b")];
+                store.apply_writes(writes).await
+            }));
+        }
+        until_queued(&store, 8).await;
+        drop(release);
+        for unit in units {
+            unit.await.unwrap().unwrap();
+        }
+        assert_eq!(store.shared.writer.transactions(), before + 1);
+        for index in 0..8 {
+            assert_eq!(item_ids(&store, &format!("thr_{index}")).await, ["msg_a", "msg_b"]);
+        }
+    }
+
+    /// A unit that fails in a group commits nothing of its own (not even the writes before
+    /// the failing one), and the others of the group commit.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failing_unit_takes_no_other_unit_of_its_group_down() {
+        let dir = TempDir::new();
+        let store = with_threads(&dir, 3).await;
+        let release = hold_writer(&store).await;
+        let before = store.shared.writer.transactions();
+        let units = [
+            vec![add("thr_0", "msg_1")],
+            // Its second write names a thread that does not exist.
+            vec![add("thr_1", "msg_1"), add("thr_missing", "msg_2")],
+            vec![add("thr_2", "msg_1"), add("thr_2", "msg_2")],
+            // Its second write conflicts with its first.
+            vec![add("thr_0", "msg_2"), add("thr_0", "msg_2")],
+        ];
+        let mut tasks = Vec::new();
+        for (queued, writes) in units.into_iter().enumerate() {
+            let queuing = store.clone();
+            tasks.push(tokio::spawn(async move { queuing.apply_writes(writes).await }));
+            // Queued in this order.
+            until_queued(&store, queued + 1).await;
+        }
+        drop(release);
+        let mut outcomes = Vec::new();
+        for task in tasks {
+            outcomes.push(task.await.unwrap());
+        }
+        assert!(outcomes[0].is_ok(), "{outcomes:?}");
+        assert!(outcomes[1].as_ref().unwrap_err().is_not_found(), "{outcomes:?}");
+        assert!(outcomes[2].is_ok(), "{outcomes:?}");
+        assert!(
+            matches!(&outcomes[3], Err(StoreError::Conflict(id)) if id == "msg_2"),
+            "{outcomes:?}"
+        );
+        assert_eq!(store.shared.writer.transactions(), before + 1);
+        assert_eq!(item_ids(&store, "thr_0").await, ["msg_1"]);
+        assert!(item_ids(&store, "thr_1").await.is_empty());
+        assert_eq!(item_ids(&store, "thr_2").await, ["msg_1", "msg_2"]);
+    }
+
+    /// One thread's units commit in the order they were queued, within a group and across
+    /// groups.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn one_threads_units_commit_in_order() {
+        let dir = TempDir::new();
+        let store = with_threads(&dir, 1).await;
+        let mut expected = Vec::new();
+        for round in 0..3 {
+            let release = hold_writer(&store).await;
+            let mut tasks = Vec::new();
+            for index in 0..10 {
+                let id = format!("msg_{round}_{index}");
+                expected.push(id.clone());
+                let queuing = store.clone();
+                tasks.push(tokio::spawn(async move {
+                    queuing.apply_writes(vec![add("thr_0", &id)]).await
+                }));
+                until_queued(&store, index + 1).await;
+            }
+            drop(release);
+            for task in tasks {
+                task.await.unwrap().unwrap();
+            }
+        }
+        // The items share one timestamp: the store orders them by their commit.
+        assert_eq!(item_ids(&store, "thr_0").await, expected);
+    }
+
+    /// A unit's commit returns only once its transaction committed, and until then no reader
+    /// sees its writes; a transaction in progress is never seen by the readers.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_commit_is_acknowledged_only_once_committed() {
+        let dir = TempDir::new();
+        let store = with_threads(&dir, 1).await;
+        let release = hold_writer(&store).await;
+        let unit = {
+            let store = store.clone();
+            tokio::spawn(async move { store.apply_writes(vec![add("thr_0", "msg_1")]).await })
+        };
+        until_queued(&store, 1).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!unit.is_finished());
+        assert!(item_ids(&store, "thr_0").await.is_empty());
+        drop(release);
+        unit.await.unwrap().unwrap();
+        assert_eq!(item_ids(&store, "thr_0").await, ["msg_1"]);
+
+        // A transaction left open on the write connection: the readers don't see its write.
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let (written, staged) = tokio::sync::oneshot::channel();
+        let writer = store.clone();
+        let open = tokio::spawn(async move {
+            writer
+                .shared
+                .writer
+                .run(move |connection| {
+                    let tx = connection.transaction()?;
+                    apply(&tx, &add("thr_0", "msg_2"))?;
+                    let _ = written.send(());
+                    let _ = held.recv();
+                    // Dropped: rolled back.
+                    drop(tx);
+                    Ok(())
+                })
+                .await
+        });
+        staged.await.unwrap();
+        assert_eq!(item_ids(&store, "thr_0").await, ["msg_1"]);
+        drop(release);
+        open.await.unwrap().unwrap();
+        assert_eq!(item_ids(&store, "thr_0").await, ["msg_1"]);
+    }
+
+    /// Reads of a unit of work through the store see only what is committed: a unit's staged
+    /// writes show to the unit, not to the store's readers, until the commit.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn readers_do_not_see_staged_writes() {
+        let dir = TempDir::new();
+        let store = with_threads(&dir, 1).await;
+        let unit = store.begin("thr_0", &alice()).await.unwrap().unwrap();
+        let item: ThreadItem = AssistantMessageItem::new("msg_1", "thr_0", "x").into();
+        unit.add_thread_item("thr_0", &item, &alice()).await.unwrap();
+        assert_eq!(
+            unit.load_item("thr_0", "msg_1", &alice()).await.unwrap(),
+            item
+        );
+        assert!(
+            store
+                .load_item("thr_0", "msg_1", &alice())
+                .await
+                .unwrap_err()
+                .is_not_found()
+        );
+        unit.commit().await.unwrap();
+        assert_eq!(
+            store.load_item("thr_0", "msg_1", &alice()).await.unwrap(),
+            item
+        );
+    }
+
+    /// Many units of many threads at once, through units of work: every one commits, in
+    /// fewer transactions than units once they queue up.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn many_threads_at_once() {
+        let dir = TempDir::new();
+        let store = with_threads(&dir, 16).await;
+        let mut tasks = Vec::new();
+        for index in 0..16 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                let thread_id = format!("thr_{index}");
+                for round in 0..20 {
+                    let unit = store.begin(&thread_id, &alice()).await.unwrap().unwrap();
+                    let item: ThreadItem =
+                        AssistantMessageItem::new(format!("msg_{round}"), &thread_id, "x").into();
+                    unit.add_thread_item(&thread_id, &item, &alice()).await.unwrap();
+                    unit.commit().await.unwrap();
+                }
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        for index in 0..16 {
+            let ids = item_ids(&store, &format!("thr_{index}")).await;
+            let expected: Vec<String> = (0..20).map(|round| format!("msg_{round}")).collect();
+            assert_eq!(ids, expected);
+        }
     }
 
     #[test]

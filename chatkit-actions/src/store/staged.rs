@@ -39,6 +39,9 @@ struct State {
     /// Copies of the threads whose pages the unit read after writing them.
     view: MemoryStore,
     materialized: HashSet<String>,
+    /// The threads (and the scope) the store showed the unit: a check that the unit may write
+    /// to one of them needs no second read (the commit checks again).
+    visible: HashSet<(String, Option<String>)>,
     finished: bool,
 }
 
@@ -135,8 +138,23 @@ impl<S: ApplyWrites> Staged<S> {
         match self.staged_thread(thread_id, owner) {
             Known::Present(_) => Ok(()),
             Known::Gone | Known::Other => Err(StoreError::thread_not_found(thread_id)),
-            Known::Unknown => self.base.thread(owner, thread_id).await.map(drop),
+            Known::Unknown if self.seen(thread_id, owner) => Ok(()),
+            Known::Unknown => self.base_thread(owner, thread_id).await.map(drop),
         }
+    }
+
+    /// Whether the store showed the unit `thread_id` for `owner`.
+    fn seen(&self, thread_id: &str, owner: Option<&str>) -> bool {
+        let key = (thread_id.to_owned(), owner.map(str::to_owned));
+        self.state().visible.contains(&key)
+    }
+
+    /// The committed thread, from the store; noted as visible when found.
+    async fn base_thread(&self, owner: Option<&str>, id: &str) -> StoreResult<ThreadMetadata> {
+        let thread = self.base.thread(owner, id).await?;
+        let key = (id.to_owned(), owner.map(str::to_owned));
+        self.state().visible.insert(key);
+        Ok(thread)
     }
 
     /// Builds the copy of a thread: its committed items, then the staged writes.
@@ -263,6 +281,7 @@ impl<S: ApplyWrites> Staged<S> {
         }
         state.finished = true;
         state.materialized.clear();
+        state.visible.clear();
         state.view = MemoryStore::new();
         Ok(std::mem::take(&mut state.writes))
     }
@@ -287,7 +306,7 @@ impl<S: ApplyWrites> Backend for Staged<S> {
         match self.staged_thread(id, owner) {
             Known::Present(thread) => Ok(thread),
             Known::Gone | Known::Other => Err(StoreError::thread_not_found(id)),
-            Known::Unknown => self.base.thread(owner, id).await,
+            Known::Unknown => self.base_thread(owner, id).await,
         }
     }
 
