@@ -192,13 +192,32 @@ fn deep_nesting_is_refused_without_overflowing_the_stack() {
             .starts_with("invalid type: sequence, expected i64"),
         "{error}"
     );
-    // A payload sent before the type is buffered, which is where the limit applies.
+    // A payload sent before the type is kept as JSON text, scanned without recursion, then
+    // parsed into its type like the type-first one: the same error, at the first `[`.
     let body = format!(r#"{{"payload":{deep},"type":"set_count"}}"#);
     let error = serde_json::from_str::<AppAction>(&body).unwrap_err();
     assert!(
-        error.to_string().starts_with("recursion limit exceeded"),
+        error
+            .to_string()
+            .starts_with("invalid type: sequence, expected i64"),
         "{error}"
     );
+    // A payload type that does nest (any JSON value) meets serde_json's recursion limit in
+    // either key order.
+    #[derive(chatkit_actions::Action, Debug)]
+    enum Nested {
+        Any(serde_json::Value),
+    }
+    for body in [
+        format!(r#"{{"type":"any","payload":{deep}}}"#),
+        format!(r#"{{"payload":{deep},"type":"any"}}"#),
+    ] {
+        let error = serde_json::from_str::<Nested>(&body).unwrap_err();
+        assert!(
+            error.to_string().starts_with("recursion limit exceeded"),
+            "{error}"
+        );
+    }
 }
 
 #[test]
