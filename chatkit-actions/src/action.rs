@@ -229,6 +229,26 @@ pub trait Action: Sized {
         Self::from_parts(&raw.action_type, raw.payload)
     }
 
+    /// Parses an untyped action it borrows into this union, reading the payload in place
+    /// (nothing is cloned). The server uses this path: the raw action stays available for the
+    /// checks that compare it with what the widget offered.
+    ///
+    /// # Errors
+    ///
+    /// As [`Action::from_raw`].
+    fn from_raw_ref(raw: &RawAction) -> Result<Self, ActionParseError> {
+        let result = match &raw.payload {
+            None => absent_payload(&raw.action_type),
+            Some(value) => {
+                let mut track = serde_path_to_error::Track::new();
+                let deserializer = serde_path_to_error::Deserializer::new(value, &mut track);
+                Self::deserialize_payload(&raw.action_type, deserializer)
+                    .map_err(|error| (error, track.path().to_string()))
+            }
+        };
+        finish::<Self>(&raw.action_type, result)
+    }
+
     /// Parses an action from its type string and its payload as a JSON value.
     ///
     /// # Errors
