@@ -1,6 +1,7 @@
 //! The raw-to-typed conversion on untrusted input: every way a client can send a bad action,
 //! and the exact error it gets. None of them panics.
 
+use chatkit_actions::request::ChatKitRequest;
 use chatkit_actions::{Action, ActionConfig, ActionParseError, RawAction};
 use serde_json::{Value, json};
 
@@ -192,13 +193,32 @@ fn deep_nesting_is_refused_without_overflowing_the_stack() {
             .starts_with("invalid type: sequence, expected i64"),
         "{error}"
     );
-    // A payload sent before the type is buffered, which is where the limit applies.
+    // A payload sent before the type is kept as JSON text, scanned without recursion, then
+    // parsed into its type like the type-first one: the same error, at the first `[`.
     let body = format!(r#"{{"payload":{deep},"type":"set_count"}}"#);
     let error = serde_json::from_str::<AppAction>(&body).unwrap_err();
     assert!(
-        error.to_string().starts_with("recursion limit exceeded"),
+        error
+            .to_string()
+            .starts_with("invalid type: sequence, expected i64"),
         "{error}"
     );
+    // A payload type that does nest (any JSON value) meets serde_json's recursion limit in
+    // either key order.
+    #[derive(chatkit_actions::Action, Debug)]
+    enum Nested {
+        Any(serde_json::Value),
+    }
+    for body in [
+        format!(r#"{{"type":"any","payload":{deep}}}"#),
+        format!(r#"{{"payload":{deep},"type":"any"}}"#),
+    ] {
+        let error = serde_json::from_str::<Nested>(&body).unwrap_err();
+        assert!(
+            error.to_string().starts_with("recursion limit exceeded"),
+            "{error}"
+        );
+    }
 }
 
 #[test]
@@ -276,4 +296,70 @@ fn the_specs_list_every_action_with_its_defaults() {
         Some("SetCount")
     );
     assert_eq!(AppAction::spec_for("nope"), None);
+}
+
+#[test]
+fn a_bad_payload_gives_the_same_error_in_either_key_order() {
+    // The derived `Deserialize`: the payload sent first is kept as text, then parsed; its
+    // error carries one position, the body's.
+    for body in [
+        r#"{"type":"todo.delete","payload":{"id":7}}"#,
+        r#"{"payload":{"id":7},"type":"todo.delete"}"#,
+    ] {
+        let error = serde_json::from_str::<AppAction>(body)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("invalid type: integer `7`, expected a string at line 1 column "),
+            "{body}: {error}"
+        );
+        assert_eq!(error.matches(" at line ").count(), 1, "{error}");
+    }
+    // The server's path: the request, then the action it holds, names the JSON path.
+    for action in [
+        r#"{"type":"todo.delete","payload":{"id":7}}"#,
+        r#"{"payload":{"id":7},"type":"todo.delete"}"#,
+    ] {
+        for body in [
+            format!(
+                r#"{{"type":"threads.custom_action","params":{{"thread_id":"t","action":{action}}}}}"#
+            ),
+            format!(
+                r#"{{"params":{{"action":{action},"thread_id":"t"}},"type":"threads.custom_action"}}"#
+            ),
+        ] {
+            let request: ChatKitRequest = serde_json::from_str(&body).unwrap();
+            let ChatKitRequest::ThreadsCustomAction { params, .. } = request else {
+                panic!("{body}")
+            };
+            assert_eq!(
+                AppAction::from_raw_ref(&params.action)
+                    .unwrap_err()
+                    .to_string(),
+                "invalid payload for action `todo.delete` at `payload.id`: invalid type: integer `7`, expected a string",
+                "{body}"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_action_that_is_not_an_object_is_refused() {
+    for body in [r#""refresh""#, "[\"refresh\"]", "null", "1"] {
+        let error = serde_json::from_str::<AppAction>(body)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("invalid type: ")
+                && error.contains("expected an action object with `type` and `payload`"),
+            "{body}: {error}"
+        );
+    }
+    // Unknown keys beside `type` and `payload` are ignored in either order; the payload may be
+    // any JSON the type accepts, including one with strings that need unescaping.
+    let action: AppAction = serde_json::from_str(
+        r#"{"handler":"server","payload":{"id":"a\"b"},"type":"todo.delete","x":[1]}"#,
+    )
+    .unwrap();
+    assert_eq!(action, AppAction::Delete { id: "a\"b".into() });
 }

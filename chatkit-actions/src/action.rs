@@ -229,6 +229,26 @@ pub trait Action: Sized {
         Self::from_parts(&raw.action_type, raw.payload)
     }
 
+    /// Parses an untyped action it borrows into this union, reading the payload in place
+    /// (nothing is cloned). The server uses this path: the raw action stays available for the
+    /// checks that compare it with what the widget offered.
+    ///
+    /// # Errors
+    ///
+    /// As [`Action::from_raw`].
+    fn from_raw_ref(raw: &RawAction) -> Result<Self, ActionParseError> {
+        let result = match &raw.payload {
+            None => absent_payload(&raw.action_type),
+            Some(value) => {
+                let mut track = serde_path_to_error::Track::new();
+                let deserializer = serde_path_to_error::Deserializer::new(value, &mut track);
+                Self::deserialize_payload(&raw.action_type, deserializer)
+                    .map_err(|error| (error, track.path().to_string()))
+            }
+        };
+        finish::<Self>(&raw.action_type, result)
+    }
+
     /// Parses an action from its type string and its payload as a JSON value.
     ///
     /// # Errors
@@ -332,7 +352,7 @@ fn inside_sensitive(spec: &ActionSpec, path: &str) -> bool {
 
 /// `serde_json` appends " at line 1 column 12" to syntax and data errors; the path already
 /// says where, and the column of a re-parsed payload would only mislead.
-fn strip_position(error: &serde_json::Error) -> String {
+pub(crate) fn strip_position(error: &serde_json::Error) -> String {
     let text = error.to_string();
     match text.rfind(" at line ") {
         Some(at) if error.line() > 0 => text[..at].to_owned(),
@@ -438,5 +458,257 @@ impl fmt::Display for OneOf {
                 Ok(())
             }
         }
+    }
+}
+
+/// A JSON value read before the code that parses it knows its type: an action's payload sent
+/// before its `type`, a request's `params` sent before its `type`.
+///
+/// From `serde_json`'s own deserializer it is the value's JSON text (borrowed from the input
+/// when the input is a string or bytes), captured as `serde_json` captures a
+/// [`RawValue`]: the text is only scanned, nothing is allocated for its keys and values, and
+/// the value is parsed once, straight into its type, when the type is known. From any other
+/// deserializer it falls back to a `serde_json::Value`.
+pub(crate) enum Buffered<'de> {
+    /// JSON text borrowed from the input.
+    Borrowed(&'de str),
+    /// JSON text the deserializer could not lend (a reader, a `serde_json::Value`).
+    Owned(String),
+    /// A value from a deserializer that is not `serde_json`'s.
+    Value(serde_json::Value),
+}
+
+impl Buffered<'_> {
+    /// Parses the buffered value with `seed`, checking that nothing follows it.
+    ///
+    /// # Errors
+    ///
+    /// `seed`'s errors; their position, if any, is within the buffered text.
+    pub(crate) fn parse_with<T, S>(self, seed: S) -> Result<T, serde_json::Error>
+    where
+        S: for<'a> serde::de::DeserializeSeed<'a, Value = T>,
+    {
+        fn from_text<T, S: for<'a> serde::de::DeserializeSeed<'a, Value = T>>(
+            text: &str,
+            seed: S,
+        ) -> Result<T, serde_json::Error> {
+            let mut json = serde_json::Deserializer::from_str(text);
+            let value = seed.deserialize(&mut json)?;
+            json.end()?;
+            Ok(value)
+        }
+        match self {
+            Buffered::Borrowed(text) => from_text(text, seed),
+            Buffered::Owned(text) => from_text(&text, seed),
+            Buffered::Value(value) => seed.deserialize(value),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Buffered<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match raw_value_token() {
+            Some(token) => deserializer.deserialize_newtype_struct(token, BufferVisitor { token }),
+            None => serde_json::Value::deserialize(deserializer).map(Buffered::Value),
+        }
+    }
+}
+
+/// The newtype name through which `serde_json` hands out a value's raw text (what
+/// [`RawValue`]'s `Deserialize` asks for), learnt from `RawValue` itself rather than spelled
+/// here: `None` if it ever stops asking that way, and every value is then buffered as a
+/// `serde_json::Value`.
+fn raw_value_token() -> Option<&'static str> {
+    static TOKEN: std::sync::OnceLock<Option<&'static str>> = std::sync::OnceLock::new();
+    *TOKEN.get_or_init(
+        || match <&RawValue as Deserialize>::deserialize(probe::TokenProbe) {
+            Err(probe::Probe(token)) => token,
+            Ok(_) => None,
+        },
+    )
+}
+
+mod probe {
+    use std::fmt;
+
+    use serde::de::{self, Visitor};
+
+    /// A deserializer that only records the name `deserialize_newtype_struct` is called with.
+    pub(super) struct TokenProbe;
+
+    /// What [`TokenProbe`] learnt: always an error, carrying the name if one was asked for.
+    #[derive(Debug)]
+    pub(super) struct Probe(pub(super) Option<&'static str>);
+
+    impl fmt::Display for Probe {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("probe")
+        }
+    }
+
+    impl std::error::Error for Probe {}
+
+    impl de::Error for Probe {
+        fn custom<T: fmt::Display>(_: T) -> Self {
+            Probe(None)
+        }
+    }
+
+    impl<'de> de::Deserializer<'de> for TokenProbe {
+        type Error = Probe;
+
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Probe> {
+            Err(Probe(None))
+        }
+
+        fn deserialize_newtype_struct<V: Visitor<'de>>(
+            self,
+            name: &'static str,
+            _: V,
+        ) -> Result<V::Value, Probe> {
+            Err(Probe(Some(name)))
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct seq tuple tuple_struct map struct enum
+            identifier ignored_any
+        }
+    }
+}
+
+/// Reads a [`Buffered`]: `serde_json` answers the raw-value newtype with a one-entry map
+/// (`token` → the text); any other deserializer gives the value itself.
+struct BufferVisitor {
+    token: &'static str,
+}
+
+/// The first key of a map given to [`BufferVisitor`]: the raw-value token, or a real key.
+enum FirstKey {
+    Token,
+    Key(String),
+}
+
+struct FirstKeySeed(&'static str);
+
+impl<'de> serde::de::DeserializeSeed<'de> for FirstKeySeed {
+    type Value = FirstKey;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<FirstKey, D::Error> {
+        struct KeyVisitor(&'static str);
+        impl serde::de::Visitor<'_> for KeyVisitor {
+            type Value = FirstKey;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string key")
+            }
+            fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<FirstKey, E> {
+                Ok(if key == self.0 {
+                    FirstKey::Token
+                } else {
+                    FirstKey::Key(key.to_owned())
+                })
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor(self.0))
+    }
+}
+
+/// The raw text `serde_json` hands over: borrowed when it can be.
+struct RawText<'de>(Buffered<'de>);
+
+impl<'de> Deserialize<'de> for RawText<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+        impl<'de> serde::de::Visitor<'de> for TextVisitor {
+            type Value = RawText<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("raw JSON text")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(
+                self,
+                v: &'de str,
+            ) -> Result<Self::Value, E> {
+                Ok(RawText(Buffered::Borrowed(v)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(RawText(Buffered::Owned(v.to_owned())))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(RawText(Buffered::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(TextVisitor)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for BufferVisitor {
+    type Value = Buffered<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, inner: D) -> Result<Self::Value, D::Error> {
+        serde_json::Value::deserialize(inner).map(Buffered::Value)
+    }
+
+    fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
+        let mut object = serde_json::Map::new();
+        match map.next_key_seed(FirstKeySeed(self.token))? {
+            None => {}
+            Some(FirstKey::Token) => return map.next_value::<RawText<'de>>().map(|raw| raw.0),
+            Some(FirstKey::Key(key)) => {
+                object.insert(key, map.next_value()?);
+                while let Some((key, value)) = map.next_entry::<String, serde_json::Value>()? {
+                    object.insert(key, value);
+                }
+            }
+        }
+        Ok(Buffered::Value(serde_json::Value::Object(object)))
+    }
+
+    fn visit_seq<S: serde::de::SeqAccess<'de>>(self, mut seq: S) -> Result<Self::Value, S::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Buffered::Value(serde_json::Value::Array(items)))
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Buffered::Value(v.into()))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Buffered::Value(v.into()))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Buffered::Value(v.into()))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        serde_json::Number::from_f64(v)
+            .map(|n| Buffered::Value(n.into()))
+            .ok_or_else(|| E::custom("a payload number must be finite"))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Buffered::Value(v.into()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Buffered::Value(v.into()))
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Buffered::Value(serde_json::Value::Null))
+    }
+
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(Buffered::Value(serde_json::Value::Null))
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, inner: D) -> Result<Self::Value, D::Error> {
+        serde_json::Value::deserialize(inner).map(Buffered::Value)
     }
 }

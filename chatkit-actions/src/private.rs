@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::ser::{SerializeStruct, Serializer};
 
-use crate::action::Action;
+use crate::action::{Action, Buffered, strip_position};
 use crate::handler::HandlerError;
 
 /// The second half of `#[action_handler]`, reached through the macro `#[derive(Action)]` emits
@@ -110,7 +110,9 @@ impl<A: Action> serde::Serialize for PayloadRef<'_, A> {
 /// `Deserialize` for an action union. Accepts `type` and `payload` in either order, ignores
 /// unknown keys as the SDK does, treats an absent payload as `null`, and rejects duplicate
 /// keys. When `type` comes first the payload is parsed straight into its type; when
-/// `payload` comes first it is buffered as a JSON value.
+/// `payload` comes first its JSON text is kept (borrowed from the input when `serde_json`
+/// reads a string or bytes; a `serde_json::Value` from other deserializers) and parsed into
+/// its type once the type is known.
 ///
 /// # Errors
 ///
@@ -214,7 +216,7 @@ impl<'de, A: Action> Visitor<'de> for ActionVisitor<A> {
 
     fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<A, M::Error> {
         let mut action_type: Option<TypeName<'de>> = None;
-        let mut buffered: Option<serde_json::Value> = None;
+        let mut buffered: Option<Buffered<'de>> = None;
         let mut parsed: Option<A> = None;
         while let Some(key) = map.next_key::<Key>()? {
             match key {
@@ -251,13 +253,17 @@ impl<'de, A: Action> Visitor<'de> for ActionVisitor<A> {
         if let Some(action) = parsed {
             return Ok(action);
         }
-        let payload = buffered.unwrap_or(serde_json::Value::Null);
-        PayloadSeed::<A> {
+        let seed = PayloadSeed::<A> {
             action_type: &name.0,
             marker: PhantomData,
+        };
+        match buffered {
+            None => seed.deserialize(serde_json::Value::Null),
+            Some(payload) => payload.parse_with(seed),
         }
-        .deserialize(payload)
-        .map_err(de::Error::custom)
+        // The position of an error in the buffered text would only mislead: the input's
+        // deserializer adds its own.
+        .map_err(|error| de::Error::custom(strip_position(&error)))
     }
 }
 

@@ -18,10 +18,13 @@
 //! # Ok::<(), serde_json::Error>(())
 //! ```
 
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::action::RawAction;
+use crate::action::{Buffered, RawAction, strip_position};
 use crate::thread::{
     DEFAULT_PAGE_SIZE, InferenceOptions, StructuredInputSubmission, ThreadItem, UserMessageContent,
 };
@@ -33,8 +36,13 @@ pub use crate::thread::SortOrder;
 /// `params` is required for every type (`{}` for `threads.list` without options).
 /// `metadata` is free-form data for the integration (auth, tracing, flags); the protocol never
 /// reads it. It defaults to `{}` and is always written. Unknown keys are ignored; an unknown
-/// `type` fails with serde's "unknown variant `…`, expected one of …" error.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// `type` fails with serde's "unknown variant `…`, expected one of …" error; a key given twice
+/// fails with "duplicate field `…`".
+///
+/// The body is read once, its keys in any order: `params` is parsed straight into its type's
+/// struct when `type` comes before it, and otherwise kept as JSON text (borrowed from the body,
+/// with no `serde_json::Value` built) until `type` is read.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type")]
 pub enum ChatKitRequest {
     /// `threads.create` (streaming): start a thread with a user message.
@@ -340,6 +348,225 @@ impl ChatKitRequest {
     }
 }
 
+/// The wire `type` of every request, in the enum's order (the list an unknown type's error gives).
+const REQUEST_TYPES: &[&str] = &[
+    "threads.create",
+    "threads.add_user_message",
+    "threads.add_client_tool_output",
+    "threads.add_structured_input",
+    "threads.retry_after_item",
+    "threads.custom_action",
+    "threads.sync_custom_action",
+    "threads.get_by_id",
+    "threads.list",
+    "threads.update",
+    "threads.delete",
+    "items.list",
+    "items.feedback",
+    "attachments.create",
+    "attachments.delete",
+    "input.transcribe",
+];
+
+impl<'de> Deserialize<'de> for ChatKitRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(RequestVisitor)
+    }
+}
+
+/// A key of the request object.
+enum RequestKey {
+    Type,
+    Params,
+    Metadata,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for RequestKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = RequestKey;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("`type`, `params` or `metadata`")
+            }
+            fn visit_str<E: de::Error>(self, key: &str) -> Result<RequestKey, E> {
+                Ok(match key {
+                    "type" => RequestKey::Type,
+                    "params" => RequestKey::Params,
+                    "metadata" => RequestKey::Metadata,
+                    _ => RequestKey::Other,
+                })
+            }
+        }
+        deserializer.deserialize_identifier(KeyVisitor)
+    }
+}
+
+/// The request's `type`, one of [`REQUEST_TYPES`].
+struct RequestType(&'static str);
+
+impl<'de> Deserialize<'de> for RequestType {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TypeVisitor;
+        impl Visitor<'_> for TypeVisitor {
+            type Value = RequestType;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a request type string")
+            }
+            fn visit_str<E: de::Error>(self, name: &str) -> Result<RequestType, E> {
+                REQUEST_TYPES
+                    .iter()
+                    .find(|known| **known == name)
+                    .map(|known| RequestType(known))
+                    .ok_or_else(|| E::unknown_variant(name, REQUEST_TYPES))
+            }
+        }
+        deserializer.deserialize_str(TypeVisitor)
+    }
+}
+
+/// Parses `params` into the struct of the request type, giving the request with empty
+/// metadata.
+struct ParamsSeed(&'static str);
+
+impl<'de> DeserializeSeed<'de> for ParamsSeed {
+    type Value = ChatKitRequest;
+
+    fn deserialize<D: Deserializer<'de>>(self, params: D) -> Result<ChatKitRequest, D::Error> {
+        use ChatKitRequest as R;
+        let metadata = Map::new();
+        Ok(match self.0 {
+            "threads.create" => R::ThreadsCreate {
+                params: Deserialize::deserialize(params)?,
+                metadata,
+            },
+            "threads.add_user_message" => R::ThreadsAddUserMessage {
+                params: Deserialize::deserialize(params)?,
+                metadata,
+            },
+            "threads.add_client_tool_output" => R::ThreadsAddClientToolOutput {
+                params: Deserialize::deserialize(params)?,
+                metadata,
+            },
+            "threads.add_structured_input" => R::ThreadsAddStructuredInput {
+                params: Deserialize::deserialize(params)?,
+                metadata,
+            },
+            "threads.retry_after_item" => R::ThreadsRetryAfterItem {
+                params: Deserialize::deserialize(params)?,
+                metadata,
+            },
+            "threads.custom_action" => R::ThreadsCustomAction {
+                params: Deserialize::deserialize(params)?,
+                metadata,
+            },
+            "threads.sync_custom_action" => R::ThreadsSyncCustomAction {
+                params: Deserialize::deserialize(params)?,
+                metadata,
+            },
+            "threads.get_by_id" => R::ThreadsGetById {
+                params: Deserialize::deserialize(params)?,
+                metadata,
+            },
+            "threads.list" => R::ThreadsList {
+                params: Deserialize::deserialize(params)?,
+                metadata,
+            },
+            "threads.update" => R::ThreadsUpdate {
+                params: Deserialize::deserialize(params)?,
+                metadata,
+            },
+            "threads.delete" => R::ThreadsDelete {
+                params: Deserialize::deserialize(params)?,
+                metadata,
+            },
+            "items.list" => R::ItemsList {
+                params: Deserialize::deserialize(params)?,
+                metadata,
+            },
+            "items.feedback" => R::ItemsFeedback {
+                params: Deserialize::deserialize(params)?,
+                metadata,
+            },
+            "attachments.create" => R::AttachmentsCreate {
+                params: Deserialize::deserialize(params)?,
+                metadata,
+            },
+            "attachments.delete" => R::AttachmentsDelete {
+                params: Deserialize::deserialize(params)?,
+                metadata,
+            },
+            "input.transcribe" => R::InputTranscribe {
+                params: Deserialize::deserialize(params)?,
+                metadata,
+            },
+            other => return Err(de::Error::unknown_variant(other, REQUEST_TYPES)),
+        })
+    }
+}
+
+struct RequestVisitor;
+
+impl<'de> Visitor<'de> for RequestVisitor {
+    type Value = ChatKitRequest;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a request object with `type` and `params`")
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<ChatKitRequest, M::Error> {
+        let mut request_type: Option<&'static str> = None;
+        let mut parsed: Option<ChatKitRequest> = None;
+        let mut buffered: Option<Buffered<'de>> = None;
+        let mut metadata: Option<Map<String, Value>> = None;
+        while let Some(key) = map.next_key::<RequestKey>()? {
+            match key {
+                RequestKey::Type => {
+                    if request_type.is_some() {
+                        return Err(de::Error::duplicate_field("type"));
+                    }
+                    request_type = Some(map.next_value::<RequestType>()?.0);
+                }
+                RequestKey::Params => {
+                    if parsed.is_some() || buffered.is_some() {
+                        return Err(de::Error::duplicate_field("params"));
+                    }
+                    match request_type {
+                        Some(name) => parsed = Some(map.next_value_seed(ParamsSeed(name))?),
+                        None => buffered = Some(map.next_value()?),
+                    }
+                }
+                RequestKey::Metadata => {
+                    if metadata.is_some() {
+                        return Err(de::Error::duplicate_field("metadata"));
+                    }
+                    metadata = Some(map.next_value()?);
+                }
+                RequestKey::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let Some(request_type) = request_type else {
+            return Err(de::Error::missing_field("type"));
+        };
+        let mut request = match (parsed, buffered) {
+            (Some(request), _) => request,
+            (None, Some(params)) => params
+                .parse_with(ParamsSeed(request_type))
+                // The position in the buffered text would mislead; the body's deserializer
+                // adds its own.
+                .map_err(|error| de::Error::custom(strip_position(&error)))?,
+            (None, None) => return Err(de::Error::missing_field("params")),
+        };
+        if let Some(metadata) = metadata {
+            *request.metadata_mut() = metadata;
+        }
+        Ok(request)
+    }
+}
+
 /// A user message as the client sends it (`threads.create`, `threads.add_user_message`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UserMessageInput {
@@ -623,6 +850,118 @@ mod tests {
         assert_eq!(error, "missing field `params`");
     }
 
+    /// The error of parsing `body` as text (the server's path) and as a `serde_json::Value`
+    /// (which keeps only the last of duplicate keys, so `None` there), without the position
+    /// serde_json appends to the text's.
+    fn errors(body: &str) -> (String, Option<String>) {
+        let text = serde_json::from_str::<ChatKitRequest>(body)
+            .unwrap_err()
+            .to_string();
+        let text = match text.rfind(" at line ") {
+            Some(at) => text[..at].to_owned(),
+            None => text,
+        };
+        let value: Value = serde_json::from_str(body).unwrap();
+        let value = serde_json::from_value::<ChatKitRequest>(value)
+            .err()
+            .map(|error| error.to_string());
+        (text, value)
+    }
+
+    #[test]
+    fn what_each_bad_request_gives_in_either_key_order() {
+        let unknown = "unknown variant `threads.nope`, expected one of `threads.create`, `threads.add_user_message`";
+        let cases: [(&str, &str); 12] = [
+            (r#"{"type":"threads.nope","params":{}}"#, unknown),
+            (r#"{"params":{},"type":"threads.nope"}"#, unknown),
+            (r#"{"type":"threads.get_by_id"}"#, "missing field `params`"),
+            (r#"{"params":{"thread_id":"t"}}"#, "missing field `type`"),
+            (
+                r#"{"type":"threads.list","type":"threads.list","params":{}}"#,
+                "duplicate field `type`",
+            ),
+            (
+                r#"{"type":"threads.list","params":{},"params":{}}"#,
+                "duplicate field `params`",
+            ),
+            (
+                r#"{"params":{},"params":{},"type":"threads.list"}"#,
+                "duplicate field `params`",
+            ),
+            (
+                r#"{"type":"threads.list","params":{},"metadata":{},"metadata":{}}"#,
+                "duplicate field `metadata`",
+            ),
+            // A bad field of `params`, before and after `type`: the same message.
+            (
+                r#"{"type":"threads.get_by_id","params":{"thread_id":5}}"#,
+                "invalid type: integer `5`, expected a string",
+            ),
+            (
+                r#"{"params":{"thread_id":5},"type":"threads.get_by_id"}"#,
+                "invalid type: integer `5`, expected a string",
+            ),
+            // An action that is not an object.
+            (
+                r#"{"type":"threads.custom_action","params":{"thread_id":"t","action":"go"}}"#,
+                "invalid type: string \"go\", expected struct RawAction",
+            ),
+            (
+                r#"{"params":{"thread_id":"t","action":"go"},"type":"threads.custom_action"}"#,
+                "invalid type: string \"go\", expected struct RawAction",
+            ),
+        ];
+        for (body, expected) in cases {
+            let (text, value) = errors(body);
+            assert!(text.starts_with(expected), "{body}: {text}");
+            if expected.starts_with("duplicate field") {
+                assert_eq!(value, None, "{body}");
+            } else {
+                let value = value.unwrap_or_default();
+                assert!(value.starts_with(expected), "{body}: {value}");
+            }
+            // The buffered `params` keeps no position of its own inside the message.
+            assert_eq!(text.matches(" at line ").count(), 0, "{body}: {text}");
+        }
+        // An action without a type, a body that is not an object, a `type` that is not a string.
+        assert_eq!(
+            errors(r#"{"params":{"thread_id":"t","action":{"payload":1}},"type":"threads.custom_action"}"#).0,
+            "missing field `type`"
+        );
+        assert_eq!(
+            errors("[1]").0,
+            "invalid type: sequence, expected a request object with `type` and `params`"
+        );
+        assert_eq!(
+            errors(r#"{"type":1,"params":{}}"#).0,
+            "invalid type: integer `1`, expected a request type string"
+        );
+    }
+
+    #[test]
+    fn params_before_type_parse_the_same() {
+        let body = r#"{"metadata":{"m":1},"params":{"thread_id":"t","item_id":"i","action":{"payload":{"n":[1,2]},"type":"a"}},"extra":[{}],"type":"threads.custom_action"}"#;
+        let request: ChatKitRequest = serde_json::from_str(body).unwrap();
+        let value: ChatKitRequest =
+            serde_json::from_value(serde_json::from_str::<Value>(body).unwrap()).unwrap();
+        let reader: ChatKitRequest = serde_json::from_reader(body.as_bytes()).unwrap();
+        assert_eq!(request, value);
+        assert_eq!(request, reader);
+        assert_eq!(
+            serde_json::to_value(&request).unwrap(),
+            json!({
+                "type": "threads.custom_action",
+                "params": {"thread_id": "t", "item_id": "i", "action": {"type": "a", "payload": {"n": [1, 2]}}},
+                "metadata": {"m": 1},
+            })
+        );
+        // Trailing text after the buffered `params` cannot sneak in: it is the body's syntax.
+        assert!(
+            serde_json::from_str::<ChatKitRequest>(r#"{"params":{} 1,"type":"threads.list"}"#)
+                .is_err()
+        );
+    }
+
     #[test]
     fn defaults_are_written_and_unknown_keys_ignored() {
         let request = parse(&json!({
@@ -743,6 +1082,10 @@ mod tests {
             let written = serde_json::to_value(&request).unwrap();
             assert_eq!(written["metadata"], json!({}));
             assert_eq!(parse(&written), request, "{json}");
+            // `params` before `type`, as text: the same request.
+            let reordered = format!(r#"{{"params":{},"type":{}}}"#, json["params"], json["type"]);
+            let reparsed: ChatKitRequest = serde_json::from_str(&reordered).unwrap();
+            assert_eq!(reparsed, request, "{reordered}");
         }
     }
 

@@ -528,7 +528,7 @@ impl<H: ActionHandler> Inner<H> {
             inner.guards.refused(reason, &context, None);
             telemetry::record_action(label, ActionOutcome::Refused);
         };
-        let action = H::Action::from_raw(params.action.clone()).map_err(|error| {
+        let action = H::Action::from_raw_ref(&params.action).map_err(|error| {
             refused(Refusal::Parse);
             tracing::warn!(action = %action_type, thread = %thread.id, %error, "action rejected");
             ProcessError::Rejected(error.to_string())
@@ -684,7 +684,7 @@ async fn run_action<H: ActionHandler>(
     let thread_id = cx.thread().id.clone();
     let context = cx.request();
     let refused = |reason| inner.guards.refused(reason, context, None);
-    let admitted = match H::Action::from_raw(raw.clone()) {
+    let admitted = match H::Action::from_raw_ref(&raw) {
         Ok(action) => check_offered_and_valid(
             handler,
             Some(&action),
