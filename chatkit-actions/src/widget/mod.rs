@@ -463,7 +463,15 @@ pub enum WidgetRoot {
 /// Declares [`WidgetComponent`] from the list of typed components and their wire `type`s:
 /// the enum, `From` each component, [`WidgetComponent::component_type`] and the typed parse.
 macro_rules! components {
-    ($($variant:ident = $wire:literal,)+) => {
+    // A component whose `children` field lists components: they are read from the node's
+    // buffer by `read_with_children`, not copied once more by the typed model.
+    (@read $variant:ident $node:ident $children:ident) => {
+        read_with_children($node, |component: &mut $variant| &mut component.$children)
+    };
+    (@read $variant:ident $node:ident) => {
+        $variant::deserialize($node.replay::<ReplayError>()).ok()
+    };
+    ($($variant:ident = $wire:literal $(with $children:ident)?,)+) => {
         /// Any widget node below the root, tagged by `type`.
         ///
         /// Every typed component converts into it with `.into()`, so builders accept them directly.
@@ -498,8 +506,7 @@ macro_rules! components {
             /// fits its model.
             fn typed(component_type: &str, node: &Node<'_>) -> Option<WidgetComponent> {
                 match component_type {
-                    $($wire => $variant::deserialize(node.replay::<ReplayError>())
-                        .ok()
+                    $($wire => components!(@read $variant node $($children)?)
                         .map(WidgetComponent::$variant),)+
                     _ => None,
                 }
@@ -509,10 +516,10 @@ macro_rules! components {
 }
 
 components! {
-    Box = "Box",
-    Row = "Row",
-    Col = "Col",
-    Form = "Form",
+    Box = "Box" with children,
+    Row = "Row" with children,
+    Col = "Col" with children,
+    Form = "Form" with children,
     Spacer = "Spacer",
     Divider = "Divider",
     Transition = "Transition",
@@ -526,7 +533,7 @@ components! {
     Button = "Button",
     Table = "Table",
     TableRow = "Table.Row",
-    TableCell = "Table.Cell",
+    TableCell = "Table.Cell" with children,
     Input = "Input",
     Textarea = "Textarea",
     Select = "Select",
@@ -535,7 +542,7 @@ components! {
     RadioGroup = "RadioGroup",
     Label = "Label",
     Chart = "Chart",
-    ListViewItem = "ListViewItem",
+    ListViewItem = "ListViewItem" with children,
 }
 
 conversions! {
@@ -581,6 +588,27 @@ impl WidgetComponent {
     }
 }
 
+/// The typed component `T` of a node whose `children` are a list of components: its own fields
+/// read from the buffer with `children` as `[]`, then each child from the buffer, so that a
+/// subtree is not copied again at every level. As when the typed model reads the list itself,
+/// the node is typed only if its fields fit and every child is a widget node.
+fn read_with_children<T, L>(node: &Node<'_>, children: impl FnOnce(&mut T) -> &mut L) -> Option<T>
+where
+    T: for<'de> Deserialize<'de>,
+    L: ListField<WidgetComponent>,
+{
+    let Some(items) = node.children_list() else {
+        return T::deserialize(node.replay::<ReplayError>()).ok();
+    };
+    let mut typed = T::deserialize(node.replay_without_children::<ReplayError>()).ok()?;
+    let list = children(&mut typed).entries();
+    list.reserve_exact(items.len());
+    for item in items {
+        list.push(WidgetComponent::from_node(item).ok()?);
+    }
+    Some(typed)
+}
+
 /// The error of a typed parse from a buffered node: only whether it failed matters, as the
 /// node is then kept as a dynamic one.
 type ReplayError = serde::de::value::Error;
@@ -600,7 +628,8 @@ impl<'de> Deserialize<'de> for WidgetRoot {
         let root_type = node.object_type().map_err(D::Error::custom)?;
         let replay = node.replay::<ReplayError>();
         let typed = match root_type {
-            "Card" => Card::deserialize(replay).ok().map(WidgetRoot::Card),
+            "Card" => read_with_children(&node, |card: &mut Card| &mut card.children)
+                .map(WidgetRoot::Card),
             "ListView" => ListView::deserialize(replay).ok().map(WidgetRoot::ListView),
             "Basic" => Basic::deserialize(replay).ok().map(WidgetRoot::Basic),
             other => {

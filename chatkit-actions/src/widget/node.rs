@@ -8,9 +8,11 @@
 //! when nodes were read through `serde_json::Value`; [`Node`] keeps what
 //! `serde_json::Value` keeps (the last of duplicate keys, `null` for a non-finite float).
 //!
-//! A typed node's children are read the same way when its typed model deserializes them, so
-//! each level copies the buffer of its subtree once more: cheap, as the copy borrows the
-//! strings and allocates only the arrays and objects.
+//! The children of the components that hold a list of them (Card, Box, Row, Col, Form,
+//! ListViewItem, Table.Cell) are read from the parent's buffer directly, each by the same rule.
+//! Other nested nodes (a Transition's child, a Table's rows, a ListView's items) are read by
+//! their parent's typed model, which buffers them once more: a copy that borrows the strings
+//! and allocates only the arrays and objects.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -95,7 +97,29 @@ impl<'de> Node<'de> {
     pub(super) fn replay<E>(&self) -> Replay<'_, 'de, E> {
         Replay {
             node: self,
+            children: None,
             error: PhantomData,
+        }
+    }
+
+    /// A deserializer over this object with its `children` read as `[]`.
+    pub(super) fn replay_without_children<E>(&self) -> Replay<'_, 'de, E> {
+        static NO_CHILDREN: Node<'static> = Node::Seq(Vec::new());
+        Replay {
+            node: self,
+            children: Some(&NO_CHILDREN),
+            error: PhantomData,
+        }
+    }
+
+    /// The `children` of an object, when they are an array.
+    pub(super) fn children_list(&self) -> Option<&[Node<'de>]> {
+        let Node::Map(members) = self else {
+            return None;
+        };
+        match members.iter().find(|(key, _)| key == "children") {
+            Some((_, Node::Seq(items))) => Some(items),
+            _ => None,
         }
     }
 }
@@ -262,6 +286,8 @@ impl<'de> Visitor<'de> for KeySeed {
 /// deserializer makes for the same JSON.
 pub(super) struct Replay<'a, 'de, E> {
     node: &'a Node<'de>,
+    /// What this object's `children` read as, when not as they are.
+    children: Option<&'a Node<'de>>,
     error: PhantomData<E>,
 }
 
@@ -318,6 +344,7 @@ impl<'de, E: de::Error> Deserializer<'de> for Replay<'_, 'de, E> {
                 let mut map = MapReplay {
                     members: members.iter(),
                     value: None,
+                    children: self.children,
                     error: PhantomData,
                 };
                 let value = visitor.visit_map(&mut map)?;
@@ -405,6 +432,7 @@ impl<'de, E: de::Error> SeqAccess<'de> for SeqReplay<'_, 'de, E> {
 struct MapReplay<'a, 'de, E> {
     members: std::slice::Iter<'a, (Cow<'de, str>, Node<'de>)>,
     value: Option<&'a Node<'de>>,
+    children: Option<&'a Node<'de>>,
     error: PhantomData<E>,
 }
 
@@ -415,7 +443,10 @@ impl<'de, E: de::Error> MapAccess<'de> for MapReplay<'_, 'de, E> {
         let Some((key, value)) = self.members.next() else {
             return Ok(None);
         };
-        self.value = Some(value);
+        self.value = Some(match self.children {
+            Some(children) if key == "children" => children,
+            _ => value,
+        });
         seed.deserialize(KeyReplay::<E> {
             key,
             error: PhantomData,

@@ -614,7 +614,7 @@ fn nodes_read_as_serde_json_reads_them() {
     let text = r#"{"type": "Card", "key": "a\"b\u00e9", "children": [
         {"type": "Text", "value": "line\nbreak"},
         {"type": "Box", "flex": -1, "width": 1.5, "height": "50%"},
-        {"type": "Image", "src": "s", "size": 64.0, "aspectRatio": 2.5},
+        {"type": "Image", "src": "s", "size": 64, "aspectRatio": 2.5},
         {"type": "Sparkline", "n": 18446744073709551615, "m": -5, "f": 0.1, "e": ""}
     ]}"#;
     let from_text: WidgetRoot = serde_json::from_str(text).expect("parses");
