@@ -1,17 +1,22 @@
 //! Property tests: arbitrary actions round-trip through serde and `from_raw`, arbitrary widget
-//! trees round-trip through JSON, and arbitrary request bytes never make
-//! `ChatKitServer::process` panic (a 4xx, a 501, a JSON answer or a stream, never a 500).
+//! trees round-trip through JSON, widget JSON of any shape reads as the SDK's rule says (typed
+//! where the model fits, dynamic otherwise) from every kind of deserializer, and arbitrary
+//! request bytes never make `ChatKitServer::process` panic (a 4xx, a 501, a JSON answer or a
+//! stream, never a 500).
 
 use chatkit_actions::handler::{ActionContext, HandlerResult};
 use chatkit_actions::server::{ChatKitServer, Limits, Processed};
 use chatkit_actions::store::{MemoryStore, Store};
 use chatkit_actions::thread::{ThreadMetadata, Timestamp};
 use chatkit_actions::widget::{
-    Badge, Box as WidgetBox, Button, Caption, Card, Col, Divider, Form, Input, Row, Spacer, Text,
-    Title, WidgetComponent, WidgetRoot,
+    Badge, Basic, Box as WidgetBox, Button, Caption, Card, Chart, Checkbox, Col, DatePicker,
+    Divider, DynamicComponent, Form, Icon, Image, Input, Label, ListView, ListViewItem, Markdown,
+    RadioGroup, Row, Select, Spacer, Table, TableCell, TableRow, Text, Textarea, Title, Transition,
+    WidgetComponent, WidgetRoot,
 };
 use chatkit_actions::{Action, ActionConfig, RawAction, action_handler};
 use proptest::prelude::*;
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -173,6 +178,314 @@ proptest! {
         );
         prop_assert_eq!(serde_json::to_string(&back).expect("again"), json);
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Widget JSON of any shape
+
+/// The widget reader against the rule it implements, node by node: a node of a known `type` is
+/// typed when its model accepts the node as a `serde_json::Value` (the reference below), and
+/// dynamic otherwise.
+macro_rules! reference_typed {
+    ($value:expr, $component_type:expr; $($wire:literal => $typed:ident),+ $(,)?) => {
+        match $component_type {
+            $($wire => $typed::deserialize($value).ok().map(WidgetComponent::from),)+
+            _ => None,
+        }
+    };
+}
+
+/// The reference reading of one node: `type` checked, typed through `serde_json::Value`,
+/// dynamic otherwise.
+fn reference_component(value: &Value) -> Result<WidgetComponent, String> {
+    let Value::Object(object) = value else {
+        return Err(format!(
+            "a widget node must be a JSON object, found {value}"
+        ));
+    };
+    let component_type = match object.get("type") {
+        Some(Value::String(component_type)) => component_type.as_str(),
+        Some(other) => {
+            return Err(format!(
+                "a widget node's `type` must be a string, found {other}"
+            ));
+        }
+        None => return Err("missing field `type`".to_owned()),
+    };
+    let typed = reference_typed!(value, component_type;
+        "Box" => WidgetBox, "Row" => Row, "Col" => Col, "Form" => Form, "Spacer" => Spacer,
+        "Divider" => Divider, "Transition" => Transition, "Title" => Title,
+        "Caption" => Caption, "Text" => Text, "Markdown" => Markdown, "Badge" => Badge,
+        "Icon" => Icon, "Image" => Image, "Button" => Button, "Table" => Table,
+        "Table.Row" => TableRow, "Table.Cell" => TableCell, "Input" => Input,
+        "Textarea" => Textarea, "Select" => Select, "DatePicker" => DatePicker,
+        "Checkbox" => Checkbox, "RadioGroup" => RadioGroup, "Label" => Label,
+        "Chart" => Chart, "ListViewItem" => ListViewItem,
+    );
+    Ok(typed.unwrap_or_else(|| {
+        let mut props = object.clone();
+        props.remove("type");
+        WidgetComponent::Dynamic(DynamicComponent {
+            component_type: component_type.to_owned(),
+            props,
+        })
+    }))
+}
+
+/// The reference reading of a root.
+fn reference_root(value: &Value) -> Result<WidgetRoot, String> {
+    let typed = match value.get("type").and_then(Value::as_str) {
+        Some("Card") => Card::deserialize(value).ok().map(WidgetRoot::from),
+        Some("ListView") => ListView::deserialize(value).ok().map(WidgetRoot::from),
+        Some("Basic") => Basic::deserialize(value).ok().map(WidgetRoot::from),
+        Some(other) => {
+            return Err(format!(
+                "unknown widget root type `{other}`, expected one of `Card`, `ListView`, `Basic`"
+            ));
+        }
+        None => None,
+    };
+    match typed {
+        Some(root) => Ok(root),
+        None => match reference_component(value)? {
+            WidgetComponent::Dynamic(dynamic) => Ok(WidgetRoot::Dynamic(dynamic)),
+            _ => unreachable!("roots are not components"),
+        },
+    }
+}
+
+const NODE_TYPES: &[&str] = &[
+    "Card",
+    "ListView",
+    "Basic",
+    "Box",
+    "Row",
+    "Col",
+    "Form",
+    "Spacer",
+    "Divider",
+    "Transition",
+    "Title",
+    "Caption",
+    "Text",
+    "Markdown",
+    "Badge",
+    "Icon",
+    "Image",
+    "Button",
+    "Table",
+    "Table.Row",
+    "Table.Cell",
+    "Input",
+    "Textarea",
+    "Select",
+    "DatePicker",
+    "Checkbox",
+    "RadioGroup",
+    "Label",
+    "Chart",
+    "ListViewItem",
+    "Sparkline",
+];
+
+const NODE_KEYS: &[&str] = &[
+    "key",
+    "id",
+    "value",
+    "label",
+    "name",
+    "size",
+    "gap",
+    "padding",
+    "margin",
+    "border",
+    "color",
+    "variant",
+    "style",
+    "streaming",
+    "truncate",
+    "editable",
+    "limit",
+    "direction",
+    "align",
+    "src",
+    "flex",
+    "weight",
+    "options",
+    "data",
+    "series",
+    "status",
+    "custom",
+];
+
+/// Property values: ones the typed models accept, and ones of the wrong type.
+fn node_prop() -> impl Strategy<Value = Value> {
+    let action = (
+        prop_oneof![Just(json!("refresh")), Just(json!(3)), Just(Value::Null)],
+        proptest::option::of(prop_oneof![
+            Just(json!({"id": 1, "note": null})),
+            Just(json!([1, null])),
+            Just(json!("p")),
+        ]),
+        prop_oneof![
+            Just(json!("server")),
+            Just(json!("client")),
+            Just(json!("nowhere"))
+        ],
+    )
+        .prop_map(|(action_type, payload, handler)| {
+            let mut action = json!({"type": action_type, "handler": handler});
+            if let Some(payload) = payload {
+                action["payload"] = payload;
+            }
+            action
+        });
+    prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        prop_oneof![Just(0_i64), Just(2), Just(-1), Just(i64::MIN)].prop_map(Value::from),
+        Just(Value::from(u64::MAX)),
+        prop_oneof![Just(1.5_f64), Just(4.0), Just(-0.5)].prop_map(Value::from),
+        proptest::sample::select(
+            &[
+                "sm",
+                "md",
+                "lg",
+                "primary",
+                "outline",
+                "secondary",
+                "auto",
+                "4px",
+                "row",
+                "center",
+                "success",
+                "dashed",
+                "off"
+            ][..]
+        )
+        .prop_map(Value::from),
+        text().prop_map(Value::from),
+        action.clone(),
+        (action, "[a-z]{1,6}").prop_map(|(action, key)| json!({ key: action })),
+        Just(json!({"size": 1, "style": "dashed"})),
+        Just(json!({"x": 1.0, "top": "4px"})),
+        Just(json!({"name": "n", "autoComplete": "off"})),
+        Just(json!([{"label": "A", "value": "a"}, {"label": "B", "value": 2}])),
+    ]
+}
+
+/// A widget node as its members, keys possibly repeated (written as they are in the text).
+fn node_members() -> impl Strategy<Value = Vec<(String, Value)>> {
+    let members = || {
+        proptest::collection::vec(
+            (
+                proptest::sample::select(NODE_KEYS).prop_map(str::to_owned),
+                node_prop(),
+            ),
+            0..5,
+        )
+    };
+    let leaf = (
+        proptest::option::of(prop_oneof![
+            proptest::sample::select(NODE_TYPES).prop_map(Value::from),
+            Just(json!(7)),
+        ]),
+        members(),
+    )
+        .prop_map(|(component_type, mut members)| {
+            if let Some(component_type) = component_type {
+                members.insert(0, ("type".to_owned(), component_type));
+            }
+            members
+        });
+    leaf.prop_recursive(4, 24, 4, move |inner| {
+        let child = prop_oneof![
+            8 => inner.clone().prop_map(|members| object(&members)),
+            1 => Just(json!(42)),
+        ];
+        (
+            inner,
+            prop_oneof![
+                proptest::collection::vec(child.clone(), 0..4).prop_map(Value::from),
+                child,
+                Just(Value::Null),
+            ],
+        )
+            .prop_map(|(mut members, children)| {
+                members.push(("children".to_owned(), children));
+                members
+            })
+    })
+}
+
+/// The members as a JSON object, as a JSON parser reads them (the last of repeated keys).
+fn object(members: &[(String, Value)]) -> Value {
+    Value::Object(members.iter().cloned().collect())
+}
+
+/// The members as JSON text, repeated keys included.
+fn object_text(members: &[(String, Value)]) -> String {
+    let members: Vec<String> = members
+        .iter()
+        .map(|(key, value)| format!("{}:{value}", Value::from(key.as_str())))
+        .collect();
+    format!("{{{}}}", members.join(","))
+}
+
+/// A widget node inside a message whose `kind` tag serde reads first, so that the node is read
+/// from serde's own buffer, as a stored thread item's widget is.
+#[derive(Debug, serde::Deserialize)]
+#[serde(tag = "kind")]
+enum Envelope {
+    Node { node: WidgetComponent },
+    Root { root: WidgetRoot },
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn widget_json_of_any_shape_reads_as_the_reference(members in node_members()) {
+        let text = object_text(&members);
+        let value = object(&members);
+
+        let expected = reference_component(&value);
+        let read = serde_json::from_str::<WidgetComponent>(&text).map_err(|error| error.to_string());
+        prop_assert_eq!(read.as_ref().map_err(|error| strip_position(error)), expected.as_ref().map_err(String::as_str));
+        let owned = serde_json::from_value::<WidgetComponent>(value.clone()).map_err(|error| error.to_string());
+        prop_assert_eq!(&owned, &expected);
+        let borrowed = WidgetComponent::deserialize(&value).map_err(|error| error.to_string());
+        prop_assert_eq!(&borrowed, &expected);
+        let enveloped = serde_json::from_value::<Envelope>(json!({"kind": "Node", "node": value}))
+            .map_err(|error| error.to_string());
+        match (&enveloped, &expected) {
+            (Ok(Envelope::Node { node }), Ok(expected)) => prop_assert_eq!(node, expected),
+            (Err(error), Err(expected)) => prop_assert_eq!(error, expected),
+            (other, expected) => prop_assert!(false, "{other:?} against {expected:?}"),
+        }
+        if let Ok(component) = &expected {
+            // What is read writes back as it was read, and reads back the same.
+            let written = serde_json::to_string(component).expect("serializes");
+            let again: WidgetComponent = serde_json::from_str(&written).expect("reads back");
+            prop_assert_eq!(serde_json::to_string(&again).expect("serializes"), written);
+        }
+
+        let expected = reference_root(&value);
+        let read = serde_json::from_str::<WidgetRoot>(&text).map_err(|error| error.to_string());
+        prop_assert_eq!(read.as_ref().map_err(|error| strip_position(error)), expected.as_ref().map_err(String::as_str));
+        let enveloped = serde_json::from_value::<Envelope>(json!({"kind": "Root", "root": value}))
+            .map_err(|error| error.to_string());
+        match (&enveloped, &expected) {
+            (Ok(Envelope::Root { root }), Ok(expected)) => prop_assert_eq!(root, expected),
+            (Err(error), Err(expected)) => prop_assert_eq!(error, expected),
+            (other, expected) => prop_assert!(false, "{other:?} against {expected:?}"),
+        }
+    }
+}
+
+/// A `serde_json` error's message without its position.
+fn strip_position(error: &str) -> &str {
+    error.split(" at line ").next().unwrap_or(error)
 }
 
 // ---------------------------------------------------------------------------------------------

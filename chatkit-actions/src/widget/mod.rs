@@ -70,6 +70,8 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
+use node::Node;
+
 /// Declares a widget type: the struct, its serde attributes, `new()` and one builder method
 /// per field, from a list of fields in wire order.
 ///
@@ -401,6 +403,7 @@ pub mod fields;
 mod form;
 mod layout;
 mod list;
+mod node;
 mod style;
 mod table;
 mod template;
@@ -460,7 +463,15 @@ pub enum WidgetRoot {
 /// Declares [`WidgetComponent`] from the list of typed components and their wire `type`s:
 /// the enum, `From` each component, [`WidgetComponent::component_type`] and the typed parse.
 macro_rules! components {
-    ($($variant:ident = $wire:literal,)+) => {
+    // A component whose `children` field lists components: they are read from the node's
+    // buffer by `read_with_children`, not copied once more by the typed model.
+    (@read $variant:ident $node:ident $children:ident) => {
+        read_with_children($node, |component: &mut $variant| &mut component.$children)
+    };
+    (@read $variant:ident $node:ident) => {
+        $variant::deserialize($node.replay::<ReplayError>()).ok()
+    };
+    ($($variant:ident = $wire:literal $(with $children:ident)?,)+) => {
         /// Any widget node below the root, tagged by `type`.
         ///
         /// Every typed component converts into it with `.into()`, so builders accept them directly.
@@ -491,11 +502,12 @@ macro_rules! components {
                 }
             }
 
-            /// The typed component of wire type `component_type`, if it is one and `object`
+            /// The typed component of wire type `component_type`, if it is one and `node`
             /// fits its model.
-            fn typed(component_type: &str, object: &Value) -> Option<WidgetComponent> {
+            fn typed(component_type: &str, node: &Node<'_>) -> Option<WidgetComponent> {
                 match component_type {
-                    $($wire => $variant::deserialize(object).ok().map(WidgetComponent::$variant),)+
+                    $($wire => components!(@read $variant node $($children)?)
+                        .map(WidgetComponent::$variant),)+
                     _ => None,
                 }
             }
@@ -504,10 +516,10 @@ macro_rules! components {
 }
 
 components! {
-    Box = "Box",
-    Row = "Row",
-    Col = "Col",
-    Form = "Form",
+    Box = "Box" with children,
+    Row = "Row" with children,
+    Col = "Col" with children,
+    Form = "Form" with children,
     Spacer = "Spacer",
     Divider = "Divider",
     Transition = "Transition",
@@ -521,7 +533,7 @@ components! {
     Button = "Button",
     Table = "Table",
     TableRow = "Table.Row",
-    TableCell = "Table.Cell",
+    TableCell = "Table.Cell" with children,
     Input = "Input",
     Textarea = "Textarea",
     Select = "Select",
@@ -530,7 +542,7 @@ components! {
     RadioGroup = "RadioGroup",
     Label = "Label",
     Chart = "Chart",
-    ListViewItem = "ListViewItem",
+    ListViewItem = "ListViewItem" with children,
 }
 
 conversions! {
@@ -560,57 +572,74 @@ impl WidgetRoot {
 impl WidgetComponent {
     /// Parses one node the way the SDK does: typed when the `type` is known and the fields
     /// fit, [`WidgetComponent::Dynamic`] otherwise.
-    fn from_object(object: &Value) -> Result<Self, String> {
-        match WidgetComponent::typed(object_type(object)?, object) {
-            Some(component) => Ok(component),
-            None => DynamicComponent::from_value(object).map(WidgetComponent::Dynamic),
-        }
+    fn from_node(node: &Node<'_>) -> Result<Self, String> {
+        let component_type = node.object_type()?;
+        Ok(
+            WidgetComponent::typed(component_type, node).unwrap_or_else(|| {
+                WidgetComponent::Dynamic(DynamicComponent::from_node(component_type, node))
+            }),
+        )
+    }
+
+    /// Parses one node of a JSON value, as [`WidgetComponent::from_node`].
+    fn from_object(value: &Value) -> Result<Self, String> {
+        let node = Node::deserialize(value).map_err(|error| error.to_string())?;
+        WidgetComponent::from_node(&node)
     }
 }
 
-/// The string `type` of a JSON object, or why there is none.
-fn object_type(value: &Value) -> Result<&str, String> {
-    let Value::Object(object) = value else {
-        return Err(format!(
-            "a widget node must be a JSON object, found {value}"
-        ));
+/// The typed component `T` of a node whose `children` are a list of components: its own fields
+/// read from the buffer with `children` as `[]`, then each child from the buffer, so that a
+/// subtree is not copied again at every level. As when the typed model reads the list itself,
+/// the node is typed only if its fields fit and every child is a widget node.
+fn read_with_children<T, L>(node: &Node<'_>, children: impl FnOnce(&mut T) -> &mut L) -> Option<T>
+where
+    T: for<'de> Deserialize<'de>,
+    L: ListField<WidgetComponent>,
+{
+    let Some(items) = node.children_list() else {
+        return T::deserialize(node.replay::<ReplayError>()).ok();
     };
-    match object.get("type") {
-        Some(Value::String(component_type)) => Ok(component_type),
-        Some(other) => Err(format!(
-            "a widget node's `type` must be a string, found {other}"
-        )),
-        None => Err("missing field `type`".to_owned()),
+    let mut typed = T::deserialize(node.replay_without_children::<ReplayError>()).ok()?;
+    let list = children(&mut typed).entries();
+    list.reserve_exact(items.len());
+    for item in items {
+        list.push(WidgetComponent::from_node(item).ok()?);
     }
+    Some(typed)
 }
 
+/// The error of a typed parse from a buffered node: only whether it failed matters, as the
+/// node is then kept as a dynamic one.
+type ReplayError = serde::de::value::Error;
+
+/// A node is read once: its `type` found in the buffer, the typed component
+/// deserialized from it, or the dynamic one made from it.
 impl<'de> Deserialize<'de> for WidgetComponent {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = Value::deserialize(deserializer)?;
-        WidgetComponent::from_object(&value).map_err(D::Error::custom)
+        let node = Node::deserialize(deserializer)?;
+        WidgetComponent::from_node(&node).map_err(D::Error::custom)
     }
 }
 
 impl<'de> Deserialize<'de> for WidgetRoot {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = Value::deserialize(deserializer)?;
-        let root_type = object_type(&value).map_err(D::Error::custom)?;
+        let node = Node::deserialize(deserializer)?;
+        let root_type = node.object_type().map_err(D::Error::custom)?;
+        let replay = node.replay::<ReplayError>();
         let typed = match root_type {
-            "Card" => Card::deserialize(&value).ok().map(WidgetRoot::Card),
-            "ListView" => ListView::deserialize(&value).ok().map(WidgetRoot::ListView),
-            "Basic" => Basic::deserialize(&value).ok().map(WidgetRoot::Basic),
+            "Card" => read_with_children(&node, |card: &mut Card| &mut card.children)
+                .map(WidgetRoot::Card),
+            "ListView" => ListView::deserialize(replay).ok().map(WidgetRoot::ListView),
+            "Basic" => Basic::deserialize(replay).ok().map(WidgetRoot::Basic),
             other => {
                 return Err(D::Error::custom(format_args!(
                     "unknown widget root type `{other}`, expected one of `Card`, `ListView`, `Basic`"
                 )));
             }
         };
-        match typed {
-            Some(root) => Ok(root),
-            None => DynamicComponent::from_value(&value)
-                .map(WidgetRoot::Dynamic)
-                .map_err(D::Error::custom),
-        }
+        Ok(typed
+            .unwrap_or_else(|| WidgetRoot::Dynamic(DynamicComponent::from_node(root_type, &node))))
     }
 }
 
@@ -674,17 +703,12 @@ impl DynamicComponent {
         Value::Object(object)
     }
 
-    fn from_value(value: &Value) -> Result<Self, String> {
-        let component_type = object_type(value)?.to_owned();
-        let mut props = match value {
-            Value::Object(object) => object.clone(),
-            _ => Map::new(),
-        };
-        props.remove("type");
-        Ok(DynamicComponent {
-            component_type,
-            props,
-        })
+    /// The dynamic node of a buffered object of type `component_type`.
+    fn from_node(component_type: &str, node: &Node<'_>) -> Self {
+        DynamicComponent {
+            component_type: component_type.to_owned(),
+            props: node.props(),
+        }
     }
 }
 
@@ -696,8 +720,9 @@ impl Serialize for DynamicComponent {
 
 impl<'de> Deserialize<'de> for DynamicComponent {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = Value::deserialize(deserializer)?;
-        DynamicComponent::from_value(&value).map_err(D::Error::custom)
+        let node = Node::deserialize(deserializer)?;
+        let component_type = node.object_type().map_err(D::Error::custom)?;
+        Ok(DynamicComponent::from_node(component_type, &node))
     }
 }
 

@@ -520,6 +520,132 @@ fn unknown_and_invalid_nodes_are_kept_as_dynamic() {
 }
 
 #[test]
+fn malformed_nodes_give_clear_errors_or_dynamic_parents() {
+    // The node being read must be an object with a string `type`: anything else is an error
+    // naming what was found, wherever the node comes from.
+    for (text, message) in [
+        ("[1, 2]", "a widget node must be a JSON object, found [1,2]"),
+        (
+            "\"Card\"",
+            "a widget node must be a JSON object, found \"Card\"",
+        ),
+        (
+            r#"{"type": 3, "value": "x"}"#,
+            "a widget node's `type` must be a string, found 3",
+        ),
+        (
+            r#"{"type": null}"#,
+            "a widget node's `type` must be a string, found null",
+        ),
+        (r#"{"value": "x"}"#, "missing field `type`"),
+    ] {
+        let error = serde_json::from_str::<WidgetComponent>(text).unwrap_err();
+        assert_eq!(
+            error.to_string().split(" at line ").next(),
+            Some(message),
+            "{text}"
+        );
+        let error = serde_json::from_str::<WidgetRoot>(text).unwrap_err();
+        assert_eq!(
+            error.to_string().split(" at line ").next(),
+            Some(message),
+            "{text}"
+        );
+        let value: Value = serde_json::from_str(text).expect("JSON");
+        let error = serde_json::from_value::<WidgetComponent>(value).unwrap_err();
+        assert_eq!(error.to_string(), message, "{text}");
+    }
+    // Not JSON at all: serde_json's syntax error, with its position.
+    let error =
+        serde_json::from_str::<WidgetRoot>(r#"{"type": "Card", "children": [}"#).unwrap_err();
+    assert!(error.is_syntax(), "{error}");
+    assert_eq!(error.to_string(), "expected value at line 1 column 31");
+
+    // A malformed child is kept in its parent, which the typed model then rejects: the parent
+    // is a dynamic node holding the child as it was, as in the SDK.
+    let root: WidgetRoot = serde_json::from_str(
+        r#"{"type": "Card", "children": [{"type": "Text", "value": "ok"}, 42, {"value": "no type"}]}"#,
+    )
+    .expect("parses");
+    let WidgetRoot::Dynamic(card) = &root else {
+        panic!("a dynamic card: {root:?}")
+    };
+    assert_eq!(card.component_type, "Card");
+    assert_eq!(
+        card.props["children"],
+        json!([{"type": "Text", "value": "ok"}, 42, {"value": "no type"}])
+    );
+    let row: WidgetComponent =
+        serde_json::from_str(r#"{"type": "Row", "children": [{"type": 7}]}"#).expect("parses");
+    assert!(matches!(&row, WidgetComponent::Dynamic(node) if node.component_type == "Row"));
+}
+
+#[test]
+fn nodes_read_as_serde_json_reads_them() {
+    // The last of repeated keys wins, as in a `serde_json::Value` (and a Python dict).
+    let text =
+        r#"{"type": "Sparkline", "type": "Text", "value": 1, "value": "two", "streaming": true}"#;
+    let component: WidgetComponent = serde_json::from_str(text).expect("parses");
+    assert_eq!(
+        component,
+        WidgetComponent::Text(Text::new("two").streaming(true))
+    );
+    // In a dynamic node too, at any depth.
+    let text =
+        r#"{"type": "Sparkline", "points": [1], "points": [2], "style": {"a": 1, "a": null}}"#;
+    let WidgetComponent::Dynamic(node) = serde_json::from_str(text).expect("parses") else {
+        panic!("a dynamic node")
+    };
+    assert_eq!(node.props["points"], json!([2]));
+    assert_eq!(node.props["style"], json!({"a": null}));
+    // Many keys, repeated: the last value, once.
+    let mut members: Vec<String> = (0..40)
+        .map(|index| format!(r#""k{index}": {index}"#))
+        .collect();
+    members.push(r#""k3": "last""#.to_owned());
+    let text = format!(r#"{{"type": "Sparkline", {}}}"#, members.join(", "));
+    let WidgetComponent::Dynamic(node) = serde_json::from_str(&text).expect("parses") else {
+        panic!("a dynamic node")
+    };
+    assert_eq!(node.props.len(), 40);
+    assert_eq!(node.props["k3"], json!("last"));
+
+    // Escaped strings (which the reader copies rather than borrows), numbers of every kind.
+    let text = r#"{"type": "Card", "key": "a\"b\u00e9", "children": [
+        {"type": "Text", "value": "line\nbreak"},
+        {"type": "Box", "flex": -1, "width": 1.5, "height": "50%"},
+        {"type": "Image", "src": "s", "size": 64, "aspectRatio": 2.5},
+        {"type": "Sparkline", "n": 18446744073709551615, "m": -5, "f": 0.1, "e": ""}
+    ]}"#;
+    let from_text: WidgetRoot = serde_json::from_str(text).expect("parses");
+    let value: Value = serde_json::from_str(text).expect("JSON");
+    assert_eq!(
+        serde_json::from_value::<WidgetRoot>(value.clone()).expect("parses"),
+        from_text
+    );
+    assert_eq!(WidgetRoot::deserialize(&value).expect("parses"), from_text);
+    assert_eq!(
+        serde_json::from_slice::<WidgetRoot>(text.as_bytes()).expect("parses"),
+        from_text
+    );
+    assert_eq!(
+        serde_json::from_reader::<_, WidgetRoot>(text.as_bytes()).expect("parses"),
+        from_text
+    );
+    let WidgetRoot::Card(card) = &from_text else {
+        panic!("a typed card: {from_text:?}")
+    };
+    assert_eq!(card.key.as_deref(), Some("a\"b\u{e9}"));
+    assert!(
+        card.children[..3]
+            .iter()
+            .all(|child| !matches!(child, WidgetComponent::Dynamic(_))),
+        "{card:?}"
+    );
+    assert_eq!(serde_json::to_value(&from_text).expect("serializes"), value);
+}
+
+#[test]
 fn special_values_round_trip() {
     for value in [
         json!({"type": "Text", "value": "v", "editable": false}),
