@@ -10,7 +10,6 @@ use futures_util::future::BoxFuture;
 use serde_json::Value;
 
 use super::error::HandlerError;
-use super::pipeline::{CANCELLED_NOTE, Pipeline};
 use crate::request::FeedbackKind;
 use crate::store::{Store, StoreError, StoreItemType};
 use crate::thread::{
@@ -185,6 +184,9 @@ pub trait ServerHooks<C: Send + Sync + 'static>: Send + Sync + 'static {
     }
 }
 
+/// The note the SDK leaves for the model when the user stops a stream.
+const CANCELLED_NOTE: &str = "The user cancelled the stream. Stop responding to the prior request.";
+
 /// The SDK's defaults for every hook.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DefaultHooks;
@@ -237,37 +239,47 @@ impl<C: Send + Sync + 'static, H: ServerHooks<C>> DynHooks<C> for H {
 /// What [`ServerHooks::handle_stream_cancelled`] works with: the thread, the request context
 /// and the store (the request's unit of work). Nothing reaches the client any more.
 pub struct StreamCancelled<'a, C> {
-    pipeline: &'a mut Pipeline<C>,
+    thread: &'a mut ThreadMetadata,
+    request: &'a C,
+    store: &'a dyn Store<C>,
 }
 
 impl<'a, C: Send + Sync + 'static> StreamCancelled<'a, C> {
-    pub(crate) fn new(pipeline: &'a mut Pipeline<C>) -> Self {
-        StreamCancelled { pipeline }
+    pub(crate) fn new(
+        thread: &'a mut ThreadMetadata,
+        request: &'a C,
+        store: &'a dyn Store<C>,
+    ) -> Self {
+        StreamCancelled {
+            thread,
+            request,
+            store,
+        }
     }
 
     /// The thread whose response was cancelled.
     pub fn thread(&self) -> &ThreadMetadata {
-        self.pipeline.thread()
+        self.thread
     }
 
     /// The thread, to change: saved after the hook returns.
     pub fn thread_mut(&mut self) -> &mut ThreadMetadata {
-        self.pipeline.thread_mut()
+        self.thread
     }
 
     /// The application's request context.
     pub fn request(&self) -> &C {
-        self.pipeline.request()
+        self.request
     }
 
     /// The store: the request's unit of work.
     pub fn store(&self) -> &dyn Store<C> {
-        self.pipeline.store()
+        self.store
     }
 
     /// A new id for an item of `kind` in this thread, from the store.
     pub fn new_item_id(&self, kind: StoreItemType) -> String {
-        self.pipeline.new_item_id(kind)
+        self.store.generate_item_id(kind, self.thread, self.request)
     }
 
     /// Adds `item` to the thread (the store's `add_thread_item`).

@@ -26,10 +26,6 @@ use crate::store::{Store, StoreItemType};
 use crate::thread::{Thread, ThreadItem, ThreadItemUpdate, ThreadMetadata, ThreadStreamEvent};
 use crate::widget::WidgetRoot;
 
-/// The note the SDK leaves for the model when the user stops a stream.
-pub(crate) const CANCELLED_NOTE: &str =
-    "The user cancelled the stream. Stop responding to the prior request.";
-
 /// The response pipeline of one streamed request. See the [module docs](self).
 pub(crate) struct Pipeline<C> {
     /// The thread as the handler left it.
@@ -267,7 +263,7 @@ impl<C: Send + Sync + 'static> Pipeline<C> {
     async fn handle_cancelled(&mut self, hooks: &dyn DynHooks<C>) {
         let thread_id = self.thread.id.clone();
         let pending = std::mem::take(&mut self.pending);
-        let mut cx = StreamCancelled::new(self);
+        let mut cx = StreamCancelled::new(&mut self.thread, &*self.request, &*self.store);
         if let Err(error) = hooks.handle_stream_cancelled_boxed(pending, &mut cx).await {
             tracing::error!(thread = %thread_id, %error, "the cancellation handling failed");
         }
