@@ -98,6 +98,33 @@ struct FloorPayload {
     tags: Vec<String>,
 }
 
+/// The body with the action's payload borrowed as raw JSON, its type not known in advance.
+#[derive(Deserialize, Debug)]
+#[expect(dead_code, reason = "only parsed")]
+struct BorrowedRequest<'a> {
+    #[serde(rename = "type")]
+    request_type: &'a str,
+    #[serde(borrow)]
+    params: BorrowedParams<'a>,
+}
+
+#[derive(Deserialize, Debug)]
+#[expect(dead_code, reason = "only parsed")]
+struct BorrowedParams<'a> {
+    thread_id: String,
+    item_id: Option<String>,
+    #[serde(borrow)]
+    action: BorrowedAction<'a>,
+}
+
+#[derive(Deserialize, Debug)]
+struct BorrowedAction<'a> {
+    #[serde(rename = "type", borrow)]
+    action_type: std::borrow::Cow<'a, str>,
+    #[serde(borrow, default)]
+    payload: Option<&'a serde_json::value::RawValue>,
+}
+
 const BODY: &str = r#"{"type":"threads.custom_action","params":{"thread_id":"thr_bench","item_id":"msg_widget","action":{"type":"update_todo","payload":{"id":"todo_8f3a2c1e","title":"Call Anna about the Sunday lunch","priority":2,"due":"2025-06-01","tags":["family","weekend","food"]}}},"metadata":{}}"#;
 
 fn bench(c: &mut Criterion) {
@@ -151,15 +178,26 @@ fn bench(c: &mut Criterion) {
     group.bench_function("floor/parse_only", |b| {
         b.iter(|| serde_json::from_str::<FloorRequest<'_>>(black_box(BODY)));
     });
+    // The server's path: the request read once, then the action it holds made typed by
+    // reference (the payload is a `serde_json::Value` inside `RawAction`).
     group.bench_function("runtime/parse_request_and_action", |b| {
         b.iter(|| {
             let request: ChatKitRequest = serde_json::from_str(black_box(BODY)).ok()?;
             match request {
                 ChatKitRequest::ThreadsCustomAction { params, .. } => {
-                    TodoAction::from_raw(params.action).ok()
+                    TodoAction::from_raw_ref(&params.action).ok()
                 }
                 _ => None,
             }
+        });
+    });
+    // The borrowed path: the whole body into structs whose action payload is `&RawValue`
+    // borrowed from it, then `from_json_parts`.
+    group.bench_function("borrowed/parse_request_and_action", |b| {
+        b.iter(|| {
+            let request: BorrowedRequest<'_> = serde_json::from_str(black_box(BODY)).ok()?;
+            let action = request.params.action;
+            TodoAction::from_json_parts(&action.action_type, action.payload).ok()
         });
     });
     group.bench_function("runtime/process_memory_store", |b| {

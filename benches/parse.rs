@@ -1,6 +1,7 @@
 //! Raw JSON action → typed action: `#[derive(Action)]` against the floor (a hand-written
 //! `{type: &str, payload: Payload}` struct parsed by `serde_json`) and serde's adjacently
-//! tagged enum, for one realistic payload in both key orders.
+//! tagged enum, for one realistic payload in both key orders; and the ways from a raw action
+//! (payload as a `serde_json::Value`, or borrowed as `&RawValue`) to the typed one.
 //!
 //! `cargo bench --bench parse -- --warm-up-time 1 --measurement-time 3`
 
@@ -9,6 +10,7 @@ use std::hint::black_box;
 use chatkit_actions::{Action, RawAction};
 use criterion::{Criterion, Throughput};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 /// The union under test, with a few other variants so the type lookup is not trivial.
 #[derive(Action, Debug)]
@@ -65,6 +67,15 @@ enum Adjacent {
     Refresh,
 }
 
+/// An action with its payload borrowed from the input as raw JSON.
+#[derive(Deserialize, Debug)]
+struct BorrowedAction<'a> {
+    #[serde(rename = "type", borrow)]
+    action_type: std::borrow::Cow<'a, str>,
+    #[serde(borrow, default)]
+    payload: Option<&'a RawValue>,
+}
+
 const PAYLOAD: &str = r#"{"id":"todo_8f3a2c1e","title":"Call Anna about the Sunday lunch","priority":2,"due":"2025-06-01","tags":["family","weekend","food"]}"#;
 
 fn bench(c: &mut Criterion) {
@@ -75,6 +86,10 @@ fn bench(c: &mut Criterion) {
         assert!(serde_json::from_str::<TodoAction>(json).is_ok());
         assert!(serde_json::from_str::<Floor<'_>>(json).is_ok());
         assert!(serde_json::from_str::<Adjacent>(json).is_ok());
+        let raw: RawAction = serde_json::from_str(json).expect("a raw action");
+        assert!(TodoAction::from_raw_ref(&raw).is_ok());
+        let borrowed: BorrowedAction<'_> = serde_json::from_str(json).expect("a borrowed action");
+        assert!(TodoAction::from_json_parts(&borrowed.action_type, borrowed.payload).is_ok());
     }
 
     let mut group = c.benchmark_group("parse");
@@ -92,13 +107,33 @@ fn bench(c: &mut Criterion) {
         group.bench_function(format!("serde_adjacent/{order}"), |b| {
             b.iter(|| serde_json::from_str::<Adjacent>(black_box(json)));
         });
-        // The server's path: `params.action` is read as a `RawAction` (payload as a JSON
-        // value) with the rest of the request, then made typed.
+        // `params.action` as the request holds it, a `RawAction` (payload as a JSON value),
+        // made typed by value (`from_raw`, the server's path before) and by reference
+        // (`from_raw_ref`, the server's path now: no clone, but the `Value` is still built).
         group.bench_function(format!("derive_via_raw/{order}"), |b| {
             b.iter(|| {
                 serde_json::from_str::<RawAction>(black_box(json))
                     .map_err(|e| e.to_string())
                     .and_then(|raw| TodoAction::from_raw(raw).map_err(|e| e.to_string()))
+            });
+        });
+        group.bench_function(format!("derive_via_raw_ref/{order}"), |b| {
+            b.iter(|| {
+                serde_json::from_str::<RawAction>(black_box(json))
+                    .map_err(|e| e.to_string())
+                    .and_then(|raw| TodoAction::from_raw_ref(&raw).map_err(|e| e.to_string()))
+            });
+        });
+        // The borrowed path: the payload read as `&RawValue` from the input (no `Value`),
+        // then `from_json_parts` (with the JSON path of an error, as `from_raw`).
+        group.bench_function(format!("derive_via_raw_value/{order}"), |b| {
+            b.iter(|| {
+                serde_json::from_str::<BorrowedAction<'_>>(black_box(json))
+                    .map_err(|e| e.to_string())
+                    .and_then(|raw| {
+                        TodoAction::from_json_parts(&raw.action_type, raw.payload)
+                            .map_err(|e| e.to_string())
+                    })
             });
         });
     }

@@ -239,12 +239,14 @@ pub trait Action: Sized {
     fn from_raw_ref(raw: &RawAction) -> Result<Self, ActionParseError> {
         let result = match &raw.payload {
             None => absent_payload(&raw.action_type),
-            Some(value) => {
+            // Parsed without tracking the path first: only a payload that fails is read
+            // again, tracked, for the path of its error.
+            Some(value) => Self::deserialize_payload(&raw.action_type, value).or_else(|_| {
                 let mut track = serde_path_to_error::Track::new();
                 let deserializer = serde_path_to_error::Deserializer::new(value, &mut track);
                 Self::deserialize_payload(&raw.action_type, deserializer)
                     .map_err(|error| (error, track.path().to_string()))
-            }
+            }),
         };
         finish::<Self>(&raw.action_type, result)
     }
@@ -271,7 +273,8 @@ pub trait Action: Sized {
     }
 
     /// Parses an action from its type string and the JSON text of its payload, without
-    /// building an intermediate `serde_json::Value`. The server uses this path.
+    /// building an intermediate `serde_json::Value`: the path for a payload borrowed from
+    /// the request body as a [`RawValue`].
     ///
     /// # Errors
     ///
@@ -282,13 +285,24 @@ pub trait Action: Sized {
     ) -> Result<Self, ActionParseError> {
         let result = match payload {
             None => absent_payload(action_type),
+            // Parsed without tracking the path first: only a payload that fails is read again,
+            // tracked, for the path of its error.
             Some(raw) => {
-                let mut track = serde_path_to_error::Track::new();
                 let mut json = serde_json::Deserializer::from_str(raw.get());
-                let deserializer = serde_path_to_error::Deserializer::new(&mut json, &mut track);
-                match Self::deserialize_payload(action_type, deserializer) {
+                match Self::deserialize_payload(action_type, &mut json) {
                     Ok(parsed) => json.end().map(|()| parsed).map_err(|e| (e, String::new())),
-                    Err(error) => Err((error, track.path().to_string())),
+                    Err(_) => {
+                        let mut track = serde_path_to_error::Track::new();
+                        let mut json = serde_json::Deserializer::from_str(raw.get());
+                        let deserializer =
+                            serde_path_to_error::Deserializer::new(&mut json, &mut track);
+                        match Self::deserialize_payload(action_type, deserializer) {
+                            Ok(parsed) => {
+                                json.end().map(|()| parsed).map_err(|e| (e, String::new()))
+                            }
+                            Err(error) => Err((error, track.path().to_string())),
+                        }
+                    }
                 }
             }
         };

@@ -25,6 +25,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::action::{Buffered, RawAction, strip_position};
+// The wire `type` of every request, in the enum's order: the list an unknown type's error gives.
+use crate::telemetry::REQUEST_TYPES;
 use crate::thread::{
     DEFAULT_PAGE_SIZE, InferenceOptions, StructuredInputSubmission, ThreadItem, UserMessageContent,
 };
@@ -347,26 +349,6 @@ impl ChatKitRequest {
         each_request!(self, _params, metadata => metadata)
     }
 }
-
-/// The wire `type` of every request, in the enum's order (the list an unknown type's error gives).
-const REQUEST_TYPES: &[&str] = &[
-    "threads.create",
-    "threads.add_user_message",
-    "threads.add_client_tool_output",
-    "threads.add_structured_input",
-    "threads.retry_after_item",
-    "threads.custom_action",
-    "threads.sync_custom_action",
-    "threads.get_by_id",
-    "threads.list",
-    "threads.update",
-    "threads.delete",
-    "items.list",
-    "items.feedback",
-    "attachments.create",
-    "attachments.delete",
-    "input.transcribe",
-];
 
 impl<'de> Deserialize<'de> for ChatKitRequest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
