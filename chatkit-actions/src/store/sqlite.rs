@@ -557,8 +557,8 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
-    use crate::store::testing::{TestContext, run_suite};
     use crate::store::Store;
+    use crate::store::testing::{TestContext, run_suite};
     use crate::thread::{AssistantMessageItem, Timestamp, UserMessageContent, UserMessageItem};
 
     /// A fresh directory under the system temp dir, removed on drop.
@@ -795,7 +795,10 @@ mod tests {
         }
         assert_eq!(store.shared.writer.transactions(), before + 1);
         for index in 0..8 {
-            assert_eq!(item_ids(&store, &format!("thr_{index}")).await, ["msg_a", "msg_b"]);
+            assert_eq!(
+                item_ids(&store, &format!("thr_{index}")).await,
+                ["msg_a", "msg_b"]
+            );
         }
     }
 
@@ -818,7 +821,9 @@ mod tests {
         let mut tasks = Vec::new();
         for (queued, writes) in units.into_iter().enumerate() {
             let queuing = store.clone();
-            tasks.push(tokio::spawn(async move { queuing.apply_writes(writes).await }));
+            tasks.push(tokio::spawn(
+                async move { queuing.apply_writes(writes).await },
+            ));
             // Queued in this order.
             until_queued(&store, queued + 1).await;
         }
@@ -828,7 +833,10 @@ mod tests {
             outcomes.push(task.await.unwrap());
         }
         assert!(outcomes[0].is_ok(), "{outcomes:?}");
-        assert!(outcomes[1].as_ref().unwrap_err().is_not_found(), "{outcomes:?}");
+        assert!(
+            outcomes[1].as_ref().unwrap_err().is_not_found(),
+            "{outcomes:?}"
+        );
         assert!(outcomes[2].is_ok(), "{outcomes:?}");
         assert!(
             matches!(&outcomes[3], Err(StoreError::Conflict(id)) if id == "msg_2"),
@@ -921,7 +929,9 @@ mod tests {
         let store = with_threads(&dir, 1).await;
         let unit = store.begin("thr_0", &alice()).await.unwrap().unwrap();
         let item: ThreadItem = AssistantMessageItem::new("msg_1", "thr_0", "x").into();
-        unit.add_thread_item("thr_0", &item, &alice()).await.unwrap();
+        unit.add_thread_item("thr_0", &item, &alice())
+            .await
+            .unwrap();
         assert_eq!(
             unit.load_item("thr_0", "msg_1", &alice()).await.unwrap(),
             item
@@ -955,7 +965,9 @@ mod tests {
                     let unit = store.begin(&thread_id, &alice()).await.unwrap().unwrap();
                     let item: ThreadItem =
                         AssistantMessageItem::new(format!("msg_{round}"), &thread_id, "x").into();
-                    unit.add_thread_item(&thread_id, &item, &alice()).await.unwrap();
+                    unit.add_thread_item(&thread_id, &item, &alice())
+                        .await
+                        .unwrap();
                     unit.commit().await.unwrap();
                 }
             }));

@@ -1,6 +1,6 @@
 //! Staged units of work, for stores whose transactions can't stay open for a whole action
 //! ([`MemoryStore`](super::MemoryStore) and [`SqliteStore`](super::SqliteStore), which share
-//! one lock or one connection between every thread): the writes of a unit are checked and
+//! one lock or one write connection between every thread): the writes of a unit are checked and
 //! kept in order, read back by the unit (read-your-writes), and applied to the store at the
 //! commit, all at once, by [`ApplyWrites`].
 //!
@@ -9,7 +9,8 @@
 //! pages of its items (`load_thread_items`) come from a copy of the thread (its committed
 //! items, then the staged writes) built at the first such read, in a [`MemoryStore`]: the
 //! order is the store's (ties by insertion order, new items last). `load_threads` shows
-//! committed threads only.
+//! committed threads only. A thread the store showed the unit is not read again to check a
+//! write to it: the commit checks every write again.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
