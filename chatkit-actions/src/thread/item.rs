@@ -31,11 +31,6 @@ use crate::widget::WidgetRoot;
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "the widget tree is inline so that items build and match without boxes; items move \
-              one at a time, never in hot bulk loops"
-)]
 pub enum ThreadItem {
     /// `user_message`.
     UserMessage(UserMessageItem),
