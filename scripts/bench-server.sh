@@ -287,17 +287,15 @@ soak() {
     wait "$load"
     local result item_json=0
     result=$(sed -n 's/^RESULT //p' "$work/soak-$store.wrk")
-    # The size of one stored item's JSON: the newest item of a loaded thread (a hidden
-    # context item, the note every increment stores), as items.list answers it.
-    item_json=$(python3 - "$port" "$work/body-$SOAK_WORKLOAD.txt" <<'PY'
-import json, sys, urllib.request
-port, path = sys.argv[1:]
-thread = json.loads(open(path).readline())["params"]["thread_id"]
-body = {"type": "items.list", "params": {"thread_id": thread, "limit": 1, "order": "desc"}}
-request = urllib.request.Request(f"http://127.0.0.1:{port}/chatkit", data=json.dumps(body).encode(),
-                                 headers={"Content-Type": "application/json"})
-page = json.load(urllib.request.urlopen(request, timeout=10))
-print(len(json.dumps(page["data"][0], separators=(",", ":"))))
+    # The size of one stored item's JSON: the hidden note each increment stores, as the
+    # protocol writes a hidden_context_item (hidden items are not listed to clients, so it is
+    # built here, with this thread's id, a 16-hex-digit item id and a microsecond timestamp).
+    item_json=$(python3 - "$work/body-$SOAK_WORKLOAD.txt" <<'PY'
+import json, sys
+thread = json.loads(open(sys.argv[1]).readline())["params"]["thread_id"]
+item = {"type": "hidden_context_item", "id": "msg_" + "0" * 16, "thread_id": thread,
+        "created_at": "2026-01-01T00:00:00.000000Z", "content": "User set the counter to 2"}
+print(len(json.dumps(item, separators=(",", ":"))))
 PY
 )
     stop "$server_pid"
