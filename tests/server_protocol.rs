@@ -136,7 +136,7 @@ impl App {
             return Err(HandlerError::custom("no sender"));
         };
         let mut item = sender.clone();
-        item.widget = card(&label);
+        *item.widget = card(&label);
         Ok(Some(ThreadItem::Widget(item)))
     }
 }

@@ -575,7 +575,7 @@ async fn card_as_form_adds_and_validates(backend: &Backend) {
     let alice = backend.user("alice");
     let (thread_id, events) = alice.create_thread("add").await;
     let card = last_widget(&events);
-    let WidgetRoot::Card(form_card) = &card.widget else {
+    let WidgetRoot::Card(form_card) = &*card.widget else {
         panic!("a Card: {card:#?}")
     };
     assert_eq!(form_card.as_form, Some(true));

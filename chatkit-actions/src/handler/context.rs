@@ -246,7 +246,7 @@ impl<C: Send + Sync + 'static> ActionContext<C> {
                 "this action did not come from a widget, so there is no widget to replace",
             ));
         };
-        sender.widget = widget.into();
+        *sender.widget = widget.into();
         let item = ThreadItem::Widget(sender.clone());
         self.emit(ThreadStreamEvent::ItemReplaced { item }).await
     }
@@ -303,7 +303,7 @@ impl<C: Send + Sync + 'static> ActionContext<C> {
                 self.emit(ThreadStreamEvent::item_updated(item.id.clone(), update))
                     .await?;
             }
-            item.widget = next;
+            *item.widget = next;
         }
         self.emit(ThreadStreamEvent::item_done(item.clone()))
             .await?;
@@ -346,13 +346,13 @@ impl<C: Send + Sync + 'static> ActionContext<C> {
             ));
         };
         let widget = widget.into();
-        if sender.widget == widget {
+        if *sender.widget == widget {
             return Ok(());
         }
         let updates = crate::thread::diff_widget(&sender.widget, &widget)
             .ok()
             .filter(|updates| crate::thread::updates_reach(&sender.widget, updates, &widget));
-        sender.widget = widget;
+        *sender.widget = widget;
         let item = ThreadItem::Widget(sender.clone());
         let Some(updates) = updates else {
             return self.emit(ThreadStreamEvent::ItemReplaced { item }).await;

@@ -178,7 +178,7 @@ impl<C: Send + Sync + 'static> SyncActionContext<C> {
                 "this action did not come from a widget, so there is no widget to replace",
             ));
         };
-        sender.widget = widget.into();
+        *sender.widget = widget.into();
         check_sent_widget(&sender.id, &sender.widget)?;
         let item = ThreadItem::Widget(sender.clone());
         self.store

@@ -232,7 +232,7 @@ impl Harness {
     async fn assert_only_widget(&self, widget: impl Into<WidgetRoot>) {
         let stored = self.widgets().await;
         assert_eq!(stored.len(), 1, "{stored:?}");
-        assert_eq!(stored[0].widget, widget.into());
+        assert_eq!(*stored[0].widget, widget.into());
     }
 }
 
@@ -286,7 +286,7 @@ async fn streamed_text_is_added_then_deltas_then_done() {
     );
     let added = widget_item(&events[0]);
     assert!(added.id.starts_with("msg_"), "{}", added.id);
-    assert_eq!(added.widget, root(status("", "text")));
+    assert_eq!(*added.widget, root(status("", "text")));
     for (event, delta) in events[1..4].iter().zip(["Hel", "lo,", " world"]) {
         assert_eq!(
             update(event),
@@ -299,7 +299,7 @@ async fn streamed_text_is_added_then_deltas_then_done() {
     let done = widget_item(&events[4]);
     assert_eq!(done.id, added.id);
     assert_eq!(done.created_at, added.created_at);
-    assert_eq!(done.widget, root(status("Hello, world", "text")));
+    assert_eq!(*done.widget, root(status("Hello, world", "text")));
     // The store holds the final state, once.
     assert_eq!(harness.widgets().await, std::slice::from_ref(done));
 }
@@ -312,7 +312,7 @@ async fn static_widget_is_one_done_item() {
     assert_eq!(types(&events), ["thread.item.done"]);
     let done = widget_item(&events[0]);
     assert!(done.id.starts_with("msg_"), "{}", done.id);
-    assert_eq!(done.widget, widget);
+    assert_eq!(*done.widget, widget);
     assert_eq!(harness.widgets().await, std::slice::from_ref(done));
 }
 
@@ -337,7 +337,7 @@ async fn streamed_rewrite_replaces_the_root() {
         )
     );
     assert_eq!(
-        widget_item(&events[2]).widget,
+        *widget_item(&events[2]).widget,
         root(status("World", "text"))
     );
     assert_eq!(harness.widgets().await.len(), 1);
@@ -379,7 +379,7 @@ async fn update_sender_streams_text_growth_and_saves() {
     let stored = harness.widgets().await;
     assert_eq!(stored.len(), 1);
     assert_eq!(
-        (stored[0].id.as_str(), &stored[0].widget),
+        (stored[0].id.as_str(), &*stored[0].widget),
         (sender.as_str(), &after)
     );
 }
@@ -397,7 +397,7 @@ async fn update_sender_replaces_the_root_on_other_changes() {
         )
     );
     assert_eq!(events.len(), 1);
-    assert_eq!(harness.widgets().await[0].widget, after);
+    assert_eq!(*harness.widgets().await[0].widget, after);
 }
 
 #[tokio::test]
@@ -415,7 +415,7 @@ async fn update_sender_falls_back_to_replaced_when_deltas_miss_text() {
     assert_eq!(types(&events), ["thread.item.replaced"]);
     let replaced = widget_item(&events[0]);
     assert_eq!(
-        (replaced.id.as_str(), &replaced.widget),
+        (replaced.id.as_str(), &*replaced.widget),
         (sender.as_str(), &after)
     );
     assert_eq!(harness.widgets().await, std::slice::from_ref(replaced));
@@ -534,7 +534,7 @@ async fn sync_helpers_save_a_note_a_widget_and_the_thread() {
     let answer = harness.sync("sync_add", &widget, None).await.unwrap();
     let stored = harness.widgets().await;
     assert_eq!(stored.len(), 1);
-    assert_eq!(stored[0].widget, widget);
+    assert_eq!(*stored[0].widget, widget);
     assert_eq!(answer["updated_item"]["id"], json!(stored[0].id));
 }
 

@@ -212,23 +212,25 @@ impl State {
         Ok(Undo::RemoveThread(thread.id.clone()))
     }
 
+    // The items are taken by value: a unit's writes move into the store, no clone.
     fn add_thread_item(
         &mut self,
-        thread_id: &str,
-        item: &ThreadItem,
+        thread_id: String,
+        item: ThreadItem,
         scope: Option<&str>,
     ) -> Result<Undo, StoreError> {
         let seq = self.next_seq;
-        let thread = self.thread_mut(thread_id, scope)?;
+        let thread = self.thread_mut(&thread_id, scope)?;
         if thread.items.keys.contains_key(item.id()) {
             return Err(StoreError::Conflict(item.id().to_owned()));
         }
         let key = (item.created_at().clone(), seq);
-        thread.items.insert(key.clone(), item.clone());
+        let id = item.id().to_owned();
+        thread.items.insert(key.clone(), item);
         self.next_seq += 1;
         Ok(Undo::Item {
-            thread_id: thread_id.to_owned(),
-            id: item.id().to_owned(),
+            thread_id,
+            id,
             key,
             previous: None,
         })
@@ -236,21 +238,22 @@ impl State {
 
     fn save_item(
         &mut self,
-        thread_id: &str,
-        item: &ThreadItem,
+        thread_id: String,
+        item: ThreadItem,
         scope: Option<&str>,
     ) -> Result<Undo, StoreError> {
         let next_seq = self.next_seq;
-        let items = &mut self.thread_mut(thread_id, scope)?.items;
+        let items = &mut self.thread_mut(&thread_id, scope)?.items;
         let (seq, previous) = match items.keys.get(item.id()) {
             // Same place: replace the value where it is.
             Some(key) if key.0 == *item.created_at() && items.ordered.contains_key(key) => {
                 let key = key.clone();
+                let id = item.id().to_owned();
                 let slot = items.ordered.get_mut(&key);
-                let previous = slot.map(|slot| std::mem::replace(slot, item.clone()));
+                let previous = slot.map(|slot| std::mem::replace(slot, item));
                 return Ok(Undo::Item {
-                    thread_id: thread_id.to_owned(),
-                    id: item.id().to_owned(),
+                    thread_id,
+                    id,
                     key: key.clone(),
                     previous: previous.map(|previous| Box::new((key, previous))),
                 });
@@ -266,13 +269,14 @@ impl State {
             None => (next_seq, None),
         };
         let key = (item.created_at().clone(), seq);
-        items.insert(key.clone(), item.clone());
+        let id = item.id().to_owned();
+        items.insert(key.clone(), item);
         if previous.is_none() {
             self.next_seq += 1;
         }
         Ok(Undo::Item {
-            thread_id: thread_id.to_owned(),
-            id: item.id().to_owned(),
+            thread_id,
+            id,
             key,
             previous,
         })
@@ -359,21 +363,21 @@ impl State {
         Ok(Undo::Attachment(attachment_id.to_owned(), previous))
     }
 
-    /// Applies one staged write.
-    fn apply(&mut self, write: &Write) -> Result<Option<Undo>, StoreError> {
+    /// Applies one staged write, moving what it writes into the store.
+    fn apply(&mut self, write: Write) -> Result<Option<Undo>, StoreError> {
         let scope = write.owner.as_deref();
-        match &write.op {
-            Op::SaveThread(thread) => self.save_thread(thread, scope).map(Some),
+        match write.op {
+            Op::SaveThread(thread) => self.save_thread(&thread, scope).map(Some),
             Op::AddItem { thread_id, item } => {
                 self.add_thread_item(thread_id, item, scope).map(Some)
             }
             Op::SaveItem { thread_id, item } => self.save_item(thread_id, item, scope).map(Some),
-            Op::DeleteThread(thread_id) => self.delete_thread(thread_id, scope).map(Some),
+            Op::DeleteThread(thread_id) => self.delete_thread(&thread_id, scope).map(Some),
             Op::DeleteItem { thread_id, item_id } => {
-                self.delete_thread_item(thread_id, item_id, scope)
+                self.delete_thread_item(&thread_id, &item_id, scope)
             }
-            Op::SaveAttachment(attachment) => self.save_attachment(attachment, scope).map(Some),
-            Op::DeleteAttachment(id) => self.delete_attachment(id, scope).map(Some),
+            Op::SaveAttachment(attachment) => self.save_attachment(&attachment, scope).map(Some),
+            Op::DeleteAttachment(id) => self.delete_attachment(&id, scope).map(Some),
         }
     }
 
@@ -456,7 +460,7 @@ impl ApplyWrites for MemoryStore {
     async fn apply_writes(&self, writes: Vec<Write>) -> Result<(), StoreError> {
         let mut state = self.state_mut();
         let mut undo = Vec::with_capacity(writes.len());
-        for write in &writes {
+        for write in writes {
             match state.apply(write) {
                 Ok(step) => undo.extend(step),
                 Err(error) => {
@@ -548,7 +552,7 @@ impl Backend for MemoryStore {
     }
 
     async fn write(&self, write: Write) -> StoreResult<()> {
-        self.state_mut().apply(&write).map(drop)
+        self.state_mut().apply(write).map(drop)
     }
 }
 

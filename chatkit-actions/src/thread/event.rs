@@ -23,6 +23,12 @@ use super::update::ThreadItemUpdate;
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type")]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "the large variant is `thread.item.updated` carrying a whole widget tree \
+              (`widget.root.updated`), rarer than the item events; boxing it would change \
+              `ThreadItemUpdate`'s public fields"
+)]
 pub enum ThreadStreamEvent {
     /// `thread.created`: the new thread (the server saved it first).
     #[serde(rename = "thread.created")]

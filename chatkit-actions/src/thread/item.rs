@@ -31,11 +31,6 @@ use crate::widget::WidgetRoot;
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "the widget tree is inline so that items build and match without boxes; items move \
-              one at a time, never in hot bulk loops"
-)]
 pub enum ThreadItem {
     /// `user_message`.
     UserMessage(UserMessageItem),
@@ -466,8 +461,10 @@ pub struct WidgetItem {
     pub thread_id: String,
     /// When the item was created.
     pub created_at: Timestamp,
-    /// The widget tree.
-    pub widget: WidgetRoot,
+    /// The widget tree, boxed: a tree is large by value (hundreds of bytes), and every
+    /// [`ThreadItem`] is as large as its largest variant, stored, moved and copied through the
+    /// pipeline as such. On the wire it is the tree itself.
+    pub widget: Box<WidgetRoot>,
     /// The text the copy button copies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub copy_text: Option<String>,
@@ -480,7 +477,7 @@ impl WidgetItem {
             id: id.into(),
             thread_id: thread_id.into(),
             created_at: Timestamp::now(),
-            widget,
+            widget: Box::new(widget),
             copy_text: None,
         }
     }
@@ -946,5 +943,27 @@ mod tests {
             CustomTask::new("not a workflow"),
         ));
         assert_eq!(message_item, before);
+    }
+}
+
+#[cfg(test)]
+mod size_probe {
+    #[test]
+    fn print_sizes() {
+        use super::*;
+        eprintln!("ThreadItem {}", size_of::<ThreadItem>());
+        eprintln!("UserMessage {}", size_of::<UserMessageItem>());
+        eprintln!("Assistant {}", size_of::<AssistantMessageItem>());
+        eprintln!("ClientToolCall {}", size_of::<ClientToolCallItem>());
+        eprintln!("Widget {}", size_of::<WidgetItem>());
+        eprintln!("WidgetRoot {}", size_of::<crate::widget::WidgetRoot>());
+        eprintln!("GeneratedImage {}", size_of::<GeneratedImageItem>());
+        eprintln!("StructuredInput {}", size_of::<StructuredInputItem>());
+        eprintln!("Task {}", size_of::<TaskItem>());
+        eprintln!("Workflow {}", size_of::<WorkflowItem>());
+        eprintln!("EndOfTurn {}", size_of::<EndOfTurnItem>());
+        eprintln!("Hidden {}", size_of::<HiddenContextItem>());
+        eprintln!("SdkHidden {}", size_of::<SdkHiddenContextItem>());
+        eprintln!("Timestamp {}", size_of::<Timestamp>());
     }
 }

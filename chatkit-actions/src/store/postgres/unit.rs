@@ -30,17 +30,26 @@ impl PostgresUnit {
         client: Object,
         thread_id: &str,
     ) -> Result<Arc<dyn StoreTransaction<C>>, StoreError> {
-        client.batch_execute("BEGIN").await.map_err(db)?;
-        let unit = PostgresUnit {
-            client: Arc::new(Mutex::new(Some(client))),
-        };
         // A lock per (schema, thread): stores in other schemas of the database don't wait for
         // each other.
         let lock =
             "SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || '/' || $1, 0))";
-        Connection(unit.connection().await?)
-            .execute(lock, &[&thread_id])
-            .await?;
+        let statement = client.prepare_cached(lock).await.map_err(db)?;
+        // `BEGIN` and the lock in one round trip: the driver pipelines the requests of one
+        // connection polled together, and the server runs them in order. Should `BEGIN` fail,
+        // the lock is taken outside any transaction (and released at once), and the unit is
+        // not begun.
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&thread_id];
+        let (begun, locked) = tokio::join!(
+            client.batch_execute("BEGIN"),
+            client.execute(&statement, &params)
+        );
+        let unit = PostgresUnit {
+            client: Arc::new(Mutex::new(Some(client))),
+        };
+        // Dropping the unit on an error rolls back (and returns the connection).
+        begun.map_err(db)?;
+        locked.map_err(db)?;
         Ok(Arc::new(RollbackOnFailure::new(unit)))
     }
 
