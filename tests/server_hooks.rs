@@ -615,7 +615,7 @@ async fn text_inside_a_transition_streams_as_deltas() {
             _ => None,
         })
         .expect("the widget is stored");
-    assert_eq!(widget.widget, typed("Hello"));
+    assert_eq!(*widget.widget, typed("Hello"));
 }
 
 /// The events the hooks shape (`stream_options` both ways, metadata in a message, a tool
