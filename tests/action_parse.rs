@@ -30,6 +30,12 @@ enum AppAction {
     },
 }
 
+/// A union whose payload nests as deep as the JSON does.
+#[derive(Action, Debug)]
+enum Nested {
+    Any(serde_json::Value),
+}
+
 fn parse(json: &Value) -> Result<AppAction, ActionParseError> {
     let raw: RawAction = serde_json::from_value(json.clone()).expect("a raw action");
     AppAction::from_raw(raw)
@@ -205,10 +211,6 @@ fn deep_nesting_is_refused_without_overflowing_the_stack() {
     );
     // A payload type that does nest (any JSON value) meets serde_json's recursion limit in
     // either key order.
-    #[derive(chatkit_actions::Action, Debug)]
-    enum Nested {
-        Any(serde_json::Value),
-    }
     for body in [
         format!(r#"{{"type":"any","payload":{deep}}}"#),
         format!(r#"{{"payload":{deep},"type":"any"}}"#),

@@ -289,19 +289,16 @@ pub trait Action: Sized {
             // tracked, for the path of its error.
             Some(raw) => {
                 let mut json = serde_json::Deserializer::from_str(raw.get());
-                match Self::deserialize_payload(action_type, &mut json) {
-                    Ok(parsed) => json.end().map(|()| parsed).map_err(|e| (e, String::new())),
-                    Err(_) => {
-                        let mut track = serde_path_to_error::Track::new();
-                        let mut json = serde_json::Deserializer::from_str(raw.get());
-                        let deserializer =
-                            serde_path_to_error::Deserializer::new(&mut json, &mut track);
-                        match Self::deserialize_payload(action_type, deserializer) {
-                            Ok(parsed) => {
-                                json.end().map(|()| parsed).map_err(|e| (e, String::new()))
-                            }
-                            Err(error) => Err((error, track.path().to_string())),
-                        }
+                if let Ok(parsed) = Self::deserialize_payload(action_type, &mut json) {
+                    json.end().map(|()| parsed).map_err(|e| (e, String::new()))
+                } else {
+                    let mut track = serde_path_to_error::Track::new();
+                    let mut json = serde_json::Deserializer::from_str(raw.get());
+                    let deserializer =
+                        serde_path_to_error::Deserializer::new(&mut json, &mut track);
+                    match Self::deserialize_payload(action_type, deserializer) {
+                        Ok(parsed) => json.end().map(|()| parsed).map_err(|e| (e, String::new())),
+                        Err(error) => Err((error, track.path().to_string())),
                     }
                 }
             }

@@ -834,7 +834,7 @@ mod tests {
 
     /// The error of parsing `body` as text (the server's path) and as a `serde_json::Value`
     /// (which keeps only the last of duplicate keys, so `None` there), without the position
-    /// serde_json appends to the text's.
+    /// `serde_json` appends to the text's.
     fn errors(body: &str) -> (String, Option<String>) {
         let text = serde_json::from_str::<ChatKitRequest>(body)
             .unwrap_err()
