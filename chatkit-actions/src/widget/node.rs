@@ -8,11 +8,11 @@
 //! when nodes were read through `serde_json::Value`; [`Node`] keeps what
 //! `serde_json::Value` keeps (the last of duplicate keys, `null` for a non-finite float).
 //!
-//! The children of the components that hold a list of them (Card, Box, Row, Col, Form,
-//! ListViewItem, Table.Cell) are read from the parent's buffer directly, each by the same rule.
-//! Other nested nodes (a Transition's child, a Table's rows, a ListView's items) are read by
-//! their parent's typed model, which buffers them once more: a copy that borrows the strings
-//! and allocates only the arrays and objects.
+//! The children of the components that hold a list of them (`Card`, `Box`, `Row`, `Col`,
+//! `Form`, `ListViewItem`, `Table.Cell`) are read from the parent's buffer directly, each by the
+//! same rule. Other nested nodes (a `Transition`'s child, a `Table`'s rows, a `ListView`'s
+//! items) are read by their parent's typed model, which buffers them once more: a copy that
+//! borrows the strings and allocates only the arrays and objects.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -302,7 +302,7 @@ fn visit_string<'de, V: Visitor<'de>, E: de::Error>(
     }
 }
 
-impl<'a, 'de, E: de::Error> Replay<'a, 'de, E> {
+impl<'a, E: de::Error> Replay<'a, '_, E> {
     fn unexpected(&self) -> Unexpected<'a> {
         match self.node {
             Node::Null => Unexpected::Unit,
@@ -334,7 +334,7 @@ impl<'de, E: de::Error> Deserializer<'de> for Replay<'_, 'de, E> {
                     error: PhantomData,
                 };
                 let value = visitor.visit_seq(&mut seq)?;
-                if seq.items.len() == 0 {
+                if seq.items.as_slice().is_empty() {
                     Ok(value)
                 } else {
                     Err(E::invalid_length(items.len(), &"fewer elements in array"))
@@ -348,7 +348,7 @@ impl<'de, E: de::Error> Deserializer<'de> for Replay<'_, 'de, E> {
                     error: PhantomData,
                 };
                 let value = visitor.visit_map(&mut map)?;
-                if map.members.len() == 0 {
+                if map.members.as_slice().is_empty() {
                     Ok(value)
                 } else {
                     Err(E::invalid_length(members.len(), &"fewer elements in map"))
