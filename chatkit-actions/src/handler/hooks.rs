@@ -149,10 +149,11 @@ pub trait ServerHooks<C: Send + Sync + 'static>: Send + Sync + 'static {
     /// use chatkit_actions::handler::{HandlerError, ServerHooks};
     /// use chatkit_actions::request::FeedbackKind;
     ///
-    /// #[derive(Default)]
-    /// struct Ratings(Mutex<Vec<(String, FeedbackKind)>>);
+    /// /// The ratings received, shared with whoever reads them.
+    /// #[derive(Clone, Default)]
+    /// struct Ratings(Arc<Mutex<Vec<(String, FeedbackKind)>>>);
     ///
-    /// impl ServerHooks<()> for Arc<Ratings> {
+    /// impl ServerHooks<()> for Ratings {
     ///     async fn add_feedback(
     ///         &self,
     ///         _thread_id: &str,
