@@ -17,6 +17,8 @@ const state = {
   pending: 0,
   /** The running stream's abort controller, while a stream runs. */
   stream: null,
+  /** Whether the running stream created a thread: the thread list is read when it ends. */
+  threadCreated: false,
   /** The cursor of the next page of threads. */
   threadsAfter: null,
   /** A counter for DOM ids. */
@@ -188,6 +190,10 @@ async function requestStream(body) {
     setPending(-1);
     $("progress").hidden = true;
     updateComposer();
+    if (state.threadCreated) {
+      state.threadCreated = false;
+      refreshThreads();
+    }
   }
 }
 
@@ -226,7 +232,9 @@ function applyEvent(event) {
     case "thread.created":
       state.threadId = event.thread.id;
       showThreadHead(event.thread);
-      refreshThreads();
+      // The new thread is committed when its response ends, not when this event arrives:
+      // the list is read again once the stream is over (see `requestStream`).
+      state.threadCreated = true;
       break;
     case "thread.updated": {
       if (event.thread.id === state.threadId) showThreadHead(event.thread);
