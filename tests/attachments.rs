@@ -3,9 +3,10 @@
 //! backends; every bad upload refused with a clear 4xx and nothing stored; a client cut off
 //! mid-upload; two replicas sharing one storage.
 
-use std::path::PathBuf;
+#[path = "support/uploads.rs"]
+mod uploads;
+
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -15,67 +16,13 @@ use chatkit_actions::attachments::{
     AttachmentStore, Blobs, LocalDisk, ObjectStorage, UploadPolicy, UploadStore, routes,
 };
 use chatkit_actions::request::AttachmentCreateParams;
-use chatkit_actions::store::{MemoryStore, Store, StoreScope};
+use chatkit_actions::store::{MemoryStore, Store};
 use chatkit_actions::thread::Attachment;
 use reqwest::StatusCode;
 use serde_json::Value;
 use tokio::io::AsyncWriteExt;
 
-/// A PNG header: enough for the type check.
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0";
-
-/// The user named by the `x-user` header.
-#[derive(Debug, Clone)]
-struct User(Option<String>);
-
-impl StoreScope for User {
-    fn scope(&self) -> Option<&str> {
-        self.0.as_deref()
-    }
-}
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for User {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _state: &S,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(User(
-            parts
-                .headers
-                .get("x-user")
-                .and_then(|value| value.to_str().ok())
-                .map(str::to_owned),
-        ))
-    }
-}
-
-/// A fresh directory under the system's temporary directory, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos();
-        let dir = std::env::temp_dir().join(format!(
-            "chatkit-attachments-{}-{}-{nanos}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use uploads::{PNG, User};
 
 /// One replica: the attachment routes on its own listener, sharing `blobs`' storage and
 /// `store` with any other replica made from the same.
@@ -433,8 +380,8 @@ async fn bad_uploads<B: Blobs>(app: &Replica<B>, store: &MemoryStore) {
 
 #[tokio::test]
 async fn flows_on_local_disk() {
-    let dir = TempDir::new();
-    flows(LocalDisk::new(&dir.0).unwrap()).await;
+    let dir = tempfile::tempdir().unwrap();
+    flows(LocalDisk::new(dir.path()).unwrap()).await;
 }
 
 #[tokio::test]
@@ -444,8 +391,8 @@ async fn flows_on_object_store_in_memory() {
 
 #[tokio::test]
 async fn flows_on_object_store_local() {
-    let dir = TempDir::new();
-    let bucket = Arc::new(LocalFileSystem::new_with_prefix(&dir.0).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let bucket = Arc::new(LocalFileSystem::new_with_prefix(dir.path()).unwrap());
     flows(ObjectStorage::new(bucket, "")).await;
 }
 
@@ -476,10 +423,10 @@ async fn an_expired_upload_url_is_refused() {
 /// A client that sends half its body and disconnects leaves no file, on disk or attachable.
 #[tokio::test]
 async fn a_cut_upload_leaves_nothing() {
-    let dir = TempDir::new();
+    let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(MemoryStore::new());
     let app = replica(
-        LocalDisk::new(&dir.0).unwrap(),
+        LocalDisk::new(dir.path()).unwrap(),
         Arc::clone(&store),
         UploadPolicy::default(),
     )
@@ -502,7 +449,7 @@ async fn a_cut_upload_leaves_nothing() {
     drop(socket);
 
     // The server sees the body end early; wait for it to clean up.
-    let partial = dir.0.join(".partial");
+    let partial = dir.path().join(".partial");
     let mut left = usize::MAX;
     for _ in 0..100 {
         left = std::fs::read_dir(&partial).unwrap().count();
@@ -512,7 +459,7 @@ async fn a_cut_upload_leaves_nothing() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(left, 0, "no temporary file is left");
-    assert!(!dir.0.join(attachment.id()).join("data").exists());
+    assert!(!dir.path().join(attachment.id()).join("data").exists());
     let (status, _, _) = get(&format!("{}/{}", app.base, attachment.id()), Some("alice")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let attach = app
@@ -581,18 +528,18 @@ async fn replicas<B: Blobs>(first: B, second: B) {
 
 #[tokio::test]
 async fn replicas_share_local_disk() {
-    let dir = TempDir::new();
+    let dir = tempfile::tempdir().unwrap();
     replicas(
-        LocalDisk::new(&dir.0).unwrap(),
-        LocalDisk::new(&dir.0).unwrap(),
+        LocalDisk::new(dir.path()).unwrap(),
+        LocalDisk::new(dir.path()).unwrap(),
     )
     .await;
 }
 
 #[tokio::test]
 async fn replicas_share_an_object_store() {
-    let dir = TempDir::new();
-    let bucket = || Arc::new(LocalFileSystem::new_with_prefix(&dir.0).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let bucket = || Arc::new(LocalFileSystem::new_with_prefix(dir.path()).unwrap());
     replicas(
         ObjectStorage::new(bucket(), "a"),
         ObjectStorage::new(bucket(), "a"),

@@ -7,10 +7,9 @@ mod support;
 use support::todo_binary;
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use chatkit_actions::attachments::{LocalDisk, UploadStore};
 use chatkit_actions::store::MemoryStore;
@@ -21,32 +20,6 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0";
-
-/// A fresh directory, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos();
-        let dir = std::env::temp_dir().join(format!(
-            "chatkit-todo-attachments-{}-{}-{nanos}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 async fn post(url: &str, body: &Value) -> (StatusCode, String) {
     let response = reqwest::Client::new()
@@ -73,11 +46,11 @@ fn first_event(text: &str) -> Value {
 
 #[tokio::test]
 async fn no_request_answers_501() {
-    let dir = TempDir::new();
+    let dir = tempfile::tempdir().unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let uploads = UploadStore::new(
-        LocalDisk::new(&dir.0).unwrap(),
+        LocalDisk::new(dir.path()).unwrap(),
         upload_policy(&format!("{base}{ATTACHMENTS}")),
     );
     let config = AppConfig {
@@ -122,7 +95,10 @@ async fn no_request_answers_501() {
         .await
         .unwrap();
     assert_eq!(upload.status(), StatusCode::OK);
-    assert!(dir.0.join(id).join("data").is_file(), "kept on local disk");
+    assert!(
+        dir.path().join(id).join("data").is_file(),
+        "kept on local disk"
+    );
     let (status, text) = post(
         &endpoint,
         &json!({"type": "threads.add_user_message", "params": {"thread_id": thread_id, "input": input("see this", &json!([id]))}}),
@@ -167,7 +143,10 @@ async fn no_request_answers_501() {
         assert_ne!(status, StatusCode::NOT_IMPLEMENTED, "{body}: {text}");
         assert!(status.as_u16() < 500, "{body}: {status} {text}");
     }
-    assert!(!dir.0.join(id).exists(), "the bytes go with the attachment");
+    assert!(
+        !dir.path().join(id).exists(),
+        "the bytes go with the attachment"
+    );
     server.stop().await.unwrap();
 }
 
@@ -214,8 +193,8 @@ impl Drop for Process {
 #[tokio::test]
 async fn one_process_takes_the_upload_another_serves_it() {
     let binary = todo_binary();
-    let dir = TempDir::new();
-    let db = dir.0.join("todo.db");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("todo.db");
     let one = Process::start(&binary, &db);
     let two = Process::start(&binary, &db);
 
@@ -236,7 +215,7 @@ async fn one_process_takes_the_upload_another_serves_it() {
         .unwrap();
     assert_eq!(upload.status(), StatusCode::OK);
     assert!(
-        dir.0
+        dir.path()
             .join("todo.db-attachments")
             .join(id)
             .join("data")

@@ -7,6 +7,8 @@
 
 #[path = "support/oracle.rs"]
 mod oracle;
+#[path = "support/uploads.rs"]
+mod uploads;
 
 use std::sync::Arc;
 
@@ -16,41 +18,14 @@ use chatkit_actions::attachments::object_store::memory::InMemory;
 use chatkit_actions::attachments::{ObjectStorage, UploadPolicy, UploadStore, routes};
 use chatkit_actions::handler::{ActionContext, HandlerResult};
 use chatkit_actions::server::ChatKitServer;
-use chatkit_actions::store::{MemoryStore, Store, StoreScope};
+use chatkit_actions::store::{MemoryStore, Store};
 use chatkit_actions::transcribe::{OpenAiTranscriber, TranscribeError};
 use chatkit_actions::{Action, action_handler};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use oracle::Oracle;
-
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0";
-
-#[derive(Debug, Clone)]
-struct User(Option<String>);
-
-impl StoreScope for User {
-    fn scope(&self) -> Option<&str> {
-        self.0.as_deref()
-    }
-}
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for User {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _state: &S,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(User(
-            parts
-                .headers
-                .get("x-user")
-                .and_then(|value| value.to_str().ok())
-                .map(str::to_owned),
-        ))
-    }
-}
+use uploads::{PNG, User};
 
 #[derive(Action, Debug)]
 enum AppAction {
