@@ -19,6 +19,7 @@
 //! ```
 
 use std::fmt;
+use std::marker::PhantomData;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
@@ -352,7 +353,125 @@ impl ChatKitRequest {
 
 impl<'de> Deserialize<'de> for ChatKitRequest {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(RequestVisitor)
+        deserializer.deserialize_map(RequestVisitor(PhantomData))
+    }
+}
+
+/// A request as the server reads it from the body: an action request with its action borrowed
+/// from the body (the payload as raw JSON text, no `serde_json::Value`), or any other request
+/// as a [`ChatKitRequest`].
+///
+/// Parsed from the body's bytes (`serde_json::from_slice`), which outlive it: the server keeps
+/// the body until the action is parsed into its type and admitted, and only then starts the
+/// response, which owns everything it needs. A reader, or a `serde_json::Value`, cannot lend
+/// the text, and gives [`ServerRequest::Other`] for actions too.
+#[derive(Debug)]
+pub(crate) enum ServerRequest<'a> {
+    /// `threads.custom_action` or `threads.sync_custom_action`.
+    Action(ActionRequest<'a>),
+    /// Every other request (and an action request read from a source that cannot lend).
+    Other(ChatKitRequest),
+}
+
+impl<'de> Deserialize<'de> for ServerRequest<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(RequestVisitor(PhantomData))
+    }
+}
+
+/// `threads.custom_action` or `threads.sync_custom_action` with its action borrowed from the
+/// body.
+#[derive(Debug)]
+pub(crate) struct ActionRequest<'a> {
+    /// `false` for `threads.sync_custom_action`.
+    pub(crate) streaming: bool,
+    /// The params, the action borrowed.
+    pub(crate) params: wire::ThreadCustomActionParams<'a>,
+    /// Integration data.
+    pub(crate) metadata: Map<String, Value>,
+}
+
+impl ActionRequest<'_> {
+    /// The wire `type`.
+    pub(crate) fn request_type(&self) -> &'static str {
+        if self.streaming {
+            "threads.custom_action"
+        } else {
+            "threads.sync_custom_action"
+        }
+    }
+
+    /// The same request with its own copy of everything, the payload as a JSON value: what
+    /// an [`Authorize`](crate::server::Authorize) check gets when it asks for the whole
+    /// request. A payload holding a number a JSON value cannot hold (such as `1e400`) is
+    /// left out: such an action fails its parsing later anyway.
+    pub(crate) fn to_owned_request(&self) -> ChatKitRequest {
+        let action = &self.params.action;
+        let params = ThreadCustomActionParams {
+            thread_id: self.params.thread_id.clone(),
+            item_id: self.params.item_id.clone(),
+            action: action.to_owned_action().unwrap_or_else(|_| RawAction {
+                action_type: action.action_type.clone().into_owned(),
+                payload: None,
+            }),
+        };
+        let metadata = self.metadata.clone();
+        if self.streaming {
+            ChatKitRequest::ThreadsCustomAction { params, metadata }
+        } else {
+            ChatKitRequest::ThreadsSyncCustomAction { params, metadata }
+        }
+    }
+}
+
+/// The borrowed forms of the action params. Their names are those of the owned types, so a
+/// malformed action gets the same error message either way (`expected struct RawAction`).
+pub(crate) mod wire {
+    use std::borrow::Cow;
+
+    use serde::Deserialize;
+    use serde_json::value::RawValue;
+
+    /// The params of an action request, the action borrowed.
+    #[derive(Debug, Deserialize)]
+    pub(crate) struct ThreadCustomActionParams<'a> {
+        /// The thread.
+        pub(crate) thread_id: String,
+        /// The widget item the action came from, if any.
+        #[serde(default)]
+        pub(crate) item_id: Option<String>,
+        /// The action.
+        #[serde(borrow)]
+        pub(crate) action: RawAction<'a>,
+    }
+
+    /// An action as sent, borrowed from the request body: its type string, and its payload as
+    /// the JSON text it was sent as (absent when missing or `null`).
+    #[derive(Debug, Clone, Deserialize)]
+    pub(crate) struct RawAction<'a> {
+        /// The type string.
+        #[serde(rename = "type", borrow)]
+        pub(crate) action_type: Cow<'a, str>,
+        /// The payload's JSON text.
+        #[serde(default, borrow)]
+        pub(crate) payload: Option<&'a RawValue>,
+    }
+
+    impl RawAction<'_> {
+        /// The owned [`RawAction`](crate::RawAction), the payload parsed into a JSON value.
+        ///
+        /// # Errors
+        ///
+        /// A number the JSON value cannot hold (the body's parser only scanned the payload).
+        pub(crate) fn to_owned_action(&self) -> Result<crate::RawAction, serde_json::Error> {
+            Ok(crate::RawAction {
+                action_type: self.action_type.clone().into_owned(),
+                payload: self
+                    .payload
+                    .map(|raw| serde_json::from_str(raw.get()))
+                    .transpose()?,
+            })
+        }
     }
 }
 
@@ -405,6 +524,74 @@ impl<'de> Deserialize<'de> for RequestType {
             }
         }
         deserializer.deserialize_str(TypeVisitor)
+    }
+}
+
+/// What a request body is read into: [`ChatKitRequest`], or the server's [`ServerRequest`].
+trait RequestShape<'de>: Sized {
+    /// The params seed of the request type `name`.
+    type Seed: DeserializeSeed<'de, Value = Self>;
+    fn seed(name: &'static str) -> Self::Seed;
+    /// Parses params buffered before `type` was read.
+    fn from_buffered(name: &'static str, params: Buffered<'de>) -> Result<Self, serde_json::Error>;
+    fn set_metadata(&mut self, metadata: Map<String, Value>);
+}
+
+impl<'de> RequestShape<'de> for ChatKitRequest {
+    type Seed = ParamsSeed;
+    fn seed(name: &'static str) -> ParamsSeed {
+        ParamsSeed(name)
+    }
+    fn from_buffered(name: &'static str, params: Buffered<'de>) -> Result<Self, serde_json::Error> {
+        params.parse_with(ParamsSeed(name))
+    }
+    fn set_metadata(&mut self, metadata: Map<String, Value>) {
+        *self.metadata_mut() = metadata;
+    }
+}
+
+impl<'de> RequestShape<'de> for ServerRequest<'de> {
+    type Seed = ServerParamsSeed;
+    fn seed(name: &'static str) -> ServerParamsSeed {
+        ServerParamsSeed(name)
+    }
+    fn from_buffered(name: &'static str, params: Buffered<'de>) -> Result<Self, serde_json::Error> {
+        match params {
+            Buffered::Borrowed(text) => {
+                let mut json = serde_json::Deserializer::from_str(text);
+                let request = ServerParamsSeed(name).deserialize(&mut json)?;
+                json.end()?;
+                Ok(request)
+            }
+            other => other.parse_with(ParamsSeed(name)).map(ServerRequest::Other),
+        }
+    }
+    fn set_metadata(&mut self, metadata: Map<String, Value>) {
+        match self {
+            ServerRequest::Action(action) => action.metadata = metadata,
+            ServerRequest::Other(request) => *request.metadata_mut() = metadata,
+        }
+    }
+}
+
+/// Parses `params` into the server's request: the action borrowed for the two action types,
+/// [`ParamsSeed`] for the others.
+struct ServerParamsSeed(&'static str);
+
+impl<'de> DeserializeSeed<'de> for ServerParamsSeed {
+    type Value = ServerRequest<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, params: D) -> Result<ServerRequest<'de>, D::Error> {
+        let streaming = match self.0 {
+            "threads.custom_action" => true,
+            "threads.sync_custom_action" => false,
+            other => return ParamsSeed(other).deserialize(params).map(ServerRequest::Other),
+        };
+        Ok(ServerRequest::Action(ActionRequest {
+            streaming,
+            params: wire::ThreadCustomActionParams::deserialize(params)?,
+            metadata: Map::new(),
+        }))
     }
 }
 
@@ -488,18 +675,18 @@ impl<'de> DeserializeSeed<'de> for ParamsSeed {
     }
 }
 
-struct RequestVisitor;
+struct RequestVisitor<T>(PhantomData<T>);
 
-impl<'de> Visitor<'de> for RequestVisitor {
-    type Value = ChatKitRequest;
+impl<'de, T: RequestShape<'de>> Visitor<'de> for RequestVisitor<T> {
+    type Value = T;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a request object with `type` and `params`")
     }
 
-    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<ChatKitRequest, M::Error> {
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<T, M::Error> {
         let mut request_type: Option<&'static str> = None;
-        let mut parsed: Option<ChatKitRequest> = None;
+        let mut parsed: Option<T> = None;
         let mut buffered: Option<Buffered<'de>> = None;
         let mut metadata: Option<Map<String, Value>> = None;
         while let Some(key) = map.next_key::<RequestKey>()? {
@@ -515,7 +702,7 @@ impl<'de> Visitor<'de> for RequestVisitor {
                         return Err(de::Error::duplicate_field("params"));
                     }
                     match request_type {
-                        Some(name) => parsed = Some(map.next_value_seed(ParamsSeed(name))?),
+                        Some(name) => parsed = Some(map.next_value_seed(T::seed(name))?),
                         None => buffered = Some(map.next_value()?),
                     }
                 }
@@ -535,15 +722,14 @@ impl<'de> Visitor<'de> for RequestVisitor {
         };
         let mut request = match (parsed, buffered) {
             (Some(request), _) => request,
-            (None, Some(params)) => params
-                .parse_with(ParamsSeed(request_type))
+            (None, Some(params)) => T::from_buffered(request_type, params)
                 // The position in the buffered text would mislead; the body's deserializer
                 // adds its own.
                 .map_err(|error| de::Error::custom(strip_position(&error)))?,
             (None, None) => return Err(de::Error::missing_field("params")),
         };
         if let Some(metadata) = metadata {
-            *request.metadata_mut() = metadata;
+            request.set_metadata(metadata);
         }
         Ok(request)
     }

@@ -5,7 +5,9 @@ use std::fmt;
 
 use futures_util::future::BoxFuture;
 
-use crate::request::ChatKitRequest;
+use std::sync::OnceLock;
+
+use crate::request::{ActionRequest, ChatKitRequest};
 
 /// An authorization check the application supplies with
 /// [`ChatKitServer::authorize`](super::ChatKitServer::authorize). It runs for every request
@@ -79,48 +81,88 @@ impl<C, A: Authorize<C>> DynAuthorize<C> for A {
 /// What a request asks for, as an [`Authorize`] check sees it.
 #[derive(Debug, Clone, Copy)]
 pub struct AuthRequest<'a> {
-    request: &'a ChatKitRequest,
+    request: Seen<'a>,
+}
+
+/// The request an [`AuthRequest`] shows: parsed whole, or an action request read from the
+/// body with its action borrowed, made whole only if the check asks for it.
+#[derive(Debug, Clone, Copy)]
+enum Seen<'a> {
+    Whole(&'a ChatKitRequest),
+    Action {
+        request: &'a ActionRequest<'a>,
+        whole: &'a OnceLock<ChatKitRequest>,
+    },
 }
 
 impl<'a> AuthRequest<'a> {
     pub(crate) fn new(request: &'a ChatKitRequest) -> Self {
-        AuthRequest { request }
+        AuthRequest {
+            request: Seen::Whole(request),
+        }
+    }
+
+    /// An action request with its action borrowed from the body; `whole` keeps its owned
+    /// form once [`AuthRequest::request`] is asked for.
+    pub(crate) fn action(
+        request: &'a ActionRequest<'a>,
+        whole: &'a OnceLock<ChatKitRequest>,
+    ) -> Self {
+        AuthRequest {
+            request: Seen::Action { request, whole },
+        }
     }
 
     /// The whole request.
+    ///
+    /// For an action, its owned form is built on this call (the payload parsed into a JSON
+    /// value); a payload holding a number a JSON value cannot hold (such as `1e400`) is
+    /// absent from it, and the action is refused when it is parsed.
     pub fn request(&self) -> &'a ChatKitRequest {
-        self.request
+        match self.request {
+            Seen::Whole(request) => request,
+            Seen::Action { request, whole } => whole.get_or_init(|| request.to_owned_request()),
+        }
     }
 
     /// The request type, such as `threads.custom_action`.
     pub fn request_type(&self) -> &'static str {
-        self.request.request_type()
+        match self.request {
+            Seen::Whole(request) => request.request_type(),
+            Seen::Action { request, .. } => request.request_type(),
+        }
     }
 
     /// The thread it names, if any.
     pub fn thread_id(&self) -> Option<&'a str> {
-        self.request.thread_id()
+        match self.request {
+            Seen::Whole(request) => request.thread_id(),
+            Seen::Action { request, .. } => Some(&request.params.thread_id),
+        }
     }
 
     /// The widget item an action comes from, if any.
     pub fn item_id(&self) -> Option<&'a str> {
-        match self.request {
-            ChatKitRequest::ThreadsCustomAction { params, .. }
-            | ChatKitRequest::ThreadsSyncCustomAction { params, .. } => {
-                params.item_id.as_deref().filter(|id| !id.is_empty())
-            }
-            _ => None,
-        }
+        let item_id = match self.request {
+            Seen::Whole(
+                ChatKitRequest::ThreadsCustomAction { params, .. }
+                | ChatKitRequest::ThreadsSyncCustomAction { params, .. },
+            ) => params.item_id.as_deref(),
+            Seen::Action { request, .. } => request.params.item_id.as_deref(),
+            Seen::Whole(_) => None,
+        };
+        item_id.filter(|id| !id.is_empty())
     }
 
     /// The type of the action, for `threads.custom_action` and `threads.sync_custom_action`.
     pub fn action_type(&self) -> Option<&'a str> {
         match self.request {
-            ChatKitRequest::ThreadsCustomAction { params, .. }
-            | ChatKitRequest::ThreadsSyncCustomAction { params, .. } => {
-                Some(&params.action.action_type)
-            }
-            _ => None,
+            Seen::Whole(
+                ChatKitRequest::ThreadsCustomAction { params, .. }
+                | ChatKitRequest::ThreadsSyncCustomAction { params, .. },
+            ) => Some(&params.action.action_type),
+            Seen::Action { request, .. } => Some(&request.params.action.action_type),
+            Seen::Whole(_) => None,
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use std::io;
 
-use crate::request::ChatKitRequest;
+use crate::request::{ActionRequest, ChatKitRequest};
 
 use super::ProcessError;
 
@@ -14,7 +14,7 @@ use super::ProcessError;
 /// |---|---|---|
 /// | [`body_bytes`](Limits::body_bytes) | 2 MiB | `413`, code `payload_too_large` |
 /// | [`depth`](Limits::depth) | 64 levels of `[`/`{` | `400`, code `too_deep` |
-/// | [`payload_bytes`](Limits::payload_bytes) | 64 KiB of an action's payload JSON | `413`, code `payload_too_large` |
+/// | [`payload_bytes`](Limits::payload_bytes) | 64 KiB of an action's payload JSON text | `413`, code `payload_too_large` |
 /// | [`page_size`](Limits::page_size) | 100 | `limit` lowered to it (the page says `has_more`) |
 ///
 /// A rejected request writes nothing and is logged at warn level.
@@ -74,7 +74,10 @@ impl Limits {
         self
     }
 
-    /// Sets the largest action payload, in bytes of its compact JSON.
+    /// Sets the largest action payload, in bytes of its JSON text as the client sent it (of
+    /// its compact JSON for a request given to
+    /// [`ChatKitServer::process_request`](super::ChatKitServer::process_request) already
+    /// parsed).
     #[must_use]
     pub fn payload_bytes(mut self, bytes: usize) -> Self {
         self.payload_bytes = bytes;
@@ -132,7 +135,33 @@ impl Limits {
         Ok(())
     }
 
-    /// Checks a parsed request: the action payload's size; lowers a list's page size.
+    /// Checks the payload size of an action read from the body: the length of its JSON text
+    /// as sent.
+    pub(crate) fn check_action(&self, request: &ActionRequest<'_>) -> Result<(), ProcessError> {
+        let action = &request.params.action;
+        match action.payload {
+            Some(payload) if payload.get().len() > self.payload_bytes => {
+                Err(self.payload_too_large(&action.action_type, &request.params.thread_id))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn payload_too_large(&self, action_type: &str, thread_id: &str) -> ProcessError {
+        tracing::warn!(
+            action = %action_type,
+            thread = %thread_id,
+            limit = self.payload_bytes,
+            "action payload over the size limit"
+        );
+        ProcessError::TooLarge(format!(
+            "the payload of action `{action_type}` is larger than {} bytes",
+            self.payload_bytes
+        ))
+    }
+
+    /// Checks a parsed request: the action payload's size (of its compact JSON, the payload
+    /// being a JSON value here); lowers a list's page size.
     pub(crate) fn check_request(&self, request: &mut ChatKitRequest) -> Result<(), ProcessError> {
         match request {
             ChatKitRequest::ThreadsCustomAction { params, .. }
@@ -140,16 +169,9 @@ impl Limits {
                 if let Some(payload) = &params.action.payload
                     && json_len_exceeds(payload, self.payload_bytes)
                 {
-                    tracing::warn!(
-                        action = %params.action.action_type,
-                        thread = %params.thread_id,
-                        limit = self.payload_bytes,
-                        "action payload over the size limit"
+                    return Err(
+                        self.payload_too_large(&params.action.action_type, &params.thread_id)
                     );
-                    return Err(ProcessError::TooLarge(format!(
-                        "the payload of action `{}` is larger than {} bytes",
-                        params.action.action_type, self.payload_bytes
-                    )));
                 }
             }
             ChatKitRequest::ThreadsList { params, .. } if params.page_size() > self.page_size => {

@@ -86,7 +86,7 @@ mod unit;
 mod untrusted;
 
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use tracing::Instrument;
@@ -95,7 +95,7 @@ use crate::attachments::AttachmentStore;
 use crate::handler::{
     ActionHandler, DefaultHooks, NoResponse, Respond, ServerHooks, SharedHooks, SharedResponder,
 };
-use crate::request::{ChatKitRequest, FeedbackKind};
+use crate::request::{ChatKitRequest, FeedbackKind, ServerRequest};
 use crate::store::Store;
 use crate::transcribe::{Transcriber, TranscriptionLimits};
 
@@ -502,16 +502,39 @@ impl<H: ActionHandler> ChatKitServer<H> {
             guards.refused(Refusal::Limits, &context, peer);
             return Err(error);
         }
-        let mut request: ChatKitRequest = match serde_json::from_slice(body) {
+        // An action is read with its payload borrowed from `body` as JSON text: no JSON value
+        // is built for it, and `body` outlives the request until the action is parsed into
+        // its type and admitted (see `route_action`).
+        let request: ServerRequest<'_> = match serde_json::from_slice(body) {
             Ok(request) => request,
             Err(error) => {
                 guards.refused(Refusal::Parse, &context, peer);
                 return Err(ProcessError::InvalidRequest(error.to_string()));
             }
         };
-        self.pass_request_gates(&mut request, &context, peer)
-            .await?;
-        self.dispatch(request, context).await
+        match request {
+            ServerRequest::Other(mut request) => {
+                self.pass_request_gates(&mut request, &context, peer)
+                    .await?;
+                self.dispatch(request, context).await
+            }
+            ServerRequest::Action(request) => {
+                if let Err(error) = guards.limits.check_action(&request) {
+                    guards.refused(Refusal::Limits, &context, peer);
+                    return Err(error);
+                }
+                let whole = OnceLock::new();
+                self.pass_access_gates(AuthRequest::action(&request, &whole), &context, peer)
+                    .await?;
+                let span = tracing::info_span!(
+                    "chatkit.request",
+                    request = request.request_type(),
+                    thread = request.params.thread_id.as_str(),
+                );
+                let run = self.inner.route_action(request, Arc::new(context));
+                log_outcome(span, run).await
+            }
+        }
     }
 
     /// Processes a parsed request. See [`ChatKitServer::process`].
@@ -542,7 +565,18 @@ impl<H: ActionHandler> ChatKitServer<H> {
             guards.refused(Refusal::Limits, context, peer);
             return Err(error);
         }
-        let request = AuthRequest::new(request);
+        self.pass_access_gates(AuthRequest::new(request), context, peer)
+            .await
+    }
+
+    /// The rate limit, then the authorization check.
+    async fn pass_access_gates(
+        &self,
+        request: AuthRequest<'_>,
+        context: &H::Context,
+        peer: Option<IpAddr>,
+    ) -> Result<(), ProcessError> {
+        let guards = &self.inner.guards;
         let action_type = request
             .action_type()
             .map(telemetry::action_type_label::<H::Action>);
@@ -563,21 +597,25 @@ impl<H: ActionHandler> ChatKitServer<H> {
             request = request.request_type(),
             thread = request.thread_id().unwrap_or(""),
         );
-        let started = Instant::now();
-        let result = self
-            .inner
-            .route(request, Arc::new(context))
-            .instrument(span.clone())
-            .await;
-        let _enter = span.enter();
-        match &result {
-            Ok(_) => tracing::debug!(
-                elapsed_us = started.elapsed().as_micros(),
-                "request accepted"
-            ),
-            Err(error) if error.status() >= 500 => tracing::error!(%error, "request failed"),
-            Err(error) => tracing::warn!(%error, "request rejected"),
-        }
-        result
+        log_outcome(span, self.inner.route(request, Arc::new(context))).await
     }
+}
+
+/// Runs a request's steps in `span`, logging its outcome.
+async fn log_outcome(
+    span: tracing::Span,
+    run: impl Future<Output = Result<Processed, ProcessError>>,
+) -> Result<Processed, ProcessError> {
+    let started = Instant::now();
+    let result = run.instrument(span.clone()).await;
+    let _enter = span.enter();
+    match &result {
+        Ok(_) => tracing::debug!(
+            elapsed_us = started.elapsed().as_micros(),
+            "request accepted"
+        ),
+        Err(error) if error.status() >= 500 => tracing::error!(%error, "request failed"),
+        Err(error) => tracing::warn!(%error, "request rejected"),
+    }
+    result
 }

@@ -2,6 +2,7 @@
 //! steps for that request (reference §5.2 and §5.3). A streamed request ends in
 //! [`Inner::stream_response`], which runs its steps over a response pipeline.
 
+use std::borrow::Cow;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Instant;
@@ -18,14 +19,15 @@ use super::stream::{self, EventStream, HandlerMeter, Processed, ResponseParts};
 use super::unit::Unit;
 use super::untrusted::check_offered_and_valid;
 use super::{Inner, ProcessError};
-use crate::action::Action;
+use crate::action::{Action, ActionParseError, RawAction, strip_position};
 use crate::attachments::AttachmentStore;
 use crate::handler::pipeline::check_sent_widget;
 use crate::handler::{
     ActionContext, ActionHandler, HandlerError, HandlerResult, SyncActionContext,
 };
 use crate::request::{
-    ChatKitRequest, SyncCustomActionResponse, ThreadCustomActionParams, UserMessageInput,
+    ActionRequest, ChatKitRequest, SyncCustomActionResponse, ThreadCustomActionParams,
+    UserMessageInput, wire,
 };
 use crate::store::{Store, StoreError, StoreItemType};
 use crate::telemetry::{self, ActionOutcome, HandlerKind, Refusal};
@@ -118,10 +120,10 @@ impl<H: ActionHandler> Inner<H> {
                 ))
             }
             ChatKitRequest::ThreadsCustomAction { params, .. } => {
-                self.custom_action(params, context, metadata).await
+                self.owned_action(params, true, context, metadata).await
             }
             ChatKitRequest::ThreadsSyncCustomAction { params, .. } => {
-                self.sync_custom_action(params, context, metadata).await
+                self.owned_action(params, false, context, metadata).await
             }
             ChatKitRequest::ThreadsRetryAfterItem { params, .. } => {
                 let unit = self.begin(&params.thread_id, &context).await?;
@@ -403,11 +405,107 @@ impl<H: ActionHandler> Inner<H> {
         Ok(Unit::begin(&self.locks, &self.store, thread_id, context).await?)
     }
 
+    /// Runs an action request read from the body, its action borrowed from it.
+    pub(super) async fn route_action(
+        self: &Arc<Self>,
+        request: ActionRequest<'_>,
+        context: Arc<H::Context>,
+    ) -> Result<Processed, ProcessError> {
+        let ActionRequest {
+            streaming,
+            params,
+            metadata,
+        } = request;
+        let metadata = Arc::new(metadata);
+        if streaming {
+            self.custom_action(params, context, metadata).await
+        } else {
+            self.sync_custom_action(params, context, metadata).await
+        }
+    }
+
+    /// Runs an action request given already parsed (its payload a JSON value), through the
+    /// path of one read from the body: the payload written back to JSON text first.
+    async fn owned_action(
+        self: &Arc<Self>,
+        params: ThreadCustomActionParams,
+        streaming: bool,
+        context: Arc<H::Context>,
+        metadata: Arc<Map<String, Value>>,
+    ) -> Result<Processed, ProcessError> {
+        let payload = params
+            .action
+            .payload
+            .as_ref()
+            .filter(|payload| !payload.is_null())
+            .map(serde_json::value::to_raw_value)
+            .transpose()
+            .map_err(|error| ProcessError::InvalidRequest(error.to_string()))?;
+        let params = wire::ThreadCustomActionParams {
+            thread_id: params.thread_id,
+            item_id: params.item_id,
+            action: wire::RawAction {
+                action_type: Cow::Owned(params.action.action_type),
+                payload: payload.as_deref(),
+            },
+        };
+        if streaming {
+            self.custom_action(params, context, metadata).await
+        } else {
+            self.sync_custom_action(params, context, metadata).await
+        }
+    }
+
+    /// Parses an action into the union and admits it (provenance, form constraints,
+    /// validation), before its response starts: the action is then borrowed from the body no
+    /// longer. An unknown type going to the fallback handler gets its owned [`RawAction`]
+    /// (the payload as a JSON value) here, on that path only.
+    fn admit(
+        &self,
+        raw: &wire::RawAction<'_>,
+        sender: Option<&WidgetItem>,
+        thread_id: &str,
+        context: &H::Context,
+    ) -> Result<Admitted<H::Action>, HandlerError> {
+        let handler = &*self.handler;
+        let refused = |reason| self.guards.refused(reason, context, None);
+        match H::Action::from_json_parts(&raw.action_type, raw.payload) {
+            Ok(action) => check_offered_and_valid(
+                handler,
+                Some(&action),
+                raw,
+                sender,
+                thread_id,
+                &refused,
+            )
+            .map(|()| Admitted::Typed(action)),
+            Err(ActionParseError::UnknownType { .. }) if H::ACCEPTS_UNKNOWN => {
+                let owned = raw.to_owned_action().map_err(|error| {
+                    refused(Refusal::Parse);
+                    let error = format!(
+                        "invalid payload for action `{}` at `payload`: {}",
+                        raw.action_type,
+                        strip_position(&error)
+                    );
+                    tracing::warn!(action = %raw.action_type, thread = %thread_id, %error, "action rejected");
+                    HandlerError::rejected(error)
+                })?;
+                check_offered_and_valid(handler, None, raw, sender, thread_id, &refused)
+                    .map(|()| Admitted::Unknown(owned))
+            }
+            Err(error) => {
+                refused(Refusal::Parse);
+                tracing::warn!(action = %raw.action_type, thread = %thread_id, %error, "action rejected");
+                Err(HandlerError::invalid_action(error))
+            }
+        }
+    }
+
     /// Opens the unit of work of a custom action and loads what it acts on: its thread and
     /// the item it names (see [`load_sender`]).
     async fn begin_action(
         &self,
-        params: &ThreadCustomActionParams,
+        params: &wire::ThreadCustomActionParams<'_>,
         context: &H::Context,
     ) -> Result<(Unit<H::Context>, ThreadMetadata, Sender), ProcessError> {
         let unit = self.begin(&params.thread_id, context).await?;
@@ -447,7 +545,7 @@ impl<H: ActionHandler> Inner<H> {
 
     async fn custom_action(
         self: &Arc<Self>,
-        params: ThreadCustomActionParams,
+        params: wire::ThreadCustomActionParams<'_>,
         context: Arc<H::Context>,
         metadata: Arc<Map<String, Value>>,
     ) -> Result<Processed, ProcessError> {
@@ -479,19 +577,21 @@ impl<H: ActionHandler> Inner<H> {
                 return Ok(Processed::Stream(EventStream::from_receiver(receiver)));
             }
         };
-        let raw = params.action;
+        let raw = &params.action;
+        let admitted = self.admit(raw, sender.as_ref(), &thread.id, &context);
+        let action_type = raw.action_type.clone().into_owned();
         let item_id = params.item_id.unwrap_or_default();
         let meter = HandlerMeter {
             handler: HandlerKind::Action,
-            action_type: telemetry::action_type_label::<H::Action>(&raw.action_type),
+            action_type: telemetry::action_type_label::<H::Action>(&action_type),
         };
         Ok(self.stream_response(unit, thread, sender, (context, metadata), meter, move |inner, cx| {
             Box::pin(async move {
                 let options = inner.stream_options(cx);
                 cx.pipeline().forward(options).await?;
-                let span = tracing::info_span!("chatkit.action", action = %raw.action_type, item = %item_id);
+                let span = tracing::info_span!("chatkit.action", action = %action_type, item = %item_id);
                 let started = Instant::now();
-                let result = run_action(inner, cx, raw).instrument(span.clone()).await;
+                let result = run_action(inner, cx, admitted).instrument(span.clone()).await;
                 let _enter = span.enter();
                 tracing::info!(
                     outcome = if result.is_ok() { "ok" } else { "error" },
@@ -505,7 +605,7 @@ impl<H: ActionHandler> Inner<H> {
 
     async fn sync_custom_action(
         &self,
-        params: ThreadCustomActionParams,
+        params: wire::ThreadCustomActionParams<'_>,
         context: Arc<H::Context>,
         metadata: Arc<Map<String, Value>>,
     ) -> Result<Processed, ProcessError> {
@@ -522,13 +622,13 @@ impl<H: ActionHandler> Inner<H> {
                 return Err(ProcessError::Conflict(not_a_widget(&other)));
             }
         };
-        let action_type = params.action.action_type.clone();
-        let label = telemetry::action_type_label::<H::Action>(&action_type);
+        let action_type = &*params.action.action_type;
+        let label = telemetry::action_type_label::<H::Action>(action_type);
         let refused = |reason| {
             inner.guards.refused(reason, &context, None);
             telemetry::record_action(label, ActionOutcome::Refused);
         };
-        let action = H::Action::from_raw_ref(&params.action).map_err(|error| {
+        let action = H::Action::from_json_parts(action_type, params.action.payload).map_err(|error| {
             refused(Refusal::Parse);
             tracing::warn!(action = %action_type, thread = %thread.id, %error, "action rejected");
             ProcessError::Rejected(error.to_string())
@@ -617,7 +717,7 @@ type Sender = Result<Option<WidgetItem>, ThreadItem>;
 async fn load_sender<C: Send + Sync + 'static>(
     unit: &Unit<C>,
     thread: &ThreadMetadata,
-    params: &ThreadCustomActionParams,
+    params: &wire::ThreadCustomActionParams<'_>,
     context: &C,
 ) -> Result<Sender, ProcessError> {
     let Some(item_id) = params.item_id.as_deref().filter(|id| !id.is_empty()) else {
@@ -674,39 +774,22 @@ async fn items_after<C: Send + Sync + 'static>(
     }
 }
 
-/// Parses the action and runs its handler (or the fallback for unknown types).
+/// An action admitted to its handler: typed, or of an unknown type for the fallback.
+enum Admitted<A> {
+    Typed(A),
+    Unknown(RawAction),
+}
+
+/// Runs the handler of an admitted action (or the fallback for unknown types), or answers
+/// the refusal.
 async fn run_action<H: ActionHandler>(
     inner: &Inner<H>,
     cx: &mut ActionContext<H::Context>,
-    raw: crate::RawAction,
+    admitted: Result<Admitted<H::Action>, HandlerError>,
 ) -> HandlerResult {
-    let handler = &*inner.handler;
-    let thread_id = cx.thread().id.clone();
-    let context = cx.request();
-    let refused = |reason| inner.guards.refused(reason, context, None);
-    let admitted = match H::Action::from_raw_ref(&raw) {
-        Ok(action) => check_offered_and_valid(
-            handler,
-            Some(&action),
-            &raw,
-            cx.sender(),
-            &thread_id,
-            &refused,
-        )
-        .map(|()| Some(action)),
-        Err(crate::ActionParseError::UnknownType { .. }) if H::ACCEPTS_UNKNOWN => {
-            check_offered_and_valid(handler, None, &raw, cx.sender(), &thread_id, &refused)
-                .map(|()| None)
-        }
-        Err(error) => {
-            refused(Refusal::Parse);
-            tracing::warn!(action = %raw.action_type, thread = %thread_id, %error, "action rejected");
-            Err(HandlerError::invalid_action(error))
-        }
-    };
     match admitted? {
-        Some(action) => handler.handle(action, cx).await,
-        None => handler.handle_unknown(raw, cx).await,
+        Admitted::Typed(action) => inner.handler.handle(action, cx).await,
+        Admitted::Unknown(raw) => inner.handler.handle_unknown(raw, cx).await,
     }
 }
 

@@ -27,11 +27,17 @@
 //! `DatePicker` bounds); the rules, and what each message says, are those of
 //! [`widget::fields`](crate::widget::fields).
 
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use crate::action::{Action, ActionSpec, Handler, RawAction};
+use crate::action::{Action, ActionSpec, Handler};
 use crate::config::ActionConfig;
 use crate::handler::{ActionHandler, HandlerError};
+use crate::request::wire::RawAction;
 use crate::telemetry;
 use crate::thread::WidgetItem;
 use crate::widget::ActionSite;
@@ -39,11 +45,12 @@ use crate::widget::fields::{FormKeys, present};
 
 /// Checks that `action` (`None` for an unknown type going to the fallback handler) was offered
 /// by `sender` unchanged (provenance), that its form values keep their fields' constraints, and
-/// that it passes the handler's validation hook.
+/// that it passes the handler's validation hook. `raw` is the action as sent, its payload the
+/// JSON text of the request body: the checks read the members they compare from it.
 pub(crate) fn check_offered_and_valid<H: ActionHandler>(
     handler: &H,
     action: Option<&H::Action>,
-    raw: &RawAction,
+    raw: &RawAction<'_>,
     sender: Option<&WidgetItem>,
     thread_id: &str,
     refused: &dyn Fn(telemetry::Refusal),
@@ -132,7 +139,7 @@ impl std::fmt::Display for Refusal {
 /// Provenance and form constraints, against one walk of the sender widget.
 fn check_offered(
     spec: Option<&ActionSpec>,
-    raw: &RawAction,
+    raw: &RawAction<'_>,
     sender: Option<&WidgetItem>,
 ) -> Result<(), Refusal> {
     if spec.is_some_and(|spec| spec.handler == Handler::Client) {
@@ -144,7 +151,7 @@ fn check_offered(
             Ok(())
         } else {
             Err(Refusal::NoWidget {
-                action_type: raw.action_type.clone(),
+                action_type: raw.action_type.clone().into_owned(),
             })
         };
     };
@@ -159,7 +166,7 @@ fn check_offered(
             Ok(())
         } else {
             Err(Refusal::Forged {
-                action_type: raw.action_type.clone(),
+                action_type: raw.action_type.clone().into_owned(),
                 item: sender.id.clone(),
             })
         };
@@ -172,12 +179,15 @@ fn check_offered(
         if !client_payload {
             let exempt = |path: &str| keys.is_form_key(path);
             let nested = |path: &str| keys.holds_form_key(path);
-            if let Err(field) = same_payload(&site.action, raw.payload.as_ref(), &exempt, &nested) {
+            if let Err(field) = same_payload(&site.action, raw.payload, &exempt, &nested) {
                 tampered.get_or_insert(field);
                 continue;
             }
         }
-        match keys.check_values(raw.payload.as_ref()) {
+        let values = form_values(raw.payload, &|path| keys.is_form_key(path), &|path| {
+            keys.holds_form_key(path)
+        });
+        match keys.check_values(values.as_ref()) {
             Ok(()) => return Ok(()),
             Err(message) => {
                 broken.get_or_insert(message);
@@ -187,71 +197,134 @@ fn check_offered(
     match (broken, tampered) {
         (Some(message), _) => Err(Refusal::Form(message)),
         (None, field) => Err(Refusal::Tampered {
-            action_type: raw.action_type.clone(),
+            action_type: raw.action_type.clone().into_owned(),
             item: sender.id.clone(),
             field: field.unwrap_or_default(),
         }),
     }
 }
 
+/// A member name of a JSON object read from its text: borrowed unless it has escapes.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Key<'a>(Cow<'a, str>);
+
+impl std::borrow::Borrow<str> for Key<'_> {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> serde::de::Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+/// A JSON object read from its text: each member's JSON text by name, nothing of the values
+/// parsed. Of duplicate names the last is kept, as a `serde_json::Value` keeps it; the
+/// members iterate in name order, as a `serde_json::Map` does.
+type RawObject<'a> = BTreeMap<Key<'a>, &'a RawValue>;
+
+/// The members of `raw` when it is an object (`None` when it is anything else).
+fn raw_object(raw: &RawValue) -> Option<RawObject<'_>> {
+    if raw.get().starts_with('{') {
+        serde_json::from_str(raw.get()).ok()
+    } else {
+        None
+    }
+}
+
+/// `raw` unless it is `null`: widgets drop `null` members, so one counts as absent.
+fn present_raw(raw: Option<&RawValue>) -> Option<&RawValue> {
+    raw.filter(|raw| raw.get() != "null")
+}
+
+fn is_object(raw: Option<&RawValue>) -> bool {
+    raw.is_none_or(|raw| raw.get().starts_with('{'))
+}
+
 /// `Err` with the dotted path of the first payload field that differs from the config's
-/// payload, other than the `exempt` ones; `nested` paths hold exempt fields deeper down.
+/// payload, other than the `exempt` ones; `nested` paths hold exempt fields deeper down. The
+/// sent payload is JSON text: only the members compared are read from it.
 fn same_payload(
     config: &ActionConfig,
-    sent: Option<&Value>,
+    sent: Option<&RawValue>,
     exempt: &dyn Fn(&str) -> bool,
     nested: &dyn Fn(&str) -> bool,
 ) -> Result<(), String> {
     let offered = present(config.payload.as_ref());
-    let sent = present(sent);
-    match (offered, sent) {
-        (None | Some(Value::Object(_)), None | Some(Value::Object(_))) => {
-            let empty = Map::new();
-            same_object(
-                as_object(offered).unwrap_or(&empty),
-                as_object(sent).unwrap_or(&empty),
-                "",
-                exempt,
-                nested,
-            )
-        }
-        (offered, sent) if offered == sent => Ok(()),
-        _ => Err("payload".to_owned()),
+    let sent = present_raw(sent);
+    if matches!(offered, None | Some(Value::Object(_))) && is_object(sent) {
+        let empty = Map::new();
+        let sent = match sent.map(raw_object) {
+            None => RawObject::new(),
+            Some(Some(object)) => object,
+            Some(None) => return Err("payload".to_owned()),
+        };
+        return same_object(
+            as_object(offered).unwrap_or(&empty),
+            &sent,
+            "",
+            exempt,
+            nested,
+        );
+    }
+    // A payload that is not an object (rare): compared whole, as JSON values.
+    let sent: Option<Value> = match sent.map(|raw| serde_json::from_str(raw.get())) {
+        None => None,
+        Some(Ok(value)) => Some(value),
+        Some(Err(_)) => return Err("payload".to_owned()),
+    };
+    if offered == sent.as_ref() {
+        Ok(())
+    } else {
+        Err("payload".to_owned())
     }
 }
 
 fn same_object(
     offered: &Map<String, Value>,
-    sent: &Map<String, Value>,
+    sent: &RawObject<'_>,
     prefix: &str,
     exempt: &dyn Fn(&str) -> bool,
     nested: &dyn Fn(&str) -> bool,
 ) -> Result<(), String> {
-    for key in offered
+    let sent_only = sent
         .keys()
-        .chain(sent.keys().filter(|key| !offered.contains_key(*key)))
-    {
+        .map(|key| &*key.0)
+        .filter(|key| !offered.contains_key(*key));
+    for key in offered.keys().map(String::as_str).chain(sent_only) {
         let path = if prefix.is_empty() {
-            key.clone()
+            key.to_owned()
         } else {
             format!("{prefix}.{key}")
         };
         if exempt(&path) {
             continue;
         }
-        let (a, b) = (present(offered.get(key)), present(sent.get(key)));
-        if nested(&path)
-            && matches!(a, None | Some(Value::Object(_)))
-            && matches!(b, None | Some(Value::Object(_)))
-        {
+        let a = present(offered.get(key));
+        let b = present_raw(sent.get(key).copied());
+        if nested(&path) && matches!(a, None | Some(Value::Object(_))) && is_object(b) {
             let empty = Map::new();
-            same_object(
-                as_object(a).unwrap_or(&empty),
-                as_object(b).unwrap_or(&empty),
-                &path,
-                exempt,
-                nested,
-            )?;
+            let b = match b.map(raw_object) {
+                None => RawObject::new(),
+                Some(Some(object)) => object,
+                Some(None) => return Err(path),
+            };
+            same_object(as_object(a).unwrap_or(&empty), &b, &path, exempt, nested)?;
         } else if !same_value(a, b) {
             return Err(path);
         }
@@ -259,27 +332,79 @@ fn same_object(
     Ok(())
 }
 
-/// Deep equality where a `null` object member is the same as an absent one.
-fn same_value(a: Option<&Value>, b: Option<&Value>) -> bool {
+/// Deep equality of a JSON value and JSON text, where a `null` object member is the same as
+/// an absent one. Objects and arrays are read member by member; only scalars are parsed.
+fn same_value(a: Option<&Value>, b: Option<&RawValue>) -> bool {
     match (a, b) {
         (None, None) => true,
-        (Some(Value::Object(a)), Some(Value::Object(b))) => a
-            .keys()
-            .chain(b.keys())
-            .all(|key| same_value(present(a.get(key)), present(b.get(key)))),
-        (Some(Value::Array(a)), Some(Value::Array(b))) => {
-            a.len() == b.len()
-                && a.iter()
-                    .zip(b)
-                    .all(|(a, b)| same_value(present(Some(a)), present(Some(b))))
+        (Some(Value::Object(a)), Some(b)) => raw_object(b).is_some_and(|b| {
+            a.keys()
+                .map(String::as_str)
+                .chain(b.keys().map(|key| &*key.0))
+                .all(|key| {
+                    same_value(
+                        present(a.get(key)),
+                        present_raw(b.get(key).copied()),
+                    )
+                })
+        }),
+        (Some(Value::Array(a)), Some(b)) => {
+            b.get().starts_with('[')
+                && serde_json::from_str::<Vec<&RawValue>>(b.get()).is_ok_and(|b| {
+                    a.len() == b.len()
+                        && a.iter()
+                            .zip(b)
+                            .all(|(a, b)| same_value(present(Some(a)), present_raw(Some(b))))
+                })
         }
-        (Some(a), Some(b)) => a == b,
+        (Some(a), Some(b)) => {
+            !b.get().starts_with(['{', '['])
+                && serde_json::from_str::<Value>(b.get()).is_ok_and(|b| *a == b)
+        }
         _ => false,
     }
 }
 
 fn as_object(value: Option<&Value>) -> Option<&Map<String, Value>> {
     value.and_then(Value::as_object)
+}
+
+/// The form values of a sent payload as a JSON value, for the form constraints: the members
+/// whose dotted path is a form key (`exempt`), and the objects on the way to deeper ones
+/// (`nested`); nothing else of the payload is parsed. `None` when there is no object payload.
+fn form_values(
+    payload: Option<&RawValue>,
+    exempt: &dyn Fn(&str) -> bool,
+    nested: &dyn Fn(&str) -> bool,
+) -> Option<Value> {
+    fn collect(
+        object: &RawObject<'_>,
+        prefix: &str,
+        exempt: &dyn Fn(&str) -> bool,
+        nested: &dyn Fn(&str) -> bool,
+    ) -> Map<String, Value> {
+        let mut values = Map::new();
+        for (key, raw) in object {
+            let path = if prefix.is_empty() {
+                key.0.clone().into_owned()
+            } else {
+                format!("{prefix}.{}", key.0)
+            };
+            if exempt(&path) {
+                if let Ok(value) = serde_json::from_str(raw.get()) {
+                    values.insert(key.0.clone().into_owned(), value);
+                }
+            } else if nested(&path)
+                && let Some(inner) = raw_object(raw)
+            {
+                let inner = collect(&inner, &path, exempt, nested);
+                values.insert(key.0.clone().into_owned(), Value::Object(inner));
+            }
+        }
+        values
+    }
+    let object = raw_object(payload?)?;
+    Some(Value::Object(collect(&object, "", exempt, nested)))
 }
 
 #[cfg(test)]
@@ -293,7 +418,11 @@ mod tests {
             ActionConfig::new("save").payload(json!({"id": 1, "todo": {"id": 2}, "gone": null}));
         let exempt = |path: &str| path == "todo.title";
         let nested = |path: &str| path == "todo";
-        let same = |sent: Value| same_payload(&config, Some(&sent), &exempt, &nested);
+        let same = |sent: Value| {
+            let text = serde_json::to_string(&sent).unwrap();
+            let raw: &RawValue = serde_json::from_str(&text).unwrap();
+            same_payload(&config, Some(raw), &exempt, &nested)
+        };
         assert_eq!(
             same(json!({"id": 1, "todo": {"id": 2, "title": "x"}})),
             Ok(())
