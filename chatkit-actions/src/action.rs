@@ -287,18 +287,26 @@ pub trait Action: Sized {
             None => absent_payload(action_type),
             // Parsed without tracking the path first: only a payload that fails is read again,
             // tracked, for the path of its error.
+            // An unknown type (`Ok(None)`) reads none of the payload: its end is not checked.
             Some(raw) => {
                 let mut json = serde_json::Deserializer::from_str(raw.get());
-                if let Ok(parsed) = Self::deserialize_payload(action_type, &mut json) {
-                    json.end().map(|()| parsed).map_err(|e| (e, String::new()))
-                } else {
-                    let mut track = serde_path_to_error::Track::new();
-                    let mut json = serde_json::Deserializer::from_str(raw.get());
-                    let deserializer =
-                        serde_path_to_error::Deserializer::new(&mut json, &mut track);
-                    match Self::deserialize_payload(action_type, deserializer) {
-                        Ok(parsed) => json.end().map(|()| parsed).map_err(|e| (e, String::new())),
-                        Err(error) => Err((error, track.path().to_string())),
+                match Self::deserialize_payload(action_type, &mut json) {
+                    Ok(None) => Ok(None),
+                    Ok(Some(parsed)) => json
+                        .end()
+                        .map(|()| Some(parsed))
+                        .map_err(|e| (e, String::new())),
+                    Err(_) => {
+                        let mut track = serde_path_to_error::Track::new();
+                        let mut json = serde_json::Deserializer::from_str(raw.get());
+                        let deserializer =
+                            serde_path_to_error::Deserializer::new(&mut json, &mut track);
+                        match Self::deserialize_payload(action_type, deserializer) {
+                            Ok(parsed) => {
+                                json.end().map(|()| parsed).map_err(|e| (e, String::new()))
+                            }
+                            Err(error) => Err((error, track.path().to_string())),
+                        }
                     }
                 }
             }
