@@ -557,3 +557,132 @@ async fn configuring_a_clone_leaves_the_original_as_it_was() {
     assert!(options(&run(&harness.server, &body).await));
     assert_eq!(harness.widgets().await.len(), 2);
 }
+
+#[tokio::test]
+async fn an_action_read_from_the_body_and_one_given_parsed_run_the_same() {
+    let harness = Harness::new().await;
+    let body = format!(
+        r#"{{"params":{{"action":{{"payload" :  "from the body"  ,"type":"sync_note"}},"thread_id":"{}"}},"type":"threads.sync_custom_action"}}"#,
+        harness.thread_id
+    );
+    let Processed::Json(answer) = harness.server.process(body.as_bytes(), ()).await.unwrap()
+    else {
+        panic!("expected a JSON answer")
+    };
+    assert_eq!(answer.as_ref(), b"{}");
+    let parsed = serde_json::from_value(json!({
+        "type": "threads.sync_custom_action",
+        "params": {"thread_id": harness.thread_id, "action": {"type": "sync_note", "payload": "given parsed"}},
+    }))
+    .unwrap();
+    let Processed::Json(answer) = harness.server.process_request(parsed, ()).await.unwrap()
+    else {
+        panic!("expected a JSON answer")
+    };
+    assert_eq!(answer.as_ref(), b"{}");
+    let notes: Vec<Value> = harness
+        .items()
+        .await
+        .into_iter()
+        .filter_map(|item| match item {
+            ThreadItem::HiddenContext(note) => Some(note.content),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(notes, [json!("from the body"), json!("given parsed")]);
+
+    // A payload that does not fit: the same 422 and message either way.
+    let body = format!(
+        r#"{{"type":"threads.sync_custom_action","params":{{"thread_id":"{}","action":{{"payload":{{"n": 1}},"type":"sync_note"}}}}}}"#,
+        harness.thread_id
+    );
+    let from_body = harness
+        .server
+        .process(body.as_bytes(), ())
+        .await
+        .unwrap_err();
+    let parsed = serde_json::from_str(&body).unwrap();
+    let given = harness
+        .server
+        .process_request(parsed, ())
+        .await
+        .unwrap_err();
+    assert_eq!(from_body.status(), 422, "{from_body}");
+    assert_eq!(from_body.to_string(), given.to_string());
+    assert!(
+        from_body
+            .to_string()
+            .starts_with("invalid payload for action `sync_note` at `payload`: invalid type: map"),
+        "{from_body}"
+    );
+}
+
+#[tokio::test]
+async fn the_payload_limit_counts_the_payload_text_as_sent() {
+    let harness = Harness::new().await;
+    // `"abc"` is 5 bytes of payload text, `"abcd"` 6.
+    let server = harness
+        .server
+        .clone()
+        .limits(crate::server::Limits::default().payload_bytes(5));
+    let body = |payload: &str| {
+        format!(
+            r#"{{"type":"threads.sync_custom_action","params":{{"thread_id":"{}","action":{{"type":"sync_note","payload":{payload}}}}}}}"#,
+            harness.thread_id
+        )
+    };
+    assert!(server.process(body(r#""abc""#).as_bytes(), ()).await.is_ok());
+    let error = server
+        .process(body(r#""abcd""#).as_bytes(), ())
+        .await
+        .unwrap_err();
+    assert_eq!(error.status(), 413, "{error}");
+    assert_eq!(
+        error.to_string(),
+        "the payload of action `sync_note` is larger than 5 bytes"
+    );
+    // `null` is no payload at all, whatever the limit.
+    let tight = server
+        .clone()
+        .limits(crate::server::Limits::default().payload_bytes(0));
+    let error = tight.process(body("null").as_bytes(), ()).await.unwrap_err();
+    // Refused by its parsing (`sync_note` needs a string), not by the limit.
+    assert_eq!(error.status(), 422, "{error}");
+}
+
+#[tokio::test]
+async fn an_authorize_check_sees_the_whole_action_request() {
+    use std::sync::{Arc, Mutex};
+
+    use crate::request::ChatKitRequest;
+    use crate::server::{AuthRequest, Denied};
+
+    let harness = Harness::new().await;
+    let seen: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let record = Arc::clone(&seen);
+    let server = harness.server.clone().authorize(
+        move |(): &(), request: &AuthRequest<'_>| -> Result<(), Denied> {
+            assert_eq!(request.action_type(), Some("sync_note"));
+            assert_eq!(request.item_id(), None);
+            let ChatKitRequest::ThreadsSyncCustomAction { params, metadata } = request.request()
+            else {
+                return Err(Denied::new("not a sync action"));
+            };
+            record.lock().unwrap().push(json!({
+                "thread": params.thread_id,
+                "payload": params.action.payload,
+                "metadata": metadata,
+            }));
+            Ok(())
+        },
+    );
+    let body = format!(
+        r#"{{"metadata":{{"trace":"t1"}},"type":"threads.sync_custom_action","params":{{"thread_id":"{}","action":{{"payload":"hello","type":"sync_note"}}}}}}"#,
+        harness.thread_id
+    );
+    server.process(body.as_bytes(), ()).await.unwrap();
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [json!({"thread": harness.thread_id, "payload": "hello", "metadata": {"trace": "t1"}})]
+    );
+}
