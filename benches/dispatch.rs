@@ -178,27 +178,20 @@ fn bench(c: &mut Criterion) {
     group.bench_function("floor/parse_only", |b| {
         b.iter(|| serde_json::from_str::<FloorRequest<'_>>(black_box(BODY)));
     });
-    // The server's path: the request read once, then the action it holds made typed by
-    // reference (the payload is a `serde_json::Value` inside `RawAction`).
+    // The server's path: the body read with the action's payload borrowed from it as raw
+    // JSON (`ServerRequest`, crate-internal), then `from_json_parts`.
     group.bench_function("runtime/parse_request_and_action", |b| {
-        b.iter(|| {
-            let request: ChatKitRequest = serde_json::from_str(black_box(BODY)).ok()?;
-            match request {
-                ChatKitRequest::ThreadsCustomAction { params, .. } => {
-                    TodoAction::from_raw_ref(&params.action).ok()
-                }
-                _ => None,
-            }
-        });
+        b.iter(|| server_path(black_box(BODY)));
     });
-    // The borrowed path: the whole body into structs whose action payload is `&RawValue`
-    // borrowed from it, then `from_json_parts`.
+    // The server's path before: `ChatKitRequest` (the payload a `serde_json::Value` inside
+    // `RawAction`), then the action made typed by reference.
+    group.bench_function("value/parse_request_and_action", |b| {
+        b.iter(|| value_path(black_box(BODY)));
+    });
+    // The hand-written borrowed path: the whole body into structs whose action payload is
+    // `&RawValue` borrowed from it, then `from_json_parts`.
     group.bench_function("borrowed/parse_request_and_action", |b| {
-        b.iter(|| {
-            let request: BorrowedRequest<'_> = serde_json::from_str(black_box(BODY)).ok()?;
-            let action = request.params.action;
-            TodoAction::from_json_parts(&action.action_type, action.payload).ok()
-        });
+        b.iter(|| borrowed_path(black_box(BODY)));
     });
     group.bench_function("runtime/process_memory_store", |b| {
         b.iter(|| {
@@ -213,8 +206,67 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
+fn server_path(body: &str) -> Option<TodoAction> {
+    chatkit_actions::request::parse_action_request::<TodoAction>(body.as_bytes())
+        .ok()
+        .flatten()
+}
+
+fn value_path(body: &str) -> Option<TodoAction> {
+    let request: ChatKitRequest = serde_json::from_str(body).ok()?;
+    match request {
+        ChatKitRequest::ThreadsCustomAction { params, .. } => {
+            TodoAction::from_raw_ref(&params.action).ok()
+        }
+        _ => None,
+    }
+}
+
+fn borrowed_path(body: &str) -> Option<TodoAction> {
+    let request: BorrowedRequest<'_> = serde_json::from_str(body).ok()?;
+    let action = request.params.action;
+    TodoAction::from_json_parts(&action.action_type, action.payload).ok()
+}
+
+/// `CHATKIT_PARSE_COUNT=<path>:<n>` runs one parse path `n` times and exits, for instruction
+/// counts under callgrind (run with `n` = 1 and 10,001; the difference over 10,000 is one
+/// parse): `floor`, `runtime`, `value` or `borrowed`. `CHATKIT_PARSE_COUNT=sizes` prints the
+/// size of `ChatKitServer::process`'s future.
+fn count_mode() -> bool {
+    let Ok(spec) = std::env::var("CHATKIT_PARSE_COUNT") else {
+        return false;
+    };
+    if spec == "sizes" {
+        // The size of the future `process` returns: axum moves it into a box per request.
+        let server = ChatKitServer::new(MemoryStore::new(), NoOp);
+        println!(
+            "ChatKitServer::process future: {} bytes",
+            std::mem::size_of_val(&server.process(BODY.as_bytes(), ()))
+        );
+        return true;
+    }
+    let (path, n) = spec.split_once(':').unwrap_or((&spec, "1"));
+    let n: u32 = n.parse().unwrap_or(1);
+    let mut parsed = 0u32;
+    for _ in 0..n {
+        let ok = match path {
+            "floor" => serde_json::from_str::<FloorRequest<'_>>(black_box(BODY)).is_ok(),
+            "runtime" => server_path(black_box(BODY)).is_some(),
+            "value" => value_path(black_box(BODY)).is_some(),
+            "borrowed" => borrowed_path(black_box(BODY)).is_some(),
+            _ => false,
+        };
+        parsed += u32::from(ok);
+    }
+    assert_eq!(parsed, n, "{path}: every parse must succeed");
+    true
+}
+
 // `criterion_group!` would define an undocumented public fn; this is what it expands to.
 fn main() {
+    if count_mode() {
+        return;
+    }
     let mut criterion = Criterion::default().configure_from_args();
     bench(&mut criterion);
     criterion.final_summary();

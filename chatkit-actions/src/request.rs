@@ -379,6 +379,28 @@ impl<'de> Deserialize<'de> for ServerRequest<'de> {
     }
 }
 
+/// Reads a request body as [`ChatKitServer::process`](crate::server::ChatKitServer::process)
+/// does, and parses the action of a `threads.custom_action` or `threads.sync_custom_action`
+/// into `A`: the server's path from the body to the typed action (the payload borrowed from
+/// `body` as JSON text, no `serde_json::Value`), without the store and the checks. `Ok(None)`
+/// for any other request. For the benchmarks; not part of the stable API.
+///
+/// # Errors
+///
+/// The request's parse error, or the action's, as text.
+#[doc(hidden)]
+pub fn parse_action_request<A: crate::Action>(body: &[u8]) -> Result<Option<A>, String> {
+    match serde_json::from_slice::<ServerRequest<'_>>(body).map_err(|e| e.to_string())? {
+        ServerRequest::Action(request) => {
+            let action = &request.params.action;
+            A::from_json_parts(&action.action_type, action.payload)
+                .map(Some)
+                .map_err(|e| e.to_string())
+        }
+        ServerRequest::Other(_) => Ok(None),
+    }
+}
+
 /// `threads.custom_action` or `threads.sync_custom_action` with its action borrowed from the
 /// body.
 #[derive(Debug)]
@@ -585,7 +607,11 @@ impl<'de> DeserializeSeed<'de> for ServerParamsSeed {
         let streaming = match self.0 {
             "threads.custom_action" => true,
             "threads.sync_custom_action" => false,
-            other => return ParamsSeed(other).deserialize(params).map(ServerRequest::Other),
+            other => {
+                return ParamsSeed(other)
+                    .deserialize(params)
+                    .map(ServerRequest::Other);
+            }
         };
         Ok(ServerRequest::Action(ActionRequest {
             streaming,

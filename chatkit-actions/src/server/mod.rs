@@ -38,8 +38,8 @@
 //! 1. the [`Limits`] on the raw body: its size (`413`) and the nesting depth of its JSON
 //!    (`400`, checked by a scan of the bytes before serde sees them);
 //! 2. parsing (`400`);
-//! 3. the [`Limits`] on the parsed request: an action's payload size (`413`); a list's page
-//!    size is lowered to the cap;
+//! 3. the [`Limits`] on the parsed request: an action's payload size (`413`; the length of
+//!    the payload's JSON text as sent); a list's page size is lowered to the cap;
 //! 4. the [`RateLimit`], per client key and optionally per action type (`429` with
 //!    `Retry-After`; [`ChatKitServer::rate_limit`]);
 //! 5. the application's [`Authorize`] check (`403`; [`ChatKitServer::authorize`]).
@@ -72,6 +72,14 @@
 // pipeline (`crate::handler::pipeline`, wrapped by `ActionContext`) through
 // `stream::stream_response`, in the request's unit of work (`unit`, `locks`). An action passes
 // `untrusted` (provenance, form constraints, validation) before its handler.
+//
+// An action request is read from the body as `request::ServerRequest::Action`: its payload a
+// `&RawValue` borrowed from the body (no `serde_json::Value`), which `process_from` keeps
+// borrowed while the gates run and `route_action` parses the action into its type and admits
+// it; the response (a `'static` task) then owns the typed action, and the body is no longer
+// needed. The size limit reads the payload text's length, the provenance and form checks read
+// the members they compare from the text, and only an unknown type going to the fallback
+// handler gets an owned `RawAction` (its payload parsed into a `Value`).
 mod authorize;
 mod error;
 mod guard;
@@ -513,10 +521,13 @@ impl<H: ActionHandler> ChatKitServer<H> {
             }
         };
         match request {
+            // Boxed: the future of every other request type's steps is large, and inline
+            // here it would make every request's future (an action's too) that large, which
+            // axum moves into its box for each request.
             ServerRequest::Other(mut request) => {
                 self.pass_request_gates(&mut request, &context, peer)
                     .await?;
-                self.dispatch(request, context).await
+                Box::pin(self.dispatch(request, context)).await
             }
             ServerRequest::Action(request) => {
                 if let Err(error) = guards.limits.check_action(&request) {

@@ -119,11 +119,13 @@ impl<H: ActionHandler> Inner<H> {
                     },
                 ))
             }
+            // Boxed: an action given parsed is rare (`process_request`), and its steps'
+            // future, inline, would make this one as large.
             ChatKitRequest::ThreadsCustomAction { params, .. } => {
-                self.owned_action(params, true, context, metadata).await
+                Box::pin(self.owned_action(params, true, context, metadata)).await
             }
             ChatKitRequest::ThreadsSyncCustomAction { params, .. } => {
-                self.owned_action(params, false, context, metadata).await
+                Box::pin(self.owned_action(params, false, context, metadata)).await
             }
             ChatKitRequest::ThreadsRetryAfterItem { params, .. } => {
                 let unit = self.begin(&params.thread_id, &context).await?;
@@ -470,15 +472,10 @@ impl<H: ActionHandler> Inner<H> {
         let handler = &*self.handler;
         let refused = |reason| self.guards.refused(reason, context, None);
         match H::Action::from_json_parts(&raw.action_type, raw.payload) {
-            Ok(action) => check_offered_and_valid(
-                handler,
-                Some(&action),
-                raw,
-                sender,
-                thread_id,
-                &refused,
-            )
-            .map(|()| Admitted::Typed(action)),
+            Ok(action) => {
+                check_offered_and_valid(handler, Some(&action), raw, sender, thread_id, &refused)
+                    .map(|()| Admitted::Typed(action))
+            }
             Err(ActionParseError::UnknownType { .. }) if H::ACCEPTS_UNKNOWN => {
                 let owned = raw.to_owned_action().map_err(|error| {
                     refused(Refusal::Parse);

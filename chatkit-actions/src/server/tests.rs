@@ -565,8 +565,7 @@ async fn an_action_read_from_the_body_and_one_given_parsed_run_the_same() {
         r#"{{"params":{{"action":{{"payload" :  "from the body"  ,"type":"sync_note"}},"thread_id":"{}"}},"type":"threads.sync_custom_action"}}"#,
         harness.thread_id
     );
-    let Processed::Json(answer) = harness.server.process(body.as_bytes(), ()).await.unwrap()
-    else {
+    let Processed::Json(answer) = harness.server.process(body.as_bytes(), ()).await.unwrap() else {
         panic!("expected a JSON answer")
     };
     assert_eq!(answer.as_ref(), b"{}");
@@ -575,8 +574,7 @@ async fn an_action_read_from_the_body_and_one_given_parsed_run_the_same() {
         "params": {"thread_id": harness.thread_id, "action": {"type": "sync_note", "payload": "given parsed"}},
     }))
     .unwrap();
-    let Processed::Json(answer) = harness.server.process_request(parsed, ()).await.unwrap()
-    else {
+    let Processed::Json(answer) = harness.server.process_request(parsed, ()).await.unwrap() else {
         panic!("expected a JSON answer")
     };
     assert_eq!(answer.as_ref(), b"{}");
@@ -631,7 +629,12 @@ async fn the_payload_limit_counts_the_payload_text_as_sent() {
             harness.thread_id
         )
     };
-    assert!(server.process(body(r#""abc""#).as_bytes(), ()).await.is_ok());
+    assert!(
+        server
+            .process(body(r#""abc""#).as_bytes(), ())
+            .await
+            .is_ok()
+    );
     let error = server
         .process(body(r#""abcd""#).as_bytes(), ())
         .await
@@ -645,7 +648,10 @@ async fn the_payload_limit_counts_the_payload_text_as_sent() {
     let tight = server
         .clone()
         .limits(crate::server::Limits::default().payload_bytes(0));
-    let error = tight.process(body("null").as_bytes(), ()).await.unwrap_err();
+    let error = tight
+        .process(body("null").as_bytes(), ())
+        .await
+        .unwrap_err();
     // Refused by its parsing (`sync_note` needs a string), not by the limit.
     assert_eq!(error.status(), 422, "{error}");
 }

@@ -172,6 +172,8 @@ fn check_offered(
         };
     }
     let declared = spec.map_or(&[][..], |spec| spec.form_fields);
+    // The payload's members, read once for every site.
+    let sent = Sent::new(raw.payload);
     let mut tampered = None;
     let mut broken = None;
     for site in &sites {
@@ -179,12 +181,12 @@ fn check_offered(
         if !client_payload {
             let exempt = |path: &str| keys.is_form_key(path);
             let nested = |path: &str| keys.holds_form_key(path);
-            if let Err(field) = same_payload(&site.action, raw.payload, &exempt, &nested) {
+            if let Err(field) = same_payload(&site.action, &sent, &exempt, &nested) {
                 tampered.get_or_insert(field);
                 continue;
             }
         }
-        let values = form_values(raw.payload, &|path| keys.is_form_key(path), &|path| {
+        let values = form_values(&sent, &|path| keys.is_form_key(path), &|path| {
             keys.holds_form_key(path)
         });
         match keys.check_values(values.as_ref()) {
@@ -256,34 +258,51 @@ fn is_object(raw: Option<&RawValue>) -> bool {
     raw.is_none_or(|raw| raw.get().starts_with('{'))
 }
 
+/// A sent payload: its text (`None` when absent or `null`), and its members when it is an
+/// object.
+struct Sent<'a> {
+    text: Option<&'a RawValue>,
+    object: Option<RawObject<'a>>,
+}
+
+impl<'a> Sent<'a> {
+    fn new(payload: Option<&'a RawValue>) -> Self {
+        let text = present_raw(payload);
+        Sent {
+            text,
+            object: text.and_then(raw_object),
+        }
+    }
+}
+
 /// `Err` with the dotted path of the first payload field that differs from the config's
 /// payload, other than the `exempt` ones; `nested` paths hold exempt fields deeper down. The
 /// sent payload is JSON text: only the members compared are read from it.
 fn same_payload(
     config: &ActionConfig,
-    sent: Option<&RawValue>,
+    sent: &Sent<'_>,
     exempt: &dyn Fn(&str) -> bool,
     nested: &dyn Fn(&str) -> bool,
 ) -> Result<(), String> {
     let offered = present(config.payload.as_ref());
-    let sent = present_raw(sent);
-    if matches!(offered, None | Some(Value::Object(_))) && is_object(sent) {
-        let empty = Map::new();
-        let sent = match sent.map(raw_object) {
-            None => RawObject::new(),
-            Some(Some(object)) => object,
-            Some(None) => return Err("payload".to_owned()),
+    if matches!(offered, None | Some(Value::Object(_))) && is_object(sent.text) {
+        let empty_map = Map::new();
+        let empty_object = RawObject::new();
+        let object = match (sent.text, &sent.object) {
+            (None, _) => &empty_object,
+            (Some(_), Some(object)) => object,
+            (Some(_), None) => return Err("payload".to_owned()),
         };
         return same_object(
-            as_object(offered).unwrap_or(&empty),
-            &sent,
+            as_object(offered).unwrap_or(&empty_map),
+            object,
             "",
             exempt,
             nested,
         );
     }
     // A payload that is not an object (rare): compared whole, as JSON values.
-    let sent: Option<Value> = match sent.map(|raw| serde_json::from_str(raw.get())) {
+    let sent: Option<Value> = match sent.text.map(|raw| serde_json::from_str(raw.get())) {
         None => None,
         Some(Ok(value)) => Some(value),
         Some(Err(_)) => return Err("payload".to_owned()),
@@ -341,12 +360,7 @@ fn same_value(a: Option<&Value>, b: Option<&RawValue>) -> bool {
             a.keys()
                 .map(String::as_str)
                 .chain(b.keys().map(|key| &*key.0))
-                .all(|key| {
-                    same_value(
-                        present(a.get(key)),
-                        present_raw(b.get(key).copied()),
-                    )
-                })
+                .all(|key| same_value(present(a.get(key)), present_raw(b.get(key).copied())))
         }),
         (Some(Value::Array(a)), Some(b)) => {
             b.get().starts_with('[')
@@ -373,7 +387,7 @@ fn as_object(value: Option<&Value>) -> Option<&Map<String, Value>> {
 /// whose dotted path is a form key (`exempt`), and the objects on the way to deeper ones
 /// (`nested`); nothing else of the payload is parsed. `None` when there is no object payload.
 fn form_values(
-    payload: Option<&RawValue>,
+    payload: &Sent<'_>,
     exempt: &dyn Fn(&str) -> bool,
     nested: &dyn Fn(&str) -> bool,
 ) -> Option<Value> {
@@ -403,8 +417,8 @@ fn form_values(
         }
         values
     }
-    let object = raw_object(payload?)?;
-    Some(Value::Object(collect(&object, "", exempt, nested)))
+    let object = payload.object.as_ref()?;
+    Some(Value::Object(collect(object, "", exempt, nested)))
 }
 
 #[cfg(test)]
@@ -421,7 +435,7 @@ mod tests {
         let same = |sent: Value| {
             let text = serde_json::to_string(&sent).unwrap();
             let raw: &RawValue = serde_json::from_str(&text).unwrap();
-            same_payload(&config, Some(raw), &exempt, &nested)
+            same_payload(&config, &Sent::new(Some(raw)), &exempt, &nested)
         };
         assert_eq!(
             same(json!({"id": 1, "todo": {"id": 2, "title": "x"}})),
