@@ -373,6 +373,18 @@ pub(crate) enum ServerRequest<'a> {
     Other(ChatKitRequest),
 }
 
+impl<'a> ServerRequest<'a> {
+    /// Reads a request body. A body that is valid UTF-8 (checked once, whole) is read as
+    /// text, so `serde_json` does not check each string again; any other body is read as
+    /// bytes, for `serde_json`'s own error.
+    pub(crate) fn read(body: &'a [u8]) -> Result<Self, serde_json::Error> {
+        match std::str::from_utf8(body) {
+            Ok(text) => serde_json::from_str(text),
+            Err(_) => serde_json::from_slice(body),
+        }
+    }
+}
+
 impl<'de> Deserialize<'de> for ServerRequest<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_map(RequestVisitor(PhantomData))
@@ -390,7 +402,7 @@ impl<'de> Deserialize<'de> for ServerRequest<'de> {
 /// The request's parse error, or the action's, as text.
 #[doc(hidden)]
 pub fn parse_action_request<A: crate::Action>(body: &[u8]) -> Result<Option<A>, String> {
-    match serde_json::from_slice::<ServerRequest<'_>>(body).map_err(|e| e.to_string())? {
+    match ServerRequest::read(body).map_err(|e| e.to_string())? {
         ServerRequest::Action(request) => {
             let action = &request.params.action;
             A::from_json_parts(&action.action_type, action.payload)

@@ -513,7 +513,7 @@ impl<H: ActionHandler> ChatKitServer<H> {
         // An action is read with its payload borrowed from `body` as JSON text: no JSON value
         // is built for it, and `body` outlives the request until the action is parsed into
         // its type and admitted (see `route_action`).
-        let request: ServerRequest<'_> = match serde_json::from_slice(body) {
+        let request = match ServerRequest::read(body) {
             Ok(request) => request,
             Err(error) => {
                 guards.refused(Refusal::Parse, &context, peer);
