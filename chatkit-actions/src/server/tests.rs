@@ -692,3 +692,22 @@ async fn an_authorize_check_sees_the_whole_action_request() {
         [json!({"thread": harness.thread_id, "payload": "hello", "metadata": {"trace": "t1"}})]
     );
 }
+
+#[test]
+fn a_payload_key_sent_twice_fails_its_parsing() {
+    // The server parses the payload from its text: a key sent twice is refused, where a
+    // `serde_json::Value` would keep the last one, so the provenance check and the handler
+    // can never read two different values of one field.
+    #[derive(Action, Debug, PartialEq)]
+    enum Counter {
+        Set { n: i64 },
+    }
+    let raw: &serde_json::value::RawValue = serde_json::from_str(r#"{"n":1,"n":2}"#).unwrap();
+    let error = Counter::from_json_parts("set", Some(raw)).unwrap_err();
+    assert!(error.to_string().contains("duplicate field `n`"), "{error}");
+    let raw: &serde_json::value::RawValue = serde_json::from_str(r#"{"n":2}"#).unwrap();
+    assert_eq!(
+        Counter::from_json_parts("set", Some(raw)).unwrap(),
+        Counter::Set { n: 2 }
+    );
+}
