@@ -223,7 +223,7 @@ forward_store! {
             context: &C,
         ) -> Result<Option<Arc<dyn StoreTransaction<C>>>, StoreError> {
             let _ = context;
-            let unit = unit::PostgresUnit::begin(self.client().await?, thread_id).await?;
+            let unit = unit::PostgresUnit::<C>::begin(self.client().await?, thread_id).await?;
             Ok(Some(unit))
         }
     }
