@@ -423,3 +423,13 @@ pub(crate) fn inherent_impl(item: &ItemImpl, items: &[ImplItem]) -> Option<Token
         }
     })
 }
+
+/// The messages of the `compile_error!`s in `tokens`, for the front ends' tests.
+#[cfg(test)]
+pub(crate) fn error_messages(tokens: &TokenStream) -> Vec<String> {
+    let text = tokens.to_string();
+    text.split("compile_error !")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').nth(1).map(str::to_owned))
+        .collect()
+}

@@ -235,14 +235,6 @@ fn expand_impl(cx: &Ctxt, args: &Args, model: &EnumInput<'_>, mut item: ItemImpl
 mod tests {
     use super::*;
 
-    fn messages(tokens: &TokenStream) -> Vec<String> {
-        let text = tokens.to_string();
-        text.split("compile_error !")
-            .skip(1)
-            .filter_map(|rest| rest.split('"').nth(1).map(str::to_owned))
-            .collect()
-    }
-
     #[test]
     fn one_error_per_mistake() {
         let input = quote! {
@@ -263,7 +255,7 @@ mod tests {
                 fn r#continue(&self, cx: &mut Cx) -> R { todo!() }
             }
         };
-        let errors = messages(&expand(input));
+        let errors = front::error_messages(&expand(input));
         assert_eq!(errors.len(), 5, "{errors:#?}");
         assert!(
             errors

@@ -201,14 +201,6 @@ mod tests {
 
     use super::*;
 
-    fn messages(tokens: &TokenStream) -> Vec<String> {
-        let text = tokens.to_string();
-        text.split("compile_error !")
-            .skip(1)
-            .filter_map(|rest| rest.split('"').nth(1).map(str::to_owned))
-            .collect()
-    }
-
     #[test]
     fn one_error_per_mistake() {
         let input = quote! {
@@ -232,7 +224,7 @@ mod tests {
                 async fn pick_color(&self, prompt: String, cx: &mut Cx) -> R { todo!() }
             }
         };
-        let errors = messages(&expand(input));
+        let errors = front::error_messages(&expand(input));
         assert_eq!(errors.len(), 5, "{errors:#?}");
         assert!(
             errors
