@@ -42,12 +42,14 @@ pub(crate) fn attribute(args: &TokenStream, item: TokenStream) -> TokenStream {
 
 /// The second half: `{ enum definition } { arguments } impl …`.
 pub(crate) fn expand(input: TokenStream) -> TokenStream {
-    front::expand(&FRONT, input, |cx, args, definition, scratch, item| {
-        match Input::from_syn(scratch, definition) {
+    front::expand(
+        &FRONT,
+        input,
+        |cx, args, definition, scratch, item| match Input::from_syn(scratch, definition) {
             Input::Enum(model) => expand_impl(cx, args, &model, item),
             _ => front::inherent(item),
-        }
-    })
+        },
+    )
 }
 
 impl<'a> Model for EnumInput<'a> {

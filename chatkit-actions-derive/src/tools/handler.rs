@@ -40,12 +40,14 @@ pub(crate) fn attribute(args: &TokenStream, item: TokenStream) -> TokenStream {
 
 /// The second half: `{ enum definition } { arguments } impl …`.
 pub(crate) fn expand(input: TokenStream) -> TokenStream {
-    front::expand(&FRONT, input, |cx, args, definition, scratch, item| {
-        match ToolsInput::from_syn(scratch, definition) {
+    front::expand(
+        &FRONT,
+        input,
+        |cx, args, definition, scratch, item| match ToolsInput::from_syn(scratch, definition) {
             Some(model) => expand_impl(cx, args, &model, item),
             None => front::inherent(item),
-        }
-    })
+        },
+    )
 }
 
 impl<'a> Model for ToolsInput<'a> {

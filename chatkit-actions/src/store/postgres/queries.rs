@@ -270,7 +270,12 @@ pub(super) fn statement(write: &Write) -> Result<(&'static str, Vec<Param>), Sto
     Ok(match &write.op {
         Op::SaveThread(thread) => {
             let (data, created_us) = (to_json(thread)?, sort_key(&thread.created_at));
-            let params = vec![text(&thread.id), owner, Box::new(created_us), Box::new(data)];
+            let params = vec![
+                text(&thread.id),
+                owner,
+                Box::new(created_us),
+                Box::new(data),
+            ];
             (SAVE_THREAD, params)
         }
         Op::AddItem { thread_id, item } | Op::SaveItem { thread_id, item } => {
