@@ -399,8 +399,9 @@ done
 #
 # Where the CPU goes: during each measured run, the CPU time (utime + stime from /proc/PID/stat)
 # of the replicas, of the PostgreSQL server (the postmaster and its backends) and of wrk, from
-# one second in to one second before the end; printed after the table as cores used and CPU
-# time per request, beside the 2-core budget.
+# one second in to one second before the end (DURATION of 3 s or more); printed on stderr once
+# the PostgreSQL runs are done, as cores used and CPU time per request, beside the machine's
+# cores. A sampler that fails leaves its run out of that table, never the benchmark.
 # pg_ticks PID…: the CPU clock ticks the processes used so far, summed.
 pg_ticks() {
     local p
@@ -412,6 +413,9 @@ pg_ticks() {
 # every CPU's busy ticks from /proc/stat, whoever used them) to $work/pg-cpu.
 pg_cpu() {
     local name=$1 workload=$2 conns=$3 replicas=$4 secs=${DURATION%s} postmaster wrks backends
+    # Only for a DURATION in seconds, at least 3.
+    case $secs in '' | *[!0-9]*) return 0 ;; esac
+    [ "$secs" -ge 3 ] || return 0
     postmaster=$(head -n1 "$pg_data/postmaster.pid")
     sleep 1
     backends=$(ps -o pid= --ppid "$postmaster" | tr '\n' ' ')
@@ -442,7 +446,7 @@ if [ "${POSTGRES:-1}" = 1 ] && [ -x scripts/postgres.sh ]; then
             pg_cpu rust-postgres "$workload" "$conns" "$server_pid" &
             sampler=$!
             load rust-postgres "$workload" "$port" "$conns"
-            wait "$sampler"
+            wait "$sampler" || true
         done
     done
     echo "rust-postgres $(peak_rss "$server_pid")" >>"$work/rss"
@@ -473,7 +477,7 @@ if [ "${POSTGRES:-1}" = 1 ] && [ -x scripts/postgres.sh ]; then
                 : >"$work/wrk-b"
             fi
             wait "$load_a"
-            wait "$sampler"
+            wait "$sampler" || true
             cat "$work/wrk-a" "$work/wrk-b" >>"$work/wrk.log"
             result=$(sed -n 's/^RESULT //p' "$work/wrk-a" "$work/wrk-b" | awk '
                 { rps += $1; if ($2 > p50) p50 = $2; if ($3 > p99) p99 = $3; c += $4; b += $5; e += $6 }
