@@ -396,14 +396,60 @@ done
 # second starts half way through the bodies); the rows sum their throughput and take the
 # worse latency of the two. The server is the test suite's throw-away one
 # (scripts/postgres.sh) with PostgreSQL's default durability (`--durable`: fsync on).
+#
+# Where the CPU goes: during each measured run, the CPU time (utime + stime from /proc/PID/stat)
+# of the replicas, of the PostgreSQL server (the postmaster and its backends) and of wrk, from
+# one second in to one second before the end (DURATION of 3 s or more); printed on stderr once
+# the PostgreSQL runs are done, as cores used and CPU time per request, beside the machine's
+# cores. A sampler that fails leaves its run out of that table, never the benchmark.
+# pg_ticks PID…: the CPU clock ticks the processes used so far, summed.
+pg_ticks() {
+    local p
+    for p in "$@"; do cat "/proc/$p/stat" 2>/dev/null; done \
+        | awk '{ sub(/^.*\) /, ""); s += $12 + $13 } END { print s + 0 }'
+}
+# pg_cpu NAME WORKLOAD CONNS REPLICA_PIDS: samples the window of a run that has just started in
+# the background; appends "NAME WORKLOAD CONNS seconds replicas postgres wrk machine" (ticks; machine:
+# every CPU's busy ticks from /proc/stat, whoever used them) to $work/pg-cpu.
+pg_cpu() {
+    local name=$1 workload=$2 conns=$3 replicas=$4 secs=${DURATION%s} postmaster wrks backends
+    # Only for a DURATION in seconds, at least 3.
+    case $secs in '' | *[!0-9]*) return 0 ;; esac
+    [ "$secs" -ge 3 ] || return 0
+    postmaster=$(head -n1 "$pg_data/postmaster.pid")
+    sleep 1
+    backends=$(ps -o pid= --ppid "$postmaster" | tr '\n' ' ')
+    # wrk runs as a child of this script or of one of its subshells.
+    wrks=$(pgrep -x wrk -P "$$,$(pgrep -d, -P "$$")" | tr '\n' ' ' || true)
+    local busy='/^cpu / { print $2 + $3 + $4 + $7 + $8 }'
+    local r0 p0 w0 m0 r1 p1 w1 m1
+    r0=$(pg_ticks $replicas) p0=$(pg_ticks "$postmaster" $backends) w0=$(pg_ticks $wrks)
+    m0=$(awk "$busy" /proc/stat)
+    sleep $((secs - 2))
+    r1=$(pg_ticks $replicas) p1=$(pg_ticks "$postmaster" $backends) w1=$(pg_ticks $wrks)
+    m1=$(awk "$busy" /proc/stat)
+    echo "$name $workload $conns $((secs - 2)) $((r1 - r0)) $((p1 - p0)) $((w1 - w0)) $((m1 - m0))" >>"$work/pg-cpu"
+}
 if [ "${POSTGRES:-1}" = 1 ] && [ -x scripts/postgres.sh ]; then
     log "postgres (one replica, then two)"
     eval "$(scripts/postgres.sh start --durable)"
     postgres_started=1
+    pg_data=$(data=; source target/postgres/state; echo "$data")
+    : >"$work/pg-cpu"
     port=$((port + 1))
     start counter-postgres "$port" "$bin/counter" --port "$port" --store postgres --db "$CHATKIT_POSTGRES_URL"
     seed_all "$port"
-    bench rust-postgres "$port" '"type":"thread.item.replaced"'
+    export EXPECT='"type":"thread.item.replaced"'
+    for workload in $WORKLOADS; do
+        warm "$workload" "$port"
+        for conns in $CONNECTIONS; do
+            pg_cpu rust-postgres "$workload" "$conns" "$server_pid" &
+            sampler=$!
+            load rust-postgres "$workload" "$port" "$conns"
+            wait "$sampler" || true
+        done
+    done
+    echo "rust-postgres $(peak_rss "$server_pid")" >>"$work/rss"
     stop "$server_pid"
     first=$((port + 1)) second=$((port + 2)) port=$((port + 2))
     start counter-postgres-a "$first" "$bin/counter" --port "$first" --store postgres --db "$CHATKIT_POSTGRES_URL"
@@ -423,12 +469,15 @@ if [ "${POSTGRES:-1}" = 1 ] && [ -x scripts/postgres.sh ]; then
             other=$(( conns - half ))
             wrk_run "$workload" "$half" "$DURATION" "$first" >"$work/wrk-a" &
             load_a=$!
+            pg_cpu rust-postgres-2 "$workload" "$conns" "$pid_a $pid_b" &
+            sampler=$!
             if [ "$other" -gt 0 ]; then
                 wrk_run "$workload" "$other" "$DURATION" "$second" "$offset" >"$work/wrk-b"
             else
                 : >"$work/wrk-b"
             fi
             wait "$load_a"
+            wait "$sampler" || true
             cat "$work/wrk-a" "$work/wrk-b" >>"$work/wrk.log"
             result=$(sed -n 's/^RESULT //p' "$work/wrk-a" "$work/wrk-b" | awk '
                 { rps += $1; if ($2 > p50) p50 = $2; if ($3 > p99) p99 = $3; c += $4; b += $5; e += $6 }
@@ -443,6 +492,25 @@ if [ "${POSTGRES:-1}" = 1 ] && [ -x scripts/postgres.sh ]; then
     stop "$pid_b"
     scripts/postgres.sh stop >/dev/null 2>&1 || true
     postgres_started=0
+    # Where the CPU went, per run (stderr, after the PostgreSQL rows' progress lines).
+    python3 - "$work/pg-cpu" "$work/results" "$(getconf CLK_TCK)" "$(nproc)" <<'PY' >&2
+import sys
+cpu_path, results_path, tck, cores = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+rps = {tuple(line.split()[:3]): float(line.split()[3]) for line in open(results_path)}
+print(f"\nPostgreSQL, CPU during each run (/proc/PID/stat, {cores} cores): cores used, and CPU us per request\n")
+print("| run | threads | conns | req/s | replicas | postgres | wrk | sum | machine (all processes) |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+for line in open(cpu_path):
+    name, workload, conns, secs, *ticks = line.split()
+    r = rps.get((name, workload, conns))
+    if not r:
+        continue
+    replicas, postgres, wrk, machine = (int(t) / tck / int(secs) for t in ticks)  # cores
+    total = replicas + postgres + wrk
+    cell = lambda c: f"{c:.2f} ({c / r * 1e6:,.0f} us)"
+    print(f"| {name} | {workload} | {conns} | {r:,.0f} | {cell(replicas)} | {cell(postgres)} | "
+          f"{cell(wrk)} | {cell(total)} | {machine:.2f} of {cores} |")
+PY
 fi
 
 : >"$work/sample-python.sse"

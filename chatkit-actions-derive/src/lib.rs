@@ -24,6 +24,7 @@ mod case;
 mod check;
 mod ctxt;
 mod expand;
+mod front;
 mod handler;
 mod pretty;
 mod tools;

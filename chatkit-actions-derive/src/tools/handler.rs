@@ -3,384 +3,176 @@
 //! definition, the arguments and the impl block to [`expand`]. That half checks the methods
 //! against the server tools (every missing one, a misspelled one, parameters bound by name,
 //! `async`) and implements `<Enum>ToolHandler<C>` and `ToolHandler<C>`. On every error the
-//! user's impl is still emitted, so that one mistake gives one error.
+//! user's impl is still emitted, so that one mistake gives one error. What it shares with
+//! `#[action_handler]` is in `front`; this module holds what differs: its words, the tools
+//! enum's model (client tools take no handler) and the impls it emits.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
-use syn::parse::{ParseStream, Parser};
-use syn::spanned::Spanned;
-use syn::{DeriveInput, ImplItem, ItemImpl, Token};
+use syn::{Ident, ImplItemFn, ItemImpl};
 
 use super::{Tool, ToolShape, ToolsInput, macro_ident, signature, trait_ident};
 use crate::ast::unraw;
 use crate::check;
 use crate::ctxt::Ctxt;
+use crate::front::{self, Args, Front, Model, Sorted};
 use crate::pretty::pretty;
 
-const MISSING_ENUM: &str = "`#[tool_handler]` needs the tools enum it handles\nhelp: write `#[tool_handler(MyTools)]`, or `#[tool_handler(MyTools, context = MyRequestContext)]`";
+/// The words and names of `#[tool_handler]`.
+const FRONT: Front = Front {
+    name: "tool_handler",
+    missing_enum: "`#[tool_handler]` needs the tools enum it handles\nhelp: write `#[tool_handler(MyTools)]`, or `#[tool_handler(MyTools, context = MyRequestContext)]`",
+    not_an_impl: "`#[tool_handler]` goes on an impl block\nhelp: write `#[tool_handler(MyTools)] impl MyToolHandler { … }`",
+    trait_impl: "`#[tool_handler]` goes on an inherent impl block, `impl MyToolHandler { … }`, and implements the handler traits itself\nhelp: remove the trait name from the impl",
+    arguments_help: "the arguments are the tools enum, then optionally `context = Type` and `crate = \"…\"`",
+    flags: &[],
+    variant: "tool",
+    macro_ident,
+};
 
 /// The attribute: forwards to the enum's macro, or reports a missing enum beside the
 /// untouched impl.
 pub(crate) fn attribute(args: &TokenStream, item: TokenStream) -> TokenStream {
-    let tools = (|input: ParseStream<'_>| {
-        let path = if input.is_empty() {
-            None
-        } else {
-            input.parse::<syn::Path>().ok()
-        };
-        input.parse::<TokenStream>()?;
-        Ok(path)
-    })
-    .parse2(args.clone())
-    .ok()
-    .flatten();
-    let Some(mut path) = tools else {
-        let span = if args.is_empty() {
-            Span::call_site()
-        } else {
-            args.span()
-        };
-        let mut tokens = syn::Error::new(span, MISSING_ENUM).to_compile_error();
-        tokens.extend(item);
-        return tokens;
-    };
-    if let Some(last) = path.segments.last_mut() {
-        last.ident = macro_ident(&last.ident);
-        last.arguments = syn::PathArguments::None;
-    }
-    quote!(#path! { { #args } #item })
-}
-
-/// The arguments of `#[tool_handler(MyTools, context = C, crate = "…")]`.
-struct HandlerArgs {
-    tools: syn::Path,
-    context: Option<syn::Type>,
-    crate_path: Option<syn::Path>,
-}
-
-impl HandlerArgs {
-    /// Parses the arguments, reporting every bad one and keeping the rest.
-    fn parse(cx: &Ctxt, input: ParseStream<'_>) -> syn::Result<Self> {
-        let tools: syn::Path = input.parse()?;
-        let mut args = HandlerArgs {
-            tools,
-            context: None,
-            crate_path: None,
-        };
-        let mut seen: HashMap<String, syn::Ident> = HashMap::new();
-        while !input.is_empty() {
-            input.parse::<Token![,]>()?;
-            if input.is_empty() {
-                break;
-            }
-            if let Err(error) = args.parse_one(input, &mut seen) {
-                cx.push(error);
-                while !input.is_empty() && !input.peek(Token![,]) {
-                    input.parse::<proc_macro2::TokenTree>()?;
-                }
-            }
-        }
-        Ok(args)
-    }
-
-    fn parse_one(
-        &mut self,
-        input: ParseStream<'_>,
-        seen: &mut HashMap<String, syn::Ident>,
-    ) -> syn::Result<()> {
-        let key: syn::Ident = if input.peek(Token![crate]) {
-            let token: Token![crate] = input.parse()?;
-            syn::Ident::new("crate", token.span)
-        } else {
-            input.parse()?
-        };
-        let name = key.to_string();
-        if !matches!(name.as_str(), "context" | "crate") {
-            return Err(syn::Error::new(
-                key.span(),
-                format!(
-                    "unknown `tool_handler` argument `{key}`\nhelp: the arguments are the tools enum, then optionally `context = Type` and `crate = \"…\"`"
-                ),
-            ));
-        }
-        if let Some(first) = seen.get(&name) {
-            let mut error = syn::Error::new(
-                key.span(),
-                format!("duplicate `{key}` argument\nhelp: remove one of them"),
-            );
-            error.combine(syn::Error::new(
-                first.span(),
-                format!("`{key}` is first given here"),
-            ));
-            return Err(error);
-        }
-        seen.insert(name.clone(), key);
-        input.parse::<Token![=]>()?;
-        if name == "context" {
-            self.context = Some(input.parse()?);
-        } else {
-            let lit: syn::LitStr = input.parse()?;
-            self.crate_path = Some(lit.parse()?);
-        }
-        Ok(())
-    }
+    front::attribute(&FRONT, args, item)
 }
 
 /// The second half: `{ enum definition } { arguments } impl …`.
 pub(crate) fn expand(input: TokenStream) -> TokenStream {
-    let parsed = (|input: ParseStream<'_>| {
-        let definition;
-        syn::braced!(definition in input);
-        let definition: TokenStream = definition.parse()?;
-        let args;
-        syn::braced!(args in input);
-        let args: TokenStream = args.parse()?;
-        let item: TokenStream = input.parse()?;
-        Ok((definition, args, item))
-    })
-    .parse2(input);
-    let (definition, args, item) = match parsed {
-        Ok(parsed) => parsed,
-        Err(error) => return error.to_compile_error(),
-    };
-    let Ok(item) = syn::parse2::<ItemImpl>(item.clone()) else {
-        let first = item
-            .clone()
+    front::expand(
+        &FRONT,
+        input,
+        |cx, args, definition, scratch, item| match ToolsInput::from_syn(scratch, definition) {
+            Some(model) => expand_impl(cx, args, &model, item),
+            None => front::inherent(item),
+        },
+    )
+}
+
+impl<'a> Model for ToolsInput<'a> {
+    type Variant = Tool<'a>;
+
+    /// The server tools: the browser runs the client tools.
+    fn handlers(&self) -> Vec<(String, &Tool<'a>)> {
+        self.variants
+            .iter()
+            .filter(|tool| !tool.client)
+            .filter_map(|tool| Some((unraw(tool.method.as_ref()?), tool)))
+            .collect()
+    }
+
+    fn required(&self) -> Vec<(String, &Tool<'a>)> {
+        self.handlers()
+    }
+
+    fn method<'v>(tool: &'v Tool<'a>) -> Option<&'v Ident> {
+        tool.method.as_ref()
+    }
+
+    /// The closest server tool, by edit distance.
+    fn misspelled(
+        &self,
+        name: &str,
+        handled: &HashSet<String>,
+        claimed: &HashSet<String>,
+    ) -> Option<&Tool<'a>> {
+        self.handlers()
             .into_iter()
-            .next()
-            .map_or_else(Span::call_site, |token| token.span());
-        let mut tokens = syn::Error::new(
-            first,
-            "`#[tool_handler]` goes on an impl block\nhelp: write `#[tool_handler(MyTools)] impl MyToolHandler { … }`",
+            .filter(|(method, _)| !handled.contains(method) && !claimed.contains(method))
+            .filter_map(|(method, tool)| {
+                let distance = check::edit_distance(name, &method);
+                (distance <= method.chars().count().max(3) / 3).then_some((distance, tool))
+            })
+            .min_by_key(|(distance, _)| *distance)
+            .map(|(_, tool)| tool)
+    }
+
+    fn misspelled_error(&self, name: &str, tool: &Tool<'a>) -> String {
+        let method = tool
+            .method
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        format!(
+            "`{name}` is not a handler of `{}`\nhelp: did you mean `{method}`, the handler of the tool `{}` (`{}::{}`)?",
+            self.ident, tool.name, self.ident, tool.ident,
         )
-        .to_compile_error();
-        tokens.extend(item);
-        return tokens;
-    };
-    let cx = Ctxt::new();
-    let args = match (|input: ParseStream<'_>| HandlerArgs::parse(&cx, input)).parse2(args) {
-        Ok(args) => args,
-        Err(error) => {
-            cx.push(error);
-            return finish(cx, inherent(item));
-        }
-    };
-    // An enum with errors: the derive reported them; the impl stays as the user wrote it.
-    let Ok(definition) = syn::parse2::<DeriveInput>(definition) else {
-        return finish(cx, inherent(item));
-    };
-    let scratch = Ctxt::new();
-    let model = ToolsInput::from_syn(&scratch, &definition);
-    let _ = scratch.check();
-    let Some(model) = model else {
-        return finish(cx, inherent(item));
-    };
-    let tokens = expand_impl(&cx, &args, &model, item);
-    finish(cx, tokens)
-}
-
-/// The collected errors, then `tokens`.
-fn finish(cx: Ctxt, tokens: TokenStream) -> TokenStream {
-    match cx.check() {
-        Ok(()) => tokens,
-        Err(error) => {
-            let mut out = error.to_compile_error();
-            out.extend(tokens);
-            out
-        }
-    }
-}
-
-/// The impl block as an inherent impl, for when nothing else can be emitted.
-fn inherent(mut item: ItemImpl) -> TokenStream {
-    item.trait_ = None;
-    item.into_token_stream()
-}
-
-/// The server tool a method named `name` most likely misspells, among those not handled.
-fn misspelled<'m, 'a>(
-    name: &str,
-    model: &'m ToolsInput<'a>,
-    handled: &HashSet<String>,
-) -> Option<&'m Tool<'a>> {
-    model
-        .variants
-        .iter()
-        .filter(|tool| !tool.client)
-        .filter_map(|tool| {
-            let method = unraw(tool.method.as_ref()?);
-            if handled.contains(&method) {
-                return None;
-            }
-            let distance = check::edit_distance(name, &method);
-            (distance <= method.chars().count().max(3) / 3).then_some((distance, tool))
-        })
-        .min_by_key(|(distance, _)| *distance)
-        .map(|(_, tool)| tool)
-}
-
-#[expect(
-    clippy::too_many_lines,
-    reason = "the classification of the methods, then one quote! for the impls"
-)]
-fn expand_impl(
-    cx: &Ctxt,
-    args: &HandlerArgs,
-    model: &ToolsInput<'_>,
-    mut item: ItemImpl,
-) -> TokenStream {
-    let krate = args
-        .crate_path
-        .clone()
-        .unwrap_or_else(|| model.crate_path.clone());
-    let tools = &args.tools;
-    let context = args
-        .context
-        .clone()
-        .unwrap_or_else(|| syn::parse_quote!(()));
-    let context_text = pretty(&context.to_token_stream());
-
-    if let Some((_, path, _)) = &item.trait_ {
-        cx.error_spanned_by(
-            path,
-            "`#[tool_handler]` goes on an inherent impl block, `impl MyToolHandler { … }`, and implements the handler traits itself\nhelp: remove the trait name from the impl",
-        );
-        item.trait_ = None;
     }
 
-    let by_method: HashMap<String, &Tool<'_>> = model
-        .variants
-        .iter()
-        .filter(|tool| !tool.client)
-        .filter_map(|tool| Some((unraw(tool.method.as_ref()?), tool)))
-        .collect();
-    let mut handled: HashSet<String> = item
-        .items
-        .iter()
-        .filter_map(|i| match i {
-            ImplItem::Fn(f) => Some(unraw(&f.sig.ident)),
-            _ => None,
-        })
-        .filter(|name| by_method.contains_key(name))
-        .collect();
-
-    let mut seen: HashMap<String, syn::Ident> = HashMap::new();
-    let mut trait_items = Vec::new();
-    let mut inherent_items = Vec::new();
-    for impl_item in std::mem::take(&mut item.items) {
-        let ImplItem::Fn(mut function) = impl_item else {
-            trait_items.push(impl_item);
-            continue;
-        };
-        let name = unraw(&function.sig.ident);
-        let tool = if let Some(tool) = by_method.get(&name) {
-            *tool
-        } else if let Some(tool) = misspelled(&name, model, &handled) {
-            let method = tool
-                .method
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default();
-            cx.error_spanned_by(
-                &function.sig.ident,
-                format!(
-                    "`{name}` is not a handler of `{}`\nhelp: did you mean `{method}`, the handler of the tool `{}` (`{}::{}`)?",
-                    model.ident, tool.name, model.ident, tool.ident,
-                ),
-            );
-            // Checked as the handler it was meant to be, so its body raises nothing more.
-            handled.insert(unraw(tool.method.as_ref().unwrap_or(&function.sig.ident)));
-            if let Some(method) = &tool.method {
-                let mut ident = method.clone();
-                ident.set_span(function.sig.ident.span());
-                function.sig.ident = ident;
-            }
-            tool
-        } else {
-            let client = model
-                .variants
-                .iter()
-                .find(|tool| tool.client && tool.method.as_ref().is_some_and(|m| unraw(m) == name));
-            let message = if let Some(tool) = client {
-                format!(
-                    "`{name}` would handle the client tool `{}`: the browser runs it, the server never does\nhelp: remove this method, or drop `#[tool(client)]` from `{}::{}`",
-                    tool.name, model.ident, tool.ident
-                )
-            } else {
-                let handlers: Vec<String> = by_method.keys().map(|m| format!("`{m}`")).collect();
-                let mut handlers = handlers;
-                handlers.sort();
-                format!(
-                    "`{name}` is not a handler of `{}`: no server tool is named so\nhelp: the handlers are {}; helper methods belong in another `impl` block",
-                    model.ident,
-                    handlers.join(", ")
-                )
-            };
-            cx.error_spanned_by(&function.sig.ident, message);
-            inherent_items.push(ImplItem::Fn(function));
-            continue;
-        };
-        let key = unraw(&function.sig.ident);
-        if let Some(first) = seen.get(&key) {
-            let mut error = syn::Error::new(
-                function.sig.ident.span(),
-                format!(
-                    "duplicate handler `{key}`: this tool already has a handler in this impl\nhelp: remove one of the two methods"
-                ),
-            );
-            error.combine(syn::Error::new(
-                first.span(),
-                format!("the first handler `{key}` is here"),
-            ));
-            cx.push(error);
-            continue;
-        }
-        seen.insert(key, function.sig.ident.clone());
-        if handler_method(cx, model, tool, &mut function, &context_text) {
-            trait_items.push(ImplItem::Fn(function));
-        } else {
-            inherent_items.push(ImplItem::Fn(function));
-        }
-    }
-
-    // Every missing handler, each with the method to add.
-    for tool in model.variants.iter().filter(|tool| !tool.client) {
-        let Some(method) = &tool.method else { continue };
-        if seen.contains_key(&unraw(method)) {
-            continue;
-        }
-        cx.error_spanned_by(
-            &item.self_ty,
+    fn stray_error(&self, name: &str) -> String {
+        let client = self
+            .variants
+            .iter()
+            .find(|tool| tool.client && tool.method.as_ref().is_some_and(|m| unraw(m) == name));
+        if let Some(tool) = client {
             format!(
-                "missing handler for the tool `{}` (`{}::{}`)\nhelp: add this method to the impl: `{}`",
-                tool.name,
-                model.ident,
-                tool.ident,
-                signature(tool, &context_text),
-            ),
-        );
+                "`{name}` would handle the client tool `{}`: the browser runs it, the server never does\nhelp: remove this method, or drop `#[tool(client)]` from `{}::{}`",
+                tool.name, self.ident, tool.ident
+            )
+        } else {
+            // Each once, in order.
+            let handlers: BTreeSet<String> = self
+                .handlers()
+                .into_iter()
+                .map(|(method, _)| format!("`{method}`"))
+                .collect();
+            let handlers: Vec<String> = handlers.into_iter().collect();
+            format!(
+                "`{name}` is not a handler of `{}`: no server tool is named so\nhelp: the handlers are {}; helper methods belong in another `impl` block",
+                self.ident,
+                handlers.join(", ")
+            )
+        }
     }
 
-    let trait_path = {
-        let mut path = tools.clone();
-        if let Some(last) = path.segments.last_mut() {
-            last.ident = trait_ident(&last.ident);
-            last.arguments = syn::PathArguments::None;
-        }
-        path
-    };
+    /// `async`, its parameters bound to the tool's fields by name.
+    fn check(&self, cx: &Ctxt, tool: &Tool<'a>, function: &mut ImplItemFn, context: &str) -> bool {
+        check::async_handler(cx, &mut function.sig);
+        let ToolShape::Struct(fields) = &tool.shape else {
+            return true;
+        };
+        let fields: Vec<(String, &syn::Type)> = fields
+            .iter()
+            .map(|f| (f.ident.as_ref().map(unraw).unwrap_or_default(), &f.ty))
+            .collect();
+        let qualified = format!("{}::{}", self.ident, tool.ident);
+        check::params_bound_by_name(
+            cx,
+            &function.sig,
+            &fields,
+            &qualified,
+            &signature(tool, context),
+        )
+    }
+
+    fn missing_error(&self, tool: &Tool<'a>, context: &str) -> String {
+        format!(
+            "missing handler for the tool `{}` (`{}::{}`)\nhelp: add this method to the impl: `{}`",
+            tool.name,
+            self.ident,
+            tool.ident,
+            signature(tool, context),
+        )
+    }
+}
+
+fn expand_impl(cx: &Ctxt, args: &Args, model: &ToolsInput<'_>, mut item: ItemImpl) -> TokenStream {
+    let krate = args.krate(&model.crate_path);
+    let tools = &args.path;
+    let context = args.context();
+    let context_text = pretty(&context.to_token_stream());
+    let Sorted {
+        trait_items,
+        inherent_items,
+        ..
+    } = front::sort_methods(cx, &FRONT, model, &mut item, &context_text, None);
+
+    let trait_path = front::renamed(tools, trait_ident);
     let self_ty = &item.self_ty;
     let (impl_generics, _, where_clause) = item.generics.split_for_impl();
     let attrs = &item.attrs;
-    let inherent = (!inherent_items.is_empty()).then(|| {
-        quote! {
-            impl #impl_generics #self_ty #where_clause {
-                #( #inherent_items )*
-            }
-        }
-    });
+    let inherent = front::inherent_impl(&item, &inherent_items);
     quote! {
         #( #attrs )*
         impl #impl_generics #trait_path<#context> for #self_ty #where_clause {
@@ -405,46 +197,11 @@ fn expand_impl(
     }
 }
 
-/// The rules of one tool handler method: `async`, its parameters bound to the tool's fields
-/// by name.
-fn handler_method(
-    cx: &Ctxt,
-    model: &ToolsInput<'_>,
-    tool: &Tool<'_>,
-    function: &mut syn::ImplItemFn,
-    context: &str,
-) -> bool {
-    check::async_handler(cx, &mut function.sig);
-    let ToolShape::Struct(fields) = &tool.shape else {
-        return true;
-    };
-    let fields: Vec<(String, &syn::Type)> = fields
-        .iter()
-        .map(|f| (f.ident.as_ref().map(unraw).unwrap_or_default(), &f.ty))
-        .collect();
-    let qualified = format!("{}::{}", model.ident, tool.ident);
-    check::params_bound_by_name(
-        cx,
-        &function.sig,
-        &fields,
-        &qualified,
-        &signature(tool, context),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use quote::quote;
 
     use super::*;
-
-    fn messages(tokens: &TokenStream) -> Vec<String> {
-        let text = tokens.to_string();
-        text.split("compile_error !")
-            .skip(1)
-            .filter_map(|rest| rest.split('"').nth(1).map(str::to_owned))
-            .collect()
-    }
 
     #[test]
     fn one_error_per_mistake() {
@@ -469,7 +226,7 @@ mod tests {
                 async fn pick_color(&self, prompt: String, cx: &mut Cx) -> R { todo!() }
             }
         };
-        let errors = messages(&expand(input));
+        let errors = front::error_messages(&expand(input));
         assert_eq!(errors.len(), 5, "{errors:#?}");
         assert!(
             errors

@@ -1,6 +1,7 @@
 //! Staged units of work, for stores whose transactions can't stay open for a whole action
 //! ([`MemoryStore`](super::MemoryStore) and [`SqliteStore`](super::SqliteStore), which share
-//! one lock or one write connection between every thread): the writes of a unit are checked and
+//! one lock or one write connection between every thread), and for the `PostgresStore`'s units,
+//! which send their writes together with their `COMMIT`: the writes of a unit are checked and
 //! kept in order, read back by the unit (read-your-writes), and applied to the store at the
 //! commit, all at once, by [`ApplyWrites`].
 //!

@@ -34,6 +34,19 @@ pub const MIGRATIONS: &[&str] = &[
         owner TEXT,
         data TEXT NOT NULL
     );",
+    // Version 2: the check that makes each write one statement that fails unless it found what
+    // it needs (so a unit's writes can be sent together with their `COMMIT`).
+    "CREATE FUNCTION chatkit_written(written BOOLEAN, conflict BOOLEAN, what TEXT)
+    RETURNS VOID LANGUAGE plpgsql AS $$
+    BEGIN
+        IF NOT written THEN
+            IF conflict THEN
+                RAISE EXCEPTION USING ERRCODE = 'unique_violation', MESSAGE = what || ' already exists';
+            END IF;
+            RAISE EXCEPTION USING ERRCODE = 'no_data_found', MESSAGE = what || ' not found';
+        END IF;
+    END
+    $$;",
 ];
 
 /// The advisory lock key that serializes migrations (an arbitrary constant).

@@ -26,6 +26,12 @@
 //! so the pool size bounds the actions in progress per process; reads outside units use the
 //! other connections.
 //!
+//! A unit reads inside its transaction and stages its writes (checked as they come, read back
+//! by the unit); its commit sends them and the `COMMIT` pipelined, in one round trip. Each
+//! write is one statement that fails unless it found what it needs (schema version 2's
+//! `chatkit_written`), so a failing write aborts the transaction and the `COMMIT` behind it
+//! commits nothing.
+//!
 //! # Layout
 //!
 //! This module holds the store and its pool; `migrations` the schema; `queries` the
@@ -223,7 +229,7 @@ forward_store! {
             context: &C,
         ) -> Result<Option<Arc<dyn StoreTransaction<C>>>, StoreError> {
             let _ = context;
-            let unit = unit::PostgresUnit::begin(self.client().await?, thread_id).await?;
+            let unit = unit::PostgresUnit::<C>::begin(self.client().await?, thread_id).await?;
             Ok(Some(unit))
         }
     }

@@ -6,6 +6,7 @@ use std::ops::Deref;
 use deadpool_postgres::ClientWrapper;
 use serde::de::DeserializeOwned;
 use tokio_postgres::Row;
+use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 
 use super::db;
@@ -26,16 +27,6 @@ impl<G: Deref<Target = ClientWrapper>> Connection<G> {
     ) -> Result<Vec<Row>, StoreError> {
         let statement = self.0.prepare_cached(sql).await.map_err(db)?;
         self.0.query(&statement, params).await.map_err(db)
-    }
-
-    /// Runs `sql` as a cached prepared statement and returns how many rows it changed.
-    pub(super) async fn execute(
-        &self,
-        sql: &str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> Result<u64, StoreError> {
-        let statement = self.0.prepare_cached(sql).await.map_err(db)?;
-        self.0.execute(&statement, params).await.map_err(db)
     }
 
     /// The `data` of a page of `rows` (whose filter reads `key`), after the one whose id is
@@ -68,27 +59,6 @@ impl<G: Deref<Target = ClientWrapper>> Connection<G> {
             }
         };
         datas(&found)
-    }
-
-    /// Inserts `item` into the thread if it is visible to `owner`; `on_conflict` says what
-    /// happens to an item of the same id. How many rows it wrote.
-    async fn insert_item(
-        &self,
-        thread_id: &str,
-        item: &ThreadItem,
-        owner: Option<&str>,
-        on_conflict: &str,
-    ) -> Result<u64, StoreError> {
-        let data = to_json(&ForStore(item))?;
-        let sql = format!(
-            "INSERT INTO chatkit_items (thread_id, id, created_us, data) \
-             SELECT $1, $2, $3, $4 WHERE EXISTS ( \
-                 SELECT 1 FROM chatkit_threads WHERE id = $1 AND owner IS NOT DISTINCT FROM $5) \
-             ON CONFLICT (thread_id, id) {on_conflict}"
-        );
-        let created_us = sort_key(item.created_at());
-        let params: [&(dyn ToSql + Sync); 5] = [&thread_id, &item.id(), &created_us, &data, &owner];
-        self.execute(&sql, &params).await
     }
 
     /// The row of `id` in `table` (threads or attachments) if `owner` owns it; not found, by
@@ -191,18 +161,13 @@ impl<G: Deref<Target = ClientWrapper> + Send + Sync + 'static> Backend for Conne
     }
 
     async fn write(&self, write: Write) -> StoreResult<()> {
-        let owner = write.owner.as_deref();
-        match &write.op {
-            Op::SaveThread(thread) => self.save_thread(owner, thread).await,
-            Op::AddItem { thread_id, item } => self.add_item(owner, thread_id, item).await,
-            Op::SaveItem { thread_id, item } => self.save_item(owner, thread_id, item).await,
-            Op::DeleteThread(thread_id) => self.delete_thread(owner, thread_id).await,
-            Op::DeleteItem { thread_id, item_id } => {
-                self.delete_item(owner, thread_id, item_id).await
-            }
-            Op::SaveAttachment(attachment) => self.save_attachment(owner, attachment).await,
-            Op::DeleteAttachment(id) => self.delete_attachment(owner, id).await,
-        }
+        let (sql, params) = statement(&write)?;
+        let statement = self.0.prepare_cached(sql).await.map_err(db)?;
+        self.0
+            .query(&statement, &borrowed(&params))
+            .await
+            .map(drop)
+            .map_err(|error| failure(&write.op, error))
     }
 }
 
@@ -210,99 +175,155 @@ backend_store! {
     impl[G: Deref<Target = ClientWrapper> + Send + Sync + 'static,] Store<C> for Connection<G> {}
 }
 
-/// The writes, each one statement (hence atomic outside a unit) on behalf of `owner`.
 impl<G: Deref<Target = ClientWrapper>> Connection<G> {
-    async fn save_thread(&self, owner: Option<&str>, thread: &ThreadMetadata) -> StoreResult<()> {
-        let data = to_json(thread)?;
-        // An insert, or an update of the owner's own row only.
-        let sql = "INSERT INTO chatkit_threads (id, owner, created_us, data) \
-                   VALUES ($1, $2, $3, $4) \
-                   ON CONFLICT (id) DO UPDATE \
-                   SET created_us = EXCLUDED.created_us, data = EXCLUDED.data \
-                   WHERE chatkit_threads.owner IS NOT DISTINCT FROM EXCLUDED.owner";
-        let created_us = sort_key(&thread.created_at);
-        let changed = self
-            .execute(sql, &[&thread.id, &owner, &created_us, &data])
-            .await?;
-        found(changed, || StoreError::thread_not_found(&thread.id))
-    }
-
-    async fn add_item(
+    /// The owner of the row `id` of `table` (threads or attachments), whatever the scope:
+    /// `None` if there is no such row.
+    pub(super) async fn owner_of(
         &self,
-        owner: Option<&str>,
-        thread: &str,
-        item: &ThreadItem,
-    ) -> StoreResult<()> {
-        // Inserted only into a visible thread, and only if the id is new.
-        let inserted = self.insert_item(thread, item, owner, "DO NOTHING").await?;
-        if inserted == 1 {
-            Ok(())
-        } else if self.visible(thread, owner).await? {
-            Err(StoreError::Conflict(item.id().to_owned()))
-        } else {
-            Err(StoreError::thread_not_found(thread))
-        }
-    }
-
-    async fn save_item(
-        &self,
-        owner: Option<&str>,
-        thread: &str,
-        item: &ThreadItem,
-    ) -> StoreResult<()> {
-        // The upsert keeps an existing row's `seq`, hence its place among its ties.
-        let update = "DO UPDATE SET created_us = EXCLUDED.created_us, data = EXCLUDED.data";
-        let changed = self.insert_item(thread, item, owner, update).await?;
-        found(changed, || StoreError::thread_not_found(thread))
-    }
-
-    async fn delete_thread(&self, owner: Option<&str>, id: &str) -> StoreResult<()> {
-        // The items go with it (ON DELETE CASCADE).
-        let sql = "DELETE FROM chatkit_threads WHERE id = $1 AND owner IS NOT DISTINCT FROM $2";
-        let deleted = self.execute(sql, &[&id, &owner]).await?;
-        found(deleted, || StoreError::thread_not_found(id))
-    }
-
-    async fn delete_item(&self, owner: Option<&str>, thread: &str, id: &str) -> StoreResult<()> {
-        // The delete happens only in a visible thread, and the answer says whether the thread
-        // was visible.
-        let sql = "WITH thread AS ( \
-                       SELECT id FROM chatkit_threads \
-                       WHERE id = $1 AND owner IS NOT DISTINCT FROM $2), \
-                   deleted AS ( \
-                       DELETE FROM chatkit_items \
-                       WHERE thread_id IN (SELECT id FROM thread) AND id = $3) \
-                   SELECT 1 FROM thread";
-        let rows = self.query(sql, &[&thread, &owner, &id]).await?;
-        found(u64::from(!rows.is_empty()), || {
-            StoreError::thread_not_found(thread)
-        })
-    }
-
-    async fn save_attachment(
-        &self,
-        owner: Option<&str>,
-        attachment: &Attachment,
-    ) -> StoreResult<()> {
-        let data = to_json(&ForStore(attachment))?;
-        // An insert, or an update of the owner's own row only.
-        let sql = "INSERT INTO chatkit_attachments (id, owner, data) VALUES ($1, $2, $3) \
-                   ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data \
-                   WHERE chatkit_attachments.owner IS NOT DISTINCT FROM EXCLUDED.owner";
-        let id = attachment.id();
-        let changed = self.execute(sql, &[&id, &owner, &data]).await?;
-        found(changed, || StoreError::attachment_not_found(id))
-    }
-
-    async fn delete_attachment(&self, owner: Option<&str>, id: &str) -> StoreResult<()> {
-        let sql = "DELETE FROM chatkit_attachments WHERE id = $1 AND owner IS NOT DISTINCT FROM $2";
-        let deleted = self.execute(sql, &[&id, &owner]).await?;
-        found(deleted, || StoreError::attachment_not_found(id))
+        table: &str,
+        id: &str,
+    ) -> Result<Option<Option<String>>, StoreError> {
+        let sql = format!("SELECT owner FROM {table} WHERE id = $1");
+        let rows = self.query(&sql, &[&id]).await?;
+        rows.first()
+            .map(|row| row.try_get::<_, Option<String>>(0).map_err(db))
+            .transpose()
     }
 }
 
-/// Whether a statement found its row (it changed or returned `rows` of them): not found, by
-/// `missing`, when it did not.
-fn found(rows: u64, missing: impl FnOnce() -> StoreError) -> StoreResult<()> {
-    if rows == 0 { Err(missing()) } else { Ok(()) }
+/// A parameter of a write, owned: a unit of work builds the statements of all its writes
+/// before it sends them together.
+pub(super) type Param = Box<dyn ToSql + Sync + Send>;
+
+/// The parameters as the driver takes them.
+pub(super) fn borrowed(params: &[Param]) -> Vec<&(dyn ToSql + Sync)> {
+    params
+        .iter()
+        .map(|param| &**param as &(dyn ToSql + Sync))
+        .collect()
+}
+
+// The statement of each write: one statement, hence atomic outside a unit, which fails unless
+// the write found what it needs (`chatkit_written`, migration 2): with `no_data_found` when
+// the thread or attachment is not the writer's (or is gone), and with `unique_violation` when
+// `add_thread_item` finds the id taken. Failing, it aborts the transaction it runs in, so a
+// unit's writes sent together with their `COMMIT` commit all or none.
+
+/// An insert, or an update of the owner's own row only.
+const SAVE_THREAD: &str = "WITH written AS ( \
+        INSERT INTO chatkit_threads (id, owner, created_us, data) VALUES ($1, $2, $3, $4) \
+        ON CONFLICT (id) DO UPDATE SET created_us = EXCLUDED.created_us, data = EXCLUDED.data \
+        WHERE chatkit_threads.owner IS NOT DISTINCT FROM EXCLUDED.owner RETURNING 1) \
+    SELECT chatkit_written(EXISTS (SELECT 1 FROM written), false, 'thread ' || $1::text)";
+
+/// Inserted only into a visible thread, and only if the id is new.
+const ADD_ITEM: &str = "WITH visible AS (SELECT EXISTS ( \
+            SELECT 1 FROM chatkit_threads WHERE id = $1 AND owner IS NOT DISTINCT FROM $5) AS yes), \
+        written AS ( \
+            INSERT INTO chatkit_items (thread_id, id, created_us, data) \
+            SELECT $1, $2, $3, $4 FROM visible WHERE yes \
+            ON CONFLICT (thread_id, id) DO NOTHING RETURNING 1) \
+    SELECT chatkit_written(EXISTS (SELECT 1 FROM written), yes, \
+        'item ' || $2::text || ' of thread ' || $1::text) FROM visible";
+
+/// The upsert keeps an existing row's `seq`, hence its place among its ties.
+const SAVE_ITEM: &str = "WITH visible AS (SELECT EXISTS ( \
+            SELECT 1 FROM chatkit_threads WHERE id = $1 AND owner IS NOT DISTINCT FROM $5) AS yes), \
+        written AS ( \
+            INSERT INTO chatkit_items (thread_id, id, created_us, data) \
+            SELECT $1, $2, $3, $4 FROM visible WHERE yes \
+            ON CONFLICT (thread_id, id) \
+            DO UPDATE SET created_us = EXCLUDED.created_us, data = EXCLUDED.data RETURNING 1) \
+    SELECT chatkit_written(EXISTS (SELECT 1 FROM written), false, 'thread ' || $1::text)";
+
+/// The items go with it (ON DELETE CASCADE).
+const DELETE_THREAD: &str = "WITH deleted AS ( \
+        DELETE FROM chatkit_threads WHERE id = $1 AND owner IS NOT DISTINCT FROM $2 RETURNING 1) \
+    SELECT chatkit_written(EXISTS (SELECT 1 FROM deleted), false, 'thread ' || $1::text)";
+
+/// The delete happens only in a visible thread, and fails only when the thread is not
+/// visible (an item already gone is no error).
+const DELETE_ITEM: &str = "WITH thread AS ( \
+        SELECT id FROM chatkit_threads WHERE id = $1 AND owner IS NOT DISTINCT FROM $2), \
+    deleted AS ( \
+        DELETE FROM chatkit_items WHERE thread_id IN (SELECT id FROM thread) AND id = $3) \
+    SELECT chatkit_written(EXISTS (SELECT 1 FROM thread), false, 'thread ' || $1::text)";
+
+/// An insert, or an update of the owner's own row only.
+const SAVE_ATTACHMENT: &str = "WITH written AS ( \
+        INSERT INTO chatkit_attachments (id, owner, data) VALUES ($1, $2, $3) \
+        ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data \
+        WHERE chatkit_attachments.owner IS NOT DISTINCT FROM EXCLUDED.owner RETURNING 1) \
+    SELECT chatkit_written(EXISTS (SELECT 1 FROM written), false, 'attachment ' || $1::text)";
+
+const DELETE_ATTACHMENT: &str = "WITH deleted AS ( \
+        DELETE FROM chatkit_attachments WHERE id = $1 AND owner IS NOT DISTINCT FROM $2 \
+        RETURNING 1) \
+    SELECT chatkit_written(EXISTS (SELECT 1 FROM deleted), false, 'attachment ' || $1::text)";
+
+/// The statement of `write` and its parameters (see the constants above).
+pub(super) fn statement(write: &Write) -> Result<(&'static str, Vec<Param>), StoreError> {
+    fn text(value: &str) -> Param {
+        Box::new(value.to_owned())
+    }
+    let owner: Param = Box::new(write.owner.clone());
+    Ok(match &write.op {
+        Op::SaveThread(thread) => {
+            let (data, created_us) = (to_json(thread)?, sort_key(&thread.created_at));
+            let params = vec![
+                text(&thread.id),
+                owner,
+                Box::new(created_us),
+                Box::new(data),
+            ];
+            (SAVE_THREAD, params)
+        }
+        Op::AddItem { thread_id, item } | Op::SaveItem { thread_id, item } => {
+            let sql = if matches!(write.op, Op::AddItem { .. }) {
+                ADD_ITEM
+            } else {
+                SAVE_ITEM
+            };
+            let data = to_json(&ForStore(item))?;
+            let created_us = sort_key(item.created_at());
+            let params = vec![
+                text(thread_id),
+                text(item.id()),
+                Box::new(created_us),
+                Box::new(data),
+                owner,
+            ];
+            (sql, params)
+        }
+        Op::DeleteThread(thread_id) => (DELETE_THREAD, vec![text(thread_id), owner]),
+        Op::DeleteItem { thread_id, item_id } => {
+            (DELETE_ITEM, vec![text(thread_id), owner, text(item_id)])
+        }
+        Op::SaveAttachment(attachment) => {
+            let data = to_json(&ForStore(attachment))?;
+            let params = vec![text(attachment.id()), owner, Box::new(data)];
+            (SAVE_ATTACHMENT, params)
+        }
+        Op::DeleteAttachment(id) => (DELETE_ATTACHMENT, vec![text(id), owner]),
+    })
+}
+
+/// The error of a write's statement: the store's own when `chatkit_written` refused it.
+pub(super) fn failure(op: &Op, error: tokio_postgres::Error) -> StoreError {
+    let code = error.as_db_error().map(|server| server.code().clone());
+    match (op, code) {
+        (Op::AddItem { item, .. }, Some(code)) if code == SqlState::UNIQUE_VIOLATION => {
+            StoreError::Conflict(item.id().to_owned())
+        }
+        (Op::SaveAttachment(attachment), Some(code)) if code == SqlState::NO_DATA_FOUND => {
+            StoreError::attachment_not_found(attachment.id())
+        }
+        (Op::DeleteAttachment(id), Some(code)) if code == SqlState::NO_DATA_FOUND => {
+            StoreError::attachment_not_found(id)
+        }
+        (op, Some(code)) if code == SqlState::NO_DATA_FOUND => {
+            StoreError::thread_not_found(op.thread_id().unwrap_or_default())
+        }
+        _ => db(error),
+    }
 }

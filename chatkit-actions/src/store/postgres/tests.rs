@@ -127,8 +127,9 @@ async fn units_of_one_thread_serialize_across_pools() {
         .expect("the second unit sees the first's write");
 }
 
-/// A statement that fails inside a unit aborts PostgreSQL's transaction: the commit
-/// rolls back, and nothing of the unit is written.
+/// A statement that fails among a unit's writes (sent together with the `COMMIT`) aborts
+/// PostgreSQL's transaction: the commit fails, and nothing of the unit is written, neither
+/// the writes before the failing one nor those after it.
 #[tokio::test]
 async fn a_failed_statement_rolls_the_unit_back() {
     let Some(store) = fresh().await else { return };
@@ -145,18 +146,76 @@ async fn a_failed_statement_rolls_the_unit_back() {
     let unit = begin(&store, "thr_1").await;
     let small: ThreadItem = AssistantMessageItem::new("msg_2", "thr_1", "kept?").into();
     let large: ThreadItem = AssistantMessageItem::new("msg_3", "thr_1", "refused").into();
-    unit.add_thread_item("thr_1", &small, &alice())
-        .await
-        .expect("add");
-    let error = unit
-        .add_thread_item("thr_1", &large, &alice())
-        .await
-        .expect_err("the constraint");
+    let small_late: ThreadItem = AssistantMessageItem::new("msg_4", "thr_1", "kept?").into();
+    for item in [&small, &large, &small_late] {
+        // Staged: the statements run at the commit, together.
+        unit.add_thread_item("thr_1", item, &alice())
+            .await
+            .expect("add");
+    }
+    let error = unit.commit().await.expect_err("the commit rolls back");
     assert!(matches!(error, StoreError::Backend(_)), "{error:?}");
-    unit.commit().await.expect_err("the commit rolls back");
+    assert!(error.to_string().contains("no_msg_3"), "{error}");
     let page = store
         .load_thread_items("thr_1", None, 10, SortOrder::Asc, &alice())
         .await
         .expect("items");
     assert!(page.data.is_empty(), "{page:?}");
+}
+
+/// A write outside any unit that makes one of a unit's staged writes impossible: the unit's
+/// commit fails with the store's error, and none of its writes stay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staged_commit_is_all_or_nothing() {
+    let Some(store) = fresh().await else { return };
+    crate::store::testing::staged_commit_is_all_or_nothing(store).await;
+}
+
+/// A commit refused by the database (a write outside any unit deleted the unit's thread
+/// meanwhile) fails with the store's error and ends the transaction: the connection goes back
+/// to the pool clean, and the next unit on it commits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_commit_leaves_the_connection_clean() {
+    let schema = format!("test_{}", uuid::Uuid::new_v4().simple());
+    let Some(outside) = in_schema(&schema).await else {
+        return;
+    };
+    let url = std::env::var("CHATKIT_POSTGRES_URL").expect("configured");
+    // One connection: both units below run on it.
+    let store = PostgresStore::connect_in_schema(&url, &schema, 1)
+        .await
+        .expect("connect");
+    let backend = async || -> i32 {
+        let client = store.client().await.expect("the connection");
+        let row = client.query_one("SELECT pg_backend_pid()", &[]).await;
+        row.expect("its process").get(0)
+    };
+    let process = backend().await;
+    let thread = ThreadMetadata::new("thr_1", Timestamp::now());
+    outside.save_thread(&thread, &alice()).await.expect("save");
+    let unit = begin(&store, "thr_1").await;
+    let first: ThreadItem = AssistantMessageItem::new("msg_1", "thr_1", "first").into();
+    unit.add_thread_item("thr_1", &first, &alice())
+        .await
+        .expect("staged");
+    outside
+        .delete_thread("thr_1", &alice())
+        .await
+        .expect("delete");
+    let error = unit.commit().await.expect_err("the thread is gone");
+    assert!(error.is_not_found(), "{error:?}");
+    outside.save_thread(&thread, &alice()).await.expect("save");
+    let unit = begin(&store, "thr_1").await;
+    let second: ThreadItem = AssistantMessageItem::new("msg_2", "thr_1", "second").into();
+    unit.add_thread_item("thr_1", &second, &alice())
+        .await
+        .expect("staged");
+    unit.commit().await.expect("commit");
+    assert_eq!(backend().await, process, "the same connection");
+    let page = outside
+        .load_thread_items("thr_1", None, 10, SortOrder::Asc, &alice())
+        .await
+        .expect("items");
+    let ids: Vec<&str> = page.data.iter().map(ThreadItem::id).collect();
+    assert_eq!(ids, ["msg_2"]);
 }
