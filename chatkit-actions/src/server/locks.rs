@@ -47,20 +47,6 @@ impl ThreadLocks {
     }
 }
 
-impl ThreadGuard {
-    /// Releases the lock, and says whether a request was waiting for it (it now holds it).
-    pub(crate) fn release(self) -> bool {
-        // The table holds one handle on the mutex, this guard one, and every request
-        // waiting for it one more.
-        let waiting = self
-            .guard
-            .as_ref()
-            .is_some_and(|guard| Arc::strong_count(OwnedMutexGuard::mutex(guard)) > 2);
-        drop(self);
-        waiting
-    }
-}
-
 impl Drop for ThreadGuard {
     fn drop(&mut self) {
         drop(self.guard.take());
@@ -98,33 +84,6 @@ mod tests {
         let second = waiting.await.unwrap();
         drop(second);
         drop(other);
-        assert_eq!(locks.len(), 0);
-    }
-
-    #[tokio::test]
-    async fn releasing_says_whether_a_request_was_waiting() {
-        let locks = Arc::new(ThreadLocks::default());
-        let alone = locks.lock("thr_1").await;
-        assert!(!alone.release(), "nobody waited");
-        let first = locks.lock("thr_1").await;
-        let waiting = {
-            let locks = Arc::clone(&locks);
-            tokio::spawn(async move { locks.lock("thr_1").await })
-        };
-        // The spawned request holds a handle on the mutex once it waits for it.
-        let handles = || {
-            locks
-                .locks
-                .lock()
-                .unwrap()
-                .get("thr_1")
-                .map(Arc::strong_count)
-        };
-        while handles() != Some(3) {
-            tokio::task::yield_now().await;
-        }
-        assert!(first.release(), "the spawned request was waiting");
-        assert!(!waiting.await.unwrap().release());
         assert_eq!(locks.len(), 0);
     }
 }

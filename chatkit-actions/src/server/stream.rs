@@ -59,8 +59,7 @@ pub struct EventStream {
 /// A response not yet finished, and the runtime to finish it on if its stream is dropped
 /// early.
 struct Running {
-    /// Ends with whether the thread's lock went to a request waiting for it.
-    future: BoxFuture<'static, bool>,
+    future: BoxFuture<'static, ()>,
     runtime: Option<tokio::runtime::Handle>,
 }
 
@@ -76,7 +75,7 @@ impl EventStream {
     /// A stream whose events `response` sends through `events`, driven by polling it.
     fn driving(
         events: mpsc::Receiver<ThreadStreamEvent>,
-        response: BoxFuture<'static, bool>,
+        response: BoxFuture<'static, ()>,
     ) -> Self {
         EventStream {
             events,
@@ -116,19 +115,9 @@ impl Stream for EventStream {
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
         if let Some(running) = &mut this.running
-            && let Poll::Ready(handed_over) = running.future.as_mut().poll(cx)
+            && running.future.as_mut().poll(cx).is_ready()
         {
             this.running = None;
-            if handed_over {
-                // The response has ended its unit, and the thread's lock went to a request
-                // waiting for it, which the runtime runs next on this worker (its LIFO
-                // slot, which other workers can't steal from). Step aside once: the
-                // request holding the lock runs now, and the framing and writing of these
-                // events, queued behind it, can be picked up by another worker meanwhile.
-                // One thread's requests then spend only their unit of work in line.
-                cx.waker().wake_by_ref();
-                return Poll::Pending;
-            }
         }
         this.events.poll_recv(cx)
     }
@@ -313,8 +302,7 @@ where
         } else {
             pipeline.finish(result, &*hooks).await;
         }
-        let (ended, handed_over) = unit.end_and_release(!panicked).await;
-        if let Err(error) = ended {
+        if let Err(error) = unit.end(!panicked).await {
             tracing::error!(thread = %thread_id, %error, "the action's writes were not committed");
             if !failed {
                 let _ = last_word
@@ -326,7 +314,6 @@ where
         } else if panicked {
             tracing::warn!(thread = %thread_id, "the action's writes were rolled back");
         }
-        handed_over
     }
     .in_current_span()
     .boxed();

@@ -60,23 +60,6 @@ impl<C: Send + Sync + 'static> Unit<C> {
     ///
     /// When the commit fails, or when a failed operation made the unit roll back.
     pub(crate) async fn end(self, commit: bool) -> Result<(), StoreError> {
-        self.end_and_release(commit).await.0
-    }
-
-    /// [`Unit::end`], then releases the thread's lock and says whether a request was waiting
-    /// for it (it now holds the lock).
-    pub(crate) async fn end_and_release(self, commit: bool) -> (Result<(), StoreError>, bool) {
-        let ended = self.end_transaction(commit).await;
-        let Unit {
-            store,
-            transaction,
-            _guard: guard,
-        } = self;
-        drop((store, transaction));
-        (ended, guard.release())
-    }
-
-    async fn end_transaction(&self, commit: bool) -> Result<(), StoreError> {
         let failed = self.store.failed.load(Ordering::Acquire);
         let Some(transaction) = &self.transaction else {
             return Ok(());
