@@ -30,8 +30,10 @@ use crate::widget::WidgetRoot;
 pub(crate) struct Pipeline<C> {
     /// The thread as the handler left it.
     thread: ThreadMetadata,
-    /// The thread as last saved (or loaded): a difference is saved and announced.
-    saved_thread: ThreadMetadata,
+    /// The thread as last saved (or loaded), kept from the first [`Pipeline::thread_mut`]
+    /// on: a difference is saved and announced. `None` while the thread can't have changed
+    /// (most responses never change it, and skip the copy).
+    saved_thread: Option<ThreadMetadata>,
     /// The application's request context.
     request: Arc<C>,
     /// The request's unit of work.
@@ -55,7 +57,7 @@ impl<C: Send + Sync + 'static> Pipeline<C> {
         events: mpsc::Sender<ThreadStreamEvent>,
     ) -> Self {
         Pipeline {
-            saved_thread: thread.clone(),
+            saved_thread: None,
             thread,
             request,
             store,
@@ -72,7 +74,22 @@ impl<C: Send + Sync + 'static> Pipeline<C> {
 
     /// The thread, to change: saved and announced after the next event, or at the end.
     pub(crate) fn thread_mut(&mut self) -> &mut ThreadMetadata {
+        self.keep_saved_thread();
         &mut self.thread
+    }
+
+    /// Keeps the thread's saved state, before handing out the thread to change.
+    fn keep_saved_thread(&mut self) {
+        if self.saved_thread.is_none() {
+            self.saved_thread = Some(self.thread.clone());
+        }
+    }
+
+    /// Whether the thread differs from its last saved state.
+    fn thread_changed(&self) -> bool {
+        self.saved_thread
+            .as_ref()
+            .is_some_and(|saved| *saved != self.thread)
     }
 
     /// The application's request context.
@@ -191,10 +208,11 @@ impl<C: Send + Sync + 'static> Pipeline<C> {
 
     /// Saves and announces the thread if the handler changed it since it was last saved.
     pub(crate) async fn announce_thread_change(&mut self) -> HandlerResult {
-        if self.thread == self.saved_thread {
+        if !self.thread_changed() {
             return Ok(());
         }
-        self.saved_thread = self.thread.clone();
+        // Saved below: as saved from now on.
+        self.saved_thread = None;
         self.store
             .save_thread(&self.thread, &self.request)
             .await
@@ -263,11 +281,12 @@ impl<C: Send + Sync + 'static> Pipeline<C> {
     async fn handle_cancelled(&mut self, hooks: &dyn DynHooks<C>) {
         let thread_id = self.thread.id.clone();
         let pending = std::mem::take(&mut self.pending);
+        self.keep_saved_thread();
         let mut cx = StreamCancelled::new(&mut self.thread, &*self.request, &*self.store);
         if let Err(error) = hooks.handle_stream_cancelled_boxed(pending, &mut cx).await {
             tracing::error!(thread = %thread_id, %error, "the cancellation handling failed");
         }
-        if self.thread != self.saved_thread
+        if self.thread_changed()
             && let Err(error) = self.store.save_thread(&self.thread, &self.request).await
         {
             tracing::error!(thread = %thread_id, %error, "saving the thread failed");

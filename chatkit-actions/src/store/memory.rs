@@ -1,13 +1,20 @@
 //! [`MemoryStore`]: a [`Store`](super::Store) that keeps everything in memory, for tests,
 //! examples and single-process servers that need no persistence.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::backend::{ApplyWrites, Backend, Op, PageQuery, StoreResult, Write};
 use super::{StoreError, backend_store, page_of, thread_id};
-use crate::thread::{Attachment, Page, SortOrder, ThreadItem, ThreadMetadata, Timestamp};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::thread::{
+    Attachment, HiddenContextItem, Page, SdkHiddenContextItem, SortOrder, ThreadItem,
+    ThreadMetadata, Timestamp,
+};
 
 /// A [`Store`](super::Store) that keeps threads, items and attachments in memory.
 ///
@@ -63,8 +70,13 @@ impl MemoryStore {
     }
 }
 
-/// Where an entry sorts: its `created_at`, then its insertion sequence number.
-type SortKey = (Timestamp, u64);
+/// Where an entry sorts: the instant of its `created_at`, then its insertion sequence number.
+/// (A [`Timestamp`] orders by its instant; its text stays in the entry.)
+type SortKey = (DateTime<Utc>, u64);
+
+fn sort_key(created_at: &Timestamp, seq: u64) -> SortKey {
+    (created_at.instant(), seq)
+}
 
 #[derive(Debug, Default)]
 struct State {
@@ -87,14 +99,159 @@ struct StoredThread {
 /// A thread's items, in order, with an index by id.
 #[derive(Debug, Default)]
 struct Items {
-    ordered: BTreeMap<SortKey, ThreadItem>,
-    keys: HashMap<String, SortKey>,
+    ordered: BTreeMap<SortKey, Stored>,
+    keys: HashMap<Box<str>, SortKey>,
 }
 
 #[derive(Debug)]
 struct StoredAttachment {
     owner: Option<String>,
     attachment: Attachment,
+}
+
+/// An item as the store keeps it.
+///
+/// Hidden context notes (`hidden_context_item`, `sdk_hidden_context`) pile up: an action
+/// typically leaves one for the model each time it runs, and they are read back only in
+/// pages of items (the model's input), never by id on an action's path. They are kept
+/// packed in one allocation ([`Note`]); every other item is kept boxed, so a node of the
+/// ordered map holds a pointer rather than a whole [`ThreadItem`], and `load_item` clones
+/// it as it is.
+#[derive(Debug)]
+enum Stored {
+    Note(Note),
+    Item(Box<ThreadItem>),
+}
+
+impl Stored {
+    /// The stored form of `item`, an item of the thread `thread_id`.
+    fn new(item: ThreadItem, thread_id: &str) -> Self {
+        match Note::pack(&item, thread_id) {
+            Some(note) => Stored::Note(note),
+            None => Stored::Item(Box::new(item)),
+        }
+    }
+
+    /// The item, as it was saved in the thread `thread_id`.
+    fn item(&self, thread_id: &str) -> Result<ThreadItem, StoreError> {
+        match self {
+            Stored::Note(note) => note.unpack(thread_id),
+            Stored::Item(item) => Ok(ThreadItem::clone(item)),
+        }
+    }
+
+    fn id(&self) -> &str {
+        match self {
+            Stored::Note(note) => note.id(),
+            Stored::Item(item) => item.id(),
+        }
+    }
+}
+
+/// A hidden context note packed into one allocation, without its thread id (the thread's
+/// own): a kind byte, the lengths of the id and of the `created_at` text (two bytes each,
+/// little endian), then the id, the text and the content (the text itself, or the JSON of
+/// a `hidden_context_item`'s content that is not a string).
+///
+/// The note of the counter benchmark (174 bytes of JSON, 200 bytes as a `ThreadItem` plus
+/// four strings on the heap) takes 77 bytes this way.
+#[derive(Debug)]
+struct Note(Box<[u8]>);
+
+/// [`Note`] kinds.
+const NOTE_TEXT: u8 = 0;
+const NOTE_JSON: u8 = 1;
+const NOTE_SDK: u8 = 2;
+/// The kind byte and the two lengths.
+const NOTE_HEADER: usize = 5;
+
+impl Note {
+    /// Packs a hidden context note of the thread `thread_id`; `None` for any other item, and
+    /// for a note that names another thread or whose id or `created_at` is longer than
+    /// 65,535 bytes (kept as they are).
+    fn pack(item: &ThreadItem, thread_id: &str) -> Option<Self> {
+        let (kind, id, item_thread, created_at, content) = match item {
+            ThreadItem::HiddenContext(note) => match &note.content {
+                Value::String(text) => (
+                    NOTE_TEXT,
+                    &note.id,
+                    &note.thread_id,
+                    &note.created_at,
+                    Cow::Borrowed(text.as_bytes()),
+                ),
+                other => (
+                    NOTE_JSON,
+                    &note.id,
+                    &note.thread_id,
+                    &note.created_at,
+                    Cow::Owned(serde_json::to_vec(other).ok()?),
+                ),
+            },
+            ThreadItem::SdkHiddenContext(note) => (
+                NOTE_SDK,
+                &note.id,
+                &note.thread_id,
+                &note.created_at,
+                Cow::Borrowed(note.content.as_bytes()),
+            ),
+            _ => return None,
+        };
+        if item_thread != thread_id {
+            return None;
+        }
+        let text = created_at.as_str();
+        let id_len = u16::try_from(id.len()).ok()?;
+        let text_len = u16::try_from(text.len()).ok()?;
+        let mut packed = Vec::with_capacity(NOTE_HEADER + id.len() + text.len() + content.len());
+        packed.push(kind);
+        packed.extend_from_slice(&id_len.to_le_bytes());
+        packed.extend_from_slice(&text_len.to_le_bytes());
+        packed.extend_from_slice(id.as_bytes());
+        packed.extend_from_slice(text.as_bytes());
+        packed.extend_from_slice(&content);
+        Some(Note(packed.into_boxed_slice()))
+    }
+
+    /// The kind, and the id, `created_at` and content parts.
+    fn parts(&self) -> (u8, &[u8], &[u8], &[u8]) {
+        let bytes = &self.0;
+        let id_len = usize::from(u16::from_le_bytes([bytes[1], bytes[2]]));
+        let text_len = usize::from(u16::from_le_bytes([bytes[3], bytes[4]]));
+        let (id, rest) = bytes[NOTE_HEADER..].split_at(id_len);
+        let (text, content) = rest.split_at(text_len);
+        (bytes[0], id, text, content)
+    }
+
+    fn id(&self) -> &str {
+        // Packed from a `&str`: always valid.
+        std::str::from_utf8(self.parts().1).unwrap_or_default()
+    }
+
+    fn unpack(&self, thread_id: &str) -> Result<ThreadItem, StoreError> {
+        let (kind, id, created_at, content) = self.parts();
+        let text = |bytes| std::str::from_utf8(bytes).map_err(StoreError::backend);
+        let id = text(id)?.to_owned();
+        let created_at = Timestamp::parse(text(created_at)?).map_err(StoreError::backend)?;
+        let thread_id = thread_id.to_owned();
+        Ok(match kind {
+            NOTE_SDK => ThreadItem::SdkHiddenContext(SdkHiddenContextItem {
+                id,
+                thread_id,
+                created_at,
+                content: text(content)?.to_owned(),
+            }),
+            kind => ThreadItem::HiddenContext(HiddenContextItem {
+                id,
+                thread_id,
+                created_at,
+                content: if kind == NOTE_JSON {
+                    serde_json::from_slice(content).map_err(StoreError::backend)?
+                } else {
+                    Value::String(text(content)?.to_owned())
+                },
+            }),
+        })
+    }
 }
 
 impl State {
@@ -123,9 +280,16 @@ impl State {
 }
 
 impl Items {
-    fn insert(&mut self, key: SortKey, item: ThreadItem) {
-        self.keys.insert(item.id().to_owned(), key.clone());
-        self.ordered.insert(key, item);
+    fn insert(&mut self, key: SortKey, stored: Stored) {
+        self.keys.insert(stored.id().into(), key);
+        self.ordered.insert(key, stored);
+    }
+
+    /// Removes the entry at `key` (and its id from the index).
+    fn remove(&mut self, key: &SortKey) -> Option<Stored> {
+        let stored = self.ordered.remove(key)?;
+        self.keys.remove(stored.id());
+        Some(stored)
     }
 }
 
@@ -158,12 +322,11 @@ enum Undo {
     },
     /// Put back a deleted thread.
     Thread(String, Box<StoredThread>),
-    /// Remove an item the write added (by its key), and put back the item it replaced.
+    /// Remove the item the write added (by its key), and put back the item it replaced.
     Item {
         thread_id: String,
-        id: String,
         key: SortKey,
-        previous: Option<Box<(SortKey, ThreadItem)>>,
+        previous: Option<(SortKey, Stored)>,
     },
     /// Put back an attachment (or remove it, with `None`).
     Attachment(String, Option<StoredAttachment>),
@@ -181,25 +344,25 @@ impl State {
             }
             let undo = Undo::ThreadMetadata {
                 id: thread.id.clone(),
-                key: stored.key.clone(),
+                key: stored.key,
                 metadata: stored.metadata.clone(),
             };
-            if stored.key.0 != thread.created_at {
-                let key = (thread.created_at.clone(), stored.key.1);
+            if stored.key.0 != thread.created_at.instant() {
+                let key = sort_key(&thread.created_at, stored.key.1);
                 let order = self.thread_order.entry(stored.owner.clone()).or_default();
                 order.remove(&stored.key);
-                order.insert(key.clone(), thread.id.clone());
+                order.insert(key, thread.id.clone());
                 stored.key = key;
             }
             stored.metadata = thread.clone();
             return Ok(undo);
         }
-        let key = (thread.created_at.clone(), self.next_seq());
+        let key = sort_key(&thread.created_at, self.next_seq());
         let owner = scope.map(str::to_owned);
         self.thread_order
             .entry(owner.clone())
             .or_default()
-            .insert(key.clone(), thread.id.clone());
+            .insert(key, thread.id.clone());
         self.threads.insert(
             thread.id.clone(),
             StoredThread {
@@ -224,13 +387,11 @@ impl State {
         if thread.items.keys.contains_key(item.id()) {
             return Err(StoreError::Conflict(item.id().to_owned()));
         }
-        let key = (item.created_at().clone(), seq);
-        let id = item.id().to_owned();
-        thread.items.insert(key.clone(), item);
+        let key = sort_key(item.created_at(), seq);
+        thread.items.insert(key, Stored::new(item, &thread_id));
         self.next_seq += 1;
         Ok(Undo::Item {
             thread_id,
-            id,
             key,
             previous: None,
         })
@@ -244,39 +405,31 @@ impl State {
     ) -> Result<Undo, StoreError> {
         let next_seq = self.next_seq;
         let items = &mut self.thread_mut(&thread_id, scope)?.items;
-        let (seq, previous) = match items.keys.get(item.id()) {
-            // Same place: replace the value where it is.
-            Some(key) if key.0 == *item.created_at() && items.ordered.contains_key(key) => {
-                let key = key.clone();
-                let id = item.id().to_owned();
-                let slot = items.ordered.get_mut(&key);
-                let previous = slot.map(|slot| std::mem::replace(slot, item));
-                return Ok(Undo::Item {
-                    thread_id,
-                    id,
-                    key: key.clone(),
-                    previous: previous.map(|previous| Box::new((key, previous))),
-                });
-            }
-            Some(key) => {
-                let key = key.clone();
+        let instant = item.created_at().instant();
+        let (seq, previous) = match items.keys.get(item.id()).copied() {
+            // Same place: replace the value where it is (the id is the index's already).
+            Some(key) if key.0 == instant => {
+                let stored = Stored::new(item, &thread_id);
                 let previous = items
                     .ordered
-                    .remove(&key)
-                    .map(|old| Box::new((key.clone(), old)));
-                (key.1, previous)
+                    .insert(key, stored)
+                    .map(|previous| (key, previous));
+                return Ok(Undo::Item {
+                    thread_id,
+                    key,
+                    previous,
+                });
             }
+            Some(key) => (key.1, items.remove(&key).map(|old| (key, old))),
             None => (next_seq, None),
         };
-        let key = (item.created_at().clone(), seq);
-        let id = item.id().to_owned();
-        items.insert(key.clone(), item);
+        let key = (instant, seq);
+        items.insert(key, Stored::new(item, &thread_id));
         if previous.is_none() {
             self.next_seq += 1;
         }
         Ok(Undo::Item {
             thread_id,
-            id,
             key,
             previous,
         })
@@ -301,15 +454,14 @@ impl State {
         scope: Option<&str>,
     ) -> Result<Option<Undo>, StoreError> {
         let items = &mut self.thread_mut(thread_id, scope)?.items;
-        let Some(key) = items.keys.remove(item_id) else {
+        let Some(key) = items.keys.get(item_id).copied() else {
             return Ok(None);
         };
-        let item = items.ordered.remove(&key);
-        Ok(item.map(|item| Undo::Item {
+        let stored = items.remove(&key);
+        Ok(stored.map(|stored| Undo::Item {
             thread_id: thread_id.to_owned(),
-            id: item_id.to_owned(),
-            key: key.clone(),
-            previous: Some(Box::new((key, item))),
+            key,
+            previous: Some((key, stored)),
         }))
     }
 
@@ -395,7 +547,7 @@ impl State {
                 if let Some(stored) = self.threads.get_mut(&id) {
                     let order = self.thread_order.entry(stored.owner.clone()).or_default();
                     order.remove(&stored.key);
-                    order.insert(key.clone(), id);
+                    order.insert(key, id);
                     stored.key = key;
                     stored.metadata = metadata;
                 }
@@ -404,21 +556,18 @@ impl State {
                 self.thread_order
                     .entry(thread.owner.clone())
                     .or_default()
-                    .insert(thread.key.clone(), id.clone());
+                    .insert(thread.key, id.clone());
                 self.threads.insert(id, *thread);
             }
             Undo::Item {
                 thread_id,
-                id,
                 key,
                 previous,
             } => {
                 if let Some(thread) = self.threads.get_mut(&thread_id) {
-                    thread.items.ordered.remove(&key);
-                    thread.items.keys.remove(&id);
-                    if let Some(previous) = previous {
-                        let (key, item) = *previous;
-                        thread.items.insert(key, item);
+                    thread.items.remove(&key);
+                    if let Some((key, stored)) = previous {
+                        thread.items.insert(key, stored);
                     }
                 }
             }
@@ -486,7 +635,8 @@ impl Backend for MemoryStore {
 
     async fn items(&self, thread: &str, query: PageQuery<'_>) -> StoreResult<Page<ThreadItem>> {
         let state = self.state();
-        let Some(thread) = state.thread(thread, query.owner) else {
+        let thread_id = thread;
+        let Some(thread) = state.thread(thread_id, query.owner) else {
             return Ok(Page::default());
         };
         let items = &thread.items;
@@ -501,8 +651,8 @@ impl Backend for MemoryStore {
         };
         let rows = ordered(&items.ordered, cursor, query.order)
             .take(query.limit.saturating_add(1))
-            .cloned()
-            .collect();
+            .map(|stored| stored.item(thread_id))
+            .collect::<Result<_, _>>()?;
         Ok(page_of(rows, query.limit, query.after, ThreadItem::id))
     }
 
@@ -538,8 +688,8 @@ impl Backend for MemoryStore {
             .keys
             .get(id)
             .and_then(|key| items.ordered.get(key))
-            .cloned()
-            .ok_or_else(|| StoreError::item_not_found(id))
+            .ok_or_else(|| StoreError::item_not_found(id))?
+            .item(thread)
     }
 
     async fn attachment(&self, owner: Option<&str>, id: &str) -> StoreResult<Attachment> {
@@ -589,5 +739,88 @@ mod tests {
         let thread = ThreadMetadata::new("thr_1", Timestamp::now());
         store.save_thread(&thread, &context).await.unwrap();
         assert_eq!(clone.load_thread("thr_1", &context).await.unwrap(), thread);
+    }
+
+    #[tokio::test]
+    async fn hidden_notes_are_packed_and_read_back_as_saved() {
+        let store = MemoryStore::new();
+        let context = TestContext::user("alice");
+        let thread = ThreadMetadata::new("thr_1", Timestamp::now());
+        store.save_thread(&thread, &context).await.unwrap();
+        let naive = Timestamp::parse("2025-01-15T12:00:05.250000").unwrap();
+        let items: Vec<ThreadItem> = vec![
+            HiddenContextItem::new("msg_1", "thr_1", "User set the counter to 2").into(),
+            HiddenContextItem::new("msg_2", "thr_1", serde_json::json!({"note": [1, 2.5]})).into(),
+            HiddenContextItem::new("msg_3", "thr_1", Value::Null).into(),
+            SdkHiddenContextItem::new("shcx_1", "thr_1", "the user stopped the stream").into(),
+            ThreadItem::HiddenContext(HiddenContextItem {
+                created_at: naive,
+                ..HiddenContextItem::new("msg_4", "thr_1", "é, naive time")
+            }),
+            // Names another thread: kept as it is, and read back naming it.
+            HiddenContextItem::new("msg_5", "thr_other", "elsewhere").into(),
+        ];
+        for item in &items {
+            store
+                .add_thread_item("thr_1", item, &context)
+                .await
+                .unwrap();
+        }
+        {
+            let state = store.state();
+            let stored = &state.threads["thr_1"].items;
+            let packed = stored
+                .ordered
+                .values()
+                .filter(|stored| matches!(stored, Stored::Note(_)))
+                .count();
+            assert_eq!(packed, 5, "every note of this thread is packed");
+        }
+        for item in &items {
+            let loaded = store.load_item("thr_1", item.id(), &context).await.unwrap();
+            assert_eq!(&loaded, item);
+            assert_eq!(loaded.created_at().as_str(), item.created_at().as_str());
+        }
+        let page = store
+            .load_thread_items("thr_1", None, 10, SortOrder::Asc, &context)
+            .await
+            .unwrap();
+        let mut in_order = items.clone();
+        in_order.sort_by(|a, b| a.created_at().cmp(b.created_at()));
+        assert_eq!(page.data, in_order);
+        // Replacing a note in place, then deleting it, goes through the packed form.
+        let replaced: ThreadItem = ThreadItem::HiddenContext(HiddenContextItem {
+            created_at: items[0].created_at().clone(),
+            ..HiddenContextItem::new("msg_1", "thr_1", "User set the counter to 3")
+        });
+        store.save_item("thr_1", &replaced, &context).await.unwrap();
+        assert_eq!(
+            store.load_item("thr_1", "msg_1", &context).await.unwrap(),
+            replaced
+        );
+        store
+            .delete_thread_item("thr_1", "msg_1", &context)
+            .await
+            .unwrap();
+        assert!(
+            store
+                .load_item("thr_1", "msg_1", &context)
+                .await
+                .unwrap_err()
+                .is_not_found()
+        );
+    }
+
+    #[test]
+    fn a_packed_note_is_its_fields_and_five_bytes() {
+        let item: ThreadItem =
+            HiddenContextItem::new("msg_0123456789abcdef", "thr_1", "User set the counter to 2")
+                .into();
+        let Some(Note(packed)) = Note::pack(&item, "thr_1") else {
+            panic!("a hidden note of its own thread is packed");
+        };
+        let fields = item.id().len() + item.created_at().as_str().len() + 25;
+        assert_eq!(packed.len(), NOTE_HEADER + fields);
+        assert!(std::mem::size_of::<Stored>() <= 24);
     }
 }

@@ -38,12 +38,14 @@ pub(crate) struct Staged<S> {
 #[derive(Default)]
 struct State {
     writes: Vec<Write>,
-    /// Copies of the threads whose pages the unit read after writing them.
-    view: MemoryStore,
+    /// Copies of the threads whose pages the unit read after writing them (made at the
+    /// first such read: most units never need one).
+    view: Option<MemoryStore>,
     materialized: HashSet<String>,
     /// The threads (and the scope) the store showed the unit: a check that the unit may write
-    /// to one of them needs no second read (the commit checks again).
-    visible: HashSet<(String, Option<String>)>,
+    /// to one of them needs no second read (the commit checks again). A unit sees one thread
+    /// or a few, so a list, searched without building a key.
+    visible: Vec<(String, Option<String>)>,
     finished: bool,
 }
 
@@ -85,7 +87,7 @@ impl<S: ApplyWrites> Staged<S> {
     }
 
     fn view(&self) -> MemoryStore {
-        self.state().view.clone()
+        self.state().view.get_or_insert_default().clone()
     }
 
     fn staged_thread(&self, thread_id: &str, owner: Option<&str>) -> Known<ThreadMetadata> {
@@ -147,15 +149,19 @@ impl<S: ApplyWrites> Staged<S> {
 
     /// Whether the store showed the unit `thread_id` for `owner`.
     fn seen(&self, thread_id: &str, owner: Option<&str>) -> bool {
-        let key = (thread_id.to_owned(), owner.map(str::to_owned));
-        self.state().visible.contains(&key)
+        self.state()
+            .visible
+            .iter()
+            .any(|(id, scope)| id == thread_id && scope.as_deref() == owner)
     }
 
     /// The committed thread, from the store; noted as visible when found.
     async fn base_thread(&self, owner: Option<&str>, id: &str) -> StoreResult<ThreadMetadata> {
         let thread = self.base.thread(owner, id).await?;
-        let key = (id.to_owned(), owner.map(str::to_owned));
-        self.state().visible.insert(key);
+        if !self.seen(id, owner) {
+            let key = (id.to_owned(), owner.map(str::to_owned));
+            self.state().visible.push(key);
+        }
         Ok(thread)
     }
 
@@ -284,7 +290,7 @@ impl<S: ApplyWrites> Staged<S> {
         state.finished = true;
         state.materialized.clear();
         state.visible.clear();
-        state.view = MemoryStore::new();
+        state.view = None;
         Ok(std::mem::take(&mut state.writes))
     }
 }
