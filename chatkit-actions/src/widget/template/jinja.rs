@@ -4,7 +4,9 @@
 //! `minijinja-contrib` (which takes some arguments by keyword only, hence the adapters that
 //! take them by position too, as Jinja does) or are here (`format`).
 
-use minijinja::value::{Kwargs, Rest};
+use std::fmt::Write as _;
+
+use minijinja::value::{Kwargs, Rest, ValueKind};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, UndefinedBehavior, Value};
 
 /// The environment every widget template is compiled in.
@@ -21,10 +23,77 @@ pub(super) fn environment() -> Environment<'static> {
     env.add_filter("truncate", truncate);
     env.add_filter("wordwrap", wordwrap);
     env.add_filter("format", format);
+    env.add_filter("tojson", tojson);
     env.add_function("cycler", minijinja_contrib::globals::cycler);
     env.add_function("joiner", minijinja_contrib::globals::joiner);
     env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
     env
+}
+
+/// Jinja's `tojson(value, indent=None)`: minijinja's own filter, with a shortcut for the
+/// values templates pass it most (a string, an integer, a boolean, `none`, with no argument),
+/// which it writes as minijinja writes them: a JSON string escaped for HTML (`<`, `>`, `&` and
+/// `'` as `\u00XX`, as Jinja's `htmlsafe_json_dumps` escapes them), without reading keyword
+/// arguments there are none of.
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "minijinja hands filter arguments over by value"
+)]
+fn tojson(value: &Value, indent: Option<Value>, kwargs: Kwargs) -> Result<Value, Error> {
+    if indent.is_some() || kwargs.args().next().is_some() {
+        return minijinja::filters::tojson(value, indent, kwargs);
+    }
+    let json = match value.kind() {
+        ValueKind::String => match value.as_str() {
+            Some(text) => json_string(text),
+            None => return minijinja::filters::tojson(value, indent, kwargs),
+        },
+        ValueKind::Number if value.is_integer() => match i128::try_from(value.clone()) {
+            Ok(number) => {
+                let mut json = String::with_capacity(20);
+                let _ = write!(json, "{number}");
+                json
+            }
+            Err(_) => return minijinja::filters::tojson(value, indent, kwargs),
+        },
+        ValueKind::Bool => (if value.is_true() { "true" } else { "false" }).to_owned(),
+        ValueKind::None => "null".to_owned(),
+        _ => return minijinja::filters::tojson(value, indent, kwargs),
+    };
+    Ok(Value::from_safe_string(json))
+}
+
+/// `text` as a JSON string escaped for HTML, byte for byte as minijinja's `tojson` writes it.
+fn json_string(text: &str) -> String {
+    const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut json = String::with_capacity(text.len() + 2);
+    json.push('"');
+    let mut start = 0;
+    for (at, byte) in text.bytes().enumerate() {
+        let escape = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\x08' => "\\b",
+            b'\x0c' => "\\f",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..0x20 | b'<' | b'>' | b'&' | b'\'' => "",
+            _ => continue,
+        };
+        json.push_str(&text[start..at]);
+        if escape.is_empty() {
+            json.push_str("\\u00");
+            json.push(char::from(HEX_DIGITS[usize::from(byte >> 4)]));
+            json.push(char::from(HEX_DIGITS[usize::from(byte & 0xf)]));
+        } else {
+            json.push_str(escape);
+        }
+        start = at + 1;
+    }
+    json.push_str(&text[start..]);
+    json.push('"');
+    json
 }
 
 /// Keyword arguments made of `positional` (Jinja's parameter names, in order, for the values
