@@ -528,7 +528,9 @@ fn widget_text() -> impl Strategy<Value = String> {
             members
         });
     leaf.prop_recursive(4, 32, 4, |inner| {
-        let node = inner.prop_map(|members: Vec<String>| format!("{{{}}}", members.join(", ")));
+        let node = inner
+            .clone()
+            .prop_map(|members: Vec<String>| format!("{{{}}}", members.join(", ")));
         (
             inner,
             prop_oneof![Just("children"), Just("items")],
@@ -559,7 +561,8 @@ proptest! {
         match (built, serde_json::from_str::<WidgetRoot>(&text)) {
             (Ok(built), Ok(expected)) => prop_assert_eq!(built, expected),
             (Err(TemplateError::Widget { message, .. }), Err(expected)) => {
-                prop_assert_eq!(Some(message.as_str()), expected.to_string().split(" at line ").next());
+                let expected = expected.to_string();
+                prop_assert_eq!(Some(message.as_str()), expected.split(" at line ").next());
             }
             (built, expected) => prop_assert!(false, "{text}: {built:?} against {expected:?}"),
         }
