@@ -168,9 +168,12 @@ impl<'de> Visitor<'de> for ChildrenVisitor {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        // Components are large: starting at four saves the first reallocations.
-        let mut children = Vec::with_capacity(4);
+        // Components are large, so growing the list copies a lot: it starts with room for
+        // the children a container usually has, and gives back what is left over (shrinking
+        // in place, without a copy).
+        let mut children = Vec::with_capacity(8);
         while seq.next_element_seed(Push(&mut children))?.is_some() {}
+        children.shrink_to_fit();
         Ok(children)
     }
 }

@@ -83,9 +83,10 @@ fn json_string(text: &str) -> String {
     json.push('"');
     let mut start = 0;
     let bytes = text.as_bytes();
-    while let Some(offset) = bytes[start..].iter().position(|&byte| {
-        byte < 0x20 || matches!(byte, b'"' | b'\\' | b'<' | b'>' | b'&' | b'\'')
-    }) {
+    while let Some(offset) = bytes[start..]
+        .iter()
+        .position(|&byte| byte < 0x20 || matches!(byte, b'"' | b'\\' | b'<' | b'>' | b'&' | b'\''))
+    {
         let at = start + offset;
         let escape = match bytes[at] {
             b'"' => "\\\"",
@@ -401,9 +402,18 @@ mod tests {
 
         let env = super::environment();
         let render = |source: &str| env.render_str(source, minijinja::context! {v => vec![1, 2]});
-        assert_eq!(render("{{ v | tojson(2) }}").expect("renders"), "[\n  1,\n  2\n]");
-        assert_eq!(render("{{ v | tojson(indent=1) }}").expect("renders"), "[\n 1,\n 2\n]");
-        assert_eq!(render("{{ v | tojson(true) }}").expect("renders"), "[\n  1,\n  2\n]");
+        assert_eq!(
+            render("{{ v | tojson(2) }}").expect("renders"),
+            "[\n  1,\n  2\n]"
+        );
+        assert_eq!(
+            render("{{ v | tojson(indent=1) }}").expect("renders"),
+            "[\n 1,\n 2\n]"
+        );
+        assert_eq!(
+            render("{{ v | tojson(true) }}").expect("renders"),
+            "[\n  1,\n  2\n]"
+        );
         assert!(render("{{ v | tojson(2, 3) }}").is_err());
         assert!(render("{{ v | tojson(colour=2) }}").is_err());
         assert!(render("{{ v | tojson(2, indent=3) }}").is_err());
