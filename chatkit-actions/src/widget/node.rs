@@ -13,6 +13,9 @@
 //! same rule. Other nested nodes (a `Transition`'s child, a `Table`'s rows, a `ListView`'s
 //! items) are read by their parent's typed model, which buffers them once more: a copy that
 //! borrows the strings and allocates only the arrays and objects.
+//!
+//! A template's output is first read without any buffer, by [`direct`](super::direct), which
+//! hands the text to this reader whenever a node needs it.
 
 use std::borrow::Cow;
 use std::fmt;
