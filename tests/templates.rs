@@ -453,7 +453,7 @@ proptest! {
 
 /// Widget JSON text of any shape, as a template may render it: nodes of typed and unknown
 /// types, `type` first or not, repeated keys, props the typed models accept or reject, nested
-/// children of every kind (a list, one node, a `Transition`'s child, Table rows, ListView
+/// children of every kind (a list, one node, a `Transition`'s child, `Table` rows, `ListView`
 /// items).
 fn widget_text() -> impl Strategy<Value = String> {
     const TYPES: &[&str] = &[

@@ -33,10 +33,6 @@ pub(super) fn environment() -> Environment<'static> {
 /// it writes as minijinja writes it: a JSON string escaped for HTML (`<`, `>`, `&` and `'` as
 /// `\u00XX`, as Jinja's `htmlsafe_json_dumps` escapes them). The arguments are taken as they
 /// come, so that a call without any costs no keyword-argument map.
-#[expect(
-    clippy::needless_pass_by_value,
-    reason = "minijinja hands filter arguments over by value"
-)]
 fn tojson(value: &Value, args: Rest<ValueOrKwargs>) -> Result<Value, Error> {
     if !args.is_empty() {
         return tojson_with_arguments(value, args);
