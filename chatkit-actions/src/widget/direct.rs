@@ -12,6 +12,9 @@
 //! `serde_json::from_str::<WidgetRoot>` reads it; the direct reader only saves the buffer when
 //! every node is typed, as in the widgets templates render.
 //!
+//! It also hands over a text nested more than [`MAX_DEPTH`] nodes deep: the typed models'
+//! frames are large, and the general reader, which buffers first, needs less stack per level.
+//!
 //! While it runs, a thread-local flag makes [`WidgetComponent`]'s `Deserialize` (reached
 //! through the typed models' `children`, a `Transition`'s child…) read nodes the direct way
 //! too.
@@ -30,6 +33,38 @@ use super::{Card, ListView, WidgetComponent, WidgetRoot};
 thread_local! {
     /// Whether the thread is reading a text with [`read_root`].
     static DIRECT: Cell<bool> = const { Cell::new(false) };
+    /// How many nodes deep the direct reader is.
+    static DEPTH: Cell<u32> = const { Cell::new(0) };
+}
+
+/// The deepest node the direct reader reads; a deeper text is handed over. The typed models'
+/// derived code keeps large frames on the stack (more than the general reader's per level), so
+/// the direct reader stays well within a small thread stack however deep a text is; widgets
+/// are rarely a tenth as deep.
+const MAX_DEPTH: u32 = 24;
+
+/// One node deeper, for as long as it lives; an error past [`MAX_DEPTH`].
+struct Deeper;
+
+impl Deeper {
+    fn enter<E: de::Error>() -> Result<Deeper, E> {
+        let depth = DEPTH.with(|depth| {
+            let deeper = depth.get() + 1;
+            depth.set(deeper);
+            deeper
+        });
+        let guard = Deeper;
+        if depth > MAX_DEPTH {
+            return Err(handed_over());
+        }
+        Ok(guard)
+    }
+}
+
+impl Drop for Deeper {
+    fn drop(&mut self) {
+        DEPTH.with(|depth| depth.set(depth.get().saturating_sub(1)));
+    }
 }
 
 /// Whether nodes are being read the direct way on this thread.
@@ -50,6 +85,7 @@ pub(super) fn read_root(text: &str) -> Option<WidgetRoot> {
     }
 
     let _restore = Restore(DIRECT.with(|direct| direct.replace(true)));
+    DEPTH.with(|depth| depth.set(0));
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let root = deserializer.deserialize_map(RootVisitor).ok()?;
     deserializer.end().ok()?;
@@ -86,6 +122,7 @@ impl<'de> Visitor<'de> for RootVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<WidgetRoot, A::Error> {
+        let _deeper = Deeper::enter()?;
         let root_type = leading_type(&mut map)?;
         let rest = TypeFirst::new(root_type.clone(), map);
         match root_type.as_ref() {
@@ -108,6 +145,7 @@ impl<'de> Visitor<'de> for ComponentVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<WidgetComponent, A::Error> {
+        let _deeper = Deeper::enter()?;
         let component_type = leading_type(&mut map)?;
         WidgetComponent::direct(&component_type.clone(), TypeFirst::new(component_type, map))
     }
@@ -197,6 +235,7 @@ impl<'de> Visitor<'de> for Push<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let _deeper = Deeper::enter()?;
         let component_type = leading_type(&mut map)?;
         WidgetComponent::push_direct(
             &component_type.clone(),

@@ -1029,3 +1029,38 @@ fn the_direct_reader_reads_typed_trees_and_hands_the_rest_over() {
         serde_json::from_str(r#"{"value": "v", "type": "Text"}"#).expect("parses");
     assert_eq!(node, WidgetComponent::Text(Text::new("v")));
 }
+
+#[test]
+fn deeply_nested_text_reads_on_a_small_stack() {
+    // A node and its children list are two levels of JSON; serde_json refuses more than 128.
+    let nested = |depth: usize, leaf: &str| {
+        let open = r#"{"type": "Row", "children": ["#.repeat(depth);
+        let close = "]}".repeat(depth);
+        format!(r#"{{"type": "Card", "children": [{open}{leaf}{close}]}}"#)
+    };
+    let text = r#"{"type": "Text", "value": "x"}"#;
+    let shallow = nested(20, text);
+    let deep = nested(40, text);
+    let dynamic = nested(40, r#"{"type": "Text", "value": 1}"#);
+    let too_deep = nested(70, text);
+    // 2 MiB, the stack of tokio's worker threads: the direct reader hands deep texts over
+    // before its large frames fill it, and the general reader reads them.
+    std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || {
+            assert!(super::direct::read_root(&shallow).is_some());
+            assert_eq!(super::direct::read_root(&deep), None);
+            for text in [shallow, deep, dynamic, too_deep] {
+                let expected =
+                    serde_json::from_str::<WidgetRoot>(&text).map_err(|error| error.to_string());
+                assert_eq!(
+                    WidgetRoot::from_json_text(&text).map_err(|error| error.to_string()),
+                    expected
+                );
+            }
+            assert!(WidgetRoot::from_json_text(&nested(70, text)).is_err());
+        })
+        .expect("spawns")
+        .join()
+        .expect("no overflow");
+}
