@@ -450,3 +450,121 @@ proptest! {
         }
     }
 }
+
+/// Widget JSON text of any shape, as a template may render it: nodes of typed and unknown
+/// types, `type` first or not, repeated keys, props the typed models accept or reject, nested
+/// children of every kind (a list, one node, a `Transition`'s child, `Table` rows, `ListView`
+/// items).
+fn widget_text() -> impl Strategy<Value = String> {
+    const TYPES: &[&str] = &[
+        "Card",
+        "ListView",
+        "Basic",
+        "Row",
+        "Col",
+        "Box",
+        "Text",
+        "Title",
+        "Button",
+        "Badge",
+        "Transition",
+        "Table",
+        "Table.Row",
+        "Table.Cell",
+        "ListViewItem",
+        "Form",
+        "Input",
+        "Sparkline",
+    ];
+    let prop_value = prop_oneof![
+        Just("null".to_owned()),
+        Just("true".to_owned()),
+        Just("3".to_owned()),
+        Just("-1".to_owned()),
+        Just("2.5".to_owned()),
+        Just(r#""sm""#.to_owned()),
+        Just(r#""outline""#.to_owned()),
+        Just(r#""a\"b\u00e9""#.to_owned()),
+        Just(r#"{"type": "save", "payload": {"id": 1, "id": null}}"#.to_owned()),
+        Just(r#"{"type": 3}"#.to_owned()),
+        Just("[1, null]".to_owned()),
+        "[a-z<&']{0,8}".prop_map(|text| Value::from(text).to_string()),
+    ];
+    let key = prop_oneof![
+        Just("key"),
+        Just("value"),
+        Just("label"),
+        Just("size"),
+        Just("variant"),
+        Just("gap"),
+        Just("onClickAction"),
+        Just("streaming"),
+        Just("name"),
+        Just("limit"),
+        Just("other"),
+        Just("type"),
+    ];
+    let member = (key, prop_value).prop_map(|(key, value)| format!("\"{key}\": {value}"));
+    let node_type = prop_oneof![
+        8 => proptest::sample::select(TYPES).prop_map(|name| format!("\"{name}\"")),
+        1 => Just("7".to_owned()),
+        1 => Just(r#""Te\u0078t""#.to_owned()),
+    ];
+    // A node: its type (first, after its other members, or missing) and members.
+    let leaf = (
+        proptest::option::of(node_type),
+        any::<bool>(),
+        prop::collection::vec(member, 0..4),
+    )
+        .prop_map(|(node_type, first, mut members)| {
+            if let Some(node_type) = node_type {
+                let member = format!("\"type\": {node_type}");
+                if first {
+                    members.insert(0, member);
+                } else {
+                    members.push(member);
+                }
+            }
+            members
+        });
+    leaf.prop_recursive(4, 32, 4, |inner| {
+        let node = inner
+            .clone()
+            .prop_map(|members: Vec<String>| format!("{{{}}}", members.join(", ")));
+        (
+            inner,
+            prop_oneof![Just("children"), Just("items")],
+            prop_oneof![
+                4 => prop::collection::vec(node.clone(), 0..4)
+                    .prop_map(|nodes| format!("[{}]", nodes.join(", "))),
+                1 => node,
+                1 => Just("[42]".to_owned()),
+            ],
+        )
+            .prop_map(|(mut members, key, children)| {
+                members.push(format!("\"{key}\": {children}"));
+                members
+            })
+    })
+    .prop_map(|members| format!("{{{}}}", members.join(", ")))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// `build` reads the rendered text (straight into the typed components when it can) as
+    /// `serde_json::from_str::<WidgetRoot>` reads it: the same widget, or the same error.
+    #[test]
+    fn built_widgets_read_as_serde_json_reads_them(text in widget_text()) {
+        let template = WidgetTemplate::new("Echo", "{{ text }}", json!({})).expect("compiles");
+        let built = template.build(&json!({"text": text}));
+        match (built, serde_json::from_str::<WidgetRoot>(&text)) {
+            (Ok(built), Ok(expected)) => prop_assert_eq!(built, expected),
+            (Err(TemplateError::Widget { message, .. }), Err(expected)) => {
+                let expected = expected.to_string();
+                prop_assert_eq!(Some(message.as_str()), expected.split(" at line ").next());
+            }
+            (built, expected) => prop_assert!(false, "{text}: {built:?} against {expected:?}"),
+        }
+    }
+}

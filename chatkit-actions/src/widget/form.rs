@@ -101,7 +101,7 @@ component! {
         /// Main axis (`row` or `col`).
         direction: Direction,
         /// Child components.
-        list children(child): WidgetComponent,
+        list #[serde(deserialize_with = "super::direct::optional_children")] children(child): WidgetComponent,
         layout,
     }
     /// An empty Form.

@@ -83,7 +83,7 @@ component! {
         /// Makes the Card a form: its footer actions and the actions inside it get its field values.
         as_form: bool,
         /// Child components (always written, even when empty).
-        vec children(child): WidgetComponent,
+        vec #[serde(deserialize_with = "super::direct::children")] children(child): WidgetComponent,
         /// Background color (tokens such as `surface-elevated`, or CSS).
         background: Color,
         /// Border (JS types only; the Python SDK has no `Card.border`).
@@ -157,7 +157,7 @@ component! {
     #[derive(Default)]
     pub struct Box as "Box" {
         /// Child components.
-        list children(child): WidgetComponent,
+        list #[serde(deserialize_with = "super::direct::optional_children")] children(child): WidgetComponent,
         layout,
         /// Main axis (`row` or `col`).
         direction: Direction,
@@ -171,7 +171,7 @@ component! {
     #[derive(Default)]
     pub struct Row as "Row" {
         /// Child components.
-        list children(child): WidgetComponent,
+        list #[serde(deserialize_with = "super::direct::optional_children")] children(child): WidgetComponent,
         layout,
     }
     /// An empty Row.
@@ -183,7 +183,7 @@ component! {
     #[derive(Default)]
     pub struct Col as "Col" {
         /// Child components.
-        list children(child): WidgetComponent,
+        list #[serde(deserialize_with = "super::direct::optional_children")] children(child): WidgetComponent,
         layout,
     }
     /// An empty Col.

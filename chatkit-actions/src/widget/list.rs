@@ -105,7 +105,7 @@ component! {
     #[derive(Default)]
     pub struct ListViewItem as "ListViewItem" {
         /// Content of the row (always written, even when empty).
-        vec children(child): WidgetComponent,
+        vec #[serde(deserialize_with = "super::direct::children")] children(child): WidgetComponent,
         /// Action triggered when the row is clicked.
         action on_click_action,
         /// Gap between children, in spacing units or CSS.

@@ -91,6 +91,7 @@ use node::Node;
 /// | `required name: T` | `T`, always written | an argument of `new` |
 /// | `action name` | `Option<ActionConfig>`, written as the SDK writes actions in widgets | `name(impl IntoActionConfig)` |
 /// | `vec name(one): T` | `Vec<T>`, always written | `one(impl Into<T>)`, `name(iter)` |
+/// | `vec #[attrs] name(one): T` | the same, with more attributes | the same |
 /// | `list name(one): T` | `Option<Vec<T>>`, absent until an entry is added | `one(impl Into<T>)`, `name(iter)` |
 /// | `list #[attrs] name(one): T` | the same, with more attributes | the same |
 /// | `custom #[attrs] name: T` | `T` with the given attributes | none |
@@ -252,10 +253,10 @@ macro_rules! component {
             $($rest)*);
     };
     (@munch $meta:tt $serde:tt $name:ident $ctor:tt {$($field:tt)*} {$($method:tt)*}
-        {$($init:tt)*} $param:tt $(#[$doc:meta])* vec $f:ident($one:ident): $item:ty,
-        $($rest:tt)*) => {
+        {$($init:tt)*} $param:tt $(#[$doc:meta])* vec $(#[$attr:meta])* $f:ident($one:ident):
+        $item:ty, $($rest:tt)*) => {
         component!(@munch $meta $serde $name $ctor
-            {$($field)* $(#[$doc])* pub $f: Vec<$item>,}
+            {$($field)* $(#[$doc])* $(#[$attr])* pub $f: Vec<$item>,}
             {$($method)* component!(@append $f($one): $item, "");}
             {$($init)* $f: Vec::new(),}
             $param
@@ -399,6 +400,7 @@ macro_rules! conversions {
 mod chart;
 mod check;
 mod content;
+mod direct;
 pub mod fields;
 mod form;
 mod layout;
@@ -511,6 +513,35 @@ macro_rules! components {
                     _ => None,
                 }
             }
+
+            /// The typed component of wire type `component_type` read from the rest of its
+            /// object by the direct reader; an error when `component_type` is not typed.
+            fn direct<'de, A: serde::de::MapAccess<'de>>(
+                component_type: &str,
+                rest: direct::TypeFirst<'de, A>,
+            ) -> Result<WidgetComponent, A::Error> {
+                match component_type {
+                    $($wire => direct::typed(rest).map(WidgetComponent::$variant),)+
+                    _ => Err(direct::handed_over()),
+                }
+            }
+
+            /// [`WidgetComponent::direct`], appending the component to `list` (a component
+            /// is large: it is moved once, into place, rather than returned through every
+            /// layer of the reader).
+            fn push_direct<'de, A: serde::de::MapAccess<'de>>(
+                component_type: &str,
+                rest: direct::TypeFirst<'de, A>,
+                list: &mut Vec<WidgetComponent>,
+            ) -> Result<(), A::Error> {
+                match component_type {
+                    $($wire => {
+                        list.push(WidgetComponent::$variant(direct::typed(rest)?));
+                        Ok(())
+                    })+
+                    _ => Err(direct::handed_over()),
+                }
+            }
         }
     };
 }
@@ -557,6 +588,16 @@ conversions! {
 }
 
 impl WidgetRoot {
+    /// Reads a widget root from JSON text: the same result, or the same error, as
+    /// `serde_json::from_str::<WidgetRoot>(text)`, faster when every node is typed and has its
+    /// `type` first (as in the widgets templates render).
+    pub(crate) fn from_json_text(text: &str) -> Result<WidgetRoot, serde_json::Error> {
+        match direct::read_root(text) {
+            Some(root) => Ok(root),
+            None => serde_json::from_str(text),
+        }
+    }
+
     /// The root's `type`: `"Card"`, `"ListView"` or `"Basic"`.
     #[must_use]
     pub fn root_type(&self) -> &str {
@@ -615,8 +656,14 @@ type ReplayError = serde::de::value::Error;
 
 /// A node is read once: its `type` found in the buffer, the typed component
 /// deserialized from it, or the dynamic one made from it.
+///
+/// While [`WidgetRoot::from_json_text`] reads a text the direct way, nodes are read straight
+/// from it instead (see `direct`).
 impl<'de> Deserialize<'de> for WidgetComponent {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        if direct::active() {
+            return direct::component(deserializer);
+        }
         let node = Node::deserialize(deserializer)?;
         WidgetComponent::from_node(&node).map_err(D::Error::custom)
     }

@@ -13,6 +13,9 @@
 //! same rule. Other nested nodes (a `Transition`'s child, a `Table`'s rows, a `ListView`'s
 //! items) are read by their parent's typed model, which buffers them once more: a copy that
 //! borrows the strings and allocates only the arrays and objects.
+//!
+//! A template's output is first read without any buffer, by [`direct`](super::direct), which
+//! hands the text to this reader whenever a node needs it.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -252,7 +255,7 @@ impl<'de> Visitor<'de> for NodeVisitor {
 
 /// An object key: a string, borrowed where the deserializer lends it (`serde_json::Value`
 /// reads keys with `deserialize_str` too).
-struct KeySeed;
+pub(super) struct KeySeed;
 
 impl<'de> DeserializeSeed<'de> for KeySeed {
     type Value = Cow<'de, str>;
@@ -468,9 +471,19 @@ impl<'de, E: de::Error> MapAccess<'de> for MapReplay<'_, 'de, E> {
 
 /// An object key, as `serde_json::Value`'s key deserializer gives it: a string, also as an
 /// `Option` (`Some`), a newtype or a unit enum variant.
-struct KeyReplay<'a, 'de, E> {
+pub(super) struct KeyReplay<'a, 'de, E> {
     key: &'a Cow<'de, str>,
     error: PhantomData<E>,
+}
+
+impl<'a, 'de, E> KeyReplay<'a, 'de, E> {
+    /// A deserializer over the key `key`.
+    pub(super) fn new(key: &'a Cow<'de, str>) -> Self {
+        KeyReplay {
+            key,
+            error: PhantomData,
+        }
+    }
 }
 
 impl<'de, E: de::Error> Deserializer<'de> for KeyReplay<'_, 'de, E> {

@@ -64,7 +64,7 @@ component! {
     #[derive(Default)]
     pub struct TableCell as "Table.Cell" {
         /// Content of the cell.
-        list children(child): WidgetComponent,
+        list #[serde(deserialize_with = "super::direct::optional_children")] children(child): WidgetComponent,
         /// Width in pixels or CSS.
         width: FloatOrString,
         /// Inner spacing per side.

@@ -273,7 +273,7 @@ impl WidgetTemplate {
         let rendered = self.render(data)?;
         // One pass over the text: a syntax error is the template's output, a data error is
         // JSON that is not a widget.
-        serde_json::from_str(&rendered).map_err(|error| match error.classify() {
+        WidgetRoot::from_json_text(&rendered).map_err(|error| match error.classify() {
             serde_json::error::Category::Data => TemplateError::Widget {
                 template: self.origin.clone(),
                 message: strip_position(&error),

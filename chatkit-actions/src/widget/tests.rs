@@ -972,3 +972,95 @@ fn change_slots_receive_their_control_once() {
         Some(FieldKind::Select)
     );
 }
+
+#[test]
+fn the_direct_reader_reads_typed_trees_and_hands_the_rest_over() {
+    // Every node typed, `type` first: read straight from the text.
+    let typed = r#"{"type": "Card", "key": "k", "children": [
+        {"type": "Row", "gap": 3, "children": [
+            {"type": "Button", "label": "Done", "onClickAction": {"type": "toggle", "payload": {"id": 1, "id": 2}}},
+            {"type": "Transition", "children": {"type": "Text", "value": "a\"b\u00e9"}},
+            {"type": "Table", "children": [{"type": "Table.Row", "children": [
+                {"type": "Table.Cell", "children": [{"type": "Badge", "label": "x"}]}]}]}
+        ]}
+    ]}"#;
+    let list = r#"{"type": "ListView", "children": [{"type": "ListViewItem", "children": [{"type": "Caption", "value": "c"}]}]}"#;
+    for text in [typed, list] {
+        let direct = super::direct::read_root(text).expect("read directly");
+        assert_eq!(
+            direct,
+            serde_json::from_str::<WidgetRoot>(text).expect("parses")
+        );
+        assert_eq!(WidgetRoot::from_json_text(text).expect("parses"), direct);
+    }
+
+    // What only the general reader handles: it reads the text again, with the same result or
+    // error as `serde_json::from_str`.
+    for text in [
+        // `type` not first, repeated, escaped the same.
+        r#"{"type": "Card", "children": [{"value": "v", "type": "Text"}]}"#,
+        r#"{"type": "Card", "children": [{"type": "Sparkline", "type": "Text", "value": "v"}]}"#,
+        r#"{"type": "Card", "children": [{"type": "Text", "value": "v", "type": "Title"}]}"#,
+        // A node the typed model rejects, an unknown type, a malformed child.
+        r#"{"type": "Card", "children": [{"type": "Button", "label": 42}]}"#,
+        r#"{"type": "Card", "children": [{"type": "Sparkline", "points": [1]}]}"#,
+        r#"{"type": "Card", "children": [{"type": "Text", "value": "ok"}, 42]}"#,
+        r#"{"type": "Card", "size": "huge", "children": []}"#,
+        // A repeated field of a typed model, a Basic root, a wrong root.
+        r#"{"type": "Card", "children": [{"type": "Text", "value": "a", "value": "b"}]}"#,
+        r#"{"type": "Basic", "children": [{"type": "Text", "value": "v"}]}"#,
+        r#"{"type": "Text", "value": "v"}"#,
+        // Not JSON, or more than one value.
+        r#"{"type": "Card", "children": [}"#,
+        r#"{"type": "Card", "children": []} {}"#,
+        "[]",
+    ] {
+        assert_eq!(super::direct::read_root(text), None, "{text}");
+        let expected = serde_json::from_str::<WidgetRoot>(text).map_err(|error| error.to_string());
+        assert_eq!(
+            WidgetRoot::from_json_text(text).map_err(|error| error.to_string()),
+            expected,
+            "{text}"
+        );
+    }
+    // The flag is down again: nodes read the general way, even after a failed direct read.
+    assert!(!super::direct::active());
+    let node: WidgetComponent =
+        serde_json::from_str(r#"{"value": "v", "type": "Text"}"#).expect("parses");
+    assert_eq!(node, WidgetComponent::Text(Text::new("v")));
+}
+
+#[test]
+fn deeply_nested_text_reads_on_a_small_stack() {
+    // A node and its children list are two levels of JSON; serde_json refuses more than 128.
+    let nested = |depth: usize, leaf: &str| {
+        let open = r#"{"type": "Row", "children": ["#.repeat(depth);
+        let close = "]}".repeat(depth);
+        format!(r#"{{"type": "Card", "children": [{open}{leaf}{close}]}}"#)
+    };
+    let text = r#"{"type": "Text", "value": "x"}"#;
+    let shallow = nested(20, text);
+    let deep = nested(40, text);
+    let dynamic = nested(40, r#"{"type": "Text", "value": 1}"#);
+    let too_deep = nested(70, text);
+    // 2 MiB, the stack of tokio's worker threads: the direct reader hands deep texts over
+    // before its large frames fill it, and the general reader reads them.
+    std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || {
+            assert!(super::direct::read_root(&shallow).is_some());
+            assert_eq!(super::direct::read_root(&deep), None);
+            for text in [shallow, deep, dynamic, too_deep] {
+                let expected =
+                    serde_json::from_str::<WidgetRoot>(&text).map_err(|error| error.to_string());
+                assert_eq!(
+                    WidgetRoot::from_json_text(&text).map_err(|error| error.to_string()),
+                    expected
+                );
+            }
+            assert!(WidgetRoot::from_json_text(&nested(70, text)).is_err());
+        })
+        .expect("spawns")
+        .join()
+        .expect("no overflow");
+}

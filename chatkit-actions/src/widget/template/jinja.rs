@@ -4,7 +4,7 @@
 //! `minijinja-contrib` (which takes some arguments by keyword only, hence the adapters that
 //! take them by position too, as Jinja does) or are here (`format`).
 
-use minijinja::value::{Kwargs, Rest};
+use minijinja::value::{ArgType, Kwargs, Rest, ValueKind, ValueOrKwargs};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, UndefinedBehavior, Value};
 
 /// The environment every widget template is compiled in.
@@ -21,10 +21,93 @@ pub(super) fn environment() -> Environment<'static> {
     env.add_filter("truncate", truncate);
     env.add_filter("wordwrap", wordwrap);
     env.add_filter("format", format);
+    env.add_filter("tojson", tojson);
     env.add_function("cycler", minijinja_contrib::globals::cycler);
     env.add_function("joiner", minijinja_contrib::globals::joiner);
     env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
     env
+}
+
+/// Jinja's `tojson(value, indent=None)`: minijinja's own filter, with a shortcut for what
+/// templates pass it most (a string, an integer, a boolean or `none`, with no argument), which
+/// it writes as minijinja writes it: a JSON string escaped for HTML (`<`, `>`, `&` and `'` as
+/// `\u00XX`, as Jinja's `htmlsafe_json_dumps` escapes them). The arguments are taken as they
+/// come, so that a call without any costs no keyword-argument map.
+fn tojson(value: &Value, args: Rest<ValueOrKwargs>) -> Result<Value, Error> {
+    if !args.is_empty() {
+        return tojson_with_arguments(value, args);
+    }
+    let json = match value.kind() {
+        ValueKind::String => match value.as_str() {
+            Some(text) => json_string(text),
+            None => return tojson_with_arguments(value, args),
+        },
+        ValueKind::Number if value.is_integer() => match i128::try_from(value.clone()) {
+            Ok(number) => number.to_string(),
+            Err(_) => return tojson_with_arguments(value, args),
+        },
+        ValueKind::Bool => (if value.is_true() { "true" } else { "false" }).to_owned(),
+        ValueKind::None => "null".to_owned(),
+        _ => return tojson_with_arguments(value, args),
+    };
+    Ok(Value::from_safe_string(json))
+}
+
+/// minijinja's `tojson`, given the arguments as its signature `(value, indent=None, **kwargs)`
+/// reads them.
+fn tojson_with_arguments(value: &Value, args: Rest<ValueOrKwargs>) -> Result<Value, Error> {
+    let mut indent = None;
+    let mut kwargs = None;
+    for arg in args.0 {
+        let arg = Value::from(arg);
+        if arg.is_kwargs() && kwargs.is_none() {
+            kwargs = Some(<Kwargs as ArgType>::from_value(Some(&arg))?);
+        } else if indent.is_none() && kwargs.is_none() {
+            indent = Some(arg);
+        } else {
+            return Err(Error::from(ErrorKind::TooManyArguments));
+        }
+    }
+    let kwargs = kwargs.unwrap_or_else(|| std::iter::empty::<(&str, Value)>().collect());
+    minijinja::filters::tojson(value, indent, kwargs)
+}
+
+/// `text` as a JSON string escaped for HTML, byte for byte as minijinja's `tojson` writes it.
+fn json_string(text: &str) -> String {
+    const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut json = String::with_capacity(text.len() + 2);
+    json.push('"');
+    let mut start = 0;
+    let bytes = text.as_bytes();
+    while let Some(offset) = bytes[start..]
+        .iter()
+        .position(|&byte| byte < 0x20 || matches!(byte, b'"' | b'\\' | b'<' | b'>' | b'&' | b'\''))
+    {
+        let at = start + offset;
+        let escape = match bytes[at] {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\x08' => "\\b",
+            b'\x0c' => "\\f",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            _ => "",
+        };
+        json.push_str(&text[start..at]);
+        if escape.is_empty() {
+            let byte = bytes[at];
+            json.push_str("\\u00");
+            json.push(char::from(HEX_DIGITS[usize::from(byte >> 4)]));
+            json.push(char::from(HEX_DIGITS[usize::from(byte & 0xf)]));
+        } else {
+            json.push_str(escape);
+        }
+        start = at + 1;
+    }
+    json.push_str(&text[start..]);
+    json.push('"');
+    json
 }
 
 /// Keyword arguments made of `positional` (Jinja's parameter names, in order, for the values
@@ -271,10 +354,65 @@ fn pad(out: &mut String, body: &str, flags: &str, width: usize) {
 #[cfg(test)]
 mod tests {
     use minijinja::Value;
-    use minijinja::value::Rest;
+    use minijinja::value::{Kwargs, Rest};
 
     fn format(template: &str, args: Vec<Value>) -> String {
         super::format(template, Rest(args)).expect("formats")
+    }
+
+    /// The `tojson` shortcut writes exactly what minijinja's own filter writes, whatever the
+    /// value; with arguments it is minijinja's filter.
+    #[test]
+    fn tojson_writes_what_minijinja_writes() {
+        let mut values: Vec<Value> = (0_u8..0x80)
+            .map(|byte| Value::from(format!("a{}b", char::from(byte))))
+            .collect();
+        values.extend([
+            Value::from(""),
+            Value::from("<script>alert('x') && \"y\"</script>\\"),
+            Value::from("é ü 日本 😀 \u{7f} \u{2028}"),
+            Value::from_safe_string("<b>".to_owned()),
+            Value::from(0),
+            Value::from(-42),
+            Value::from(i64::MIN),
+            Value::from(u64::MAX),
+            Value::from(i128::MIN),
+            Value::from(u128::MAX),
+            Value::from(1.0),
+            Value::from(-0.5),
+            Value::from(f64::NAN),
+            Value::from(true),
+            Value::from(false),
+            Value::from(()),
+            Value::UNDEFINED,
+            Value::from(vec![Value::from(1), Value::from("<")]),
+            Value::from_iter([("k", Value::from("v&")), ("n", Value::from(2))]),
+        ]);
+        let no_kwargs = || std::iter::empty::<(&str, Value)>().collect::<Kwargs>();
+        for value in &values {
+            let ours = super::tojson(value, Rest(Vec::new())).expect("writes");
+            let theirs = minijinja::filters::tojson(value, None, no_kwargs()).expect("writes");
+            assert_eq!(ours.as_str(), theirs.as_str(), "{value:?}");
+            assert!(ours.is_safe());
+        }
+
+        let env = super::environment();
+        let render = |source: &str| env.render_str(source, minijinja::context! {v => vec![1, 2]});
+        assert_eq!(
+            render("{{ v | tojson(2) }}").expect("renders"),
+            "[\n  1,\n  2\n]"
+        );
+        assert_eq!(
+            render("{{ v | tojson(indent=1) }}").expect("renders"),
+            "[\n 1,\n 2\n]"
+        );
+        assert_eq!(
+            render("{{ v | tojson(true) }}").expect("renders"),
+            "[\n  1,\n  2\n]"
+        );
+        assert!(render("{{ v | tojson(2, 3) }}").is_err());
+        assert!(render("{{ v | tojson(colour=2) }}").is_err());
+        assert!(render("{{ v | tojson(2, indent=3) }}").is_err());
     }
 
     /// Each expected string is what Python's `%` operator gives.
