@@ -9,6 +9,7 @@ use rusqlite::types::ToSql;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::de::DeserializeOwned;
 
+use self::cache::{Cache, read_counter};
 use self::readers::Readers;
 use self::writer::Writer;
 
@@ -17,6 +18,7 @@ use super::sql::{Rows, fetch_limit, known_version, parse, sort_key, to_json};
 use super::{StoreError, backend_store, page_of, thread_id};
 use crate::thread::{Attachment, ForStore, Page, SortOrder, ThreadItem, ThreadMetadata};
 
+mod cache;
 mod readers;
 mod writer;
 
@@ -60,6 +62,28 @@ const MIGRATIONS: &[&str] = &[
         owner TEXT,
         data TEXT NOT NULL
     );",
+    // Version 2.
+    //
+    // A counter of the changes to threads and items, bumped by triggers in the transaction that
+    // makes them, whoever writes: the read cache (`sqlite/cache.rs`) is coherent with one value
+    // of it.
+    "CREATE TABLE changes (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        n INTEGER NOT NULL
+    );
+    INSERT INTO changes (id, n) VALUES (1, 0);
+    CREATE TRIGGER threads_inserted AFTER INSERT ON threads
+        BEGIN UPDATE changes SET n = n + 1 WHERE id = 1; END;
+    CREATE TRIGGER threads_updated AFTER UPDATE ON threads
+        BEGIN UPDATE changes SET n = n + 1 WHERE id = 1; END;
+    CREATE TRIGGER threads_deleted AFTER DELETE ON threads
+        BEGIN UPDATE changes SET n = n + 1 WHERE id = 1; END;
+    CREATE TRIGGER items_inserted AFTER INSERT ON items
+        BEGIN UPDATE changes SET n = n + 1 WHERE id = 1; END;
+    CREATE TRIGGER items_updated AFTER UPDATE ON items
+        BEGIN UPDATE changes SET n = n + 1 WHERE id = 1; END;
+    CREATE TRIGGER items_deleted AFTER DELETE ON items
+        BEGIN UPDATE changes SET n = n + 1 WHERE id = 1; END;",
 ];
 
 /// A [`Store`](super::Store) in a `SQLite` database: one writer, and readers beside it.
@@ -107,6 +131,8 @@ struct Shared {
     writer: Writer,
     /// The read connections of a database file; `None` in memory, where the writer reads.
     readers: Option<Arc<Readers>>,
+    /// The read cache of a database file; `None` in memory.
+    cache: Option<Arc<Cache>>,
 }
 
 impl SqliteStore {
@@ -137,15 +163,30 @@ impl SqliteStore {
     fn setup(mut connection: Connection) -> Result<Self, StoreError> {
         let wal = configure(&mut connection)?;
         // A database in memory (which answers "memory" for WAL) has no file to share.
-        let readers = match connection.path() {
+        let (readers, cache) = match connection.path() {
             Some(path) if wal && !path.is_empty() => {
-                Some(Arc::new(Readers::new(Path::new(path), READERS)))
+                let path = Path::new(path);
+                // The cache's counter is read without waiting for a lock: busy, the read goes
+                // to the database instead.
+                let counter = readers::open(path)?;
+                counter
+                    .busy_timeout(Duration::ZERO)
+                    .map_err(StoreError::backend)?;
+                let cache = Cache::new(counter);
+                (
+                    Some(Arc::new(Readers::new(path, READERS))),
+                    Some(Arc::new(cache)),
+                )
             }
-            _ => None,
+            _ => (None, None),
         };
-        let writer = Writer::spawn(connection)?;
+        let writer = Writer::spawn(connection, cache.clone())?;
         Ok(Self {
-            shared: Arc::new(Shared { writer, readers }),
+            shared: Arc::new(Shared {
+                writer,
+                readers,
+                cache,
+            }),
         })
     }
 
@@ -343,8 +384,28 @@ const THREADS: Rows = Rows {
 #[async_trait::async_trait]
 impl Backend for SqliteStore {
     async fn thread(&self, owner: Option<&str>, id: &str) -> StoreResult<ThreadMetadata> {
-        let missing = StoreError::thread_not_found;
-        self.load_owned("threads", owner, id, missing).await
+        let Some(cache) = &self.shared.cache else {
+            let missing = StoreError::thread_not_found;
+            return self.load_owned("threads", owner, id, missing).await;
+        };
+        if let Some(answer) = cache.thread(owner, id) {
+            return answer;
+        }
+        let (id, owner, cache) = (id.to_owned(), owner.map(str::to_owned), Arc::clone(cache));
+        self.read(move |connection| {
+            let tx = read(connection)?;
+            let counter = read_counter(&tx)?;
+            let sql = "SELECT data FROM threads WHERE id = ?1 AND owner IS ?2";
+            let data: Option<String> = tx
+                .prepare_cached(sql)?
+                .query_row(params![id, owner], |row| row.get(0))
+                .optional()?;
+            let data = data.ok_or_else(|| StoreError::thread_not_found(&id))?;
+            let thread: ThreadMetadata = parse(&data)?;
+            cache.store_thread(counter, owner, thread.clone(), data.len());
+            Ok(thread)
+        })
+        .await
     }
 
     async fn items(&self, thread: &str, query: PageQuery<'_>) -> StoreResult<Page<ThreadItem>> {
@@ -377,15 +438,30 @@ impl Backend for SqliteStore {
     }
 
     async fn item(&self, owner: Option<&str>, thread: &str, id: &str) -> StoreResult<ThreadItem> {
+        let cache = self.shared.cache.clone();
+        if let Some(answer) = cache
+            .as_ref()
+            .and_then(|cache| cache.item(owner, thread, id))
+        {
+            return answer;
+        }
         let (thread_id, id) = (thread.to_owned(), id.to_owned());
         let owner = owner.map(str::to_owned);
         self.read(move |connection| {
             let tx = read(connection)?;
+            let counter = cache.as_ref().map(|_| read_counter(&tx)).transpose()?;
             check_thread(&tx, &thread_id, owner.as_deref())?;
             let sql = "SELECT data FROM items WHERE thread_id = ?1 AND id = ?2";
-            load_one(&tx, sql, params![thread_id, id], || {
-                StoreError::item_not_found(&id)
-            })
+            let data: Option<String> = tx
+                .prepare_cached(sql)?
+                .query_row(params![thread_id, id], |row| row.get(0))
+                .optional()?;
+            let data = data.ok_or_else(|| StoreError::item_not_found(&id))?;
+            let item: ThreadItem = parse(&data)?;
+            if let (Some(cache), Some(counter)) = (cache, counter) {
+                cache.store_item(counter, owner, &thread_id, item.clone(), data.len());
+            }
+            Ok(item)
         })
         .await
     }
@@ -408,6 +484,10 @@ backend_store! {
 #[async_trait::async_trait]
 impl ApplyWrites for SqliteStore {
     async fn thread_owner(&self, thread_id: &str) -> Result<Option<Option<String>>, StoreError> {
+        let cached = self.shared.cache.as_ref();
+        if let Some(owner) = cached.and_then(|cache| cache.thread_owner(thread_id)) {
+            return Ok(Some(owner));
+        }
         let id = thread_id.to_owned();
         self.read(move |connection| stored_owner(connection, "threads", &id))
             .await
@@ -430,10 +510,10 @@ impl ApplyWrites for SqliteStore {
 }
 
 /// Applies one write inside the transaction `tx`, with the checks of the
-/// [`Store`](super::Store) contract.
-fn apply(tx: &Connection, write: &Write) -> Result<(), Failure> {
+/// [`Store`](super::Store) contract; the size of the JSON it stored (0 for a delete).
+fn apply(tx: &Connection, write: &Write) -> Result<usize, Failure> {
     let owner = write.owner.as_deref();
-    match &write.op {
+    let bytes = match &write.op {
         Op::SaveThread(thread) => {
             let (id, data) = (&thread.id, to_json(thread)?);
             let created_us = sort_key(&thread.created_at);
@@ -446,6 +526,7 @@ fn apply(tx: &Connection, write: &Write) -> Result<(), Failure> {
                 )?
                 .execute(params![id, owner, created_us, data])?;
             }
+            data.len()
         }
         Op::AddItem { thread_id, item } => {
             check_thread(tx, thread_id, owner)?;
@@ -457,14 +538,14 @@ fn apply(tx: &Connection, write: &Write) -> Result<(), Failure> {
             if exists {
                 return Err(StoreError::Conflict(item.id().to_owned()).into());
             }
-            insert_item(tx, thread_id, item, "")?;
+            insert_item(tx, thread_id, item, "")?
         }
         Op::SaveItem { thread_id, item } => {
             check_thread(tx, thread_id, owner)?;
             // The upsert keeps an existing row's `seq`, hence its place among its ties.
             let update = "ON CONFLICT (thread_id, id) DO UPDATE \
                           SET created_us = excluded.created_us, data = excluded.data";
-            insert_item(tx, thread_id, item, update)?;
+            insert_item(tx, thread_id, item, update)?
         }
         Op::DeleteThread(thread_id) => {
             check_thread(tx, thread_id, owner)?;
@@ -473,11 +554,13 @@ fn apply(tx: &Connection, write: &Write) -> Result<(), Failure> {
                 .execute(params![thread_id])?;
             tx.prepare_cached("DELETE FROM threads WHERE id = ?1")?
                 .execute(params![thread_id])?;
+            0
         }
         Op::DeleteItem { thread_id, item_id } => {
             check_thread(tx, thread_id, owner)?;
             tx.prepare_cached("DELETE FROM items WHERE thread_id = ?1 AND id = ?2")?
                 .execute(params![thread_id, item_id])?;
+            0
         }
         Op::SaveAttachment(attachment) => {
             let (id, data) = (attachment.id(), to_json(&ForStore(attachment))?);
@@ -494,6 +577,7 @@ fn apply(tx: &Connection, write: &Write) -> Result<(), Failure> {
                 tx.prepare_cached("INSERT INTO attachments (id, owner, data) VALUES (?1, ?2, ?3)")?
                     .execute(params![id, owner, data])?;
             }
+            data.len()
         }
         Op::DeleteAttachment(id) => {
             let deleted = tx
@@ -502,9 +586,10 @@ fn apply(tx: &Connection, write: &Write) -> Result<(), Failure> {
             if deleted == 0 {
                 return Err(StoreError::attachment_not_found(id).into());
             }
+            0
         }
-    }
-    Ok(())
+    };
+    Ok(bytes)
 }
 
 /// The owner of the row of `id` in `table` (`threads` or `attachments`), if there is one.
@@ -535,13 +620,13 @@ fn owned_row(
 }
 
 /// Inserts `item` into the thread, `on_conflict` (an `ON CONFLICT` clause) deciding what
-/// becomes of an item of the same id.
+/// becomes of an item of the same id; the size of its JSON.
 fn insert_item(
     tx: &Connection,
     thread_id: &str,
     item: &ThreadItem,
     on_conflict: &str,
-) -> Result<(), Failure> {
+) -> Result<usize, Failure> {
     let data = to_json(&ForStore(item))?;
     let sql = format!(
         "INSERT INTO items (thread_id, id, created_us, data) VALUES (?1, ?2, ?3, ?4) {on_conflict}"
@@ -549,7 +634,7 @@ fn insert_item(
     let created_us = sort_key(item.created_at());
     tx.prepare_cached(&sql)?
         .execute(params![thread_id, item.id(), created_us, data])?;
-    Ok(())
+    Ok(data.len())
 }
 
 #[cfg(test)]

@@ -63,7 +63,7 @@ impl Readers {
 }
 
 /// A read connection: reads only, waits for locks as the writer does.
-fn open(path: &Path) -> Result<Connection, Failure> {
+pub(super) fn open(path: &Path) -> Result<Connection, Failure> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_URI
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;

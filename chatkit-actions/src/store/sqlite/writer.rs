@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot};
 
+use super::cache::{Cache, read_counter};
 use super::{Failure, apply};
 use crate::store::StoreError;
 use crate::store::backend::Write;
@@ -38,6 +39,8 @@ enum Job {
 /// A unit's writes, and where its outcome goes.
 struct Unit {
     writes: Vec<Write>,
+    /// The size of the JSON each write stored, once applied.
+    sizes: Vec<usize>,
     reply: oneshot::Sender<Result<(), StoreError>>,
 }
 
@@ -54,14 +57,25 @@ fn stopped() -> StoreError {
 }
 
 impl Writer {
-    /// Starts the writer thread on `connection`.
-    pub(super) fn spawn(connection: Connection) -> Result<Self, StoreError> {
+    /// Starts the writer thread on `connection`; it keeps `cache` (if any) coherent with
+    /// what it commits.
+    pub(super) fn spawn(
+        connection: Connection,
+        cache: Option<Arc<Cache>>,
+    ) -> Result<Self, StoreError> {
         let (jobs, queue) = mpsc::channel(QUEUE);
         let transactions = Arc::new(AtomicU64::new(0));
         let counted = Arc::clone(&transactions);
         std::thread::Builder::new()
             .name("chatkit-sqlite-writer".to_owned())
-            .spawn(move || run(connection, queue, &counted))
+            .spawn(move || {
+                let mut writer = Thread {
+                    connection,
+                    cache,
+                    transactions: counted,
+                };
+                writer.run(queue);
+            })
             .map_err(StoreError::backend)?;
         Ok(Self { jobs, transactions })
     }
@@ -82,7 +96,11 @@ impl Writer {
     pub(super) async fn apply(&self, writes: Vec<Write>) -> Result<(), StoreError> {
         let (reply, outcome) = oneshot::channel();
         self.jobs
-            .send(Job::Apply(Unit { writes, reply }))
+            .send(Job::Apply(Unit {
+                writes,
+                sizes: Vec::new(),
+                reply,
+            }))
             .await
             .map_err(|_| stopped())?;
         outcome.await.map_err(|_| stopped())?
@@ -102,98 +120,149 @@ impl Writer {
     }
 }
 
-/// The writer thread: takes the jobs as they come, the units queued together as one group.
-fn run(mut connection: Connection, mut queue: mpsc::Receiver<Job>, transactions: &AtomicU64) {
-    let mut group = Vec::new();
-    while let Some(first) = queue.blocking_recv() {
-        let mut next = Some(first);
-        while let Some(job) = next.take() {
-            match job {
-                Job::Apply(unit) => group.push(unit),
-                Job::Run(operation) => {
-                    // What was queued before it runs before it.
-                    commit(&mut connection, &mut group, transactions);
-                    // A panic drops the reply: the caller gets an error, the writer goes on.
-                    let _ = catch_unwind(AssertUnwindSafe(|| operation(&mut connection)));
+/// The writer thread's state.
+struct Thread {
+    connection: Connection,
+    cache: Option<Arc<Cache>>,
+    transactions: Arc<AtomicU64>,
+}
+
+impl Thread {
+    /// Takes the jobs as they come, the units queued together as one group.
+    fn run(&mut self, mut queue: mpsc::Receiver<Job>) {
+        let mut group = Vec::new();
+        while let Some(first) = queue.blocking_recv() {
+            let mut next = Some(first);
+            while let Some(job) = next.take() {
+                match job {
+                    Job::Apply(unit) => group.push(unit),
+                    Job::Run(operation) => {
+                        // What was queued before it runs before it.
+                        self.commit(&mut group);
+                        // A panic drops the reply: the caller gets an error, the writer goes on.
+                        let connection = &mut self.connection;
+                        let _ = catch_unwind(AssertUnwindSafe(|| operation(connection)));
+                    }
+                }
+                if group.len() < MAX_GROUP {
+                    next = queue.try_recv().ok();
                 }
             }
-            if group.len() < MAX_GROUP {
-                next = queue.try_recv().ok();
+            self.commit(&mut group);
+        }
+    }
+
+    /// Commits the units of `group` in one transaction, and answers each.
+    fn commit(&mut self, group: &mut Vec<Unit>) {
+        if group.is_empty() {
+            return;
+        }
+        let mut pending = std::mem::take(group);
+        let counted = self.cache.is_some();
+        loop {
+            let connection = &mut self.connection;
+            let attempt = catch_unwind(AssertUnwindSafe(|| {
+                attempt(connection, &mut pending, counted)
+            }));
+            match attempt {
+                Ok(Ok(Some(counter))) => {
+                    self.transactions.fetch_add(1, Ordering::Relaxed);
+                    // The cache shows the group before any unit of it is acknowledged.
+                    if let (Some(cache), Some((before, after))) = (&self.cache, counter) {
+                        let writes = pending
+                            .iter()
+                            .flat_map(|unit| unit.writes.iter().zip(unit.sizes.iter().copied()));
+                        cache.committed(before, after, writes);
+                    }
+                    for unit in pending {
+                        let _ = unit.reply.send(Ok(()));
+                    }
+                    return;
+                }
+                // A failing unit took the transaction with it: it was answered and left out.
+                Ok(Ok(None)) => {}
+                Ok(Err(Failure(error))) => {
+                    let message = error.to_string();
+                    for unit in pending {
+                        let _ = unit.reply.send(Err(StoreError::backend(message.clone())));
+                    }
+                    return;
+                }
+                // A bug: the transaction rolled back when it unwound; the units fail.
+                Err(_) => {
+                    for unit in pending {
+                        let _ = unit.reply.send(Err(StoreError::backend(
+                            "the SQLite writer panicked while committing this unit",
+                        )));
+                    }
+                    return;
+                }
             }
         }
-        commit(&mut connection, &mut group, transactions);
     }
 }
 
-/// Commits the units of `group` in one transaction, and answers each.
-fn commit(connection: &mut Connection, group: &mut Vec<Unit>, transactions: &AtomicU64) {
-    if group.is_empty() {
-        return;
-    }
-    let mut pending = std::mem::take(group);
-    loop {
-        let attempt = catch_unwind(AssertUnwindSafe(|| attempt(connection, &mut pending)));
-        match attempt {
-            Ok(Ok(true)) => {
-                transactions.fetch_add(1, Ordering::Relaxed);
-                for unit in pending {
-                    let _ = unit.reply.send(Ok(()));
-                }
-                return;
-            }
-            // A failing unit took the transaction with it: it was answered and left out.
-            Ok(Ok(false)) => {}
-            Ok(Err(Failure(error))) => {
-                let message = error.to_string();
-                for unit in pending {
-                    let _ = unit.reply.send(Err(StoreError::backend(message.clone())));
-                }
-                return;
-            }
-            // A bug: the transaction rolled back when it unwound; the units fail.
-            Err(_) => {
-                for unit in pending {
-                    let _ = unit.reply.send(Err(StoreError::backend(
-                        "the SQLite writer panicked while committing this unit",
-                    )));
-                }
-                return;
-            }
-        }
-    }
+/// Runs one cached statement that returns no row.
+fn run_cached(connection: &Connection, sql: &str) -> Result<(), Failure> {
+    connection.prepare_cached(sql)?.execute([])?;
+    Ok(())
 }
 
-/// One try at committing `pending`: `true` once committed; `false` when a unit's failure
-/// rolled the whole transaction back (that unit is answered and removed, the others are to be
-/// tried again). A unit that fails otherwise is answered, removed, and rolled back to its
-/// savepoint, and the others go on.
-fn attempt(connection: &mut Connection, pending: &mut Vec<Unit>) -> Result<bool, Failure> {
+/// One try at committing `pending`: once committed, `Some`, with the change counter at the
+/// start and at the end of the transaction if `counted`; `None` when a unit's failure rolled
+/// the whole transaction back (that unit is answered and removed, the others are to be tried
+/// again). A unit that fails otherwise is answered, removed, and rolled back to its savepoint,
+/// and the others go on.
+#[expect(
+    clippy::type_complexity,
+    reason = "an outcome, and the counter at both ends if asked"
+)]
+fn attempt(
+    connection: &mut Connection,
+    pending: &mut Vec<Unit>,
+    counted: bool,
+) -> Result<Option<Option<(i64, i64)>>, Failure> {
     // IMMEDIATE: the write lock up front, so the group never fails midway on another process's
-    // lock (it waits for the busy timeout instead).
-    let mut tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    // lock (it waits for the busy timeout instead). Nobody else commits until this does, so the
+    // counter read at both ends brackets exactly this group's writes.
+    let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let before = if counted {
+        Some(read_counter(&tx)?)
+    } else {
+        None
+    };
     let mut index = 0;
     while index < pending.len() {
-        let savepoint = tx.savepoint()?;
-        let applied = pending[index]
-            .writes
-            .iter()
-            .try_for_each(|write| apply(&savepoint, write));
+        // The savepoint statements are prepared once and cached.
+        run_cached(&tx, "SAVEPOINT unit")?;
+        let unit = &mut pending[index];
+        unit.sizes.clear();
+        let applied = unit.writes.iter().try_for_each(|write| {
+            unit.sizes.push(apply(&tx, write)?);
+            Ok::<(), Failure>(())
+        });
         match applied {
             Ok(()) => {
-                savepoint.commit()?;
+                run_cached(&tx, "RELEASE unit")?;
                 index += 1;
             }
             Err(Failure(error)) => {
-                // Dropping the savepoint rolls the unit's writes back.
-                drop(savepoint);
                 let unit = pending.remove(index);
                 let _ = unit.reply.send(Err(error));
                 if tx.is_autocommit() {
-                    return Ok(false);
+                    return Ok(None);
                 }
+                // The unit's writes are undone; an error here fails the whole group rather
+                // than commit part of the unit.
+                run_cached(&tx, "ROLLBACK TO unit")?;
+                run_cached(&tx, "RELEASE unit")?;
             }
         }
     }
+    let counter = match before {
+        Some(before) => Some((before, read_counter(&tx)?)),
+        None => None,
+    };
     tx.commit()?;
-    Ok(true)
+    Ok(Some(counter))
 }
