@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::types::ToSql;
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::de::DeserializeOwned;
 
 use self::cache::{Cache, read_counter};
@@ -306,9 +306,35 @@ fn thread_visible(tx: &Connection, thread_id: &str, owner: Option<&str>) -> Resu
     Ok(found.is_some())
 }
 
-/// Begins a read transaction: a consistent snapshot across the statements of one call.
-fn read(connection: &mut Connection) -> Result<Transaction<'_>, Failure> {
-    Ok(connection.transaction_with_behavior(TransactionBehavior::Deferred)?)
+/// Begins a read transaction: a consistent snapshot across the statements of one call, ended
+/// when dropped. Its statements are prepared once and cached.
+fn read(connection: &mut Connection) -> Result<Snapshot<'_>, Failure> {
+    connection.prepare_cached("BEGIN")?.execute([])?;
+    Ok(Snapshot(connection))
+}
+
+/// A read transaction (see [`read`]).
+struct Snapshot<'a>(&'a Connection);
+
+impl std::ops::Deref for Snapshot<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        self.0
+    }
+}
+
+impl Drop for Snapshot<'_> {
+    fn drop(&mut self) {
+        if !self.0.is_autocommit() {
+            // It only read: ending it can't lose anything. Should this fail, the next `BEGIN`
+            // on the connection fails and reports it.
+            let _ = self
+                .0
+                .prepare_cached("ROLLBACK")
+                .and_then(|mut statement| statement.execute([]));
+        }
+    }
 }
 
 /// Reads the `data` of the rows of a page query, parsed.
@@ -1065,6 +1091,154 @@ mod tests {
             let expected: Vec<String> = (0..20).map(|round| format!("msg_{round}")).collect();
             assert_eq!(ids, expected);
         }
+    }
+
+    fn cached(store: &SqliteStore) -> (usize, usize, usize) {
+        store.shared.cache.as_ref().unwrap().held()
+    }
+
+    /// Reads fill the cache, the store's own commits update it, and it answers as the database
+    /// would: another owner does not see the thread.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_cache_holds_reads_and_follows_commits() {
+        let dir = TempDir::new();
+        let store = with_threads(&dir, 1).await;
+        let item: ThreadItem = AssistantMessageItem::new("msg_1", "thr_0", "x").into();
+        store
+            .add_thread_item("thr_0", &item, &alice())
+            .await
+            .unwrap();
+        // A new item is not cached until read.
+        assert_eq!(cached(&store).1, 0);
+        let thread = store.load_thread("thr_0", &alice()).await.unwrap();
+        assert_eq!(
+            store.load_item("thr_0", "msg_1", &alice()).await.unwrap(),
+            item
+        );
+        let (threads, items, bytes) = cached(&store);
+        assert_eq!((threads, items), (1, 1));
+        assert!(bytes > 0);
+        // Served from the cache, the same answers.
+        assert_eq!(store.load_thread("thr_0", &alice()).await.unwrap(), thread);
+        assert_eq!(
+            store.load_item("thr_0", "msg_1", &alice()).await.unwrap(),
+            item
+        );
+        let bob = TestContext::user("bob");
+        assert!(
+            store
+                .load_thread("thr_0", &bob)
+                .await
+                .unwrap_err()
+                .is_not_found()
+        );
+        assert!(
+            store
+                .load_item("thr_0", "msg_1", &bob)
+                .await
+                .unwrap_err()
+                .is_not_found()
+        );
+        // A commit of this store updates the cached item.
+        let edited: ThreadItem = AssistantMessageItem::new("msg_1", "thr_0", "edited").into();
+        let unit = store.begin("thr_0", &alice()).await.unwrap().unwrap();
+        unit.save_item("thr_0", &edited, &alice()).await.unwrap();
+        assert_eq!(
+            store.load_item("thr_0", "msg_1", &alice()).await.unwrap(),
+            item
+        );
+        unit.commit().await.unwrap();
+        assert_eq!(cached(&store).1, 1);
+        assert_eq!(
+            store.load_item("thr_0", "msg_1", &alice()).await.unwrap(),
+            edited
+        );
+        store
+            .delete_thread_item("thr_0", "msg_1", &alice())
+            .await
+            .unwrap();
+        assert_eq!(cached(&store).1, 0);
+        assert!(
+            store
+                .load_item("thr_0", "msg_1", &alice())
+                .await
+                .unwrap_err()
+                .is_not_found()
+        );
+        store.delete_thread("thr_0", &alice()).await.unwrap();
+        assert_eq!(cached(&store).0, 0);
+        assert!(
+            store
+                .load_thread("thr_0", &alice())
+                .await
+                .unwrap_err()
+                .is_not_found()
+        );
+    }
+
+    /// What another store on the file (another process) or another connection writes shows
+    /// at once, cached or not.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_cache_sees_other_writers() {
+        let dir = TempDir::new();
+        let first = with_threads(&dir, 1).await;
+        let item: ThreadItem = AssistantMessageItem::new("msg_1", "thr_0", "x").into();
+        first
+            .add_thread_item("thr_0", &item, &alice())
+            .await
+            .unwrap();
+        first.load_thread("thr_0", &alice()).await.unwrap();
+        first.load_item("thr_0", "msg_1", &alice()).await.unwrap();
+        assert_eq!(cached(&first).1, 1);
+
+        // Another store on the file edits the item: the first store's next read sees it.
+        let second = SqliteStore::open(dir.db()).unwrap();
+        let edited: ThreadItem = AssistantMessageItem::new("msg_1", "thr_0", "second").into();
+        second.save_item("thr_0", &edited, &alice()).await.unwrap();
+        assert_eq!(
+            first.load_item("thr_0", "msg_1", &alice()).await.unwrap(),
+            edited
+        );
+
+        // A plain connection (a `sqlite3` shell) edits the row: seen too.
+        let raw = Connection::open(dir.db()).unwrap();
+        let by_hand: ThreadItem = AssistantMessageItem::new("msg_1", "thr_0", "by hand").into();
+        raw.execute(
+            "UPDATE items SET data = ?1 WHERE id = 'msg_1'",
+            params![to_json(&ForStore(&by_hand)).unwrap()],
+        )
+        .unwrap();
+        assert_eq!(
+            first.load_item("thr_0", "msg_1", &alice()).await.unwrap(),
+            by_hand
+        );
+
+        // The first store writes after the others: its cache starts again from its commit and
+        // still answers right.
+        let thread = ThreadMetadata::new("thr_0", Timestamp::now()).title("renamed");
+        first.save_thread(&thread, &alice()).await.unwrap();
+        assert_eq!(
+            first.load_item("thr_0", "msg_1", &alice()).await.unwrap(),
+            by_hand
+        );
+        assert_eq!(first.load_thread("thr_0", &alice()).await.unwrap(), thread);
+
+        // Deleted by the other store: gone for the first.
+        second.delete_thread("thr_0", &alice()).await.unwrap();
+        assert!(
+            first
+                .load_thread("thr_0", &alice())
+                .await
+                .unwrap_err()
+                .is_not_found()
+        );
+        assert!(
+            first
+                .load_item("thr_0", "msg_1", &alice())
+                .await
+                .unwrap_err()
+                .is_not_found()
+        );
     }
 
     #[test]

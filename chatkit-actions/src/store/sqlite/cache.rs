@@ -70,6 +70,10 @@ impl Entry {
 struct State {
     /// The change counter the entries are coherent with; `None` until known.
     version: Option<i64>,
+    /// The counter a group of this store's writer leaves, once its commit is under way and
+    /// until the cache shows it: a read at that counter stores nothing (the writer is about to
+    /// bring the cache there), rather than empty the cache.
+    committing: Option<i64>,
     threads: HashMap<String, Entry>,
     bytes: usize,
 }
@@ -86,6 +90,7 @@ impl State {
         match self.version {
             Some(version) if version == n => true,
             Some(version) if version > n => false,
+            _ if self.committing == Some(n) => false,
             _ => {
                 self.clear();
                 self.version = Some(n);
@@ -225,6 +230,14 @@ impl Cache {
         (state.version == Some(n)).then_some(state)
     }
 
+    /// How many threads and items the cache holds, and the bytes of their JSON.
+    #[cfg(test)]
+    pub(super) fn held(&self) -> (usize, usize, usize) {
+        let state = self.state();
+        let items = state.threads.values().map(|entry| entry.items.len()).sum();
+        (state.threads.len(), items, state.bytes)
+    }
+
     /// The thread `id` as `owner` sees it.
     pub(super) fn thread(&self, owner: Option<&str>, id: &str) -> Answer<ThreadMetadata> {
         let state = self.current()?;
@@ -295,15 +308,25 @@ impl Cache {
         writes: impl Iterator<Item = (&'a Write, usize)>,
     ) {
         let mut state = self.state();
-        if state.version != Some(before) {
+        state.committing = None;
+        match state.version {
+            Some(version) if version == before => {}
+            // A read already brought the cache to this group's end, or past it (another
+            // process committed after it): the entries are newer than the group's writes.
+            Some(version) if version >= after => return,
             // Someone else wrote since the cache's version (or it had none).
-            state.clear();
+            _ => state.clear(),
         }
         for (write, bytes) in writes {
             state.apply(write, bytes);
         }
         state.make_room(0);
         state.version = Some(after);
+    }
+
+    /// A group of the writer is about to commit and leave the counter at `after`.
+    pub(super) fn committing(&self, after: i64) {
+        self.state().committing = Some(after);
     }
 }
 

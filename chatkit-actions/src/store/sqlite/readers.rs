@@ -48,7 +48,10 @@ impl Readers {
                 None => open(&readers.path)?,
             };
             let result = operation(&mut connection);
-            readers.idle().push(connection);
+            // A connection left inside a transaction (it could not end it) is not reused.
+            if connection.is_autocommit() {
+                readers.idle().push(connection);
+            }
             drop(permit);
             result
         })

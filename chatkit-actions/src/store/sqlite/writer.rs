@@ -13,7 +13,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use super::cache::{Cache, read_counter};
@@ -158,11 +158,10 @@ impl Thread {
             return;
         }
         let mut pending = std::mem::take(group);
-        let counted = self.cache.is_some();
         loop {
-            let connection = &mut self.connection;
+            let (connection, cache) = (&mut self.connection, self.cache.as_deref());
             let attempt = catch_unwind(AssertUnwindSafe(|| {
-                attempt(connection, &mut pending, counted)
+                attempt(connection, &mut pending, cache)
             }));
             match attempt {
                 Ok(Ok(Some(counter))) => {
@@ -208,60 +207,88 @@ fn run_cached(connection: &Connection, sql: &str) -> Result<(), Failure> {
     Ok(())
 }
 
+/// An open transaction, rolled back when dropped unless committed (also when a panic unwinds
+/// through it). Its statements are prepared once and cached, like the savepoints'.
+struct Open<'a>(&'a Connection);
+
+impl<'a> Open<'a> {
+    /// `BEGIN IMMEDIATE`: the write lock up front, so the group never fails midway on another
+    /// process's lock (it waits for the busy timeout instead).
+    fn begin(connection: &'a Connection) -> Result<Self, Failure> {
+        run_cached(connection, "BEGIN IMMEDIATE")?;
+        Ok(Self(connection))
+    }
+
+    fn commit(self) -> Result<(), Failure> {
+        run_cached(self.0, "COMMIT")
+    }
+}
+
+impl Drop for Open<'_> {
+    fn drop(&mut self) {
+        if !self.0.is_autocommit() {
+            // Should this fail, the connection stays in the transaction and the next BEGIN
+            // fails: the writer reports that rather than commit anything of this one.
+            let _ = run_cached(self.0, "ROLLBACK");
+        }
+    }
+}
+
 /// One try at committing `pending`: once committed, `Some`, with the change counter at the
-/// start and at the end of the transaction if `counted`; `None` when a unit's failure rolled
-/// the whole transaction back (that unit is answered and removed, the others are to be tried
-/// again). A unit that fails otherwise is answered, removed, and rolled back to its savepoint,
-/// and the others go on.
+/// start and at the end of the transaction if there is a `cache` (told before the commit);
+/// `None` when a unit's failure rolled the whole transaction back (that unit is answered and
+/// removed, the others are to be tried again). A unit that fails otherwise is answered,
+/// removed, and rolled back to its savepoint, and the others go on.
 #[expect(
     clippy::type_complexity,
     reason = "an outcome, and the counter at both ends if asked"
 )]
 fn attempt(
-    connection: &mut Connection,
+    connection: &Connection,
     pending: &mut Vec<Unit>,
-    counted: bool,
+    cache: Option<&Cache>,
 ) -> Result<Option<Option<(i64, i64)>>, Failure> {
-    // IMMEDIATE: the write lock up front, so the group never fails midway on another process's
-    // lock (it waits for the busy timeout instead). Nobody else commits until this does, so the
-    // counter read at both ends brackets exactly this group's writes.
-    let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let before = if counted {
-        Some(read_counter(&tx)?)
-    } else {
-        None
+    // Nobody else commits until this transaction does, so the counter read at both ends
+    // brackets exactly this group's writes.
+    let tx = Open::begin(connection)?;
+    let before = match cache {
+        Some(_) => Some(read_counter(connection)?),
+        None => None,
     };
     let mut index = 0;
     while index < pending.len() {
-        // The savepoint statements are prepared once and cached.
-        run_cached(&tx, "SAVEPOINT unit")?;
+        run_cached(connection, "SAVEPOINT unit")?;
         let unit = &mut pending[index];
         unit.sizes.clear();
         let applied = unit.writes.iter().try_for_each(|write| {
-            unit.sizes.push(apply(&tx, write)?);
+            unit.sizes.push(apply(connection, write)?);
             Ok::<(), Failure>(())
         });
         match applied {
             Ok(()) => {
-                run_cached(&tx, "RELEASE unit")?;
+                run_cached(connection, "RELEASE unit")?;
                 index += 1;
             }
             Err(Failure(error)) => {
                 let unit = pending.remove(index);
                 let _ = unit.reply.send(Err(error));
-                if tx.is_autocommit() {
+                if connection.is_autocommit() {
                     return Ok(None);
                 }
                 // The unit's writes are undone; an error here fails the whole group rather
                 // than commit part of the unit.
-                run_cached(&tx, "ROLLBACK TO unit")?;
-                run_cached(&tx, "RELEASE unit")?;
+                run_cached(connection, "ROLLBACK TO unit")?;
+                run_cached(connection, "RELEASE unit")?;
             }
         }
     }
-    let counter = match before {
-        Some(before) => Some((before, read_counter(&tx)?)),
-        None => None,
+    let counter = match (before, cache) {
+        (Some(before), Some(cache)) => {
+            let after = read_counter(connection)?;
+            cache.committing(after);
+            Some((before, after))
+        }
+        _ => None,
     };
     tx.commit()?;
     Ok(Some(counter))
