@@ -31,6 +31,12 @@ const STATEMENT_CACHE: usize = 64;
 /// How many read connections a store on a file opens, at most.
 const READERS: usize = 4;
 
+/// How many connections read the cache's change counter: one per core (Tokio's worker threads
+/// by default), at most [`READERS`].
+fn counter_connections() -> usize {
+    std::thread::available_parallelism().map_or(1, |cores| cores.get().min(READERS))
+}
+
 /// The schema, one migration per version: `MIGRATIONS[n]` takes a database from version `n`
 /// (`PRAGMA user_version`) to `n + 1`. Append only; never edit a released migration.
 const MIGRATIONS: &[&str] = &[
@@ -168,11 +174,14 @@ impl SqliteStore {
                 let path = Path::new(path);
                 // The cache's counter is read without waiting for a lock: busy, the read goes
                 // to the database instead.
-                let counter = readers::open(path)?;
-                counter
-                    .busy_timeout(Duration::ZERO)
-                    .map_err(StoreError::backend)?;
-                let cache = Cache::new(counter);
+                let counters = (0..counter_connections())
+                    .map(|_| {
+                        let counter = readers::open(path)?;
+                        counter.busy_timeout(Duration::ZERO)?;
+                        Ok(counter)
+                    })
+                    .collect::<Result<Vec<_>, Failure>>()?;
+                let cache = Cache::new(counters);
                 (
                     Some(Arc::new(Readers::new(path, READERS))),
                     Some(Arc::new(cache)),

@@ -191,21 +191,22 @@ impl State {
     }
 }
 
-/// The read cache of one store, and the connection that reads the change counter for it.
+/// The read cache of one store, and the connections that read the change counter for it.
 pub(super) struct Cache {
     state: Mutex<State>,
-    counter: Mutex<Connection>,
+    /// One per task that may read at once (the runtime's worker threads), each tried in turn.
+    counters: Vec<Mutex<Connection>>,
 }
 
 /// What the cache answers to a read: the value (or not found), or nothing (read the database).
 pub(super) type Answer<T> = Option<Result<T, StoreError>>;
 
 impl Cache {
-    /// An empty cache that reads the counter on `counter`, a connection to the database.
-    pub(super) fn new(counter: Connection) -> Self {
+    /// An empty cache that reads the counter on `counters`, connections to the database.
+    pub(super) fn new(counters: Vec<Connection>) -> Self {
         Self {
             state: Mutex::new(State::default()),
-            counter: Mutex::new(counter),
+            counters: counters.into_iter().map(Mutex::new).collect(),
         }
     }
 
@@ -213,10 +214,13 @@ impl Cache {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The committed change counter, read now; `None` when the counter's connection is busy
-    /// (another task reads it) or the read fails: the caller then reads the database.
+    /// The committed change counter, read now; `None` when every counter connection is busy
+    /// (other tasks read on them) or the read fails: the caller then reads the database.
     fn counter(&self) -> Option<i64> {
-        let connection = self.counter.try_lock().ok()?;
+        let connection = self
+            .counters
+            .iter()
+            .find_map(|counter| counter.try_lock().ok())?;
         connection
             .prepare_cached(COUNTER)
             .and_then(|mut statement| statement.query_row([], |row| row.get(0)))
