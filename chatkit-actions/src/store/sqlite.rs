@@ -28,6 +28,10 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// How many prepared statements a connection keeps (more than the store has).
 const STATEMENT_CACHE: usize = 64;
 
+/// How much of the database file the read connections map into memory (`PRAGMA mmap_size`):
+/// the mapped pages they touch count in the process's resident memory, shared between them.
+const MMAP_SIZE: i64 = 64 * 1024 * 1024;
+
 /// How many read connections a store on a file opens, at most.
 const READERS: usize = 4;
 
@@ -107,7 +111,12 @@ const MIGRATIONS: &[&str] = &[
 /// together or not at all, a failing unit takes no other one down, units commit in the order
 /// they were queued, and a commit returns only once the transaction that holds it committed.
 /// Reads run on Tokio's blocking pool (so the store needs a Tokio runtime) on a small pool of
-/// read connections, beside the writer; they see what is committed. A database in memory has
+/// read connections, beside the writer; they see what is committed. On a file, threads and
+/// items read recently are also kept in a bounded cache that the writer updates as its groups
+/// commit; a read answers from it, without a read transaction's queries, only when the
+/// database's change counter (schema version 2: triggers bump it at every change of a thread or
+/// an item, whoever makes it, other processes included) says nothing changed since the
+/// cache's state, so it sees what is committed too. A database in memory has
 /// one connection, the writer's, which reads between two groups. The connections run with
 /// `synchronous = NORMAL` (WAL): a commit is atomic and survives a crash of the process; a
 /// power loss may lose the last ones. The isolation, ordering and error rules are those of the
@@ -279,6 +288,9 @@ fn configure(connection: &mut Connection) -> Result<bool, Failure> {
     // atomic and the database stays consistent on a crash, and a power loss may undo the
     // last commits. That is the usual setting for WAL, and what makes a commit cheap.
     connection.pragma_update(None, "synchronous", "NORMAL")?;
+    // As the readers: pages of the file through a mapping of it (nothing for a database in
+    // memory).
+    connection.pragma_update(None, "mmap_size", MMAP_SIZE)?;
     migrate(connection)?;
     Ok(mode.eq_ignore_ascii_case("wal"))
 }

@@ -74,5 +74,8 @@ pub(super) fn open(path: &Path) -> Result<Connection, Failure> {
     connection.busy_timeout(BUSY_TIMEOUT)?;
     connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     connection.pragma_update(None, "query_only", true)?;
+    // Pages of the database file are read from a mapping of it rather than copied in by
+    // `pread` into each connection's page cache (pages still in the WAL are read as before).
+    connection.pragma_update(None, "mmap_size", super::MMAP_SIZE)?;
     Ok(connection)
 }

@@ -11,7 +11,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
@@ -26,6 +26,10 @@ const QUEUE: usize = 256;
 
 /// The most units committed in one transaction.
 const MAX_GROUP: usize = 64;
+
+/// The WAL size, in pages, past which the writer checkpoints after a group (`SQLite`'s
+/// default automatic checkpoint threshold).
+const CHECKPOINT_PAGES: i32 = 1000;
 
 /// A job for the writer.
 enum Job {
@@ -73,7 +77,9 @@ impl Writer {
                     connection,
                     cache,
                     transactions: counted,
+                    wal_pages: Arc::new(AtomicI32::new(0)),
                 };
+                writer.watch_wal();
                 writer.run(queue);
             })
             .map_err(StoreError::backend)?;
@@ -125,9 +131,37 @@ struct Thread {
     connection: Connection,
     cache: Option<Arc<Cache>>,
     transactions: Arc<AtomicU64>,
+    /// The pages in the WAL after the last commit.
+    wal_pages: Arc<AtomicI32>,
 }
 
 impl Thread {
+    /// Replaces `SQLite`'s automatic checkpoint, which runs inside the `COMMIT` that crosses
+    /// the threshold (the group's acknowledgements, and the cache's update, would wait for it),
+    /// by one after the group is answered ([`Self::checkpoint`]).
+    fn watch_wal(&mut self) {
+        let pages = Arc::clone(&self.wal_pages);
+        // Should this fail, `SQLite`'s own automatic checkpoint stays.
+        let _ = self.connection.wal_hook(Some(
+            move |_: &mut rusqlite::hooks::Wal, count: std::ffi::c_int| {
+                pages.store(count, Ordering::Relaxed);
+                Ok(())
+            },
+        ));
+    }
+
+    /// A passive checkpoint once the WAL has grown past the threshold: it copies what no
+    /// reader still needs into the database file, without waiting for anyone.
+    fn checkpoint(&self) {
+        if self.wal_pages.load(Ordering::Relaxed) >= CHECKPOINT_PAGES {
+            self.wal_pages.store(0, Ordering::Relaxed);
+            // A failure leaves the WAL as it is; the next group tries again.
+            let _ = self
+                .connection
+                .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+        }
+    }
+
     /// Takes the jobs as they come, the units queued together as one group.
     fn run(&mut self, mut queue: mpsc::Receiver<Job>) {
         let mut group = Vec::new();
@@ -176,6 +210,7 @@ impl Thread {
                     for unit in pending {
                         let _ = unit.reply.send(Ok(()));
                     }
+                    self.checkpoint();
                     return;
                 }
                 // A failing unit took the transaction with it: it was answered and left out.
