@@ -119,7 +119,8 @@ const MIGRATIONS: &[&str] = &[
 /// cache's state, so it sees what is committed too. A database in memory has
 /// one connection, the writer's, which reads between two groups. The connections run with
 /// `synchronous = NORMAL` (WAL): a commit is atomic and survives a crash of the process; a
-/// power loss may lose the last ones. The isolation, ordering and error rules are those of the
+/// power loss may lose the last ones. They map up to 64 MiB of the file (`mmap_size`), and the
+/// writer checkpoints the WAL after answering a group rather than inside its `COMMIT`. The isolation, ordering and error rules are those of the
 /// [module docs](super), as for [`MemoryStore`](super::MemoryStore), except that `created_at`
 /// orders to the microsecond (the precision the SDK writes); finer differences tie.
 ///
