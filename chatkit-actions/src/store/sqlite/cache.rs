@@ -268,6 +268,10 @@ impl Cache {
     }
 
     /// The owner of the thread `id`, if the cache knows the thread.
+    #[expect(
+        clippy::option_option,
+        reason = "unknown to the cache, or the thread's owner (`None`: the shared space)"
+    )]
     pub(super) fn thread_owner(&self, id: &str) -> Option<Option<String>> {
         let state = self.current()?;
         state.threads.get(id).map(|entry| entry.owner.clone())

@@ -198,7 +198,7 @@ impl Thread {
                 attempt(connection, &mut pending, cache)
             }));
             match attempt {
-                Ok(Ok(Some(counter))) => {
+                Ok(Ok(Outcome::Committed(counter))) => {
                     self.transactions.fetch_add(1, Ordering::Relaxed);
                     // The cache shows the group before any unit of it is acknowledged.
                     if let (Some(cache), Some((before, after))) = (&self.cache, counter) {
@@ -214,7 +214,7 @@ impl Thread {
                     return;
                 }
                 // A failing unit took the transaction with it: it was answered and left out.
-                Ok(Ok(None)) => {}
+                Ok(Ok(Outcome::Retry)) => {}
                 Ok(Err(Failure(error))) => {
                     let message = error.to_string();
                     for unit in pending {
@@ -240,6 +240,14 @@ impl Thread {
 fn run_cached(connection: &Connection, sql: &str) -> Result<(), Failure> {
     connection.prepare_cached(sql)?.execute([])?;
     Ok(())
+}
+
+/// How one try at committing a group ended (short of an error of the whole group).
+enum Outcome {
+    /// Committed, with the change counter at the start and at the end if there is a cache.
+    Committed(Option<(i64, i64)>),
+    /// A unit's failure rolled the whole transaction back: try again without it.
+    Retry,
 }
 
 /// An open transaction, rolled back when dropped unless committed (also when a panic unwinds
@@ -269,20 +277,16 @@ impl Drop for Open<'_> {
     }
 }
 
-/// One try at committing `pending`: once committed, `Some`, with the change counter at the
-/// start and at the end of the transaction if there is a `cache` (told before the commit);
-/// `None` when a unit's failure rolled the whole transaction back (that unit is answered and
+/// One try at committing `pending`: once committed, [`Outcome::Committed`], with the change
+/// counter at the start and at the end of the transaction if there is a `cache` (told before
+/// the commit); [`Outcome::Retry`] when a unit's failure rolled the whole transaction back (that unit is answered and
 /// removed, the others are to be tried again). A unit that fails otherwise is answered,
 /// removed, and rolled back to its savepoint, and the others go on.
-#[expect(
-    clippy::type_complexity,
-    reason = "an outcome, and the counter at both ends if asked"
-)]
 fn attempt(
     connection: &Connection,
     pending: &mut Vec<Unit>,
     cache: Option<&Cache>,
-) -> Result<Option<Option<(i64, i64)>>, Failure> {
+) -> Result<Outcome, Failure> {
     // Nobody else commits until this transaction does, so the counter read at both ends
     // brackets exactly this group's writes.
     let tx = Open::begin(connection)?;
@@ -308,7 +312,7 @@ fn attempt(
                 let unit = pending.remove(index);
                 let _ = unit.reply.send(Err(error));
                 if connection.is_autocommit() {
-                    return Ok(None);
+                    return Ok(Outcome::Retry);
                 }
                 // The unit's writes are undone; an error here fails the whole group rather
                 // than commit part of the unit.
@@ -326,5 +330,5 @@ fn attempt(
         _ => None,
     };
     tx.commit()?;
-    Ok(Some(counter))
+    Ok(Outcome::Committed(counter))
 }
