@@ -25,6 +25,7 @@
 #   scripts/bench-server.sh soak                    # 60 s at 16 connections per store
 #   SOAK_DURATION=600s SOAK_STORES=sqlite scripts/bench-server.sh soak   # 10 minutes, SQLite
 #   scripts/bench-server.sh profile                 # callgrind: instructions per request
+#   PROFILE_STORE=sqlite WORKLOADS=many scripts/bench-server.sh profile   # the SQLite store
 #
 # Needs: cargo, python3 (with venv), curl; installs wrk with apt-get when it is missing.
 # Everything listens on 127.0.0.1 only; every process started here is stopped on exit.
@@ -339,18 +340,25 @@ if [ "${1:-}" = soak ]; then
 fi
 
 # --- the profile (scripts/bench-server.sh profile) ----------------------------------------
-# The memory-store counter under callgrind (valgrind): for each workload, a 3 s warm-up at 16
-# connections, the counters zeroed, PROFILE_DURATION (10 s) of load, a dump; prints the
-# server's instructions (all its threads) per answered request. Instruction counts do not
-# depend on what else the machine runs.
+# The counter on PROFILE_STORE (memory, or sqlite: a database file) under callgrind
+# (valgrind): for each workload, a 3 s warm-up at 16 connections, the counters zeroed,
+# PROFILE_DURATION (10 s) of load, a dump; prints the server's instructions (all its threads)
+# per answered request. Instruction counts do not depend on what else the machine runs.
+# PROFILE_KEEP=DIR keeps the callgrind files there (for callgrind_annotate).
 if [ "${1:-}" = profile ]; then
     command -v valgrind >/dev/null || { log "valgrind is missing (apt-get install valgrind)"; exit 1; }
+    PROFILE_STORE=${PROFILE_STORE:-memory}
+    case $PROFILE_STORE in
+        memory | sqlite) ;;
+        *) log "PROFILE_STORE is memory or sqlite, not $PROFILE_STORE"; exit 1 ;;
+    esac
     port=$((port_base + 30))
-    printf '| workload | requests | instructions | per request |\n|---|---:|---:|---:|\n'
+    printf '| store | workload | requests | instructions | per request |\n|---|---|---:|---:|---:|\n'
     for workload in $WORKLOADS; do
         port=$((port + 1))
         start "profile-$workload" "$port" valgrind --tool=callgrind \
-            --callgrind-out-file="$work/callgrind-$workload.%p" "$bin/counter" --port "$port" --store memory
+            --callgrind-out-file="$work/callgrind-$workload.%p" "$bin/counter" --port "$port" \
+            --store "$PROFILE_STORE" --db "$work/profile-$workload.db"
         seed "$port" "$(threads_of "$workload")" "$work/body-$workload.txt"
         export EXPECT='"type":"thread.item.replaced"'
         wrk_run "$workload" 16 3s "$port" >/dev/null
@@ -363,8 +371,12 @@ if [ "${1:-}" = profile ]; then
         # The dump after the zeroing is part 1.
         instructions=$(callgrind_annotate "$work/callgrind-$workload.$server_pid.1" 2>/dev/null \
             | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1; exit }')
-        printf '| %s | %s | %s | %s |\n' "$workload" "$checked" "$instructions" \
-            "$(( instructions / checked ))"
+        printf '| %s | %s | %s | %s | %s |\n' "$PROFILE_STORE" "$workload" "$checked" \
+            "$instructions" "$(( instructions / checked ))"
+        if [ -n "${PROFILE_KEEP:-}" ]; then
+            mkdir -p "$PROFILE_KEEP"
+            cp "$work/callgrind-$workload.$server_pid".* "$PROFILE_KEEP/"
+        fi
     done
     exit 0
 fi

@@ -6,9 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::types::ToSql;
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::de::DeserializeOwned;
 
+use self::cache::{Cache, read_counter};
 use self::readers::Readers;
 use self::writer::Writer;
 
@@ -17,6 +18,7 @@ use super::sql::{Rows, fetch_limit, known_version, parse, sort_key, to_json};
 use super::{StoreError, backend_store, page_of, thread_id};
 use crate::thread::{Attachment, ForStore, Page, SortOrder, ThreadItem, ThreadMetadata};
 
+mod cache;
 mod readers;
 mod writer;
 
@@ -26,8 +28,18 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// How many prepared statements a connection keeps (more than the store has).
 const STATEMENT_CACHE: usize = 64;
 
+/// How much of the database file the read connections map into memory (`PRAGMA mmap_size`):
+/// the mapped pages they touch count in the process's resident memory, shared between them.
+const MMAP_SIZE: i64 = 64 * 1024 * 1024;
+
 /// How many read connections a store on a file opens, at most.
 const READERS: usize = 4;
+
+/// How many connections read the cache's change counter: one per core (Tokio's worker threads
+/// by default), at most [`READERS`].
+fn counter_connections() -> usize {
+    std::thread::available_parallelism().map_or(1, |cores| cores.get().min(READERS))
+}
 
 /// The schema, one migration per version: `MIGRATIONS[n]` takes a database from version `n`
 /// (`PRAGMA user_version`) to `n + 1`. Append only; never edit a released migration.
@@ -60,6 +72,28 @@ const MIGRATIONS: &[&str] = &[
         owner TEXT,
         data TEXT NOT NULL
     );",
+    // Version 2.
+    //
+    // A counter of the changes to threads and items, bumped by triggers in the transaction that
+    // makes them, whoever writes: the read cache (`sqlite/cache.rs`) is coherent with one value
+    // of it.
+    "CREATE TABLE changes (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        n INTEGER NOT NULL
+    );
+    INSERT INTO changes (id, n) VALUES (1, 0);
+    CREATE TRIGGER threads_inserted AFTER INSERT ON threads
+        BEGIN UPDATE changes SET n = n + 1 WHERE id = 1; END;
+    CREATE TRIGGER threads_updated AFTER UPDATE ON threads
+        BEGIN UPDATE changes SET n = n + 1 WHERE id = 1; END;
+    CREATE TRIGGER threads_deleted AFTER DELETE ON threads
+        BEGIN UPDATE changes SET n = n + 1 WHERE id = 1; END;
+    CREATE TRIGGER items_inserted AFTER INSERT ON items
+        BEGIN UPDATE changes SET n = n + 1 WHERE id = 1; END;
+    CREATE TRIGGER items_updated AFTER UPDATE ON items
+        BEGIN UPDATE changes SET n = n + 1 WHERE id = 1; END;
+    CREATE TRIGGER items_deleted AFTER DELETE ON items
+        BEGIN UPDATE changes SET n = n + 1 WHERE id = 1; END;",
 ];
 
 /// A [`Store`](super::Store) in a `SQLite` database: one writer, and readers beside it.
@@ -77,10 +111,16 @@ const MIGRATIONS: &[&str] = &[
 /// together or not at all, a failing unit takes no other one down, units commit in the order
 /// they were queued, and a commit returns only once the transaction that holds it committed.
 /// Reads run on Tokio's blocking pool (so the store needs a Tokio runtime) on a small pool of
-/// read connections, beside the writer; they see what is committed. A database in memory has
+/// read connections, beside the writer; they see what is committed. On a file, threads and
+/// items read recently are also kept in a bounded cache that the writer updates as its groups
+/// commit; a read answers from it, without a read transaction's queries, only when the
+/// database's change counter (schema version 2: triggers bump it at every change of a thread or
+/// an item, whoever makes it, other processes included) says nothing changed since the
+/// cache's state, so it sees what is committed too. A database in memory has
 /// one connection, the writer's, which reads between two groups. The connections run with
 /// `synchronous = NORMAL` (WAL): a commit is atomic and survives a crash of the process; a
-/// power loss may lose the last ones. The isolation, ordering and error rules are those of the
+/// power loss may lose the last ones. They map up to 64 MiB of the file (`mmap_size`), and the
+/// writer checkpoints the WAL after answering a group rather than inside its `COMMIT`. The isolation, ordering and error rules are those of the
 /// [module docs](super), as for [`MemoryStore`](super::MemoryStore), except that `created_at`
 /// orders to the microsecond (the precision the SDK writes); finer differences tie.
 ///
@@ -107,6 +147,8 @@ struct Shared {
     writer: Writer,
     /// The read connections of a database file; `None` in memory, where the writer reads.
     readers: Option<Arc<Readers>>,
+    /// The read cache of a database file; `None` in memory.
+    cache: Option<Arc<Cache>>,
 }
 
 impl SqliteStore {
@@ -137,15 +179,33 @@ impl SqliteStore {
     fn setup(mut connection: Connection) -> Result<Self, StoreError> {
         let wal = configure(&mut connection)?;
         // A database in memory (which answers "memory" for WAL) has no file to share.
-        let readers = match connection.path() {
+        let (readers, cache) = match connection.path() {
             Some(path) if wal && !path.is_empty() => {
-                Some(Arc::new(Readers::new(Path::new(path), READERS)))
+                let path = Path::new(path);
+                // The cache's counter is read without waiting for a lock: busy, the read goes
+                // to the database instead.
+                let counters = (0..counter_connections())
+                    .map(|_| {
+                        let counter = readers::open(path)?;
+                        counter.busy_timeout(Duration::ZERO)?;
+                        Ok(counter)
+                    })
+                    .collect::<Result<Vec<_>, Failure>>()?;
+                let cache = Cache::new(counters);
+                (
+                    Some(Arc::new(Readers::new(path, READERS))),
+                    Some(Arc::new(cache)),
+                )
             }
-            _ => None,
+            _ => (None, None),
         };
-        let writer = Writer::spawn(connection)?;
+        let writer = Writer::spawn(connection, cache.clone())?;
         Ok(Self {
-            shared: Arc::new(Shared { writer, readers }),
+            shared: Arc::new(Shared {
+                writer,
+                readers,
+                cache,
+            }),
         })
     }
 
@@ -229,6 +289,9 @@ fn configure(connection: &mut Connection) -> Result<bool, Failure> {
     // atomic and the database stays consistent on a crash, and a power loss may undo the
     // last commits. That is the usual setting for WAL, and what makes a commit cheap.
     connection.pragma_update(None, "synchronous", "NORMAL")?;
+    // As the readers: pages of the file through a mapping of it (nothing for a database in
+    // memory).
+    connection.pragma_update(None, "mmap_size", MMAP_SIZE)?;
     migrate(connection)?;
     Ok(mode.eq_ignore_ascii_case("wal"))
 }
@@ -265,9 +328,35 @@ fn thread_visible(tx: &Connection, thread_id: &str, owner: Option<&str>) -> Resu
     Ok(found.is_some())
 }
 
-/// Begins a read transaction: a consistent snapshot across the statements of one call.
-fn read(connection: &mut Connection) -> Result<Transaction<'_>, Failure> {
-    Ok(connection.transaction_with_behavior(TransactionBehavior::Deferred)?)
+/// Begins a read transaction: a consistent snapshot across the statements of one call, ended
+/// when dropped. Its statements are prepared once and cached.
+fn read(connection: &mut Connection) -> Result<Snapshot<'_>, Failure> {
+    connection.prepare_cached("BEGIN")?.execute([])?;
+    Ok(Snapshot(connection))
+}
+
+/// A read transaction (see [`read`]).
+struct Snapshot<'a>(&'a Connection);
+
+impl std::ops::Deref for Snapshot<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        self.0
+    }
+}
+
+impl Drop for Snapshot<'_> {
+    fn drop(&mut self) {
+        if !self.0.is_autocommit() {
+            // It only read: ending it can't lose anything. Should this fail, the next `BEGIN`
+            // on the connection fails and reports it.
+            let _ = self
+                .0
+                .prepare_cached("ROLLBACK")
+                .and_then(|mut statement| statement.execute([]));
+        }
+    }
 }
 
 /// Reads the `data` of the rows of a page query, parsed.
@@ -343,8 +432,28 @@ const THREADS: Rows = Rows {
 #[async_trait::async_trait]
 impl Backend for SqliteStore {
     async fn thread(&self, owner: Option<&str>, id: &str) -> StoreResult<ThreadMetadata> {
-        let missing = StoreError::thread_not_found;
-        self.load_owned("threads", owner, id, missing).await
+        let Some(cache) = &self.shared.cache else {
+            let missing = StoreError::thread_not_found;
+            return self.load_owned("threads", owner, id, missing).await;
+        };
+        if let Some(answer) = cache.thread(owner, id) {
+            return answer;
+        }
+        let (id, owner, cache) = (id.to_owned(), owner.map(str::to_owned), Arc::clone(cache));
+        self.read(move |connection| {
+            let tx = read(connection)?;
+            let counter = read_counter(&tx)?;
+            let sql = "SELECT data FROM threads WHERE id = ?1 AND owner IS ?2";
+            let data: Option<String> = tx
+                .prepare_cached(sql)?
+                .query_row(params![id, owner], |row| row.get(0))
+                .optional()?;
+            let data = data.ok_or_else(|| StoreError::thread_not_found(&id))?;
+            let thread: ThreadMetadata = parse(&data)?;
+            cache.store_thread(counter, owner, thread.clone(), data.len());
+            Ok(thread)
+        })
+        .await
     }
 
     async fn items(&self, thread: &str, query: PageQuery<'_>) -> StoreResult<Page<ThreadItem>> {
@@ -377,15 +486,30 @@ impl Backend for SqliteStore {
     }
 
     async fn item(&self, owner: Option<&str>, thread: &str, id: &str) -> StoreResult<ThreadItem> {
+        let cache = self.shared.cache.clone();
+        if let Some(answer) = cache
+            .as_ref()
+            .and_then(|cache| cache.item(owner, thread, id))
+        {
+            return answer;
+        }
         let (thread_id, id) = (thread.to_owned(), id.to_owned());
         let owner = owner.map(str::to_owned);
         self.read(move |connection| {
             let tx = read(connection)?;
+            let counter = cache.as_ref().map(|_| read_counter(&tx)).transpose()?;
             check_thread(&tx, &thread_id, owner.as_deref())?;
             let sql = "SELECT data FROM items WHERE thread_id = ?1 AND id = ?2";
-            load_one(&tx, sql, params![thread_id, id], || {
-                StoreError::item_not_found(&id)
-            })
+            let data: Option<String> = tx
+                .prepare_cached(sql)?
+                .query_row(params![thread_id, id], |row| row.get(0))
+                .optional()?;
+            let data = data.ok_or_else(|| StoreError::item_not_found(&id))?;
+            let item: ThreadItem = parse(&data)?;
+            if let (Some(cache), Some(counter)) = (cache, counter) {
+                cache.store_item(counter, owner, &thread_id, item.clone(), data.len());
+            }
+            Ok(item)
         })
         .await
     }
@@ -408,6 +532,10 @@ backend_store! {
 #[async_trait::async_trait]
 impl ApplyWrites for SqliteStore {
     async fn thread_owner(&self, thread_id: &str) -> Result<Option<Option<String>>, StoreError> {
+        let cached = self.shared.cache.as_ref();
+        if let Some(owner) = cached.and_then(|cache| cache.thread_owner(thread_id)) {
+            return Ok(Some(owner));
+        }
         let id = thread_id.to_owned();
         self.read(move |connection| stored_owner(connection, "threads", &id))
             .await
@@ -430,10 +558,10 @@ impl ApplyWrites for SqliteStore {
 }
 
 /// Applies one write inside the transaction `tx`, with the checks of the
-/// [`Store`](super::Store) contract.
-fn apply(tx: &Connection, write: &Write) -> Result<(), Failure> {
+/// [`Store`](super::Store) contract; the size of the JSON it stored (0 for a delete).
+fn apply(tx: &Connection, write: &Write) -> Result<usize, Failure> {
     let owner = write.owner.as_deref();
-    match &write.op {
+    let bytes = match &write.op {
         Op::SaveThread(thread) => {
             let (id, data) = (&thread.id, to_json(thread)?);
             let created_us = sort_key(&thread.created_at);
@@ -446,6 +574,7 @@ fn apply(tx: &Connection, write: &Write) -> Result<(), Failure> {
                 )?
                 .execute(params![id, owner, created_us, data])?;
             }
+            data.len()
         }
         Op::AddItem { thread_id, item } => {
             check_thread(tx, thread_id, owner)?;
@@ -457,14 +586,14 @@ fn apply(tx: &Connection, write: &Write) -> Result<(), Failure> {
             if exists {
                 return Err(StoreError::Conflict(item.id().to_owned()).into());
             }
-            insert_item(tx, thread_id, item, "")?;
+            insert_item(tx, thread_id, item, "")?
         }
         Op::SaveItem { thread_id, item } => {
             check_thread(tx, thread_id, owner)?;
             // The upsert keeps an existing row's `seq`, hence its place among its ties.
             let update = "ON CONFLICT (thread_id, id) DO UPDATE \
                           SET created_us = excluded.created_us, data = excluded.data";
-            insert_item(tx, thread_id, item, update)?;
+            insert_item(tx, thread_id, item, update)?
         }
         Op::DeleteThread(thread_id) => {
             check_thread(tx, thread_id, owner)?;
@@ -473,11 +602,13 @@ fn apply(tx: &Connection, write: &Write) -> Result<(), Failure> {
                 .execute(params![thread_id])?;
             tx.prepare_cached("DELETE FROM threads WHERE id = ?1")?
                 .execute(params![thread_id])?;
+            0
         }
         Op::DeleteItem { thread_id, item_id } => {
             check_thread(tx, thread_id, owner)?;
             tx.prepare_cached("DELETE FROM items WHERE thread_id = ?1 AND id = ?2")?
                 .execute(params![thread_id, item_id])?;
+            0
         }
         Op::SaveAttachment(attachment) => {
             let (id, data) = (attachment.id(), to_json(&ForStore(attachment))?);
@@ -494,6 +625,7 @@ fn apply(tx: &Connection, write: &Write) -> Result<(), Failure> {
                 tx.prepare_cached("INSERT INTO attachments (id, owner, data) VALUES (?1, ?2, ?3)")?
                     .execute(params![id, owner, data])?;
             }
+            data.len()
         }
         Op::DeleteAttachment(id) => {
             let deleted = tx
@@ -502,9 +634,10 @@ fn apply(tx: &Connection, write: &Write) -> Result<(), Failure> {
             if deleted == 0 {
                 return Err(StoreError::attachment_not_found(id).into());
             }
+            0
         }
-    }
-    Ok(())
+    };
+    Ok(bytes)
 }
 
 /// The owner of the row of `id` in `table` (`threads` or `attachments`), if there is one.
@@ -535,13 +668,13 @@ fn owned_row(
 }
 
 /// Inserts `item` into the thread, `on_conflict` (an `ON CONFLICT` clause) deciding what
-/// becomes of an item of the same id.
+/// becomes of an item of the same id; the size of its JSON.
 fn insert_item(
     tx: &Connection,
     thread_id: &str,
     item: &ThreadItem,
     on_conflict: &str,
-) -> Result<(), Failure> {
+) -> Result<usize, Failure> {
     let data = to_json(&ForStore(item))?;
     let sql = format!(
         "INSERT INTO items (thread_id, id, created_us, data) VALUES (?1, ?2, ?3, ?4) {on_conflict}"
@@ -549,7 +682,7 @@ fn insert_item(
     let created_us = sort_key(item.created_at());
     tx.prepare_cached(&sql)?
         .execute(params![thread_id, item.id(), created_us, data])?;
-    Ok(())
+    Ok(data.len())
 }
 
 #[cfg(test)]
@@ -980,6 +1113,154 @@ mod tests {
             let expected: Vec<String> = (0..20).map(|round| format!("msg_{round}")).collect();
             assert_eq!(ids, expected);
         }
+    }
+
+    fn cached(store: &SqliteStore) -> (usize, usize, usize) {
+        store.shared.cache.as_ref().unwrap().held()
+    }
+
+    /// Reads fill the cache, the store's own commits update it, and it answers as the database
+    /// would: another owner does not see the thread.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_cache_holds_reads_and_follows_commits() {
+        let dir = TempDir::new();
+        let store = with_threads(&dir, 1).await;
+        let item: ThreadItem = AssistantMessageItem::new("msg_1", "thr_0", "x").into();
+        store
+            .add_thread_item("thr_0", &item, &alice())
+            .await
+            .unwrap();
+        // A new item is not cached until read.
+        assert_eq!(cached(&store).1, 0);
+        let thread = store.load_thread("thr_0", &alice()).await.unwrap();
+        assert_eq!(
+            store.load_item("thr_0", "msg_1", &alice()).await.unwrap(),
+            item
+        );
+        let (threads, items, bytes) = cached(&store);
+        assert_eq!((threads, items), (1, 1));
+        assert!(bytes > 0);
+        // Served from the cache, the same answers.
+        assert_eq!(store.load_thread("thr_0", &alice()).await.unwrap(), thread);
+        assert_eq!(
+            store.load_item("thr_0", "msg_1", &alice()).await.unwrap(),
+            item
+        );
+        let bob = TestContext::user("bob");
+        assert!(
+            store
+                .load_thread("thr_0", &bob)
+                .await
+                .unwrap_err()
+                .is_not_found()
+        );
+        assert!(
+            store
+                .load_item("thr_0", "msg_1", &bob)
+                .await
+                .unwrap_err()
+                .is_not_found()
+        );
+        // A commit of this store updates the cached item.
+        let edited: ThreadItem = AssistantMessageItem::new("msg_1", "thr_0", "edited").into();
+        let unit = store.begin("thr_0", &alice()).await.unwrap().unwrap();
+        unit.save_item("thr_0", &edited, &alice()).await.unwrap();
+        assert_eq!(
+            store.load_item("thr_0", "msg_1", &alice()).await.unwrap(),
+            item
+        );
+        unit.commit().await.unwrap();
+        assert_eq!(cached(&store).1, 1);
+        assert_eq!(
+            store.load_item("thr_0", "msg_1", &alice()).await.unwrap(),
+            edited
+        );
+        store
+            .delete_thread_item("thr_0", "msg_1", &alice())
+            .await
+            .unwrap();
+        assert_eq!(cached(&store).1, 0);
+        assert!(
+            store
+                .load_item("thr_0", "msg_1", &alice())
+                .await
+                .unwrap_err()
+                .is_not_found()
+        );
+        store.delete_thread("thr_0", &alice()).await.unwrap();
+        assert_eq!(cached(&store).0, 0);
+        assert!(
+            store
+                .load_thread("thr_0", &alice())
+                .await
+                .unwrap_err()
+                .is_not_found()
+        );
+    }
+
+    /// What another store on the file (another process) or another connection writes shows
+    /// at once, cached or not.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_cache_sees_other_writers() {
+        let dir = TempDir::new();
+        let first = with_threads(&dir, 1).await;
+        let item: ThreadItem = AssistantMessageItem::new("msg_1", "thr_0", "x").into();
+        first
+            .add_thread_item("thr_0", &item, &alice())
+            .await
+            .unwrap();
+        first.load_thread("thr_0", &alice()).await.unwrap();
+        first.load_item("thr_0", "msg_1", &alice()).await.unwrap();
+        assert_eq!(cached(&first).1, 1);
+
+        // Another store on the file edits the item: the first store's next read sees it.
+        let second = SqliteStore::open(dir.db()).unwrap();
+        let edited: ThreadItem = AssistantMessageItem::new("msg_1", "thr_0", "second").into();
+        second.save_item("thr_0", &edited, &alice()).await.unwrap();
+        assert_eq!(
+            first.load_item("thr_0", "msg_1", &alice()).await.unwrap(),
+            edited
+        );
+
+        // A plain connection (a `sqlite3` shell) edits the row: seen too.
+        let raw = Connection::open(dir.db()).unwrap();
+        let by_hand: ThreadItem = AssistantMessageItem::new("msg_1", "thr_0", "by hand").into();
+        raw.execute(
+            "UPDATE items SET data = ?1 WHERE id = 'msg_1'",
+            params![to_json(&ForStore(&by_hand)).unwrap()],
+        )
+        .unwrap();
+        assert_eq!(
+            first.load_item("thr_0", "msg_1", &alice()).await.unwrap(),
+            by_hand
+        );
+
+        // The first store writes after the others: its cache starts again from its commit and
+        // still answers right.
+        let thread = ThreadMetadata::new("thr_0", Timestamp::now()).title("renamed");
+        first.save_thread(&thread, &alice()).await.unwrap();
+        assert_eq!(
+            first.load_item("thr_0", "msg_1", &alice()).await.unwrap(),
+            by_hand
+        );
+        assert_eq!(first.load_thread("thr_0", &alice()).await.unwrap(), thread);
+
+        // Deleted by the other store: gone for the first.
+        second.delete_thread("thr_0", &alice()).await.unwrap();
+        assert!(
+            first
+                .load_thread("thr_0", &alice())
+                .await
+                .unwrap_err()
+                .is_not_found()
+        );
+        assert!(
+            first
+                .load_item("thr_0", "msg_1", &alice())
+                .await
+                .unwrap_err()
+                .is_not_found()
+        );
     }
 
     #[test]

@@ -48,7 +48,10 @@ impl Readers {
                 None => open(&readers.path)?,
             };
             let result = operation(&mut connection);
-            readers.idle().push(connection);
+            // A connection left inside a transaction (it could not end it) is not reused.
+            if connection.is_autocommit() {
+                readers.idle().push(connection);
+            }
             drop(permit);
             result
         })
@@ -63,7 +66,7 @@ impl Readers {
 }
 
 /// A read connection: reads only, waits for locks as the writer does.
-fn open(path: &Path) -> Result<Connection, Failure> {
+pub(super) fn open(path: &Path) -> Result<Connection, Failure> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_URI
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -71,5 +74,8 @@ fn open(path: &Path) -> Result<Connection, Failure> {
     connection.busy_timeout(BUSY_TIMEOUT)?;
     connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     connection.pragma_update(None, "query_only", true)?;
+    // Pages of the database file are read from a mapping of it rather than copied in by
+    // `pread` into each connection's page cache (pages still in the WAL are read as before).
+    connection.pragma_update(None, "mmap_size", super::MMAP_SIZE)?;
     Ok(connection)
 }
