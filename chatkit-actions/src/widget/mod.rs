@@ -657,7 +657,7 @@ type ReplayError = serde::de::value::Error;
 /// A node is read once: its `type` found in the buffer, the typed component
 /// deserialized from it, or the dynamic one made from it.
 ///
-/// While [`WidgetRoot::from_json_text`] reads a text the direct way, nodes are read straight
+/// While `WidgetRoot::from_json_text` reads a text the direct way, nodes are read straight
 /// from it instead (see `direct`).
 impl<'de> Deserialize<'de> for WidgetComponent {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
