@@ -98,10 +98,6 @@ impl<S> Drop for Metered<S> {
 
 #[cfg(test)]
 mod tests {
-    use std::convert::Infallible;
-
-    use futures_util::StreamExt;
-
     use super::*;
 
     #[test]
@@ -117,6 +113,10 @@ mod tests {
     #[cfg(feature = "prometheus")]
     #[tokio::test]
     async fn records_first_event_outcome_and_open_streams() {
+        use std::convert::Infallible;
+
+        use futures_util::StreamExt;
+
         let recorder = crate::telemetry::prometheus_recorder();
         let handle = recorder.handle();
         let _local = ::metrics::set_default_local_recorder(&recorder);
