@@ -385,6 +385,38 @@ fn invalid_json_output_names_the_output_line() {
     );
 }
 
+/// `build` reads a text without the indentation of the template's text: the widget it gives is
+/// the one the template's own output reads as, and when that output does not read, the error
+/// is the one its own text gives (a line break inside a JSON string, indented).
+#[test]
+fn build_reads_what_the_rendered_text_reads() {
+    for (name, widget, data, fails) in cases() {
+        if fails {
+            continue;
+        }
+        let template = template(&widget);
+        let rendered = template.render(&data).expect("renders");
+        let read: WidgetRoot = serde_json::from_str(&rendered).expect("reads");
+        assert_eq!(template.build(&data).expect("builds"), read, "{name}");
+    }
+
+    let template = WidgetTemplate::new(
+        "Broken",
+        "{\"type\": \"Card\", \"children\": [\n  {\"type\": \"Text\", \"value\": \"{{ first }}\n      {{ second }}\"}\n]}",
+        json!({}),
+    )
+    .expect("compiles");
+    let data = json!({"first": "one", "second": "two"});
+    let rendered = template.render(&data).expect("renders");
+    let expected = serde_json::from_str::<Value>(&rendered).expect_err("not JSON");
+    let (error, _) = error_of(template.build(&data));
+    assert!(
+        matches!(&error, TemplateError::Output { line, column, .. }
+            if *line == expected.line() && *column == expected.column()),
+        "{error:?} against {expected}"
+    );
+}
+
 /// Arbitrary JSON: any data a caller (or a model) could hand a template.
 fn arbitrary_json() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![

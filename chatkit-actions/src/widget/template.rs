@@ -31,6 +31,7 @@ use super::WidgetRoot;
 
 #[doc(hidden)]
 pub mod checks;
+mod compact;
 mod jinja;
 
 /// The one version of the `.widget` format.
@@ -38,6 +39,10 @@ pub const WIDGET_FORMAT_VERSION: &str = "1.0";
 
 /// The name the compiled template has in its environment.
 const TEMPLATE: &str = "template";
+
+/// The name of the compiled template without the indentation of its text, which
+/// [`WidgetTemplate::build`] renders (see [`compact`]).
+const COMPACT: &str = "template.compact";
 
 /// A compiled `.widget` template: render it with data to get a [`WidgetRoot`].
 ///
@@ -71,6 +76,8 @@ pub struct WidgetTemplate {
     data_schema: Value,
     source: String,
     env: Environment<'static>,
+    /// Whether the environment has the [`COMPACT`] template.
+    compact: bool,
 }
 
 impl fmt::Debug for WidgetTemplate {
@@ -186,12 +193,17 @@ impl WidgetTemplate {
         let mut env = jinja::environment();
         env.add_template_owned(TEMPLATE, source.clone())
             .map_err(|error| TemplateError::from_jinja(&origin, &error, true))?;
+        // Without it (nothing to remove, a tag that uses the text as a value), `build`
+        // renders the template as written.
+        let compact = compact::compact_source(&source)
+            .is_some_and(|compact| env.add_template_owned(COMPACT, compact).is_ok());
         Ok(WidgetTemplate {
             name,
             origin,
             data_schema,
             source,
             env,
+            compact,
         })
     }
 
@@ -220,6 +232,15 @@ impl WidgetTemplate {
     /// [`TemplateError::Data`] when `data` is not a map, [`TemplateError::Render`] when the
     /// template fails on it (an undefined value, a filter given the wrong type…).
     pub fn render<T: Serialize + ?Sized>(&self, data: &T) -> Result<String, TemplateError> {
+        self.render_named(TEMPLATE, data)
+    }
+
+    /// Renders the environment's template `name` with `data`, as [`WidgetTemplate::render`].
+    fn render_named<T: Serialize + ?Sized>(
+        &self,
+        name: &str,
+        data: &T,
+    ) -> Result<String, TemplateError> {
         let context = JinjaValue::from(minijinja::value::Serde(data));
         if !matches!(
             context.kind(),
@@ -242,7 +263,7 @@ impl WidgetTemplate {
         };
         let template = self
             .env
-            .get_template(TEMPLATE)
+            .get_template(name)
             .map_err(|error| TemplateError::from_jinja(&self.origin, &error, false))?;
         template
             .render(context)
@@ -265,11 +286,28 @@ impl WidgetTemplate {
     /// doesn't know, or whose fields its typed models reject, are kept as
     /// [`DynamicComponent`](super::DynamicComponent)s.
     ///
+    /// It renders the template less the indentation of its text (the spaces after its line
+    /// breaks, outside tags), which reads as the same JSON and spares the reader skipping it,
+    /// unless the template uses its text as a value (a block `set`, a macro…). When that
+    /// output does not read, the template as written gives the error.
+    ///
     /// # Errors
     ///
     /// Those of [`WidgetTemplate::render`], [`TemplateError::Output`] when the output is not
     /// JSON, and [`TemplateError::Widget`] when it is JSON but not a widget root.
     pub fn build<T: Serialize + ?Sized>(&self, data: &T) -> Result<WidgetRoot, TemplateError> {
+        if self.compact {
+            // The output without its indentation reads as the same widget, when it reads at
+            // all; when not, the template as written is rendered and read, and gives the
+            // error, with the line and column of its own output.
+            let compact = self.render_named(COMPACT, data);
+            if let Some(root) = compact
+                .ok()
+                .and_then(|rendered| WidgetRoot::from_json_text(&rendered).ok())
+            {
+                return Ok(root);
+            }
+        }
         let rendered = self.render(data)?;
         // One pass over the text: a syntax error is the template's output, a data error is
         // JSON that is not a widget.
