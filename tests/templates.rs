@@ -455,12 +455,24 @@ fn arbitrary_json() -> impl Strategy<Value = Value> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
-    /// Whatever the data, building answers: a widget, or an error naming the template.
+    /// Whatever the data, building answers: a widget, or an error naming the template; and
+    /// the widget is the one the template's own output reads as (`build` renders the template
+    /// without its indentation, its `tojson` emits printed by the formatter).
     #[test]
     fn arbitrary_data_never_panics(data in arbitrary_json()) {
-        for file in ["todo_list.widget", "weather.widget", "status.widget"] {
-            if let Err(error) = template(file).build(&data) {
-                prop_assert!(error.to_string().contains(file), "{}", error);
+        for file in ["todo_list.widget", "weather.widget", "status.widget", "greeting.widget"] {
+            let template = template(file);
+            match template.build(&data) {
+                Ok(root) => {
+                    let rendered = template.render(&data).expect("renders as written too");
+                    let read: WidgetRoot = serde_json::from_str(&rendered).expect("reads as written too");
+                    prop_assert_eq!(root, read);
+                }
+                Err(error) => {
+                    prop_assert!(error.to_string().contains(file), "{}", error);
+                    let read = template.render(&data).ok().and_then(|rendered| serde_json::from_str::<WidgetRoot>(&rendered).ok());
+                    prop_assert!(read.is_none(), "{} builds as written: {:?}", error, read);
+                }
             }
         }
     }

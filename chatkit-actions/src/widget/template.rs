@@ -23,7 +23,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::path::Path;
 
-use minijinja::{Environment, ErrorKind, Value as JinjaValue};
+use minijinja::{Environment, ErrorKind};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -32,6 +32,7 @@ use super::WidgetRoot;
 #[doc(hidden)]
 pub mod checks;
 mod compact;
+mod data;
 mod jinja;
 
 /// The one version of the `.widget` format.
@@ -39,10 +40,6 @@ pub const WIDGET_FORMAT_VERSION: &str = "1.0";
 
 /// The name the compiled template has in its environment.
 const TEMPLATE: &str = "template";
-
-/// The name of the compiled template without the indentation of its text, which
-/// [`WidgetTemplate::build`] renders (see [`compact`]).
-const COMPACT: &str = "template.compact";
 
 /// A compiled `.widget` template: render it with data to get a [`WidgetRoot`].
 ///
@@ -76,8 +73,10 @@ pub struct WidgetTemplate {
     data_schema: Value,
     source: String,
     env: Environment<'static>,
-    /// Whether the environment has the [`COMPACT`] template.
-    compact: bool,
+    /// The environment of the template [`WidgetTemplate::build`] renders, when there is one:
+    /// the source without the indentation of its text (see [`compact`]), its `tojson` emits
+    /// printed by the environment's formatter when they can be (see [`compact::json_emits`]).
+    fast: Option<Environment<'static>>,
 }
 
 impl fmt::Debug for WidgetTemplate {
@@ -193,17 +192,22 @@ impl WidgetTemplate {
         let mut env = jinja::environment();
         env.add_template_owned(TEMPLATE, source.clone())
             .map_err(|error| TemplateError::from_jinja(&origin, &error, true))?;
-        // Without it (nothing to remove, a tag that uses the text as a value), `build`
-        // renders the template as written.
-        let compact = compact::compact_source(&source)
-            .is_some_and(|compact| env.add_template_owned(COMPACT, compact).is_ok());
+        // Without it (a tag that uses the text as a value, nothing to gain), `build` renders
+        // the template as written.
+        let fast = compact::compact_source(&source).and_then(|compact| {
+            let (mut env, source) = match compact::json_emits(&compact) {
+                Some(json) => (jinja::json_environment(), json),
+                None => (jinja::environment(), compact),
+            };
+            env.add_template_owned(TEMPLATE, source).ok().map(|()| env)
+        });
         Ok(WidgetTemplate {
             name,
             origin,
             data_schema,
             source,
             env,
-            compact,
+            fast,
         })
     }
 
@@ -232,16 +236,16 @@ impl WidgetTemplate {
     /// [`TemplateError::Data`] when `data` is not a map, [`TemplateError::Render`] when the
     /// template fails on it (an undefined value, a filter given the wrong type…).
     pub fn render<T: Serialize + ?Sized>(&self, data: &T) -> Result<String, TemplateError> {
-        self.render_named(TEMPLATE, data)
+        self.render_in(&self.env, data)
     }
 
-    /// Renders the environment's template `name` with `data`, as [`WidgetTemplate::render`].
-    fn render_named<T: Serialize + ?Sized>(
+    /// Renders the template of `env` with `data`, as [`WidgetTemplate::render`].
+    fn render_in<T: Serialize + ?Sized>(
         &self,
-        name: &str,
+        env: &Environment<'static>,
         data: &T,
     ) -> Result<String, TemplateError> {
-        let context = JinjaValue::from(minijinja::value::Serde(data));
+        let context = data::context(data);
         if !matches!(
             context.kind(),
             minijinja::value::ValueKind::Map
@@ -261,9 +265,8 @@ impl WidgetTemplate {
         } else {
             context
         };
-        let template = self
-            .env
-            .get_template(name)
+        let template = env
+            .get_template(TEMPLATE)
             .map_err(|error| TemplateError::from_jinja(&self.origin, &error, false))?;
         template
             .render(context)
@@ -296,11 +299,11 @@ impl WidgetTemplate {
     /// Those of [`WidgetTemplate::render`], [`TemplateError::Output`] when the output is not
     /// JSON, and [`TemplateError::Widget`] when it is JSON but not a widget root.
     pub fn build<T: Serialize + ?Sized>(&self, data: &T) -> Result<WidgetRoot, TemplateError> {
-        if self.compact {
+        if let Some(fast) = &self.fast {
             // The output without its indentation reads as the same widget, when it reads at
             // all; when not, the template as written is rendered and read, and gives the
             // error, with the line and column of its own output.
-            let compact = self.render_named(COMPACT, data);
+            let compact = self.render_in(fast, data);
             if let Some(root) = compact
                 .ok()
                 .and_then(|rendered| WidgetRoot::from_json_text(&rendered).ok())

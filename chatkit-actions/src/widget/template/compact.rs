@@ -41,6 +41,116 @@ const STATEMENTS: &[&str] = &[
     "do",
 ];
 
+/// The filter that marks an emit the JSON-emit template prints as written: see [`json_emits`].
+pub(super) const PLAIN: &str = "__chatkit_plain";
+
+/// The Jinja keywords that make an expression more than a value and its filters (a test, an
+/// operator, a conditional): an emit whose expression has one outside brackets keeps its
+/// `tojson` call.
+const KEYWORDS: &[&str] = &["if", "else", "and", "or", "not", "in", "is"];
+
+/// `source` (compacted) with its emits rewritten for the JSON-emit environment, whose
+/// formatter prints a value as `tojson` writes it: `{{ E | tojson }}` becomes `{{ E }}` when
+/// the filter applies to the whole of `E` (a value, its attributes, subscripts, calls and
+/// filters, nothing else outside brackets), and every other emit `{{ E }}` becomes
+/// `{{ (E) | __chatkit_plain }}`, which the formatter prints as written. The template then
+/// prints what it printed, without a filter call for each `tojson`. `None` when no `tojson`
+/// emit can be rewritten, or the source names [`PLAIN`] itself.
+pub(super) fn json_emits(source: &str) -> Option<String> {
+    if source.contains(PLAIN) {
+        return None;
+    }
+    let bytes = source.as_bytes();
+    let mut rewritten = String::with_capacity(source.len() + source.len() / 8);
+    let mut kept = 0;
+    let mut at = 0;
+    let mut stripped = false;
+    while let Some(&byte) = bytes.get(at) {
+        if byte != b'{' || !matches!(bytes.get(at + 1), Some(b'{' | b'%' | b'#')) {
+            at += 1;
+            continue;
+        }
+        let end = tag_end(bytes, at)?;
+        if bytes[at + 1] == b'{' {
+            // `{{`, a whitespace-control sign, the expression, a sign, `}}`.
+            let mut open = at + 2;
+            if matches!(bytes.get(open), Some(b'-' | b'+')) {
+                open += 1;
+            }
+            let mut close = end - 2;
+            if close > open && matches!(bytes.get(close - 1), Some(b'-' | b'+')) {
+                close -= 1;
+            }
+            let expression = source.get(open..close)?;
+            rewritten.push_str(source.get(kept..open)?);
+            if let Some(value) = whole_tojson(expression) {
+                rewritten.push_str(value);
+                rewritten.push(' ');
+                stripped = true;
+            } else {
+                rewritten.push_str(" (");
+                rewritten.push_str(expression);
+                rewritten.push_str(") | ");
+                rewritten.push_str(PLAIN);
+                rewritten.push(' ');
+            }
+            kept = close;
+        }
+        at = end;
+    }
+    if !stripped {
+        return None;
+    }
+    rewritten.push_str(source.get(kept..)?);
+    Some(rewritten)
+}
+
+/// `E` when `expression` is `E | tojson` and the filter applies to the whole of `E`: outside
+/// string literals and brackets, `E` has names, numbers, dots, filter bars and blanks only,
+/// and no keyword ([`KEYWORDS`]). `None` otherwise (`tojson` with arguments, not last, or
+/// after an operator: `a ~ b | tojson` is `a ~ (b | tojson)`).
+fn whole_tojson(expression: &str) -> Option<&str> {
+    let bytes = expression.as_bytes();
+    let mut last_bar = None;
+    let mut word_start = None;
+    let mut at = 0;
+    let mut depth = 0_usize;
+    while at <= bytes.len() {
+        let byte = bytes.get(at).copied();
+        let in_word = byte.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if depth == 0 {
+            match (in_word, word_start) {
+                (true, None) => word_start = Some(at),
+                (false, Some(start)) => {
+                    if KEYWORDS.contains(&expression.get(start..at)?) {
+                        return None;
+                    }
+                    word_start = None;
+                }
+                _ => {}
+            }
+        }
+        let Some(byte) = byte else { break };
+        match byte {
+            b'"' | b'\'' => {
+                at = string_end(bytes, at)?;
+                continue;
+            }
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth = depth.checked_sub(1)?,
+            _ if depth > 0 || in_word => {}
+            b'|' => last_bar = Some(at),
+            b'.' | b' ' | b'\t' | b'\n' | b'\r' => {}
+            _ => return None,
+        }
+        at += 1;
+    }
+    let bar = last_bar?;
+    let value = expression.get(..bar)?;
+    (depth == 0 && expression.get(bar + 1..)?.trim() == "tojson" && !value.trim().is_empty())
+        .then_some(value)
+}
+
 /// `source` without the indentation of its text, or `None` when it cannot be compacted safely
 /// (see the module's documentation) or has no indentation to remove.
 pub(super) fn compact_source(source: &str) -> Option<String> {
@@ -156,7 +266,117 @@ fn is_assignment(rest: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::compact_source;
+    use super::{compact_source, json_emits};
+
+    #[test]
+    fn tojson_emits_lose_their_filter_and_other_emits_are_marked() {
+        assert_eq!(
+            json_emits("[{{ x | tojson }}, {{x|tojson}}, {{- x.y[\"z\"] | tojson -}}]").as_deref(),
+            Some("[{{ x  }}, {{x }}, {{- x.y[\"z\"]  -}}]")
+        );
+        assert_eq!(
+            json_emits("{{ (a if c else b) | default('d') | tojson }}\n\"k-{{ id }}\"").as_deref(),
+            Some("{{ (a if c else b) | default('d')  }}\n\"k-{{ ( id ) | __chatkit_plain }}\"")
+        );
+        // Where `tojson` does not take the whole expression, or takes arguments, it stays.
+        for source in [
+            "{{ a ~ x | tojson }}",
+            "{{ x | tojson if c else 1 }}",
+            "{{ not c | tojson }}",
+            "{{ -n | tojson }}",
+            "{{ 1 + n | tojson }}",
+            "{{ x is defined | tojson }}",
+            "{{ x in l | tojson }}",
+            "{{ x | tojson(indent=2) }}",
+            "{{ x | tojson | upper }}",
+            "{{ x, y | tojson }}",
+        ] {
+            assert_eq!(json_emits(source), None, "{source}");
+            let marked = json_emits(&format!("{source}{{{{ x | tojson }}}}")).expect("rewritten");
+            assert!(marked.contains("__chatkit_plain"), "{marked}");
+        }
+        // Nothing to gain, or the marker's own name in the source.
+        assert_eq!(json_emits("{{ x }}"), None);
+        assert_eq!(
+            json_emits("{{ x | __chatkit_plain }}{{ x | tojson }}"),
+            None
+        );
+        // A tag that does not end.
+        assert_eq!(json_emits("{{ x | tojson }}{{ y"), None);
+    }
+
+    /// What the JSON-emit template prints, when it renders, is what the template prints.
+    #[test]
+    fn json_emits_print_what_the_template_prints() {
+        use minijinja::Value;
+
+        let sources = [
+            "{{ x | tojson }}|{{x|tojson}}|{{- x | tojson -}}|{{ m.k | tojson }}|{{ m['k'] | tojson }}",
+            "{{ (x if c else n) | tojson }}|{{ u | default('d') | tojson }}|{{ z | default('d') | tojson }}",
+            "{{ x | safe | tojson }}|{{ x | tojson | tojson }}|{{ x | tojson(indent=2) }}",
+            "{{ a ~ x | tojson }}|{{ x | tojson if c else 1 }}|{{ not c | tojson }}|{{ -n | tojson }}",
+            "{{ x }}|{{ n }}|{{ c }}|{{ none }}|{{ x if c else n }}|{{ f }}|{{ l }}|{{ m }}",
+            "{{ m | tojson }}|{{ l | tojson }}|{{ f | tojson }}|{{ n | tojson }}|{{ c | tojson }}|{{ none | tojson }}",
+            "{{ x | safe }}|{{ \"a\" \"b\" | tojson }}|{{ range(3) | list | tojson }}|{{ x | upper | tojson }}",
+            "{% set s = x | safe %}{{ s | tojson }}{{ s }}|{{ [1, x] | tojson }}|{{ {'k': x} | tojson }}",
+            "{% for i in l %}{{ i | tojson }}{{ i }}{{ loop.index | tojson }}{% endfor %}",
+            "{% autoescape true %}{{ x }}{{ x | tojson }}{{ x | safe }}{% endautoescape %}{{ x }}",
+            "{{ missing | tojson }}",
+            "{{ missing }}",
+            "{{ m.missing | tojson }}",
+            "{{ (x if false) | tojson }}",
+        ];
+        let data = [
+            minijinja::context! {
+                x => "<a href='x'>&\"\\\n\u{1}é",
+                a => "pre-",
+                c => true,
+                n => 42,
+                u => Value::from(()),
+                f => 1.5,
+                l => vec![Value::from(1), Value::from("a<"), Value::from(()), Value::from(false)],
+                m => minijinja::context! { k => "v" },
+            },
+            minijinja::context! {
+                x => "",
+                a => "",
+                c => false,
+                n => -7_i64,
+                u => "set",
+                f => -0.0,
+                l => Vec::<Value>::new(),
+                m => minijinja::context! { k => 18_446_744_073_709_551_615_u64 },
+            },
+        ];
+        let plain = super::super::jinja::environment();
+        let json = super::super::jinja::json_environment();
+        for source in sources {
+            // Each source with an emit whose `tojson` goes, so that it is rewritten.
+            let source = format!("{source}|{{{{ x | tojson }}}}");
+            let rewritten = json_emits(&source).expect("rewritten");
+            for data in &data {
+                let expected = plain.render_str(&source, data.clone());
+                let output = json.render_str(&rewritten, data.clone());
+                assert_eq!(
+                    output.as_ref().map_err(minijinja::Error::kind),
+                    expected.as_ref().map_err(minijinja::Error::kind),
+                    "{source}"
+                );
+            }
+        }
+        // An emit of an undefined value (`x if c` when `c` is false prints nothing) is an
+        // error in the JSON-emit template, and `build` then renders the template as written.
+        let source = "{{ x if c }}{{ x | tojson }}";
+        let rewritten = json_emits(source).expect("rewritten");
+        assert_eq!(
+            plain.render_str(source, data[1].clone()).ok().as_deref(),
+            Some("\"\"")
+        );
+        let error = json
+            .render_str(&rewritten, data[1].clone())
+            .expect_err("undefined");
+        assert_eq!(error.kind(), minijinja::ErrorKind::UndefinedError);
+    }
 
     #[test]
     fn indentation_of_the_text_goes_and_line_breaks_stay() {

@@ -4,8 +4,12 @@
 //! `minijinja-contrib` (which takes some arguments by keyword only, hence the adapters that
 //! take them by position too, as Jinja does) or are here (`format`).
 
-use minijinja::value::{ArgType, Kwargs, Rest, ValueKind, ValueOrKwargs};
-use minijinja::{AutoEscape, Environment, Error, ErrorKind, State, UndefinedBehavior, Value};
+use std::fmt;
+
+use minijinja::value::{ArgType, Kwargs, Object, Rest, ValueKind, ValueOrKwargs};
+use minijinja::{
+    AutoEscape, Environment, Error, ErrorKind, Output, State, UndefinedBehavior, Value,
+};
 
 /// The environment every widget template is compiled in.
 pub(super) fn environment() -> Environment<'static> {
@@ -29,28 +33,97 @@ pub(super) fn environment() -> Environment<'static> {
 }
 
 /// Jinja's `tojson(value, indent=None)`: minijinja's own filter, with a shortcut for what
-/// templates pass it most (a string, an integer, a boolean or `none`, with no argument), which
-/// it writes as minijinja writes it: a JSON string escaped for HTML (`<`, `>`, `&` and `'` as
-/// `\u00XX`, as Jinja's `htmlsafe_json_dumps` escapes them). The arguments are taken as they
-/// come, so that a call without any costs no keyword-argument map.
+/// templates pass it most (see [`write_simple_json`]), and an error for an undefined value. The arguments are taken as they come,
+/// so that a call without any costs no keyword-argument map.
 fn tojson(value: &Value, args: Rest<ValueOrKwargs>) -> Result<Value, Error> {
+    if value.is_undefined() {
+        // Jinja's `tojson` fails on an undefined value (`StrictUndefined` is not JSON);
+        // minijinja's writes `null`.
+        return Err(Error::from(ErrorKind::UndefinedError));
+    }
     if !args.is_empty() {
         return tojson_with_arguments(value, args);
     }
-    let json = match value.kind() {
-        ValueKind::String => match value.as_str() {
-            Some(text) => json_string(text),
-            None => return tojson_with_arguments(value, args),
-        },
-        ValueKind::Number if value.is_integer() => match i128::try_from(value.clone()) {
-            Ok(number) => number.to_string(),
-            Err(_) => return tojson_with_arguments(value, args),
-        },
-        ValueKind::Bool => (if value.is_true() { "true" } else { "false" }).to_owned(),
-        ValueKind::None => "null".to_owned(),
-        _ => return tojson_with_arguments(value, args),
-    };
-    Ok(Value::from_safe_string(json))
+    let mut json = String::with_capacity(value.as_str().map_or(8, |text| text.len() + 2));
+    match write_simple_json(value, &mut json) {
+        Some(Ok(())) => Ok(Value::from_safe_string(json)),
+        Some(Err(error)) => Err(Error::from(error)),
+        None => tojson_with_arguments(value, args),
+    }
+}
+
+/// Writes `value` as `tojson` without arguments writes it, when it is a string, an integer, a
+/// boolean or `none` (what templates pass it most): a string is escaped for HTML (`<`, `>`,
+/// `&` and `'` as `\u00XX`, as Jinja's `htmlsafe_json_dumps` and minijinja's filter escape
+/// them). `None`, having written nothing, for other values.
+fn write_simple_json(value: &Value, out: &mut impl fmt::Write) -> Option<fmt::Result> {
+    match value.kind() {
+        ValueKind::String => value.as_str().map(|text| write_json_string(text, out)),
+        ValueKind::Number if value.is_integer() => i128::try_from(value.clone())
+            .ok()
+            .map(|number| out.write_str(itoa::Buffer::new().format(number))),
+        ValueKind::Bool => Some(out.write_str(if value.is_true() { "true" } else { "false" })),
+        ValueKind::None => Some(out.write_str("null")),
+        _ => None,
+    }
+}
+
+/// The formatter of the JSON-emit environment (see `compact::json_emits`): a value marked by
+/// the [`compact::PLAIN`](super::compact::PLAIN) filter is printed as the default formatter
+/// prints it, any other as `tojson` without arguments writes it. An undefined value is an
+/// error either way (the template as written then gives the error it gives).
+pub(super) fn json_formatter(
+    out: &mut Output<'_>,
+    state: &mut State<'_, '_>,
+    value: &Value,
+) -> Result<(), Error> {
+    if let Some(Plain(value)) = value.downcast_object_ref::<Plain>() {
+        if value.is_undefined() {
+            return Err(Error::from(ErrorKind::UndefinedError));
+        }
+        // What the default formatter writes without escaping, for what is printed most.
+        if matches!(state.auto_escape(), AutoEscape::None) {
+            if let Some(text) = value.as_str() {
+                return out.write_str(text).map_err(Error::from);
+            }
+            if let Some(number) = value.as_i64().filter(|_| value.is_integer()) {
+                return out
+                    .write_str(itoa::Buffer::new().format(number))
+                    .map_err(Error::from);
+            }
+        }
+        return minijinja::escape_formatter(out, state, value);
+    }
+    if value.is_undefined() {
+        return Err(Error::from(ErrorKind::UndefinedError));
+    }
+    if let Some(written) = write_simple_json(value, out) {
+        return written.map_err(Error::from);
+    }
+    let json = tojson_with_arguments(value, Rest(Vec::new()))?;
+    out.write_str(json.as_str().unwrap_or_default())
+        .map_err(Error::from)
+}
+
+/// A value the template prints as written, in the JSON-emit environment: what the
+/// [`compact::PLAIN`](super::compact::PLAIN) filter returns.
+#[derive(Debug)]
+struct Plain(Value);
+
+impl Object for Plain {}
+
+/// The [`compact::PLAIN`](super::compact::PLAIN) filter.
+fn plain(value: Value) -> Value {
+    Value::from_object(Plain(value))
+}
+
+/// The environment of the JSON-emit template: [`environment`], with [`json_formatter`] and the
+/// [`compact::PLAIN`](super::compact::PLAIN) filter.
+pub(super) fn json_environment() -> Environment<'static> {
+    let mut env = environment();
+    env.set_formatter(json_formatter);
+    env.add_filter(super::compact::PLAIN, plain);
+    env
 }
 
 /// minijinja's `tojson`, given the arguments as its signature `(value, indent=None, **kwargs)`
@@ -72,43 +145,56 @@ fn tojson_with_arguments(value: &Value, args: Rest<ValueOrKwargs>) -> Result<Val
     minijinja::filters::tojson(value, indent, kwargs)
 }
 
-/// `text` as a JSON string escaped for HTML, byte for byte as minijinja's `tojson` writes it.
-fn json_string(text: &str) -> String {
+/// Writes `text` as a JSON string escaped for HTML, byte for byte as minijinja's `tojson`
+/// writes it.
+fn write_json_string(text: &str, out: &mut impl fmt::Write) -> fmt::Result {
     const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut json = String::with_capacity(text.len() + 2);
-    json.push('"');
-    let mut start = 0;
     let bytes = text.as_bytes();
+    out.write_char('"')?;
+    let mut start = 0;
     while let Some(offset) = bytes[start..]
         .iter()
-        .position(|&byte| byte < 0x20 || matches!(byte, b'"' | b'\\' | b'<' | b'>' | b'&' | b'\''))
+        .position(|&byte| ESCAPED[usize::from(byte)])
     {
         let at = start + offset;
-        let escape = match bytes[at] {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\x08' => "\\b",
-            b'\x0c' => "\\f",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            _ => "",
-        };
-        json.push_str(&text[start..at]);
-        if escape.is_empty() {
-            let byte = bytes[at];
-            json.push_str("\\u00");
-            json.push(char::from(HEX_DIGITS[usize::from(byte >> 4)]));
-            json.push(char::from(HEX_DIGITS[usize::from(byte & 0xf)]));
-        } else {
-            json.push_str(escape);
+        out.write_str(&text[start..at])?;
+        match bytes[at] {
+            b'"' => out.write_str("\\\"")?,
+            b'\\' => out.write_str("\\\\")?,
+            b'\x08' => out.write_str("\\b")?,
+            b'\x0c' => out.write_str("\\f")?,
+            b'\n' => out.write_str("\\n")?,
+            b'\r' => out.write_str("\\r")?,
+            b'\t' => out.write_str("\\t")?,
+            byte => {
+                out.write_str("\\u00")?;
+                out.write_char(char::from(HEX_DIGITS[usize::from(byte >> 4)]))?;
+                out.write_char(char::from(HEX_DIGITS[usize::from(byte & 0xf)]))?;
+            }
         }
         start = at + 1;
     }
-    json.push_str(&text[start..]);
-    json.push('"');
-    json
+    out.write_str(&text[start..])?;
+    out.write_char('"')
 }
+
+/// The bytes [`write_json_string`] escapes: the control characters, `"`, `\\`, and `<`, `>`,
+/// `&`, `'` for HTML.
+const ESCAPED: [bool; 256] = {
+    let mut escaped = [false; 256];
+    let mut byte = 0;
+    while byte < 0x20 {
+        escaped[byte] = true;
+        byte += 1;
+    }
+    escaped[b'"' as usize] = true;
+    escaped[b'\\' as usize] = true;
+    escaped[b'<' as usize] = true;
+    escaped[b'>' as usize] = true;
+    escaped[b'&' as usize] = true;
+    escaped[b'\'' as usize] = true;
+    escaped
+};
 
 /// Keyword arguments made of `positional` (Jinja's parameter names, in order, for the values
 /// given by position) and the keywords given.
@@ -353,8 +439,8 @@ fn pad(out: &mut String, body: &str, flags: &str, width: usize) {
 
 #[cfg(test)]
 mod tests {
-    use minijinja::Value;
-    use minijinja::value::{Kwargs, Rest};
+    use minijinja::value::{Kwargs, Rest, ValueOrKwargs};
+    use minijinja::{ErrorKind, Value};
 
     fn format(template: &str, args: Vec<Value>) -> String {
         super::format(template, Rest(args)).expect("formats")
@@ -384,7 +470,6 @@ mod tests {
             Value::from(true),
             Value::from(false),
             Value::from(()),
-            Value::UNDEFINED,
             Value::from(vec![Value::from(1), Value::from("<")]),
             Value::from_iter([("k", Value::from("v&")), ("n", Value::from(2))]),
         ]);
@@ -394,6 +479,11 @@ mod tests {
             let theirs = minijinja::filters::tojson(value, None, no_kwargs()).expect("writes");
             assert_eq!(ours.as_str(), theirs.as_str(), "{value:?}");
             assert!(ours.is_safe());
+        }
+        // Jinja's filter fails on an undefined value, with or without arguments.
+        for args in [Vec::new(), vec![ValueOrKwargs::from(Value::from(2))]] {
+            let error = super::tojson(&Value::UNDEFINED, Rest(args)).expect_err("undefined");
+            assert_eq!(error.kind(), ErrorKind::UndefinedError);
         }
 
         let env = super::environment();
