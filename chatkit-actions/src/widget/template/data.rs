@@ -37,7 +37,45 @@ pub(super) fn context<T: Serialize + ?Sized>(data: &T) -> Value {
 /// A map's entries, with string keys, looked up in order: a struct's fields, or a small map
 /// (its keys unique, each at its first place with its last value, as in minijinja's map).
 #[derive(Debug)]
-struct Fields(Vec<(Value, Value)>);
+struct Fields(Vec<Entry>);
+
+/// One entry of [`Fields`].
+#[derive(Debug)]
+struct Entry {
+    /// The key's [`tag`], which most lookups compare instead of the key.
+    tag: u64,
+    key: Value,
+    value: Value,
+}
+
+impl Entry {
+    /// An entry of the key `key`, a string.
+    fn new(key: Value, value: Value) -> Self {
+        Entry {
+            tag: key.as_str().map_or(0, tag),
+            key,
+            value,
+        }
+    }
+
+    /// Whether the entry's key is `key`, whose [`tag`] is `tag`.
+    fn is(&self, key: &str, tag: u64) -> bool {
+        self.tag == tag && (key.len() < 8 || self.key.as_str() == Some(key))
+    }
+}
+
+/// `key`'s length and its first seven bytes: two keys of fewer than eight bytes are equal when
+/// their tags are, longer ones only if their tags are.
+fn tag(key: &str) -> u64 {
+    // Keys of 255 bytes and more share a length: long keys are compared in full anyway.
+    let length = u64::from(u8::try_from(key.len()).unwrap_or(u8::MAX));
+    key.bytes()
+        .take(7)
+        .enumerate()
+        .fold(length, |tag, (at, byte)| {
+            tag | u64::from(byte) << (8 * (at + 1))
+        })
+}
 
 impl Object for Fields {
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
@@ -45,13 +83,14 @@ impl Object for Fields {
     }
 
     fn get_value_by_str(self: &Arc<Self>, key: &str) -> Option<Value> {
+        let tag = tag(key);
         self.0
             .iter()
-            .find_map(|(name, value)| (name.as_str() == Some(key)).then(|| value.clone()))
+            .find_map(|entry| entry.is(key, tag).then(|| entry.value.clone()))
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
-        Enumerator::Values(self.0.iter().map(|(name, _)| name.clone()).collect())
+        Enumerator::Values(self.0.iter().map(|entry| entry.key.clone()).collect())
     }
 
     fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
@@ -266,7 +305,7 @@ impl ser::SerializeSeq for Seq {
 }
 
 /// A struct: its fields, looked up in order, as minijinja makes it.
-struct Struct(Vec<(Value, Value)>);
+struct Struct(Vec<Entry>);
 
 impl ser::SerializeStruct for Struct {
     type Ok = Value;
@@ -277,7 +316,8 @@ impl ser::SerializeStruct for Struct {
         key: &'static str,
         value: &T,
     ) -> Result<(), Unusual> {
-        self.0.push((Value::from(key), value.serialize(Fast)?));
+        self.0
+            .push(Entry::new(Value::from(key), value.serialize(Fast)?));
         Ok(())
     }
 
@@ -288,7 +328,7 @@ impl ser::SerializeStruct for Struct {
 
 /// A map with string keys: [`Fields`] up to [`SMALL_MAP`] entries, minijinja's map beyond.
 struct Map {
-    entries: Vec<(Value, Value)>,
+    entries: Vec<Entry>,
     key: Option<Value>,
 }
 
@@ -307,18 +347,19 @@ impl ser::SerializeMap for Map {
 
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unusual> {
         let key = self.key.take().ok_or(Unusual)?;
-        let value = value.serialize(Fast)?;
+        let entry = Entry::new(key, value.serialize(Fast)?);
         // A repeated key keeps its first place and takes the last value, as in minijinja's
         // map; past `SMALL_MAP` entries, the map it becomes sees to that.
         if self.entries.len() <= SMALL_MAP
-            && let Some(entry) = self
+            && let Some(name) = entry.key.as_str()
+            && let Some(same) = self
                 .entries
                 .iter_mut()
-                .find(|(name, _)| name.as_str() == key.as_str())
+                .find(|other| other.is(name, entry.tag))
         {
-            entry.1 = value;
+            same.value = entry.value;
         } else {
-            self.entries.push((key, value));
+            self.entries.push(entry);
         }
         Ok(())
     }
@@ -327,7 +368,11 @@ impl ser::SerializeMap for Map {
         Ok(if self.entries.len() <= SMALL_MAP {
             Value::from_object(Fields(self.entries))
         } else {
-            Value::from_pairs(self.entries)
+            Value::from_pairs(
+                self.entries
+                    .into_iter()
+                    .map(|entry| (entry.key, entry.value)),
+            )
         })
     }
 }
@@ -447,6 +492,8 @@ mod tests {
             json!({"a": {"b": "deep"}, "list": [{"k": 1}, {"k": 0}, {"k": 2}]}),
             json!([{"k": 3, "name": "c"}, {"k": 1, "name": "a"}, {"k": 2, "name": "b"}]),
             json!({"k": "v", "0": "zero", "1": "one", "": "empty"}),
+            // Keys alike in their length and first bytes.
+            json!({"abcdefgX": 1, "abcdefgY": 2, "abcdefg": 3, "abcdef": 4, "a\u{0}": 5, "a": 6}),
             json!(large),
         ] {
             same(&data);
