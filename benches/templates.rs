@@ -6,16 +6,18 @@
 //! `cargo bench --bench templates -- --warm-up-time 1 --measurement-time 3`
 //!
 //! The SDK side runs when `CHATKIT_ORACLE_VENV` names a virtualenv with the SDK
-//! (`scripts/oracle-setup.sh`): `tests/templates/sdk_templates.py bench` times its `build`, and
-//! this benchmark times its own `build` over the same span and prints both and their ratio.
+//! (`scripts/oracle-setup.sh`): `tests/templates/sdk_templates.py rounds` times its `build` in
+//! rounds of one second, which this benchmark alternates with rounds of its own `build`, and it
+//! prints the two medians and their ratio.
 //! Without it, or in test mode (`cargo test --benches`), that part says it is skipped.
 //!
 //! The allocator is mimalloc, as in the example servers (a production server's pick); the
 //! comparison line names it. `docs/benchmarks.md` also gives the system allocator's figures.
 
 use std::hint::black_box;
+use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chatkit_actions::widget::WidgetTemplate;
@@ -61,13 +63,18 @@ fn bench(c: &mut Criterion, template: &WidgetTemplate, data: &serde_json::Value)
     group.finish();
 }
 
-/// The SDK's `build` against ours, timed over the same span: nanoseconds per build each.
+/// How many rounds of each side [`against_the_sdk`] times, and how long each round is.
+const ROUNDS: usize = 7;
+const ROUND_SECONDS: f64 = 1.0;
+
+/// The SDK's `build` against ours, in alternating rounds of the same length (the SDK's in its
+/// own process, kept waiting between rounds), so that both see the machine in the same state:
+/// nanoseconds per build in each round, and the ratio of the two medians.
 fn against_the_sdk(template: &WidgetTemplate, data: &serde_json::Value) {
     let Some(venv) = std::env::var_os("CHATKIT_ORACLE_VENV") else {
         println!("SDK comparison skipped: CHATKIT_ORACLE_VENV is not set");
         return;
     };
-    let seconds = 3.0;
     let data_file =
         std::env::temp_dir().join(format!("templates-bench-{}.json", std::process::id()));
     if let Err(error) = std::fs::write(&data_file, data.to_string()) {
@@ -77,54 +84,94 @@ fn against_the_sdk(template: &WidgetTemplate, data: &serde_json::Value) {
         );
         return;
     }
-    let output = Command::new(Path::new(&venv).join("bin/python"))
-        .arg(folder().join("sdk_templates.py"))
-        .arg("bench")
-        .arg(folder().join("todo_list.widget"))
-        .arg(&data_file)
-        .arg(seconds.to_string())
-        .output();
+    let result = rounds(Path::new(&venv), &data_file, template, data);
     let _ = std::fs::remove_file(&data_file);
-    let sdk = match output {
-        Ok(output) if output.status.success() => {
-            serde_json::from_slice::<serde_json::Value>(&output.stdout)
-                .ok()
-                .and_then(|answer| answer["ns_per_build"].as_f64())
-        }
-        Ok(output) => {
-            println!(
-                "SDK comparison skipped: the SDK script failed: {}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-            return;
-        }
+    let (mut sdk, mut ours) = match result {
+        Ok(rounds) => rounds,
         Err(error) => {
-            println!("SDK comparison skipped: cannot run the SDK's Python: {error}");
+            println!("SDK comparison skipped: {error}");
             return;
         }
     };
-    let Some(sdk) = sdk else {
-        println!("SDK comparison skipped: the SDK script gave no timing");
-        return;
-    };
-    let span = Duration::from_secs_f64(seconds);
-    let mut ours = 0.0;
-    // A warm-up of the same length, then the measure, as the script does.
-    for _ in 0..2 {
-        let start = Instant::now();
-        let mut iterations = 0_u32;
-        while start.elapsed() < span {
-            let _ = black_box(template.build(black_box(data)));
-            iterations += 1;
-        }
-        ours = start.elapsed().as_secs_f64() * 1e9 / f64::from(iterations);
-    }
+    let per_round: Vec<String> = sdk
+        .iter()
+        .zip(&ours)
+        .map(|(sdk, ours)| format!("{:.1}x", sdk / ours))
+        .collect();
+    let (sdk, ours) = (median(&mut sdk), median(&mut ours));
     println!(
-        "todo list template ({TODOS} todos): Python SDK build {:.1} µs, ours (mimalloc) {:.1} µs: {:.1}x faster",
+        "todo list template ({TODOS} todos), {ROUNDS} alternating rounds of {ROUND_SECONDS} s: Python SDK build {:.1} µs, ours (mimalloc) {:.1} µs (medians): {:.1}x faster (rounds: {})",
         sdk / 1000.0,
         ours / 1000.0,
-        sdk / ours
+        sdk / ours,
+        per_round.join(", ")
     );
+}
+
+/// The SDK's and our nanoseconds per build, round by round.
+fn rounds(
+    venv: &Path,
+    data_file: &Path,
+    template: &WidgetTemplate,
+    data: &serde_json::Value,
+) -> Result<(Vec<f64>, Vec<f64>), String> {
+    let mut sdk = Command::new(venv.join("bin/python"))
+        .arg(folder().join("sdk_templates.py"))
+        .arg("rounds")
+        .arg(folder().join("todo_list.widget"))
+        .arg(data_file)
+        .arg(ROUND_SECONDS.to_string())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|error| format!("cannot run the SDK's Python: {error}"))?;
+    let (Some(mut input), Some(output)) = (sdk.stdin.take(), sdk.stdout.take()) else {
+        return Err("the SDK's pipes are missing".to_owned());
+    };
+    let mut lines = BufReader::new(output).lines();
+    let mut answer = move || -> Result<serde_json::Value, String> {
+        let line = lines
+            .next()
+            .ok_or("the SDK script stopped")?
+            .map_err(|error| error.to_string())?;
+        serde_json::from_str(&line)
+            .map_err(|error| format!("the SDK script wrote {line:?}: {error}"))
+    };
+    // The SDK warms up first; then ours, for as long.
+    answer()?;
+    ours_for(template, data, ROUND_SECONDS);
+    let mut timings = (Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        writeln!(input, "round").map_err(|error| error.to_string())?;
+        let round = answer()?;
+        timings.0.push(
+            round["ns_per_build"]
+                .as_f64()
+                .ok_or("the SDK script gave no timing")?,
+        );
+        timings.1.push(ours_for(template, data, ROUND_SECONDS));
+    }
+    drop(input);
+    let _ = sdk.wait();
+    Ok(timings)
+}
+
+/// Our nanoseconds per build, building for `seconds`.
+fn ours_for(template: &WidgetTemplate, data: &serde_json::Value, seconds: f64) -> f64 {
+    let span = Duration::from_secs_f64(seconds);
+    let start = Instant::now();
+    let mut iterations = 0_u32;
+    while start.elapsed() < span {
+        let _ = black_box(template.build(black_box(data)));
+        iterations += 1;
+    }
+    start.elapsed().as_secs_f64() * 1e9 / f64::from(iterations)
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
 }
 
 // `criterion_group!` would define an undocumented public fn; this is what it expands to.

@@ -12,6 +12,12 @@ Run with the interpreter of a virtualenv holding the official `openai-chatkit` p
     $CHATKIT_ORACLE_VENV/bin/python tests/templates/sdk_templates.py bench WIDGET DATA_JSON SECONDS
         Builds WIDGET with the data in the file DATA_JSON as many times as fit in SECONDS (after
         a warm-up of the same length) and prints {"iterations", "ns_per_build"}.
+
+    $CHATKIT_ORACLE_VENV/bin/python tests/templates/sdk_templates.py rounds WIDGET DATA_JSON SECONDS
+        The same, in rounds: after the warm-up it prints {"ready": true}, then for each line
+        read from its standard input it builds for SECONDS and prints {"iterations",
+        "ns_per_build"}, until the input ends. The benchmark alternates these rounds with its
+        own, so that both sides see the machine in the same state.
 """
 
 import json
@@ -54,19 +60,36 @@ def render(cases_path):
         print(json.dumps({"name": case["name"], "dynamic": dynamic, "strict": strict}))
 
 
-def bench(widget, data_path, seconds):
+def timed(template, data, seconds):
+    iterations = 0
+    start = time.perf_counter()
+    while True:
+        template.build(data)
+        iterations += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            break
+    return {"iterations": iterations, "ns_per_build": elapsed * 1e9 / iterations}
+
+
+def load(widget, data_path):
     template = WidgetTemplate.from_file(str(Path(widget).resolve()))
     data = json.loads(Path(data_path).read_text(encoding="utf-8"))
-    for measuring in (False, True):
-        iterations = 0
-        start = time.perf_counter()
-        while True:
-            template.build(data)
-            iterations += 1
-            elapsed = time.perf_counter() - start
-            if elapsed >= seconds:
-                break
-    print(json.dumps({"iterations": iterations, "ns_per_build": elapsed * 1e9 / iterations}))
+    return template, data
+
+
+def bench(widget, data_path, seconds):
+    template, data = load(widget, data_path)
+    timed(template, data, seconds)
+    print(json.dumps(timed(template, data, seconds)))
+
+
+def rounds(widget, data_path, seconds):
+    template, data = load(widget, data_path)
+    timed(template, data, seconds)
+    print(json.dumps({"ready": True}), flush=True)
+    for _ in sys.stdin:
+        print(json.dumps(timed(template, data, seconds)), flush=True)
 
 
 if __name__ == "__main__":
@@ -74,5 +97,7 @@ if __name__ == "__main__":
         render(sys.argv[2])
     elif len(sys.argv) == 5 and sys.argv[1] == "bench":
         bench(sys.argv[2], sys.argv[3], float(sys.argv[4]))
+    elif len(sys.argv) == 5 and sys.argv[1] == "rounds":
+        rounds(sys.argv[2], sys.argv[3], float(sys.argv[4]))
     else:
         sys.exit(__doc__)

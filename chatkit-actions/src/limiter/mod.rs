@@ -161,6 +161,8 @@ impl RateLimiter for InProcessLimiter {
 
 /// A quota's GCRA parameters in microseconds: the emission interval `t` (one request's
 /// share) and the tolerance `tau = t * (burst - 1)` (how far ahead of now a client may be).
+/// The shared limiter's (`postgres` feature) parameters.
+#[cfg(any(feature = "postgres", test))]
 pub(crate) fn gcra_micros(quota: Quota) -> (i64, i64) {
     let t = i64::try_from(quota.replenish_interval().as_micros())
         .unwrap_or(i64::MAX)
