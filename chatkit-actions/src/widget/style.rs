@@ -100,8 +100,8 @@ pub enum SpacingValue<N = f64> {
     Number(N),
     /// A CSS value such as `"8px 12px"`.
     Css(String),
-    /// Per-side spacing.
-    Sides(Spacing),
+    /// Per-side spacing (boxed: it is large and rare).
+    Sides(std::boxed::Box<Spacing>),
 }
 
 component! {
@@ -301,7 +301,7 @@ conversions! {
     }
     for<N> SpacingValue<N> {
         String | &str => |value| SpacingValue::Css(value),
-        Spacing => |value| SpacingValue::Sides(value),
+        Spacing => |value| SpacingValue::Sides(std::boxed::Box::new(value)),
     }
     BorderSide {
         i64 => |value| BorderSide::Width(value),
