@@ -74,9 +74,10 @@ pub struct ActionConfig {
     /// one JSON answer instead of a stream of events.
     #[serde(default = "default_streaming")]
     pub streaming: bool,
-    /// Why the typed action's payload could not be serialized, if it could not.
+    /// Why the typed action's payload could not be serialized, if it could not (boxed: it is
+    /// rare, and a config is in every action slot of a widget).
     #[serde(skip)]
-    payload_error: Option<PayloadError>,
+    payload_error: Option<Box<PayloadError>>,
 }
 
 /// As the SDK writes it: `payload` only when present, the three options always. A config whose
@@ -160,7 +161,7 @@ impl ActionConfig {
         let mut config = ActionConfig::of_spec(spec);
         match action.into_payload() {
             Ok(payload) => config.payload = payload,
-            Err(error) => config.payload_error = Some(PayloadError::new(spec, &error)),
+            Err(error) => config.payload_error = Some(Box::new(PayloadError::new(spec, &error))),
         }
         config
     }
@@ -195,7 +196,7 @@ impl ActionConfig {
     pub fn try_create<A: Action>(action: A) -> Result<Self, PayloadError> {
         let config = ActionConfig::create(action);
         match config.payload_error {
-            Some(error) => Err(error),
+            Some(error) => Err(*error),
             None => Ok(config),
         }
     }
@@ -216,7 +217,7 @@ impl ActionConfig {
     /// [`ActionConfig::payload`] clears it.
     #[must_use]
     pub fn payload_error(&self) -> Option<&PayloadError> {
-        self.payload_error.as_ref()
+        self.payload_error.as_deref()
     }
 
     /// Sets the payload.

@@ -63,8 +63,8 @@ impl ThemeColor {
 pub enum Color {
     /// A token or CSS color.
     Token(String),
-    /// One color per theme.
-    Theme(ThemeColor),
+    /// One color per theme (boxed: it is large and rare).
+    Theme(std::boxed::Box<ThemeColor>),
 }
 
 component! {
@@ -289,7 +289,7 @@ conversions! {
     }
     Color {
         String | &str => |value| Color::Token(value),
-        ThemeColor => |value| Color::Theme(value),
+        ThemeColor => |value| Color::Theme(std::boxed::Box::new(value)),
     }
     SpacingValue<f64> {
         f64 => |value| SpacingValue::Number(value),
