@@ -13,10 +13,6 @@ use crate::widget::{WidgetComponent, WidgetRoot};
 /// `thread.item.updated`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type")]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "widget updates carry their tree inline, like `ThreadItem`; updates move one at a time"
-)]
 pub enum ThreadItemUpdate {
     /// `assistant_message.content_part.added`: a new part starts.
     #[serde(rename = "assistant_message.content_part.added")]
