@@ -7,82 +7,12 @@
 
 use std::hint::black_box;
 
-use chatkit_actions::Action;
-use chatkit_actions::widget::{
-    Badge, BadgeColor, Button, ButtonStyle, Caption, Card, Col, ControlSize, ControlVariant,
-    Divider, Form, Input, Row, Spacer, Text, Title, WidgetRoot,
-};
 use criterion::{Criterion, Throughput};
 
-#[derive(Action, Debug)]
-enum TodoAction {
-    #[action(loading = "self")]
-    Toggle { id: u64 },
-    #[action(loading = "container")]
-    Delete { id: u64 },
-    AddTodo {
-        #[action(form)]
-        #[serde(default)]
-        title: String,
-    },
-}
-
-fn todo_list(count: u64) -> WidgetRoot {
-    let rows = (1..=count).map(|id| {
-        let done = id % 3 == 0;
-        Row::new()
-            .key(format!("todo-{id}"))
-            .gap(3)
-            .child(
-                Button::new(if done { "Reopen" } else { "Done" })
-                    .on_click_action(TodoAction::Toggle { id })
-                    .size(ControlSize::Sm)
-                    .variant(ControlVariant::Outline),
-            )
-            .child(
-                Col::new()
-                    .child(
-                        Text::new(format!("Todo number {id}: buy milk and call Anna"))
-                            .truncate(true),
-                    )
-                    .child(Caption::new(format!("Added on 2025-05-{:02}", id % 28 + 1))),
-            )
-            .child(Spacer::new())
-            .child(
-                Badge::new(if done { "done" } else { "open" }).color(if done {
-                    BadgeColor::Success
-                } else {
-                    BadgeColor::Secondary
-                }),
-            )
-            .child(
-                Button::new("Delete")
-                    .on_click_action(TodoAction::Delete { id })
-                    .style(ButtonStyle::Secondary)
-                    .size(ControlSize::Sm),
-            )
-    });
-    let form = Form::new()
-        .on_submit_action(TodoAction::AddTodo {
-            title: String::new(),
-        })
-        .direction(chatkit_actions::widget::Direction::Row)
-        .gap(2)
-        .child(
-            Input::new("title")
-                .placeholder("What needs doing?")
-                .required(true)
-                .pattern(r"\S.*"),
-        )
-        .child(Button::new("Add").submit(true).style(ButtonStyle::Primary));
-    Card::new()
-        .key("todo-list")
-        .child(Title::new("Todos"))
-        .children(rows)
-        .child(Divider::new())
-        .child(form)
-        .into()
-}
+// `todo_builders`: the todo list, built with the builders; the same widget the template of the
+// templates benchmark renders (shared with it and with tests/templates.rs).
+include!("../tests/templates/todo_builders.rs");
+use todo::todo_builders as todo_list;
 
 fn bench(c: &mut Criterion) {
     let widget = todo_list(20);

@@ -1,5 +1,5 @@
 // The todo list `todo_list.widget` renders, built with the builders, and its data: shared by
-// tests/templates.rs and benches/templates.rs (`include!`d).
+// tests/templates.rs, benches/templates.rs and benches/widgets.rs (`include!`d).
 
 /// `TodoAction`, `todo_data` and `todo_builders`.
 mod todo {
@@ -25,6 +25,10 @@ mod todo {
         },
     }
 
+    #[allow(
+        dead_code,
+        reason = "benches/widgets.rs builds the widget only, without the template's data"
+    )]
     pub(crate) fn todo_data(count: u64) -> Value {
         let todos: Vec<Value> = (1..=count)
             .map(|id| {
