@@ -83,19 +83,14 @@ impl<H: ActionHandler> Inner<H> {
                                 item: ThreadItem::UserMessage(message.clone()),
                             })
                             .await?;
-                            let options = inner.stream_options(cx);
-                            cx.pipeline().forward(options).await?;
+                            inner.send_stream_options(cx).await?;
                             cx.respond_to(&message).await
                         })
                     },
                 ))
             }
             ChatKitRequest::ThreadsAddUserMessage { params, .. } => {
-                let unit = self.begin(&params.thread_id, &context).await?;
-                let thread = unit
-                    .store()
-                    .load_thread(&params.thread_id, &context)
-                    .await?;
+                let (unit, thread) = self.begin_loaded(&params.thread_id, &context).await?;
                 let message = self
                     .user_message(&unit.store(), &thread, params.input, &context)
                     .await?;
@@ -112,8 +107,7 @@ impl<H: ActionHandler> Inner<H> {
                                 item: ThreadItem::UserMessage(message.clone()),
                             })
                             .await?;
-                            let options = inner.stream_options(cx);
-                            cx.pipeline().forward(options).await?;
+                            inner.send_stream_options(cx).await?;
                             cx.respond_to(&message).await
                         })
                     },
@@ -128,9 +122,8 @@ impl<H: ActionHandler> Inner<H> {
                 Box::pin(self.owned_action(params, false, context, metadata)).await
             }
             ChatKitRequest::ThreadsRetryAfterItem { params, .. } => {
-                let unit = self.begin(&params.thread_id, &context).await?;
+                let (unit, thread) = self.begin_loaded(&params.thread_id, &context).await?;
                 let store = &unit.store();
-                let thread = store.load_thread(&params.thread_id, &context).await?;
                 let (newer, target) =
                     items_after(store, &thread.id, &params.item_id, &context).await?;
                 let Some(target) = target else {
@@ -157,17 +150,15 @@ impl<H: ActionHandler> Inner<H> {
                     RESPOND,
                     move |inner, cx| {
                         Box::pin(async move {
-                            let options = inner.stream_options(cx);
-                            cx.pipeline().forward(options).await?;
+                            inner.send_stream_options(cx).await?;
                             cx.respond_to(&message).await
                         })
                     },
                 ))
             }
             ChatKitRequest::ThreadsAddClientToolOutput { params, .. } => {
-                let unit = self.begin(&params.thread_id, &context).await?;
+                let (unit, thread) = self.begin_loaded(&params.thread_id, &context).await?;
                 let store = &unit.store();
-                let thread = store.load_thread(&params.thread_id, &context).await?;
                 // The newest pending call among the newest items, not only the newest item:
                 // hidden context (or another item) may follow the call (upstream
                 // chatkit-python#123). The same page is where the SDK looks for calls left
@@ -215,19 +206,14 @@ impl<H: ActionHandler> Inner<H> {
                     RESPOND,
                     |inner, cx| {
                         Box::pin(async move {
-                            let options = inner.stream_options(cx);
-                            cx.pipeline().forward(options).await?;
+                            inner.send_stream_options(cx).await?;
                             cx.respond().await
                         })
                     },
                 ))
             }
             ChatKitRequest::ThreadsAddStructuredInput { params, .. } => {
-                let unit = self.begin(&params.thread_id, &context).await?;
-                let thread = unit
-                    .store()
-                    .load_thread(&params.thread_id, &context)
-                    .await?;
+                let (unit, thread) = self.begin_loaded(&params.thread_id, &context).await?;
                 let item = unit
                     .store()
                     .load_item(&thread.id, &params.item_id, &context)
@@ -257,8 +243,7 @@ impl<H: ActionHandler> Inner<H> {
                     RESPOND,
                     move |inner, cx| {
                         Box::pin(async move {
-                            let options = inner.stream_options(cx);
-                            cx.pipeline().forward(options).await?;
+                            inner.send_stream_options(cx).await?;
                             cx.emit(ThreadStreamEvent::ItemReplaced {
                                 item: ThreadItem::StructuredInput(updated),
                             })
@@ -302,11 +287,7 @@ impl<H: ActionHandler> Inner<H> {
                 json(&threads)
             }
             ChatKitRequest::ThreadsUpdate { params, .. } => {
-                let unit = self.begin(&params.thread_id, &context).await?;
-                let mut thread = unit
-                    .store()
-                    .load_thread(&params.thread_id, &context)
-                    .await?;
+                let (unit, mut thread) = self.begin_loaded(&params.thread_id, &context).await?;
                 thread.title = Some(params.title);
                 unit.store().save_thread(&thread, &context).await?;
                 unit.end(true).await?;
@@ -407,6 +388,18 @@ impl<H: ActionHandler> Inner<H> {
         Ok(Unit::begin(&self.locks, &self.store, thread_id, context).await?)
     }
 
+    /// Begins a unit on the thread `thread_id` and loads the thread: what every request on a
+    /// thread that exists does first.
+    async fn begin_loaded(
+        &self,
+        thread_id: &str,
+        context: &H::Context,
+    ) -> Result<(Unit<H::Context>, ThreadMetadata), ProcessError> {
+        let unit = self.begin(thread_id, context).await?;
+        let thread = unit.store().load_thread(thread_id, context).await?;
+        Ok((unit, thread))
+    }
+
     /// Runs an action request read from the body, its action borrowed from it.
     pub(super) async fn route_action(
         self: &Arc<Self>,
@@ -505,8 +498,7 @@ impl<H: ActionHandler> Inner<H> {
         params: &wire::ThreadCustomActionParams<'_>,
         context: &H::Context,
     ) -> Result<(Unit<H::Context>, ThreadMetadata, Sender), ProcessError> {
-        let unit = self.begin(&params.thread_id, context).await?;
-        let thread = unit.store().load_thread(&params.thread_id, context).await?;
+        let (unit, thread) = self.begin_loaded(&params.thread_id, context).await?;
         let sender = load_sender(&unit, &thread, params, context).await?;
         Ok((unit, thread, sender))
     }
@@ -584,8 +576,7 @@ impl<H: ActionHandler> Inner<H> {
         };
         Ok(self.stream_response(unit, thread, sender, (context, metadata), meter, move |inner, cx| {
             Box::pin(async move {
-                let options = inner.stream_options(cx);
-                cx.pipeline().forward(options).await?;
+                inner.send_stream_options(cx).await?;
                 let span = tracing::info_span!("chatkit.action", action = %action_type, item = %item_id);
                 let started = Instant::now();
                 let result = run_action(inner, cx, admitted).instrument(span.clone()).await;
@@ -820,6 +811,14 @@ impl<H: ActionHandler> Inner<H> {
         stream::stream_response(unit, thread, sender, parts, meter, move |cx| {
             Box::pin(async move { body(&inner, cx).await })
         })
+    }
+
+    /// Sends the `stream_options` event of the response in `cx` (see
+    /// [`Inner::stream_options`]): every streamed response sends it, after what announces its
+    /// input.
+    async fn send_stream_options(&self, cx: &mut ActionContext<H::Context>) -> HandlerResult {
+        let options = self.stream_options(cx);
+        cx.pipeline().forward(options).await
     }
 
     /// The `stream_options` event of a response in `cx`: the fixed
