@@ -43,6 +43,13 @@ struct Sized<T> {
     bytes: usize,
 }
 
+impl<T> Sized<T> {
+    /// Holds `value`, `bytes` long, in place of what it held; the length of what it held.
+    fn replace(&mut self, value: T, bytes: usize) -> usize {
+        std::mem::replace(self, Sized { value, bytes }).bytes
+    }
+}
+
 /// What the cache knows of one thread: its owner (known as soon as any of its rows is cached),
 /// its metadata if read, and some of its items.
 struct Entry {
@@ -147,14 +154,7 @@ impl State {
                 if let Some(entry) = self.threads.get_mut(&thread.id)
                     && let Some(cached) = &mut entry.thread
                 {
-                    let old = std::mem::replace(
-                        cached,
-                        Sized {
-                            value: thread.clone(),
-                            bytes,
-                        },
-                    );
-                    self.bytes = self.bytes + bytes - old.bytes;
+                    self.bytes = self.bytes + bytes - cached.replace(thread.clone(), bytes);
                 }
             }
             Op::SaveItem { thread_id, item } => {
@@ -163,14 +163,7 @@ impl State {
                     .get_mut(thread_id)
                     .and_then(|entry| entry.items.get_mut(item.id()))
                 {
-                    let old = std::mem::replace(
-                        cached,
-                        Sized {
-                            value: item.clone(),
-                            bytes,
-                        },
-                    );
-                    self.bytes = self.bytes + bytes - old.bytes;
+                    self.bytes = self.bytes + bytes - cached.replace(item.clone(), bytes);
                 }
             }
             Op::DeleteItem { thread_id, item_id } => {
